@@ -1,0 +1,188 @@
+//! The command line, defined once: `--help`, the man page and the completions come from here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ctnet",
+    version,
+    about = "Docker-style container networks for Linux, without a daemon",
+    long_about = "ctnet implements Docker's Container Network Model as one command-line tool: \
+networks (Linux bridges), sandboxes (network namespaces) and endpoints (veth pairs), \
+with IP address management and nftables isolation. Every command is one short transaction \
+of netlink and nftables calls against a JSON state file."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Where state.json and its lock live
+    #[arg(long, global = true, env = "CTNET_STATE_DIR", default_value = "/var/lib/ctnet")]
+    pub state_dir: PathBuf,
+    /// Output of ls, inspect and sandbox ls (inspect always prints JSON)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print only names or IDs
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log each kernel operation to stderr, as the equivalent ip/nft command
+    #[arg(short, long, global = true, env = "CTNET_LOG")]
+    pub verbose: bool,
+    /// Print what would be done, as ip/nft commands, and change nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage networks
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Manage sandboxes (network namespaces)
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Connect a sandbox to a network
+    Connect(ConnectArgs),
+    /// Disconnect a sandbox from a network
+    Disconnect(DisconnectArgs),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a network
+    Create(CreateArgs),
+    /// List networks
+    #[command(alias = "list")]
+    Ls(LsArgs),
+    /// Show networks as JSON, with Docker's field names
+    Inspect {
+        #[arg(required = true, value_name = "NAME|ID")]
+        networks: Vec<String>,
+    },
+    /// Remove networks (refused while endpoints are attached)
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true, value_name = "NAME|ID")]
+        networks: Vec<String>,
+    },
+    /// Remove every network without endpoints
+    Prune {
+        /// Do not ask for confirmation (ctnet never asks; accepted for Docker's habit)
+        #[arg(short, long)]
+        force: bool,
+    },
+    /// Same as `ctnet connect`
+    Connect(ConnectArgs),
+    /// Same as `ctnet disconnect`
+    Disconnect(DisconnectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Driver: bridge (default), macvlan, ipvlan, overlay
+    #[arg(short, long, default_value = "bridge")]
+    pub driver: String,
+    /// Subnet in CIDR form; taken from the default pools when absent
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: Vec<String>,
+    /// Gateway address (default: the subnet's first usable address)
+    #[arg(long, value_name = "IP")]
+    pub gateway: Vec<String>,
+    /// Allocate endpoint addresses from this sub-range only
+    #[arg(long, value_name = "CIDR")]
+    pub ip_range: Vec<String>,
+    /// Reserve an address: NAME=IP
+    #[arg(long, value_name = "NAME=IP")]
+    pub aux_address: Vec<String>,
+    /// Enable IPv6 (not yet available)
+    #[arg(long)]
+    pub ipv6: bool,
+    /// No traffic leaves the network, none enters it
+    #[arg(long)]
+    pub internal: bool,
+    /// Metadata: K=V
+    #[arg(long, value_name = "K=V")]
+    pub label: Vec<String>,
+    /// Driver option: bridge.name, mtu, icc, masquerade (Docker's names work too)
+    #[arg(short, long = "opt", value_name = "K=V")]
+    pub opt: Vec<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Filter: driver=, id=, name=, label=K[=V], scope=, type=custom|builtin, dangling=true
+    #[arg(short, long, value_name = "K=V")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Create a named network namespace (/run/netns/NAME) with lo up
+    Create { name: String },
+    /// List sandboxes
+    #[command(alias = "list")]
+    Ls,
+    /// Show sandboxes as JSON
+    Inspect {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Disconnect a sandbox from every network and remove it
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    pub network: String,
+    pub sandbox: String,
+    /// The sandbox is this process's network namespace (an unshare-based container)
+    #[arg(long, conflicts_with = "netns")]
+    pub pid: Option<u32>,
+    /// The sandbox is the namespace at this path
+    #[arg(long, value_name = "PATH")]
+    pub netns: Option<PathBuf>,
+    /// Static IPv4 address
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// Extra name for the sandbox on this network
+    #[arg(long, value_name = "NAME")]
+    pub alias: Vec<String>,
+    /// MAC address (default: 02:42 followed by the IPv4 address)
+    #[arg(long)]
+    pub mac: Option<String>,
+    /// Interface name inside the sandbox (default: eth0, eth1, ...)
+    #[arg(long, value_name = "NAME")]
+    pub ifname: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    pub network: String,
+    pub sandbox: String,
+    /// Forget the endpoint even if its kernel objects are already gone
+    #[arg(short, long)]
+    pub force: bool,
+}

@@ -1,0 +1,179 @@
+//! `ctnet connect` and `ctnet disconnect`: endpoints between a network and a sandbox.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::{Ctx, Tx, new_id, now};
+use crate::cli::{ConnectArgs, DisconnectArgs};
+use crate::drivers::{self, bridge};
+use crate::error::UserError;
+use crate::ipam;
+use crate::model::{Endpoint, Sandbox, State, mac_from_ipv4, parse_mac, validate_name};
+use crate::plan::Op;
+use crate::refuse;
+use crate::sys::{Kernel, netns};
+
+/// Finds the sandbox the user means, registering it on first use when it is given by
+/// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
+fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -> Result<Sandbox> {
+    let given: Option<PathBuf> = match (&args.pid, &args.netns) {
+        (Some(pid), _) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
+        (None, Some(path)) => Some(path.clone()),
+        (None, None) => None,
+    };
+    if let Some(existing) = state.sandbox(&args.sandbox)? {
+        if let Some(path) = &given {
+            if *path != existing.netns {
+                refuse!(
+                    "sandbox {} already exists with namespace {}; pick another name",
+                    existing.name,
+                    existing.netns.display()
+                );
+            }
+        }
+        return Ok(existing.clone());
+    }
+    validate_name("sandbox", &args.sandbox)?;
+    let (netns, owned) = match given {
+        Some(path) => {
+            if !kernel.is_netns(&path) {
+                match args.pid {
+                    Some(pid) => refuse!("process {pid} does not exist (no network namespace at {})", path.display()),
+                    None => refuse!("{} is not a network namespace", path.display()),
+                }
+            }
+            (path, false)
+        }
+        None => {
+            let path = netns::named_path(&args.sandbox);
+            if !kernel.is_netns(&path) {
+                refuse!(
+                    "no sandbox named {0}: create it with 'ctnet sandbox create {0}', or pass --pid PID or --netns PATH",
+                    args.sandbox
+                );
+            }
+            (path, false)
+        }
+    };
+    let sandbox = Sandbox {
+        id: new_id()?,
+        name: args.sandbox.clone(),
+        netns,
+        pid: args.pid,
+        owned,
+        created: now(),
+    };
+    state.sandboxes.push(sandbox.clone());
+    Ok(sandbox)
+}
+
+fn validate_ifname(name: &str) -> Result<(), UserError> {
+    if name.is_empty() || name.len() > 15 || name.contains(['/', ':', ' ']) || name == "lo" {
+        refuse!("invalid interface name {name:?}: 1-15 characters, no '/', ':' or spaces, not lo");
+    }
+    Ok(())
+}
+
+pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let network = tx.state.network(&args.network)?.clone();
+    let driver = drivers::for_network(&network)?;
+    let requested = args
+        .ip
+        .as_deref()
+        .map(|ip| {
+            ip.parse()
+                .map_err(|_| UserError::new(format!("invalid --ip {ip:?}: expected an IPv4 address")))
+        })
+        .transpose()?;
+    let mac = args.mac.as_deref().map(parse_mac).transpose()?;
+    for alias in &args.alias {
+        validate_name("alias", alias)?;
+    }
+    if let Some(name) = &args.ifname {
+        validate_ifname(name)?;
+    }
+    let sandbox = resolve_sandbox(&mut tx.state, ctx.kernel, args)?;
+    if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
+        refuse!("sandbox {} is already connected to network {}", sandbox.name, network.name);
+    }
+    let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
+    let ifname = match &args.ifname {
+        Some(name) if in_sandbox.iter().any(|e| &e.ifname == name) => {
+            refuse!("sandbox {} already has an interface {name}", sandbox.name)
+        }
+        Some(name) => name.clone(),
+        None => (0..)
+            .map(|i| format!("eth{i}"))
+            .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
+            .expect("an unused ethN exists"),
+    };
+    let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
+    let taken: HashSet<_> = tx.state.endpoints_of_network(&network.id).map(|e| e.ipv4.addr()).collect();
+    let ipv4 = ipam::allocate(&network.ipam[0], &taken, requested, &network.name)?;
+    let mac = match mac {
+        Some(m) => m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
+        None => mac_from_ipv4(ipv4.addr()),
+    };
+    let id = new_id()?;
+    let endpoint = Endpoint {
+        host_ifname: format!("vctn{}", &id[..11]),
+        id,
+        network_id: network.id.clone(),
+        sandbox_id: sandbox.id.clone(),
+        ifname,
+        mac,
+        ipv4,
+        aliases: args.alias.clone(),
+        default_route,
+    };
+    let plan = driver.join(&network, &endpoint, &sandbox);
+    tx.state.endpoints.push(endpoint);
+    tx.commit(ctx, plan)
+}
+
+/// Removes `endpoint` from the state and returns the steps that take it out of the kernel.
+/// If it carried the sandbox's default route, the next non-internal network takes over.
+pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>> {
+    let network = state
+        .network_by_id(&endpoint.network_id)
+        .cloned()
+        .expect("endpoints belong to known networks");
+    let sandbox = state
+        .sandbox_by_id(&endpoint.sandbox_id)
+        .cloned()
+        .expect("endpoints belong to known sandboxes");
+    let mut plan = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox);
+    state.endpoints.retain(|e| e.id != endpoint.id);
+    if endpoint.default_route {
+        let successor = state
+            .endpoints_of_sandbox(&sandbox.id)
+            .find(|e| state.network_by_id(&e.network_id).is_some_and(|n| !n.internal))
+            .map(|e| e.id.clone());
+        if let Some(id) = successor {
+            let ep = state.endpoints.iter_mut().find(|e| e.id == id).expect("found above");
+            ep.default_route = true;
+            let ep = ep.clone();
+            let net = state.network_by_id(&ep.network_id).expect("known network");
+            if sandbox.netns.exists() {
+                plan.push(bridge::default_route(net, &ep, &sandbox));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let network = tx.state.network(&args.network)?.clone();
+    let Some(sandbox) = tx.state.sandbox(&args.sandbox)?.cloned() else {
+        refuse!("sandbox {} not found", args.sandbox);
+    };
+    let Some(endpoint) = tx.state.endpoint(&network.id, &sandbox.id).cloned() else {
+        refuse!("sandbox {} is not connected to network {}", sandbox.name, network.name);
+    };
+    let plan = plan_disconnect(&mut tx.state, &endpoint)?;
+    tx.commit(ctx, plan)
+}

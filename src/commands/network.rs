@@ -1,0 +1,387 @@
+//! `ctnet network create | ls | inspect | rm | prune`.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use anyhow::Result;
+use ipnet::Ipv4Net;
+use serde_json::{Value, json};
+
+use super::{Ctx, Tx, new_id, now, print_table, short_id};
+use crate::cli::{CreateArgs, Format, LsArgs};
+use crate::drivers::{self, NetworkDriver, bridge::Bridge};
+use crate::error::UserError;
+use crate::ipam;
+use crate::model::{BridgeSettings, Driver, IpamConfig, Network, State, validate_name};
+use crate::netopts::{BridgeOptions, parse_key_value, parse_map};
+use crate::plan::Op;
+use crate::refuse;
+use crate::sys::Kernel;
+
+/// The Linux bridge of the default `bridge` network.
+pub const DEFAULT_BRIDGE: &str = "ctnet0";
+
+/// Adds Docker's three predefined networks to a fresh state and returns the steps that
+/// create the default bridge in the kernel.
+pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Result<Vec<Op>> {
+    let host_nets = kernel.host_ipv4_in_use()?;
+    let subnet = ipam::pick_subnet(&ipam::occupied(state, &host_nets))?;
+    let created = now();
+    let predefined = |name: &str, driver| -> Result<Network> {
+        Ok(Network {
+            id: new_id()?,
+            name: name.into(),
+            driver,
+            created: created.clone(),
+            ipam: vec![],
+            internal: false,
+            enable_ipv6: false,
+            labels: BTreeMap::new(),
+            options: BTreeMap::new(),
+            builtin: true,
+            bridge: None,
+        })
+    };
+    let mut bridge = predefined("bridge", Driver::Bridge)?;
+    bridge.ipam = vec![ipam::build_config(subnet, None, None, &[])?];
+    bridge.bridge = Some(BridgeSettings { ifname: DEFAULT_BRIDGE.into(), mtu: None, icc: true, masquerade: true });
+    // Docker shows these options on its default bridge; scripts sometimes read them.
+    bridge.options = [
+        ("com.docker.network.bridge.default_bridge", "true"),
+        ("com.docker.network.bridge.enable_icc", "true"),
+        ("com.docker.network.bridge.enable_ip_masquerade", "true"),
+        ("com.docker.network.bridge.name", DEFAULT_BRIDGE),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let plan = Bridge.create(&bridge);
+    state.networks.push(bridge);
+    state.networks.push(predefined("host", Driver::Host)?);
+    state.networks.push(predefined("none", Driver::Null)?);
+    Ok(plan)
+}
+
+fn parse_ipv4(what: &str, text: &str) -> Result<Ipv4Addr, UserError> {
+    text.parse()
+        .map_err(|_| UserError::new(format!("invalid {what} {text:?}: expected an IPv4 address")))
+}
+
+fn parse_cidr(what: &str, text: &str) -> Result<Ipv4Net, UserError> {
+    if text.contains(':') {
+        refuse!("{what} {text} is IPv6, which ctnet does not support yet");
+    }
+    text.parse()
+        .map_err(|_| UserError::new(format!("invalid {what} {text:?}: expected IPv4 CIDR like 172.20.0.0/16")))
+}
+
+/// At most one value of a repeatable flag, for the IPv4 bridge driver.
+fn single<'a>(flag: &str, values: &'a [String]) -> Result<Option<&'a String>, UserError> {
+    if values.len() > 1 {
+        refuse!("--{flag} is given {} times; a bridge network takes one IPv4 subnet", values.len());
+    }
+    Ok(values.first())
+}
+
+/// The network `args` describe, fully validated against `state`; nothing is changed.
+fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Result<Network> {
+    validate_name("network", &args.name)?;
+    if state.networks.iter().any(|n| n.name == args.name) {
+        refuse!("network with name {} already exists", args.name);
+    }
+    let driver = Driver::parse(&args.driver)?;
+    match driver {
+        Driver::Bridge => {}
+        Driver::Host | Driver::Null => {
+            refuse!("only one instance of the {} network is allowed, and it exists already", driver.name())
+        }
+        other => refuse!("the {} driver is not available in this version of ctnet", other.name()),
+    }
+    if args.ipv6 {
+        refuse!("--ipv6 is not supported yet: ctnet networks are IPv4 only for now");
+    }
+    let labels = parse_map("label", &args.label)?;
+    let options = parse_map("option", &args.opt)?;
+    let bridge_opts = BridgeOptions::parse(&options)?;
+
+    let subnet = single("subnet", &args.subnet)?.map(|s| parse_cidr("subnet", s)).transpose()?;
+    let gateway = single("gateway", &args.gateway)?.map(|g| parse_ipv4("gateway", g)).transpose()?;
+    let ip_range = single("ip-range", &args.ip_range)?.map(|r| parse_cidr("ip-range", r)).transpose()?;
+    let mut aux = Vec::new();
+    for item in &args.aux_address {
+        let (name, ip) = parse_key_value("aux-address", item)?;
+        aux.push((name, parse_ipv4("aux-address", &ip)?));
+    }
+    let config = match subnet {
+        Some(subnet) => {
+            if let Some(other) = ipam::occupied(state, &[]).into_iter().find(|o| {
+                o.net.contains(&subnet.network()) || subnet.contains(&o.net.network())
+            }) {
+                refuse!("subnet {subnet} overlaps with {} ({})", other.reason, other.net);
+            }
+            ipam::build_config(subnet, gateway, ip_range, &aux)?
+        }
+        None => {
+            if gateway.is_some() || ip_range.is_some() || !aux.is_empty() {
+                refuse!("--gateway, --ip-range and --aux-address need --subnet");
+            }
+            let host_nets = kernel.host_ipv4_in_use()?;
+            let subnet = ipam::pick_subnet(&ipam::occupied(state, &host_nets))?;
+            ipam::build_config(subnet, None, None, &[])?
+        }
+    };
+
+    let id = new_id()?;
+    let ifname = bridge_opts.name.clone().unwrap_or_else(|| format!("ctn-{}", &id[..10]));
+    if let Some(other) = state
+        .networks
+        .iter()
+        .find(|n| n.bridge.as_ref().is_some_and(|b| b.ifname == ifname))
+    {
+        refuse!("bridge {ifname} already belongs to network {}", other.name);
+    }
+    Ok(Network {
+        id,
+        name: args.name.clone(),
+        driver,
+        created: now(),
+        ipam: vec![config],
+        internal: args.internal,
+        enable_ipv6: false,
+        labels,
+        options,
+        builtin: false,
+        bridge: Some(BridgeSettings {
+            ifname,
+            mtu: bridge_opts.mtu,
+            icc: bridge_opts.icc.unwrap_or(true),
+            masquerade: bridge_opts.masquerade.unwrap_or(true),
+        }),
+    })
+}
+
+pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let network = plan_network(args, &tx.state, ctx.kernel)?;
+    let plan = Bridge.create(&network);
+    let id = network.id.clone();
+    tx.state.networks.push(network);
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run {
+        writeln!(ctx.out, "{id}")?;
+    }
+    Ok(())
+}
+
+/// Docker's `network ls --filter` keys.
+fn matches_filter(net: &Network, state: &State, key: &str, value: &str) -> Result<bool, UserError> {
+    Ok(match key {
+        "driver" => net.driver.name() == value || (value == "none" && net.driver == Driver::Null),
+        "id" => net.id.starts_with(value),
+        "name" => net.name.contains(value),
+        "label" => match value.split_once('=') {
+            Some((k, v)) => net.labels.get(k).is_some_and(|x| x == v),
+            None => net.labels.contains_key(value),
+        },
+        "scope" => value == "local",
+        "type" => match value {
+            "builtin" => net.builtin,
+            "custom" => !net.builtin,
+            _ => refuse!("invalid filter type={value}: use builtin or custom"),
+        },
+        "dangling" => {
+            let unused = !net.builtin && state.endpoints_of_network(&net.id).next().is_none();
+            match value {
+                "true" | "1" => unused,
+                "false" | "0" => !unused,
+                _ => refuse!("invalid filter dangling={value}: use true or false"),
+            }
+        }
+        _ => refuse!("invalid filter {key:?}: use driver, id, name, label, scope, type or dangling"),
+    })
+}
+
+pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
+    let tx = Tx::begin(ctx)?;
+    let filters: Vec<(String, String)> = args
+        .filter
+        .iter()
+        .map(|f| parse_key_value("filter", f))
+        .collect::<Result<_, _>>()?;
+    let state = tx.state.clone();
+    tx.commit(ctx, vec![])?;
+    // Filters with the same key widen the match, different keys narrow it, as in Docker.
+    let mut shown = Vec::new();
+    for net in &state.networks {
+        let mut keep = true;
+        for key in filters.iter().map(|(k, _)| k.as_str()).collect::<std::collections::BTreeSet<_>>() {
+            let mut any = false;
+            for (_, value) in filters.iter().filter(|(k, _)| k == key) {
+                any |= matches_filter(net, &state, key, value)?;
+            }
+            keep &= any;
+        }
+        if keep {
+            shown.push(net);
+        }
+    }
+    if ctx.global.quiet {
+        for net in shown {
+            writeln!(ctx.out, "{}", short_id(&net.id))?;
+        }
+        return Ok(());
+    }
+    match ctx.format() {
+        Format::Json => {
+            // One object per line, as `docker network ls --format json` prints.
+            for net in shown {
+                let line = json!({
+                    "CreatedAt": net.created, "Driver": net.driver.name(), "ID": short_id(&net.id),
+                    "IPv6": net.enable_ipv6.to_string(), "Internal": net.internal.to_string(),
+                    "Labels": net.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+                    "Name": net.name, "Scope": "local",
+                });
+                writeln!(ctx.out, "{line}")?;
+            }
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = shown
+                .iter()
+                .map(|n| vec![short_id(&n.id).into(), n.name.clone(), n.driver.name().into(), "local".into()])
+                .collect();
+            print_table(ctx.out, &["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// A network as `docker network inspect` shows it.
+pub fn inspect_json(net: &Network, state: &State) -> Value {
+    let configs: Vec<Value> = net
+        .ipam
+        .iter()
+        .map(|c: &IpamConfig| {
+            let mut v = json!({ "Subnet": c.subnet.to_string(), "Gateway": c.gateway.to_string() });
+            if let Some(range) = c.ip_range {
+                v["IPRange"] = json!(range.to_string());
+            }
+            if !c.aux_addresses.is_empty() {
+                v["AuxiliaryAddresses"] = json!(c.aux_addresses);
+            }
+            v
+        })
+        .collect();
+    let containers: serde_json::Map<String, Value> = state
+        .endpoints_of_network(&net.id)
+        .filter_map(|ep| {
+            let sandbox = state.sandbox_by_id(&ep.sandbox_id)?;
+            Some((
+                sandbox.id.clone(),
+                json!({
+                    "Name": sandbox.name, "EndpointID": ep.id, "MacAddress": ep.mac,
+                    "IPv4Address": ep.ipv4.to_string(), "IPv6Address": "",
+                }),
+            ))
+        })
+        .collect();
+    json!({
+        "Name": net.name,
+        "Id": net.id,
+        "Created": net.created,
+        "Scope": "local",
+        "Driver": net.driver.name(),
+        "EnableIPv4": net.driver != Driver::Null && net.driver != Driver::Host,
+        "EnableIPv6": net.enable_ipv6,
+        "IPAM": { "Driver": "default", "Options": {}, "Config": configs },
+        "Internal": net.internal,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": { "Network": "" },
+        "ConfigOnly": false,
+        "Containers": containers,
+        "Options": net.options,
+        "Labels": net.labels,
+    })
+}
+
+pub fn inspect(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
+    let tx = Tx::begin(ctx)?;
+    let state = tx.state.clone();
+    tx.commit(ctx, vec![])?;
+    let mut found = Vec::new();
+    for key in keys {
+        found.push(inspect_json(state.network(key)?, &state));
+    }
+    serde_json::to_writer_pretty(&mut *ctx.out, &found)?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
+
+/// Removes `network` from `tx.state` and returns the kernel steps, refusing what Docker refuses.
+fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
+    if network.builtin {
+        refuse!("{} is a pre-defined network and cannot be removed", network.name);
+    }
+    let attached: Vec<String> = tx
+        .state
+        .endpoints_of_network(&network.id)
+        .filter_map(|ep| tx.state.sandbox_by_id(&ep.sandbox_id).map(|s| s.name.clone()))
+        .collect();
+    if !attached.is_empty() {
+        refuse!(
+            "network {} has active endpoints ({}): disconnect them first",
+            network.name,
+            attached.join(", ")
+        );
+    }
+    tx.state.networks.retain(|n| n.id != network.id);
+    Ok(match drivers::for_network(network) {
+        Ok(driver) => driver.delete(network),
+        Err(_) => vec![],
+    })
+}
+
+pub fn rm(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let mut plan = Vec::new();
+    let mut removed = Vec::new();
+    // All or nothing: every name is checked before anything is removed.
+    for key in keys {
+        let network = tx.state.network(key)?.clone();
+        if removed.contains(&network.id) {
+            continue;
+        }
+        plan.extend(plan_removal(&mut tx, &network)?);
+        removed.push(network.id);
+    }
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run {
+        for key in keys {
+            writeln!(ctx.out, "{key}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn prune(ctx: &mut Ctx) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let unused: Vec<Network> = tx
+        .state
+        .networks
+        .iter()
+        .filter(|n| !n.builtin && tx.state.endpoints_of_network(&n.id).next().is_none())
+        .cloned()
+        .collect();
+    let mut plan = Vec::new();
+    for network in &unused {
+        plan.extend(plan_removal(&mut tx, network)?);
+    }
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run && !unused.is_empty() {
+        writeln!(ctx.out, "Deleted Networks:")?;
+        for network in &unused {
+            writeln!(ctx.out, "{}", network.name)?;
+        }
+    }
+    Ok(())
+}

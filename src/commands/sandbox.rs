@@ -1,0 +1,150 @@
+//! `ctnet sandbox create | ls | inspect | rm`: sandboxes are network namespaces.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::{Ctx, Tx, connect, new_id, now, print_table, short_id};
+use crate::cli::Format;
+use crate::model::{Sandbox, State, validate_name};
+use crate::plan::Op;
+use crate::refuse;
+use crate::sys::netns;
+
+pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    validate_name("sandbox", name)?;
+    if tx.state.sandboxes.iter().any(|s| s.name == name) {
+        refuse!("sandbox {name} already exists");
+    }
+    let path = netns::named_path(name);
+    if path.exists() {
+        refuse!(
+            "network namespace {} exists already: connect it by name to use it as a sandbox",
+            path.display()
+        );
+    }
+    let id = new_id()?;
+    tx.state.sandboxes.push(Sandbox {
+        id: id.clone(),
+        name: name.into(),
+        netns: path,
+        pid: None,
+        owned: true,
+        created: now(),
+    });
+    tx.commit(ctx, vec![Op::CreateNetns { name: name.into() }])?;
+    if !ctx.global.dry_run {
+        writeln!(ctx.out, "{id}")?;
+    }
+    Ok(())
+}
+
+fn network_names(state: &State, sandbox: &Sandbox) -> Vec<String> {
+    state
+        .endpoints_of_sandbox(&sandbox.id)
+        .filter_map(|ep| state.network_by_id(&ep.network_id).map(|n| n.name.clone()))
+        .collect()
+}
+
+pub fn ls(ctx: &mut Ctx) -> Result<()> {
+    let tx = Tx::begin(ctx)?;
+    let state = tx.state.clone();
+    tx.commit(ctx, vec![])?;
+    if ctx.global.quiet {
+        for s in &state.sandboxes {
+            writeln!(ctx.out, "{}", s.name)?;
+        }
+        return Ok(());
+    }
+    match ctx.format() {
+        Format::Json => {
+            for s in &state.sandboxes {
+                let line = json!({
+                    "ID": short_id(&s.id), "Name": s.name, "NetNs": s.netns,
+                    "Networks": network_names(&state, s).join(","),
+                });
+                writeln!(ctx.out, "{line}")?;
+            }
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = state
+                .sandboxes
+                .iter()
+                .map(|s| {
+                    vec![
+                        short_id(&s.id).into(),
+                        s.name.clone(),
+                        s.netns.display().to_string(),
+                        network_names(&state, s).join(","),
+                    ]
+                })
+                .collect();
+            print_table(ctx.out, &["SANDBOX ID", "NAME", "NETNS", "NETWORKS"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
+    let networks: serde_json::Map<String, Value> = state
+        .endpoints_of_sandbox(&sandbox.id)
+        .filter_map(|ep| {
+            let net = state.network_by_id(&ep.network_id)?;
+            Some((
+                net.name.clone(),
+                json!({
+                    "NetworkID": net.id, "EndpointID": ep.id, "InterfaceName": ep.ifname,
+                    "HostInterfaceName": ep.host_ifname, "MacAddress": ep.mac,
+                    "IPAddress": ep.ipv4.addr().to_string(), "IPPrefixLen": ep.ipv4.prefix_len(),
+                    "Gateway": net.ipam.first().map(|c| c.gateway.to_string()).unwrap_or_default(),
+                    "Aliases": ep.aliases, "DefaultRoute": ep.default_route,
+                }),
+            ))
+        })
+        .collect();
+    json!({
+        "Name": sandbox.name, "Id": sandbox.id, "Created": sandbox.created,
+        "NetNs": sandbox.netns, "Pid": sandbox.pid, "Networks": networks,
+    })
+}
+
+pub fn inspect(ctx: &mut Ctx, names: &[String]) -> Result<()> {
+    let tx = Tx::begin(ctx)?;
+    let state = tx.state.clone();
+    tx.commit(ctx, vec![])?;
+    let mut found = Vec::new();
+    for name in names {
+        match state.sandbox(name)? {
+            Some(s) => found.push(inspect_json(s, &state)),
+            None => refuse!("sandbox {name} not found"),
+        }
+    }
+    serde_json::to_writer_pretty(&mut *ctx.out, &found)?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
+
+pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let mut plan = Vec::new();
+    for name in names {
+        let Some(sandbox) = tx.state.sandbox(name)?.cloned() else {
+            refuse!("sandbox {name} not found");
+        };
+        let endpoints: Vec<_> = tx.state.endpoints_of_sandbox(&sandbox.id).cloned().collect();
+        for ep in endpoints {
+            plan.extend(connect::plan_disconnect(&mut tx.state, &ep)?);
+        }
+        if sandbox.owned {
+            plan.push(Op::DeleteNetns { name: sandbox.name.clone() });
+        }
+        tx.state.sandboxes.retain(|s| s.id != sandbox.id);
+    }
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run {
+        for name in names {
+            writeln!(ctx.out, "{name}")?;
+        }
+    }
+    Ok(())
+}

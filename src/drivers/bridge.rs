@@ -1,0 +1,77 @@
+//! The bridge driver: a Linux bridge per network holding the gateway address, and a veth
+//! pair per endpoint with the sandbox end born inside the sandbox.
+
+use crate::model::{Endpoint, Network, Sandbox, parse_mac};
+use crate::plan::{Ns, Op};
+
+use super::NetworkDriver;
+
+pub struct Bridge;
+
+pub fn link_alias(id: &str) -> String {
+    format!("ctnet:{id}")
+}
+
+fn settings(network: &Network) -> &crate::model::BridgeSettings {
+    network.bridge.as_ref().expect("bridge networks carry bridge settings")
+}
+
+impl NetworkDriver for Bridge {
+    fn create(&self, network: &Network) -> Vec<Op> {
+        let bridge = settings(network);
+        let mut plan = vec![Op::CreateBridge {
+            name: bridge.ifname.clone(),
+            mtu: bridge.mtu,
+            alias: link_alias(&network.id),
+        }];
+        for config in &network.ipam {
+            let addr = ipnet::Ipv4Net::new(config.gateway, config.subnet.prefix_len()).expect("valid prefix");
+            plan.push(Op::AddAddress { ns: Ns::Host, dev: bridge.ifname.clone(), addr });
+        }
+        // Routing between the bridge and the world needs forwarding in this namespace.
+        plan.push(Op::Sysctl { key: "net.ipv4.ip_forward".into(), value: "1".into() });
+        plan
+    }
+
+    fn delete(&self, network: &Network) -> Vec<Op> {
+        vec![Op::DeleteLink { ns: Ns::Host, dev: settings(network).ifname.clone() }]
+    }
+
+    fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
+        let bridge = settings(network);
+        let ns = Ns::Path(sandbox.netns.clone());
+        let mut plan = vec![
+            Op::CreateVeth {
+                host_name: endpoint.host_ifname.clone(),
+                bridge: bridge.ifname.clone(),
+                alias: link_alias(&endpoint.id),
+                mtu: bridge.mtu,
+                isolated: !bridge.icc,
+                peer_ns: sandbox.netns.clone(),
+                peer_name: endpoint.ifname.clone(),
+                peer_mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
+            },
+            Op::LinkUp { ns: ns.clone(), dev: "lo".into() },
+            Op::LinkUp { ns: ns.clone(), dev: endpoint.ifname.clone() },
+            Op::AddAddress { ns: ns.clone(), dev: endpoint.ifname.clone(), addr: endpoint.ipv4 },
+        ];
+        if endpoint.default_route {
+            plan.push(default_route(network, endpoint, sandbox));
+        }
+        plan
+    }
+
+    fn leave(&self, _network: &Network, endpoint: &Endpoint, _sandbox: &Sandbox) -> Vec<Op> {
+        // Deleting the host end removes the sandbox end, its address and its routes.
+        vec![Op::DeleteLink { ns: Ns::Host, dev: endpoint.host_ifname.clone() }]
+    }
+}
+
+/// The sandbox's default route through this network's gateway.
+pub fn default_route(network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Op {
+    Op::AddDefaultRoute {
+        ns: Ns::Path(sandbox.netns.clone()),
+        dev: endpoint.ifname.clone(),
+        gateway: network.ipam[0].gateway,
+    }
+}

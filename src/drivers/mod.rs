@@ -1,0 +1,33 @@
+//! Network drivers. Each turns the model into kernel steps; none touches the kernel itself.
+
+pub mod bridge;
+
+use crate::error::UserError;
+use crate::model::{Driver, Endpoint, Network, Sandbox};
+use crate::plan::Op;
+use crate::refuse;
+
+pub trait NetworkDriver {
+    /// Steps that bring a new network into the kernel.
+    fn create(&self, network: &Network) -> Vec<Op>;
+    /// Steps that remove a network with no endpoints left.
+    fn delete(&self, network: &Network) -> Vec<Op>;
+    /// Steps that put an endpoint into a sandbox.
+    fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op>;
+    /// Steps that take an endpoint out again.
+    fn leave(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op>;
+}
+
+/// The driver behind a network, or why sandboxes cannot join it.
+pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, UserError> {
+    match network.driver {
+        Driver::Bridge => Ok(&bridge::Bridge),
+        Driver::Host => refuse!(
+            "a sandbox cannot join the host network: run the process in the host's own namespace instead"
+        ),
+        Driver::Null => refuse!(
+            "the none network has no interfaces: a sandbox connected to no network already has only lo"
+        ),
+        other => refuse!("the {} driver is not available in this version of ctnet", other.name()),
+    }
+}

@@ -1,0 +1,247 @@
+//! IP address management: picking subnets from the default pools and addresses within a subnet.
+//! Pure functions over the model; the kernel's view (host routes and addresses) is passed in.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+
+use crate::error::UserError;
+use crate::model::{IpamConfig, State};
+use crate::refuse;
+
+/// Docker's default address pools: 172.17-31.0.0/16, then 192.168.0-240.0/20.
+pub fn default_pool_candidates() -> Vec<Ipv4Net> {
+    let mut pools: Vec<Ipv4Net> = (17..=31)
+        .map(|b| Ipv4Net::new(Ipv4Addr::new(172, b, 0, 0), 16).unwrap())
+        .collect();
+    pools.extend((0..16).map(|i| Ipv4Net::new(Ipv4Addr::new(192, 168, i * 16, 0), 20).unwrap()));
+    pools
+}
+
+fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+/// A subnet that a candidate must not overlap, and why.
+pub struct Occupied {
+    pub net: Ipv4Net,
+    pub reason: String,
+}
+
+/// Everything already using address space: other networks, plus what the host reports.
+pub fn occupied(state: &State, host: &[Ipv4Net]) -> Vec<Occupied> {
+    let mut out: Vec<Occupied> = state
+        .networks
+        .iter()
+        .flat_map(|n| {
+            n.ipam.iter().map(move |c| Occupied {
+                net: c.subnet,
+                reason: format!("network {}", n.name),
+            })
+        })
+        .collect();
+    out.extend(
+        host.iter()
+            // A default route overlaps everything and says nothing about local use.
+            .filter(|net| net.prefix_len() > 0)
+            .map(|net| Occupied {
+                net: *net,
+                reason: "a host route or address".into(),
+            }),
+    );
+    out
+}
+
+/// The first default pool that overlaps nothing in use.
+pub fn pick_subnet(occupied: &[Occupied]) -> Result<Ipv4Net, UserError> {
+    let mut blocked = Vec::new();
+    for candidate in default_pool_candidates() {
+        match occupied.iter().find(|o| overlaps(&o.net, &candidate)) {
+            None => return Ok(candidate),
+            Some(o) => blocked.push(format!("{candidate} ({} {})", o.reason, o.net)),
+        }
+    }
+    refuse!(
+        "all default address pools are in use: {}; choose one with --subnet",
+        blocked.join(", ")
+    )
+}
+
+/// The user's `--subnet`, `--gateway`, `--ip-range` and `--aux-address`, checked and completed.
+pub fn build_config(
+    subnet: Ipv4Net,
+    gateway: Option<Ipv4Addr>,
+    ip_range: Option<Ipv4Net>,
+    aux: &[(String, Ipv4Addr)],
+) -> Result<IpamConfig, UserError> {
+    if subnet.addr() != subnet.network() {
+        refuse!("invalid subnet {subnet}: it should be {}", subnet.trunc());
+    }
+    if subnet.prefix_len() > 30 {
+        refuse!("subnet {subnet} is too small: it needs room for a gateway and an endpoint (at most /30)");
+    }
+    let usable = |ip: &Ipv4Addr| subnet.contains(ip) && *ip != subnet.network() && *ip != subnet.broadcast();
+    let gateway = match gateway {
+        Some(gw) if !usable(&gw) => refuse!("gateway {gw} is not a usable address of subnet {subnet}"),
+        Some(gw) => gw,
+        None => subnet.hosts().next().expect("a /30 or larger has hosts"),
+    };
+    if let Some(range) = ip_range {
+        if range.addr() != range.network() {
+            refuse!("invalid ip-range {range}: it should be {}", range.trunc());
+        }
+        if !subnet.contains(&range) {
+            refuse!("ip-range {range} is not inside subnet {subnet}");
+        }
+    }
+    let mut aux_addresses = BTreeMap::new();
+    for (name, ip) in aux {
+        if !usable(ip) {
+            refuse!("aux-address {name}={ip} is not a usable address of subnet {subnet}");
+        }
+        if *ip == gateway {
+            refuse!("aux-address {name}={ip} is the gateway");
+        }
+        if aux_addresses.insert(name.clone(), *ip).is_some() {
+            refuse!("aux-address {name} is given twice");
+        }
+    }
+    Ok(IpamConfig {
+        subnet,
+        gateway,
+        ip_range,
+        aux_addresses,
+    })
+}
+
+/// Addresses of a pool that no endpoint may take: the gateway and the aux addresses.
+fn reserved(config: &IpamConfig) -> HashSet<Ipv4Addr> {
+    let mut set: HashSet<Ipv4Addr> = config.aux_addresses.values().copied().collect();
+    set.insert(config.gateway);
+    set
+}
+
+/// Picks an endpoint's address: the requested one if it is free, else the lowest free one
+/// in the ip-range (or the whole subnet).
+pub fn allocate(
+    config: &IpamConfig,
+    taken: &HashSet<Ipv4Addr>,
+    requested: Option<Ipv4Addr>,
+    network_name: &str,
+) -> Result<Ipv4Net, UserError> {
+    let subnet = config.subnet;
+    let reserved = reserved(config);
+    let with_prefix = |ip| Ipv4Net::new(ip, subnet.prefix_len()).unwrap();
+    if let Some(ip) = requested {
+        if !subnet.contains(&ip) || ip == subnet.network() || ip == subnet.broadcast() {
+            refuse!("address {ip} is not a usable address of network {network_name} ({subnet})");
+        }
+        if reserved.contains(&ip) {
+            refuse!("address {ip} is reserved in network {network_name} (gateway or aux-address)");
+        }
+        if taken.contains(&ip) {
+            refuse!("address {ip} is already in use in network {network_name}");
+        }
+        return Ok(with_prefix(ip));
+    }
+    let range = config.ip_range.unwrap_or(subnet);
+    // In order from the start of the range, as Docker hands them out.
+    (u32::from(range.network())..=u32::from(range.broadcast()))
+        .map(Ipv4Addr::from)
+        .filter(|ip| *ip != subnet.network() && *ip != subnet.broadcast())
+        .find(|ip| !reserved.contains(ip) && !taken.contains(ip))
+        .map(with_prefix)
+        .ok_or_else(|| {
+            UserError::new(format!(
+                "no free address left in network {network_name} ({range}): disconnect a sandbox or create a larger network"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str) -> Ipv4Net {
+        s.parse().unwrap()
+    }
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn pools_skip_host_routes_and_other_networks() {
+        let occ = vec![
+            Occupied { net: net("172.17.0.0/16"), reason: "network bridge".into() },
+            Occupied { net: net("172.18.5.0/24"), reason: "a host route or address".into() },
+        ];
+        assert_eq!(pick_subnet(&occ).unwrap(), net("172.19.0.0/16"));
+        // A wide host route covering every 172 pool sends us to 192.168.
+        let occ = vec![Occupied { net: net("172.16.0.0/12"), reason: "vpn".into() }];
+        assert_eq!(pick_subnet(&occ).unwrap(), net("192.168.0.0/20"));
+    }
+
+    #[test]
+    fn default_route_does_not_block_pools() {
+        let state = State::new();
+        let occ = occupied(&state, &[net("0.0.0.0/0"), net("10.0.2.0/24")]);
+        assert_eq!(pick_subnet(&occ).unwrap(), net("172.17.0.0/16"));
+    }
+
+    #[test]
+    fn exhausted_pools_name_what_blocked_them() {
+        let occ = vec![
+            Occupied { net: net("172.16.0.0/12"), reason: "a host route or address".into() },
+            Occupied { net: net("192.168.0.0/16"), reason: "network lab".into() },
+        ];
+        let err = pick_subnet(&occ).unwrap_err().message;
+        assert!(err.contains("172.31.0.0/16 (a host route or address 172.16.0.0/12)"), "{err}");
+        assert!(err.contains("network lab"), "{err}");
+        assert!(err.contains("--subnet"), "{err}");
+    }
+
+    #[test]
+    fn config_defaults_gateway_and_checks_bounds() {
+        let c = build_config(net("10.1.0.0/24"), None, None, &[]).unwrap();
+        assert_eq!(c.gateway, ip("10.1.0.1"));
+        assert!(build_config(net("10.1.0.5/24"), None, None, &[]).is_err());
+        assert!(build_config(net("10.1.0.0/24"), Some(ip("10.2.0.1")), None, &[]).is_err());
+        assert!(build_config(net("10.1.0.0/24"), Some(ip("10.1.0.255")), None, &[]).is_err());
+        assert!(build_config(net("10.1.0.0/24"), None, Some(net("10.1.1.0/28")), &[]).is_err());
+        assert!(build_config(net("10.1.0.0/24"), None, None, &[("a".into(), ip("10.9.0.1"))]).is_err());
+        assert!(build_config(net("10.1.0.0/24"), None, None, &[("a".into(), ip("10.1.0.1"))]).is_err());
+        assert!(build_config(net("10.1.0.0/31"), None, None, &[]).is_err());
+    }
+
+    #[test]
+    fn allocation_honours_range_reservations_and_requests() {
+        let c = build_config(
+            net("10.1.0.0/24"),
+            Some(ip("10.1.0.254")),
+            Some(net("10.1.0.0/30")),
+            &[("router".into(), ip("10.1.0.1"))],
+        )
+        .unwrap();
+        let mut taken = HashSet::new();
+        // The range 10.1.0.0/30 holds .0-.3; .0 is the subnet's own address, .1 is aux.
+        let a = allocate(&c, &taken, None, "n").unwrap();
+        assert_eq!(a, net("10.1.0.2/24"));
+        taken.insert(a.addr());
+        assert_eq!(allocate(&c, &taken, None, "n").unwrap(), net("10.1.0.3/24"));
+        taken.insert(ip("10.1.0.3"));
+        assert!(allocate(&c, &taken, None, "n").unwrap_err().message.contains("no free address"));
+        // A static address may lie outside the range but inside the subnet.
+        assert_eq!(allocate(&c, &taken, Some(ip("10.1.0.100")), "n").unwrap(), net("10.1.0.100/24"));
+        for bad in ["10.1.0.2", "10.1.0.254", "10.1.0.1", "10.1.0.255", "10.2.0.1"] {
+            assert!(allocate(&c, &taken, Some(ip(bad)), "n").is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn released_addresses_are_reused() {
+        let c = build_config(net("10.1.0.0/29"), None, None, &[]).unwrap();
+        let taken: HashSet<_> = [ip("10.1.0.3")].into();
+        assert_eq!(allocate(&c, &taken, None, "n").unwrap(), net("10.1.0.2/29"));
+    }
+}

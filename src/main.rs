@@ -1,0 +1,77 @@
+//! ctnet: Docker's Container Network Model as a command-line tool for Linux.
+
+mod cli;
+mod commands;
+mod drivers;
+mod error;
+mod firewall;
+mod ipam;
+mod model;
+mod netopts;
+mod plan;
+mod store;
+mod sys;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{CommandFactory, Parser};
+
+use cli::{Cli, Command, NetworkCommand, SandboxCommand};
+use commands::Ctx;
+
+fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    if let Command::Completions { shell } = &cli.command {
+        clap_complete::generate(*shell, &mut Cli::command(), "ctnet", out);
+        return Ok(());
+    }
+    if !nix::unistd::geteuid().is_root() {
+        bail!("ctnet changes the kernel's network configuration and must run as root (try sudo)");
+    }
+    let mut kernel = sys::Linux::new(cli.global.verbose);
+    let ctx = &mut Ctx { global: &cli.global, kernel: &mut kernel, out };
+    match &cli.command {
+        Command::Network(cmd) => match cmd {
+            NetworkCommand::Create(args) => commands::network::create(ctx, args),
+            NetworkCommand::Ls(args) => commands::network::ls(ctx, args),
+            NetworkCommand::Inspect { networks } => commands::network::inspect(ctx, networks),
+            NetworkCommand::Rm { networks } => commands::network::rm(ctx, networks),
+            NetworkCommand::Prune { .. } => commands::network::prune(ctx),
+            NetworkCommand::Connect(args) => commands::connect::connect(ctx, args),
+            NetworkCommand::Disconnect(args) => commands::connect::disconnect(ctx, args),
+        },
+        Command::Sandbox(cmd) => match cmd {
+            SandboxCommand::Create { name } => commands::sandbox::create(ctx, name),
+            SandboxCommand::Ls => commands::sandbox::ls(ctx),
+            SandboxCommand::Inspect { names } => commands::sandbox::inspect(ctx, names),
+            SandboxCommand::Rm { names } => commands::sandbox::rm(ctx, names),
+        },
+        Command::Connect(args) => commands::connect::connect(ctx, args),
+        Command::Disconnect(args) => commands::connect::disconnect(ctx, args),
+        Command::Completions { .. } => unreachable!("handled above"),
+    }
+}
+
+/// A reader that went away (`ctnet network ls | head`) is not an error worth a message.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+fn main() -> ExitCode {
+    // clap exits 2 for usage errors and 0 for --help/--version.
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("ctnet: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

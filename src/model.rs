@@ -1,0 +1,300 @@
+//! The CNM objects ctnet keeps in `state.json`: networks, sandboxes, endpoints.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+
+/// Bumped whenever the on-disk layout changes incompatibly.
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct State {
+    pub version: u32,
+    pub networks: Vec<Network>,
+    pub sandboxes: Vec<Sandbox>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Driver {
+    Bridge,
+    Host,
+    Null,
+    Macvlan,
+    Ipvlan,
+    Overlay,
+}
+
+impl Driver {
+    pub fn parse(name: &str) -> Result<Driver, UserError> {
+        Ok(match name {
+            "bridge" => Driver::Bridge,
+            "host" => Driver::Host,
+            // Docker's driver for the `none` network is called "null".
+            "none" | "null" => Driver::Null,
+            "macvlan" => Driver::Macvlan,
+            "ipvlan" => Driver::Ipvlan,
+            "overlay" => Driver::Overlay,
+            other => {
+                return Err(UserError::new(format!(
+                    "unknown driver {other:?}: use bridge, macvlan, ipvlan, overlay, host or none"
+                )));
+            }
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Driver::Bridge => "bridge",
+            Driver::Host => "host",
+            Driver::Null => "null",
+            Driver::Macvlan => "macvlan",
+            Driver::Ipvlan => "ipvlan",
+            Driver::Overlay => "overlay",
+        }
+    }
+}
+
+/// One IPv4 pool of a network, as Docker's `IPAM.Config[]` entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IpamConfig {
+    pub subnet: Ipv4Net,
+    pub gateway: Ipv4Addr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<Ipv4Net>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, Ipv4Addr>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Network {
+    pub id: String,
+    pub name: String,
+    pub driver: Driver,
+    pub created: String,
+    /// Empty for the host and none networks.
+    #[serde(default)]
+    pub ipam: Vec<IpamConfig>,
+    #[serde(default)]
+    pub internal: bool,
+    #[serde(default)]
+    pub enable_ipv6: bool,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// The `-o` options as the user gave them, shown by `inspect`.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Created with the tool (false for bridge, host and none).
+    #[serde(default)]
+    pub builtin: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<BridgeSettings>,
+}
+
+/// What the bridge driver made of a network's options.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BridgeSettings {
+    /// The Linux bridge device.
+    pub ifname: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    pub icc: bool,
+    pub masquerade: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Sandbox {
+    pub id: String,
+    pub name: String,
+    /// The namespace file: `/run/netns/NAME`, `/proc/PID/ns/net` or a user's path.
+    pub netns: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// ctnet made the named namespace, so `sandbox rm` deletes it.
+    #[serde(default)]
+    pub owned: bool,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Endpoint {
+    pub id: String,
+    pub network_id: String,
+    pub sandbox_id: String,
+    /// Interface name inside the sandbox (`eth0`, `eth1`, ...).
+    pub ifname: String,
+    /// Host end of the veth pair.
+    pub host_ifname: String,
+    pub mac: String,
+    pub ipv4: Ipv4Net,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// This endpoint's network gives the sandbox its default route.
+    #[serde(default)]
+    pub default_route: bool,
+}
+
+impl State {
+    pub fn new() -> State {
+        State {
+            version: STATE_VERSION,
+            ..State::default()
+        }
+    }
+
+    /// Finds a network by name, full id or unique id prefix (3+ characters), as Docker does.
+    pub fn network(&self, key: &str) -> Result<&Network, UserError> {
+        find_by_name_or_id(&self.networks, key, |n| (&n.name, &n.id))?
+            .ok_or_else(|| UserError::new(format!("network {key} not found")))
+    }
+
+    pub fn sandbox(&self, key: &str) -> Result<Option<&Sandbox>, UserError> {
+        find_by_name_or_id(&self.sandboxes, key, |s| (&s.name, &s.id))
+    }
+
+    pub fn network_by_id(&self, id: &str) -> Option<&Network> {
+        self.networks.iter().find(|n| n.id == id)
+    }
+
+    pub fn sandbox_by_id(&self, id: &str) -> Option<&Sandbox> {
+        self.sandboxes.iter().find(|s| s.id == id)
+    }
+
+    pub fn endpoints_of_network<'a>(&'a self, network_id: &'a str) -> impl Iterator<Item = &'a Endpoint> {
+        self.endpoints.iter().filter(move |e| e.network_id == network_id)
+    }
+
+    pub fn endpoints_of_sandbox<'a>(&'a self, sandbox_id: &'a str) -> impl Iterator<Item = &'a Endpoint> {
+        self.endpoints.iter().filter(move |e| e.sandbox_id == sandbox_id)
+    }
+
+    pub fn endpoint(&self, network_id: &str, sandbox_id: &str) -> Option<&Endpoint> {
+        self.endpoints
+            .iter()
+            .find(|e| e.network_id == network_id && e.sandbox_id == sandbox_id)
+    }
+}
+
+fn find_by_name_or_id<'a, T>(
+    items: &'a [T],
+    key: &str,
+    keys: impl Fn(&T) -> (&String, &String),
+) -> Result<Option<&'a T>, UserError> {
+    if let Some(item) = items.iter().find(|i| keys(i).0 == key) {
+        return Ok(Some(item));
+    }
+    if key.len() < 3 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let mut matches = items.iter().filter(|i| keys(i).1.starts_with(key));
+    match (matches.next(), matches.next()) {
+        (Some(_), Some(_)) => Err(UserError::new(format!(
+            "{key} is ambiguous: several ids start with it; give more characters"
+        ))),
+        (found, _) => Ok(found),
+    }
+}
+
+/// Names of networks and sandboxes: Docker's rule, and short enough for file names.
+pub fn validate_name(kind: &str, name: &str) -> Result<(), UserError> {
+    let mut bytes = name.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric());
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if name.len() > 64 {
+        return Err(UserError::new(format!(
+            "{kind} name {name:?} is too long: at most 64 characters"
+        )));
+    }
+    if !first_ok || !rest_ok {
+        return Err(UserError::new(format!(
+            "invalid {kind} name {name:?}: use 1-64 of [A-Za-z0-9_.-], starting with a letter or digit"
+        )));
+    }
+    Ok(())
+}
+
+/// Docker derives a container's MAC from its IPv4 address: 02:42 then the four octets.
+pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
+}
+
+pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
+    let bad = || UserError::new(format!("invalid MAC address {text:?}: expected six hex pairs like 02:42:ac:11:00:02"));
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 6 {
+        return Err(bad());
+    }
+    let mut mac = [0u8; 6];
+    for (byte, part) in mac.iter_mut().zip(&parts) {
+        if part.len() != 2 {
+            return Err(bad());
+        }
+        *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
+    }
+    if mac[0] & 1 == 1 {
+        return Err(UserError::new(format!("invalid MAC address {text}: it is a multicast address")));
+    }
+    Ok(mac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(name: &str, id: &str) -> Network {
+        Network {
+            id: id.into(),
+            name: name.into(),
+            driver: Driver::Bridge,
+            created: String::new(),
+            ipam: vec![],
+            internal: false,
+            enable_ipv6: false,
+            labels: Default::default(),
+            options: Default::default(),
+            builtin: false,
+            bridge: None,
+        }
+    }
+
+    #[test]
+    fn names_follow_dockers_rule() {
+        for ok in ["a", "web", "my-net_1.2", &"x".repeat(64)] {
+            validate_name("network", ok).unwrap();
+        }
+        for bad in ["", "-a", ".a", "a b", "a/b", "ü", &"x".repeat(65)] {
+            assert!(validate_name("network", bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn lookup_by_name_then_unique_id_prefix() {
+        let mut state = State::new();
+        state.networks.push(net("one", "abc111"));
+        state.networks.push(net("two", "abc222"));
+        state.networks.push(net("abc111", "fff000"));
+        assert_eq!(state.network("one").unwrap().id, "abc111");
+        // An exact name wins over an id prefix.
+        assert_eq!(state.network("abc111").unwrap().id, "fff000");
+        assert_eq!(state.network("abc2").unwrap().name, "two");
+        assert!(state.network("abc").is_err(), "ambiguous prefix accepted");
+        assert!(state.network("ab").is_err(), "two-character prefix accepted");
+        assert!(state.network("nope").is_err());
+    }
+
+    #[test]
+    fn mac_is_derived_from_ipv4_and_parsed_strictly() {
+        assert_eq!(mac_from_ipv4("172.17.0.2".parse().unwrap()), "02:42:ac:11:00:02");
+        assert_eq!(parse_mac("02:42:ac:11:00:02").unwrap(), [2, 0x42, 0xac, 0x11, 0, 2]);
+        for bad in ["02:42:ac:11:00", "zz:42:ac:11:00:02", "01:00:5e:00:00:01", "2:42:ac:11:00:02"] {
+            assert!(parse_mac(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Driver options (`-o K=V`) and labels: parsing, Docker's aliases, validation.
+
+use std::collections::BTreeMap;
+
+use crate::error::UserError;
+use crate::refuse;
+
+/// Splits `K=V`; `what` names the flag in the error.
+pub fn parse_key_value(what: &str, text: &str) -> Result<(String, String), UserError> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => refuse!("invalid {what} {text:?}: expected KEY=VALUE"),
+    }
+}
+
+/// Labels may be a bare key, as Docker allows (`--label env`); options may not.
+pub fn parse_map(what: &str, items: &[String]) -> Result<BTreeMap<String, String>, UserError> {
+    let mut map = BTreeMap::new();
+    for item in items {
+        let (k, v) = match (what, item.contains('=')) {
+            ("label", false) if !item.is_empty() => (item.clone(), String::new()),
+            _ => parse_key_value(what, item)?,
+        };
+        if map.insert(k.clone(), v).is_some() {
+            refuse!("{what} {k} is given twice");
+        }
+    }
+    Ok(map)
+}
+
+/// The bridge driver's options, with Docker's long spellings accepted as aliases.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BridgeOptions {
+    pub name: Option<String>,
+    pub mtu: Option<u32>,
+    pub icc: Option<bool>,
+    pub masquerade: Option<bool>,
+    pub host_binding_ipv4: Option<std::net::Ipv4Addr>,
+}
+
+const BRIDGE_KEYS: &[(&str, &str)] = &[
+    ("bridge.name", "com.docker.network.bridge.name"),
+    ("mtu", "com.docker.network.driver.mtu"),
+    ("icc", "com.docker.network.bridge.enable_icc"),
+    ("masquerade", "com.docker.network.bridge.enable_ip_masquerade"),
+    ("host_binding_ipv4", "com.docker.network.bridge.host_binding_ipv4"),
+];
+
+fn canonical_key(key: &str) -> Option<&'static str> {
+    BRIDGE_KEYS
+        .iter()
+        .find(|(short, long)| key == *short || key == *long)
+        .map(|(short, _)| *short)
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, UserError> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => refuse!("option {key}={value}: expected true or false"),
+    }
+}
+
+impl BridgeOptions {
+    pub fn parse(options: &BTreeMap<String, String>) -> Result<BridgeOptions, UserError> {
+        let mut out = BridgeOptions::default();
+        let mut seen = Vec::new();
+        for (key, value) in options {
+            let Some(canonical) = canonical_key(key) else {
+                let known: Vec<&str> = BRIDGE_KEYS.iter().map(|(s, _)| *s).collect();
+                refuse!("unknown bridge option {key:?}: known options are {}", known.join(", "));
+            };
+            if seen.contains(&canonical) {
+                refuse!("option {canonical} is given twice (once under Docker's name)");
+            }
+            seen.push(canonical);
+            match canonical {
+                "bridge.name" => {
+                    if value.is_empty() || value.len() > 15 || value.contains(['/', ' ', ':']) {
+                        refuse!("invalid bridge.name {value:?}: a Linux interface name has 1-15 characters, no '/', ':' or spaces");
+                    }
+                    out.name = Some(value.clone());
+                }
+                "mtu" => {
+                    let mtu: u32 = value
+                        .parse()
+                        .ok()
+                        .filter(|m| (68..=65535).contains(m))
+                        .ok_or_else(|| UserError::new(format!("invalid mtu {value:?}: expected a number from 68 to 65535")))?;
+                    out.mtu = Some(mtu);
+                }
+                "icc" => out.icc = Some(parse_bool(key, value)?),
+                "masquerade" => out.masquerade = Some(parse_bool(key, value)?),
+                "host_binding_ipv4" => {
+                    out.host_binding_ipv4 = Some(value.parse().map_err(|_| {
+                        UserError::new(format!("invalid host_binding_ipv4 {value:?}: expected an IPv4 address"))
+                    })?)
+                }
+                _ => unreachable!("every canonical key is handled"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[&str]) -> Result<BridgeOptions, UserError> {
+        let items: Vec<String> = pairs.iter().map(|s| s.to_string()).collect();
+        BridgeOptions::parse(&parse_map("option", &items)?)
+    }
+
+    #[test]
+    fn short_and_docker_spellings() {
+        let o = opts(&["bridge.name=br-lab", "com.docker.network.driver.mtu=1400", "icc=false"]).unwrap();
+        assert_eq!(o.name.as_deref(), Some("br-lab"));
+        assert_eq!(o.mtu, Some(1400));
+        assert_eq!(o.icc, Some(false));
+        let o = opts(&["com.docker.network.bridge.enable_ip_masquerade=false"]).unwrap();
+        assert_eq!(o.masquerade, Some(false));
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        for bad in [
+            &["mtu=9"][..],
+            &["mtu=abc"],
+            &["icc=maybe"],
+            &["bridge.name=waytoolongbridgename"],
+            &["colour=blue"],
+            &["mtu=1400", "com.docker.network.driver.mtu=1500"],
+            &["novalue"],
+            &["icc=true", "icc=false"],
+        ] {
+            assert!(opts(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The only layer that talks to the kernel: it carries out plans (netlink, namespaces,
+//! sysctls, nft) and answers the few questions commands ask of the host.
+
+pub mod netlink;
+pub mod netns;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, anyhow};
+use ipnet::Ipv4Net;
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::link::{
+    InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo,
+    LinkMessage,
+};
+
+use crate::plan::{Ns, Op};
+use netlink::Netlink;
+
+/// What commands need from the kernel. Tests above `sys` use a fake that records plans.
+pub trait Kernel {
+    /// Carries out `plan` in order. On failure undoes what it did and returns the error;
+    /// on success returns the steps that would undo it (for a failed save).
+    fn apply(&mut self, plan: &[Op]) -> Result<Vec<Op>>;
+    /// Best-effort undo, newest step first.
+    fn undo(&mut self, undo: Vec<Op>);
+    /// IPv4 subnets the host namespace already uses (addresses and routes).
+    fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
+    /// True if `path` is a network namespace file.
+    fn is_netns(&self, path: &Path) -> bool;
+}
+
+/// The real kernel, through netlink sockets opened per namespace on first use.
+pub struct Linux {
+    verbose: bool,
+    sockets: HashMap<Ns, Netlink>,
+}
+
+impl Linux {
+    pub fn new(verbose: bool) -> Linux {
+        Linux { verbose, sockets: HashMap::new() }
+    }
+
+    fn socket(&mut self, ns: &Ns) -> Result<&mut Netlink> {
+        if !self.sockets.contains_key(ns) {
+            let socket = match ns {
+                Ns::Host => Netlink::open()?,
+                Ns::Path(path) => netns::with_netns(path, Netlink::open)??,
+            };
+            self.sockets.insert(ns.clone(), socket);
+        }
+        Ok(self.sockets.get_mut(ns).expect("inserted above"))
+    }
+
+    fn run(&mut self, op: &Op) -> Result<()> {
+        if self.verbose {
+            eprintln!("ctnet: {op}");
+        }
+        match op {
+            Op::CreateBridge { name, mtu, alias } => {
+                let mut msg = LinkMessage::default();
+                msg.header.flags = LinkFlags::Up;
+                msg.header.change_mask = LinkFlags::Up;
+                msg.attributes.push(LinkAttribute::IfName(name.clone()));
+                msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
+                msg.attributes.push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Bridge)]));
+                let nl = self.socket(&Ns::Host)?;
+                nl.create(RouteNetlinkMessage::NewLink(msg))
+                    .with_context(|| format!("cannot create bridge {name}"))?;
+                // The alias marks the link as ctnet's, so leaks are found by asking the kernel.
+                nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())])?;
+            }
+            Op::CreateVeth { host_name, bridge, alias, mtu, isolated, peer_ns, peer_name, peer_mac } => {
+                let nl = self.socket(&Ns::Host)?;
+                let bridge_index = nl.ifindex(bridge).with_context(|| format!("bridge {bridge} is missing"))?;
+                let ns_file = File::open(peer_ns)
+                    .with_context(|| format!("cannot open the sandbox's namespace {}", peer_ns.display()))?;
+                let mut peer = LinkMessage::default();
+                peer.attributes.push(LinkAttribute::IfName(peer_name.clone()));
+                peer.attributes.push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(&ns_file)));
+                peer.attributes.push(LinkAttribute::Address(peer_mac.to_vec()));
+                peer.attributes.extend(mtu.map(LinkAttribute::Mtu));
+                let mut msg = LinkMessage::default();
+                msg.header.flags = LinkFlags::Up;
+                msg.header.change_mask = LinkFlags::Up;
+                msg.attributes.push(LinkAttribute::IfName(host_name.clone()));
+                msg.attributes.push(LinkAttribute::Controller(bridge_index));
+                msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
+                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                    LinkInfo::Kind(InfoKind::Veth),
+                    LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+                ]));
+                nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
+                    if e.errno == nix::libc::EEXIST {
+                        anyhow!("cannot create {peer_name} in the sandbox: an interface with that name (or {host_name} on the host) exists already")
+                    } else {
+                        anyhow!("cannot create veth {host_name}: {e}")
+                    }
+                })?;
+                let mut attrs = vec![LinkAttribute::IfAlias(alias.clone())];
+                if *isolated {
+                    attrs.push(LinkAttribute::LinkInfo(vec![
+                        LinkInfo::PortKind(InfoPortKind::Bridge),
+                        LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::Isolated(true)])),
+                    ]));
+                }
+                if let Err(e) = nl.set_link(host_name, attrs) {
+                    let _ = nl.delete_link(host_name);
+                    return Err(anyhow!("cannot configure {host_name}: {e}"));
+                }
+            }
+            Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
+            Op::AddAddress { ns, dev, addr } => self
+                .socket(ns)?
+                .add_address(dev, *addr)
+                .with_context(|| format!("cannot add {addr} to {dev}"))?,
+            Op::AddDefaultRoute { ns, dev, gateway } => self
+                .socket(ns)?
+                .add_default_route(dev, *gateway)
+                .with_context(|| format!("cannot add a default route via {gateway}"))?,
+            Op::DeleteLink { ns, dev } => {
+                // A namespace that is gone took its links with it.
+                let nl = match self.socket(ns) {
+                    Ok(nl) => nl,
+                    Err(_) if matches!(ns, Ns::Path(p) if !p.exists()) => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                match nl.delete_link(dev) {
+                    Err(e) if e.errno != nix::libc::ENODEV => return Err(anyhow!("cannot delete {dev}: {e}")),
+                    _ => {}
+                }
+            }
+            Op::CreateNetns { name } => {
+                netns::create_named(name).with_context(|| format!("cannot create network namespace {name}"))?
+            }
+            Op::DeleteNetns { name } => {
+                self.sockets.remove(&Ns::Path(netns::named_path(name)));
+                netns::delete_named(name).with_context(|| format!("cannot delete network namespace {name}"))?
+            }
+            Op::Sysctl { key, value } => write_sysctl(key, value)?,
+            Op::Firewall { ruleset, .. } => apply_nft(ruleset)?,
+        }
+        Ok(())
+    }
+}
+
+impl Kernel for Linux {
+    fn apply(&mut self, plan: &[Op]) -> Result<Vec<Op>> {
+        let mut undo = Vec::new();
+        for op in plan {
+            if let Err(e) = self.run(op) {
+                self.undo(undo);
+                return Err(e);
+            }
+            undo.extend(op.undo());
+        }
+        Ok(undo)
+    }
+
+    fn undo(&mut self, undo: Vec<Op>) {
+        for op in undo.into_iter().rev() {
+            if let Err(e) = self.run(&op) {
+                eprintln!("ctnet: warning: could not undo `{op}`: {e:#}");
+            }
+        }
+    }
+
+    fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
+        Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
+    }
+
+    fn is_netns(&self, path: &Path) -> bool {
+        netns::is_netns(path)
+    }
+}
+
+fn write_sysctl(key: &str, value: &str) -> Result<()> {
+    let path = Path::new("/proc/sys").join(key.replace('.', "/"));
+    // Writing is cheap but not free, and reading tells whether it is needed at all.
+    if std::fs::read_to_string(&path).is_ok_and(|v| v.trim() == value) {
+        return Ok(());
+    }
+    std::fs::write(&path, value).with_context(|| format!("cannot set {key}={value}"))
+}
+
+/// Runs `nft -f -` once with the whole input: nft applies it as one transaction.
+fn apply_nft(ruleset: &str) -> Result<()> {
+    let mut child = Command::new("nft")
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => anyhow!("nft not found: install the nftables package"),
+            _ => anyhow!("cannot run nft: {e}"),
+        })?;
+    child.stdin.take().expect("piped").write_all(ruleset.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        return Err(anyhow!("nft rejected the ruleset: {first}"));
+    }
+    Ok(())
+}

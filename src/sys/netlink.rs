@@ -1,0 +1,266 @@
+//! A small synchronous rtnetlink client over a blocking netlink-sys socket: one request,
+//! one acknowledgement (or a dump), no async runtime for a command that lives milliseconds.
+
+use std::io;
+use std::net::IpAddr;
+
+use ipnet::Ipv4Net;
+use netlink_packet_core::{
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+};
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+
+/// A failed request: the errno and, when the kernel gave one, its extended-ack text.
+#[derive(Debug)]
+pub struct NetlinkError {
+    pub errno: i32,
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for NetlinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let os = io::Error::from_raw_os_error(self.errno);
+        match &self.message {
+            Some(m) => write!(f, "{m} ({os})"),
+            None => write!(f, "{os}"),
+        }
+    }
+}
+
+impl std::error::Error for NetlinkError {}
+
+impl From<io::Error> for NetlinkError {
+    fn from(e: io::Error) -> Self {
+        NetlinkError {
+            errno: e.raw_os_error().unwrap_or(nix::libc::EIO),
+            message: Some(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, NetlinkError>;
+
+pub struct Netlink {
+    socket: Socket,
+    seq: u32,
+    buf: Vec<u8>,
+}
+
+/// Kernel message type of a netlink error whose payload carries extended-ack attributes.
+const NLMSGERR_ATTR_MSG: u16 = 1;
+const NLM_F_ACK_TLVS: u16 = 0x200;
+const RT_TABLE_LOCAL: u8 = 255;
+
+impl Netlink {
+    /// Opens a socket in the calling thread's current network namespace; it stays bound
+    /// to that namespace for its whole life.
+    pub fn open() -> Result<Netlink> {
+        let mut socket = Socket::new(NETLINK_ROUTE)?;
+        socket.bind_auto()?;
+        socket.connect(&SocketAddr::new(0, 0))?;
+        // Short acks (no echo of our request) followed by the kernel's error text.
+        socket.set_cap_ack(true)?;
+        socket.set_ext_ack(true)?;
+        Ok(Netlink { socket, seq: 0, buf: Vec::with_capacity(64 * 1024) })
+    }
+
+    fn send(&mut self, message: RouteNetlinkMessage, flags: u16) -> Result<u32> {
+        self.seq = self.seq.wrapping_add(1);
+        let mut header = NetlinkHeader::default();
+        header.flags = flags;
+        header.sequence_number = self.seq;
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(message));
+        packet.finalize();
+        let mut bytes = vec![0u8; packet.buffer_len()];
+        packet.serialize(&mut bytes);
+        self.socket.send(&bytes, 0)?;
+        Ok(self.seq)
+    }
+
+    /// Reads replies to `seq` until an ack, an error or the end of a dump; collects inner messages.
+    fn receive(&mut self, seq: u32) -> Result<Vec<RouteNetlinkMessage>> {
+        let mut out = Vec::new();
+        loop {
+            self.buf.clear();
+            let len = self.socket.recv(&mut self.buf, 0)?;
+            let mut offset = 0;
+            while offset < len {
+                let bytes = &self.buf[offset..len];
+                let packet = NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes).map_err(|e| NetlinkError {
+                    errno: nix::libc::EBADMSG,
+                    message: Some(format!("cannot decode a netlink reply: {e}")),
+                })?;
+                let length = packet.header.length as usize;
+                offset += (length + 3) & !3;
+                if packet.header.sequence_number != seq {
+                    continue;
+                }
+                match packet.payload {
+                    NetlinkPayload::Error(err) => {
+                        if err.code.is_none() {
+                            return Ok(out);
+                        }
+                        let message = (packet.header.flags & NLM_F_ACK_TLVS != 0)
+                            .then(|| extack_message(&err.header))
+                            .flatten();
+                        return Err(NetlinkError { errno: -err.raw_code(), message });
+                    }
+                    NetlinkPayload::Done(_) => return Ok(out),
+                    NetlinkPayload::InnerMessage(inner) => out.push(inner),
+                    _ => {}
+                }
+                if length == 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Sends a request that changes something and waits for the kernel's ack.
+    pub fn request(&mut self, message: RouteNetlinkMessage, extra_flags: u16) -> Result<()> {
+        let seq = self.send(message, NLM_F_REQUEST | NLM_F_ACK | extra_flags)?;
+        self.receive(seq).map(|_| ())
+    }
+
+    pub fn dump(&mut self, message: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>> {
+        let seq = self.send(message, NLM_F_REQUEST | NLM_F_DUMP)?;
+        self.receive(seq)
+    }
+
+    pub fn create(&mut self, message: RouteNetlinkMessage) -> Result<()> {
+        self.request(message, NLM_F_CREATE | NLM_F_EXCL)
+    }
+
+    /// The index of the link called `name`.
+    pub fn ifindex(&mut self, name: &str) -> Result<u32> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        let seq = self.send(RouteNetlinkMessage::GetLink(msg), NLM_F_REQUEST | NLM_F_ACK)?;
+        let replies = self.receive(seq).map_err(|e| named(e, name))?;
+        replies
+            .into_iter()
+            .find_map(|m| match m {
+                RouteNetlinkMessage::NewLink(link) => Some(link.header.index),
+                _ => None,
+            })
+            .ok_or_else(|| NetlinkError { errno: nix::libc::ENODEV, message: Some(format!("no link named {name}")) })
+    }
+
+    /// Sets a link up, addressed by name.
+    pub fn link_up(&mut self, name: &str) -> Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.flags = LinkFlags::Up;
+        msg.header.change_mask = LinkFlags::Up;
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        self.request(RouteNetlinkMessage::SetLink(msg), 0).map_err(|e| named(e, name))
+    }
+
+    pub fn set_link(&mut self, name: &str, attributes: Vec<LinkAttribute>) -> Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        msg.attributes.extend(attributes);
+        self.request(RouteNetlinkMessage::SetLink(msg), 0).map_err(|e| named(e, name))
+    }
+
+    pub fn delete_link(&mut self, name: &str) -> Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        self.request(RouteNetlinkMessage::DelLink(msg), 0)
+    }
+
+    pub fn add_address(&mut self, dev: &str, addr: Ipv4Net) -> Result<()> {
+        let index = self.ifindex(dev)?;
+        let mut msg = AddressMessage::default();
+        msg.header.family = AddressFamily::Inet;
+        msg.header.prefix_len = addr.prefix_len();
+        msg.header.index = index;
+        let ip = IpAddr::V4(addr.addr());
+        msg.attributes.push(AddressAttribute::Local(ip));
+        msg.attributes.push(AddressAttribute::Address(ip));
+        if addr.prefix_len() < 31 {
+            msg.attributes.push(AddressAttribute::Broadcast(addr.broadcast()));
+        }
+        self.create(RouteNetlinkMessage::NewAddress(msg))
+    }
+
+    pub fn add_default_route(&mut self, dev: &str, gateway: std::net::Ipv4Addr) -> Result<()> {
+        let index = self.ifindex(dev)?;
+        let mut msg = RouteMessage::default();
+        msg.header.address_family = AddressFamily::Inet;
+        msg.header.table = RouteHeader::RT_TABLE_MAIN;
+        msg.header.protocol = RouteProtocol::Boot;
+        msg.header.scope = RouteScope::Universe;
+        msg.header.kind = RouteType::Unicast;
+        msg.attributes.push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        msg.attributes.push(RouteAttribute::Oif(index));
+        self.create(RouteNetlinkMessage::NewRoute(msg))
+    }
+
+    /// Every IPv4 subnet the namespace uses: its addresses' subnets and its routes'
+    /// destinations (all tables but `local`, whose entries mirror the addresses).
+    pub fn ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
+        let mut nets = Vec::new();
+        let mut addr = AddressMessage::default();
+        addr.header.family = AddressFamily::Inet;
+        for reply in self.dump(RouteNetlinkMessage::GetAddress(addr))? {
+            if let RouteNetlinkMessage::NewAddress(a) = reply {
+                for attr in &a.attributes {
+                    if let AddressAttribute::Local(IpAddr::V4(ip)) = attr {
+                        nets.extend(Ipv4Net::new(*ip, a.header.prefix_len).ok().map(|n| n.trunc()));
+                    }
+                }
+            }
+        }
+        let mut route = RouteMessage::default();
+        route.header.address_family = AddressFamily::Inet;
+        for reply in self.dump(RouteNetlinkMessage::GetRoute(route))? {
+            if let RouteNetlinkMessage::NewRoute(r) = reply {
+                if r.header.table == RT_TABLE_LOCAL {
+                    continue;
+                }
+                let dst = r.attributes.iter().find_map(|a| match a {
+                    RouteAttribute::Destination(RouteAddress::Inet(ip)) => Some(*ip),
+                    _ => None,
+                });
+                if let Some(ip) = dst {
+                    nets.extend(Ipv4Net::new(ip, r.header.destination_prefix_length).ok().map(|n| n.trunc()));
+                }
+            }
+        }
+        Ok(nets)
+    }
+}
+
+/// Adds the link's name to a "no such device" error, which otherwise names nothing.
+fn named(mut e: NetlinkError, name: &str) -> NetlinkError {
+    if e.errno == nix::libc::ENODEV && e.message.is_none() {
+        e.message = Some(format!("no link named {name}"));
+    }
+    e
+}
+
+/// The kernel's error text from an extended ack. With NETLINK_CAP_ACK the echoed request
+/// is just its 16-byte header; the attributes follow it.
+fn extack_message(payload: &[u8]) -> Option<String> {
+    let mut rest = payload.get(16..)?;
+    while rest.len() >= 4 {
+        let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
+        let kind = u16::from_ne_bytes([rest[2], rest[3]]) & 0x3fff;
+        if len < 4 || len > rest.len() {
+            return None;
+        }
+        if kind == NLMSGERR_ATTR_MSG {
+            let text = &rest[4..len];
+            let text = text.split(|b| *b == 0).next().unwrap_or_default();
+            return Some(String::from_utf8_lossy(text).into_owned());
+        }
+        rest = &rest[((len + 3) & !3).min(rest.len())..];
+    }
+    None
+}

@@ -1,0 +1,87 @@
+//! Network namespaces: named ones under /run/netns (as `ip netns` keeps them) and entering
+//! any namespace file just long enough to open a netlink socket inside it.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::{CloneFlags, setns, unshare};
+
+use super::netlink::Netlink;
+
+pub const NETNS_DIR: &str = "/run/netns";
+
+pub fn named_path(name: &str) -> PathBuf {
+    Path::new(NETNS_DIR).join(name)
+}
+
+/// Runs `f` with the calling thread inside the namespace at `path`, then returns home.
+/// A socket opened inside stays in that namespace after we leave.
+pub fn with_netns<T>(path: &Path, f: impl FnOnce() -> T) -> io::Result<T> {
+    let target = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("cannot open namespace {}: {e}", path.display())))?;
+    let home = File::open("/proc/thread-self/ns/net")?;
+    setns(&target, CloneFlags::CLONE_NEWNET).map_err(|e| io::Error::new(io::ErrorKind::Other, format!("cannot enter namespace {}: {e}", path.display())))?;
+    let result = f();
+    // Failing to come back would leave every later step in the wrong namespace.
+    setns(&home, CloneFlags::CLONE_NEWNET).expect("returning to the original network namespace");
+    Ok(result)
+}
+
+/// /run/netns must be a shared mount point so that namespaces bound there are visible in
+/// other mount namespaces, the way `ip netns add` prepares it.
+fn prepare_netns_dir() -> io::Result<()> {
+    std::fs::create_dir_all(NETNS_DIR)?;
+    let shared = MsFlags::MS_SHARED | MsFlags::MS_REC;
+    match mount(None::<&str>, NETNS_DIR, None::<&str>, shared, None::<&str>) {
+        Ok(()) => Ok(()),
+        Err(nix::errno::Errno::EINVAL) => {
+            // Not a mount point yet: bind it onto itself, then share it.
+            mount(Some(NETNS_DIR), NETNS_DIR, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)?;
+            mount(None::<&str>, NETNS_DIR, None::<&str>, shared, None::<&str>)?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates /run/netns/NAME holding a fresh namespace with lo up.
+pub fn create_named(name: &str) -> io::Result<()> {
+    prepare_netns_dir()?;
+    let path = named_path(name);
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o444).open(&path)?;
+    let target = path.clone();
+    // unshare() moves the calling thread only, so a short-lived thread does it and the
+    // main thread never leaves the host namespace.
+    let made = std::thread::spawn(move || -> io::Result<()> {
+        unshare(CloneFlags::CLONE_NEWNET)?;
+        mount(Some("/proc/thread-self/ns/net"), &target, None::<&str>, MsFlags::MS_BIND, None::<&str>)?;
+        let mut nl = Netlink::open().map_err(|e| io::Error::other(e.to_string()))?;
+        nl.link_up("lo").map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(())
+    })
+    .join()
+    .unwrap_or_else(|_| Err(io::Error::other("namespace thread panicked")));
+    if made.is_err() {
+        let _ = umount2(&path, MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_file(&path);
+    }
+    made
+}
+
+/// Removes a named namespace; one already gone counts as removed.
+pub fn delete_named(name: &str) -> io::Result<()> {
+    let path = named_path(name);
+    let _ = umount2(&path, MntFlags::MNT_DETACH);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// True if `path` is a network namespace file (or a link to one).
+pub fn is_netns(path: &Path) -> bool {
+    use nix::sys::statfs::{NSFS_MAGIC, statfs};
+    statfs(path).is_ok_and(|s| s.filesystem_type() == NSFS_MAGIC)
+}

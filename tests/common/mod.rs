@@ -1,0 +1,95 @@
+//! Runs shell scenarios against the real kernel, each in a fresh throw-away host
+//! (`../shared/bin/hermetic`: its own network and mount namespaces), with the built
+//! `ctnet` first on PATH and a small library of assertions.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+pub struct Outcome {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn hermetic() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bin/hermetic");
+    assert!(path.exists(), "{} is missing: integration tests need it", path.display());
+    path
+}
+
+/// Helpers every scenario can call. `fails` checks Docker-style refusals: exit 1, one
+/// `ctnet: error:` line, and no change to the state file, links, rules or namespaces.
+const PRELUDE: &str = r#"
+set -euo pipefail
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+die() { echo "ASSERTION FAILED: $*" >&2; exit 99; }
+snapshot() {
+  cat /var/lib/ctnet/state.json 2>/dev/null || echo "(no state)"
+  ip -o link show
+  ip -o addr show
+  nft list ruleset 2>/dev/null
+  ls /run/netns
+}
+fails() {
+  local expect="$1"; shift
+  local before after rc=0
+  before=$(snapshot)
+  "$@" >$T/fails.out 2>$T/fails.err || rc=$?
+  after=$(snapshot)
+  [ "$rc" = 1 ] || die "'$*' exited $rc, expected 1; stderr: $(cat $T/fails.err)"
+  [ "$(wc -l <$T/fails.err)" = 1 ] || die "'$*' printed $(wc -l <$T/fails.err) stderr lines: $(cat $T/fails.err)"
+  grep -q '^ctnet: error: ' $T/fails.err || die "'$*' stderr lacks the prefix: $(cat $T/fails.err)"
+  grep -qi -- "$expect" $T/fails.err || die "'$*' error does not mention '$expect': $(cat $T/fails.err)"
+  [ "$before" = "$after" ] || die "'$*' changed state or kernel: $(diff <(echo "$before") <(echo "$after"))"
+}
+ip_of() { ip -n "$1" -j addr show "${2:-eth0}" | python3 -c 'import json,sys; print([a["local"] for a in json.load(sys.stdin)[0]["addr_info"] if a["family"]=="inet"][0])'; }
+reaches() { ip netns exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+ctnet_links() { ip -d -o link show | grep -o 'alias ctnet:[0-9a-f]*' | sort || true; }
+"#;
+
+/// Runs `script` under bash in a new hermetic host and returns what it printed.
+pub fn run(script: &str) -> Outcome {
+    assert!(
+        nix_is_root(),
+        "integration tests need root: they create namespaces, links and nftables rules"
+    );
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ctnet"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new(hermetic())
+        .args(["bash", "-c", &format!("{PRELUDE}\n{script}")])
+        .env("PATH", path)
+        .env_remove("CTNET_STATE_DIR")
+        .env_remove("CTNET_LOG")
+        .output()
+        .expect("running hermetic");
+    Outcome {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `script` and fails the test, showing both streams, unless it exits 0.
+pub fn ok(script: &str) -> String {
+    let out = run(script);
+    assert!(
+        out.status == 0,
+        "scenario failed (exit {})\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        out.stdout,
+        out.stderr
+    );
+    out.stdout
+}
+
+fn nix_is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("running id -u");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}

@@ -1,0 +1,341 @@
+//! Issue 2, end to end: networks, sandboxes and endpoints on the real kernel.
+
+mod common;
+use common::{ok, run};
+
+#[test]
+fn fresh_host_has_bridge_host_and_none() {
+    let out = ok(r#"
+        ctnet network ls
+        ip -j addr show ctnet0 | json 'd[0]["addr_info"][0]["local"] + "/" + str(d[0]["addr_info"][0]["prefixlen"])'
+        ctnet network inspect bridge | json 'd[0]["IPAM"]["Config"][0]["Subnet"], d[0]["Options"]["com.docker.network.bridge.name"]'
+        nft list table inet ctnet >/dev/null
+        [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || die "forwarding is off"
+        fails "pre-defined" ctnet network rm bridge
+        fails "pre-defined" ctnet network rm host
+        fails "pre-defined" ctnet network rm none
+        fails "only one instance" ctnet network create -d host h2
+        ctnet sandbox create a
+        fails "host network" ctnet connect host a
+        fails "none network" ctnet connect none a
+    "#);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("NETWORK ID"), "{out}");
+    for name in ["bridge", "host", "none"] {
+        assert!(lines.iter().any(|l| l.split_whitespace().nth(1) == Some(name)), "{name} missing:\n{out}");
+    }
+    assert!(out.contains("172.17.0.1/16"), "{out}");
+    assert!(out.contains("172.17.0.0/16 ctnet0"), "{out}");
+}
+
+#[test]
+fn default_pools_skip_host_addresses_and_routes() {
+    let out = ok(r#"
+        # A host that already uses 172.17.5.0/24 on a link and routes 172.18.0.0/15 elsewhere.
+        ip link add uplink type veth peer name uplink-peer
+        ip addr add 172.17.5.1/24 dev uplink
+        ip link set uplink up
+        ip route add 172.18.0.0/15 dev uplink
+        ctnet network inspect bridge | json 'd[0]["IPAM"]["Config"][0]["Subnet"]'
+        ctnet network create n1 >/dev/null
+        ctnet network inspect n1 | json 'd[0]["IPAM"]["Config"][0]["Subnet"]'
+        fails "overlaps with network bridge" ctnet network create --subnet 172.20.0.0/24 clash
+    "#);
+    assert_eq!(out, "172.20.0.0/16\n172.21.0.0/16\n");
+}
+
+#[test]
+fn create_ls_and_inspect_agree_with_the_kernel() {
+    let out = ok(r#"
+        id=$(ctnet network create --subnet 10.77.0.0/16 --gateway 10.77.0.254 --ip-range 10.77.5.0/24 \
+              --aux-address router=10.77.5.1 --label team=blue --label env -o mtu=1400 \
+              -o com.docker.network.bridge.name=br-lab lab 2>&1) || die "create: $id"
+        [ ${#id} = 64 ] || die "id is not 64 characters: $id"
+        ctnet network ls --filter name=la -q | grep -qx "${id:0:12}" || die "ls -q"
+        ctnet network ls --filter label=team=blue | grep -q ' lab ' || die "label filter"
+        [ -z "$(ctnet network ls --filter label=team=red -q)" ] || die "label filter matched red"
+        [ "$(ctnet network ls --filter type=custom -q)" = "${id:0:12}" ] || die "type=custom"
+        [ "$(ctnet network ls --filter type=builtin -q | wc -l)" = 3 ] || die "type=builtin"
+        ctnet network ls --format json | grep '"Name":"lab"' | json 'd["ID"], d["Driver"], d["Labels"]'
+        ctnet network inspect "${id:0:5}" | json 'd[0]["Name"], d[0]["Id"] == "'$id'", d[0]["IPAM"]["Config"][0], d[0]["Labels"], d[0]["Options"]["mtu"]'
+        ip -j -d link show br-lab | json 'd[0]["mtu"], d[0]["linkinfo"]["info_kind"], d[0]["ifalias"] == "ctnet:'$id'"'
+        ip -j addr show br-lab | json 'd[0]["addr_info"][0]["local"]'
+        ctnet sandbox create s1 >/dev/null
+        ctnet connect lab s1
+        ip -n s1 -j link show eth0 | json 'd[0]["mtu"]'
+        ctnet network inspect lab | json 'list(d[0]["Containers"].values())[0]["IPv4Address"]'
+    "#);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0].split(' ').nth(1), Some("bridge"), "{out}");
+    assert!(lines[0].contains("team=blue"), "{out}");
+    assert_eq!(lines[1].split(' ').next(), Some("lab"));
+    assert!(lines[1].contains("'Subnet': '10.77.0.0/16'"), "{out}");
+    assert!(lines[1].contains("'Gateway': '10.77.0.254'"), "{out}");
+    assert!(lines[1].contains("'IPRange': '10.77.5.0/24'"), "{out}");
+    assert!(lines[1].contains("'AuxiliaryAddresses': {'router': '10.77.5.1'}"), "{out}");
+    assert!(lines[1].ends_with("{'env': '', 'team': 'blue'} 1400"), "{out}");
+    assert_eq!(lines[2], "1400 bridge True");
+    assert_eq!(lines[3], "10.77.0.254");
+    assert_eq!(lines[4], "1400");
+    // The ip-range's first address: inside a /16 it is an ordinary host address, as in Docker.
+    assert_eq!(lines[5], "10.77.5.0/16");
+}
+
+#[test]
+fn two_sandboxes_talk_and_get_dockers_addresses() {
+    let out = ok(r#"
+        ctnet network create --subnet 10.10.0.0/24 lab >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
+        ctnet connect lab a; ctnet connect lab b
+        reaches a 10.10.0.3 || die "a cannot reach b"
+        reaches b 10.10.0.2 || die "b cannot reach a"
+        reaches a 10.10.0.1 || die "a cannot reach the gateway"
+        ip -n a -j link show eth0 | json 'd[0]["address"], d[0]["operstate"]'
+        ip -n a -j link show lo | json '"UP" in d[0]["flags"]'
+        ip -n a route show default
+        ctnet sandbox inspect a | json 'd[0]["Networks"]["lab"]["IPAddress"], d[0]["Networks"]["lab"]["InterfaceName"]'
+    "#);
+    assert_eq!(
+        out,
+        "02:42:0a:0a:00:02 UP\nTrue\ndefault via 10.10.0.1 dev eth0 \n10.10.0.2 eth0\n"
+    );
+}
+
+#[test]
+fn networks_are_isolated_and_a_sandbox_on_both_reaches_both() {
+    ok(r#"
+        ctnet network create --subnet 10.1.0.0/24 n1 >/dev/null
+        ctnet network create --subnet 10.2.0.0/24 n2 >/dev/null
+        for s in a b c; do ctnet sandbox create $s >/dev/null; done
+        ctnet connect n1 a; ctnet connect n2 b
+        ctnet connect n1 c; ctnet connect n2 c
+        [ "$(ip_of c eth1)" = 10.2.0.3 ] || die "c's second interface: $(ip -n c addr)"
+        reaches c 10.1.0.2 || die "c cannot reach a"
+        reaches c 10.2.0.2 || die "c cannot reach b"
+        ! reaches a 10.2.0.2 || die "a reached b across networks"
+        ! reaches b 10.1.0.2 || die "b reached a across networks"
+        # The first network connected gives the default route; it moves when that one leaves.
+        ip -n c route show default | grep -q 'via 10.1.0.1 dev eth0' || die "default route: $(ip -n c route)"
+        ctnet disconnect n1 c
+        ip -n c route show default | grep -q 'via 10.2.0.1 dev eth1' || die "moved route: $(ip -n c route)"
+        ctnet sandbox inspect c | json 'd[0]["Networks"]["n2"]["DefaultRoute"]' | grep -qx True || die "state route"
+    "#);
+}
+
+#[test]
+fn static_addresses_ranges_and_aux_addresses_are_honoured() {
+    ok(r#"
+        ctnet network create --subnet 10.5.0.0/24 --ip-range 10.5.0.128/30 --aux-address printer=10.5.0.130 lab >/dev/null
+        for s in a b c d; do ctnet sandbox create $s >/dev/null; done
+        ctnet connect lab a --ip 10.5.0.50
+        [ "$(ip_of a)" = 10.5.0.50 ] || die "static ip"
+        ctnet connect lab b
+        [ "$(ip_of b)" = 10.5.0.128 ] || die "range start: $(ip_of b)"
+        ctnet connect lab c
+        [ "$(ip_of c)" = 10.5.0.129 ] || die "next: $(ip_of c)"
+        ctnet connect lab d
+        [ "$(ip_of d)" = 10.5.0.131 ] || die "aux not skipped: $(ip_of d)"
+        ctnet sandbox create f >/dev/null
+        fails "no free address" ctnet connect lab f
+        fails "already in use" ctnet connect lab f --ip 10.5.0.50
+        fails "reserved" ctnet connect lab f --ip 10.5.0.130
+        fails "reserved" ctnet connect lab f --ip 10.5.0.1
+        fails "not a usable address" ctnet connect lab f --ip 10.6.0.9
+        fails "not a usable address" ctnet connect lab f --ip 10.5.0.255
+        # Addresses are released on disconnect and handed out again.
+        ctnet disconnect lab c
+        ctnet connect lab f
+        [ "$(ip_of f)" = 10.5.0.129 ] || die "released address not reused: $(ip_of f)"
+        ctnet sandbox create e >/dev/null
+        ctnet connect lab e --ip 10.5.0.60 --mac 02:00:00:00:00:aa --ifname lan0
+        ip -n e -j link show lan0 | json 'd[0]["address"]' | grep -qx 02:00:00:00:00:aa || die "mac"
+    "#);
+}
+
+#[test]
+fn bad_input_changes_nothing() {
+    ok(r#"
+        ctnet network create --subnet 10.9.0.0/24 lab >/dev/null
+        ctnet sandbox create a >/dev/null
+        ctnet connect lab a
+        fails "invalid subnet" ctnet network create --subnet 10.0.0.0/33 x
+        fails "invalid subnet" ctnet network create --subnet banana x
+        fails "it should be 10.3.0.0/16" ctnet network create --subnet 10.3.0.1/16 x
+        fails "overlaps with network lab" ctnet network create --subnet 10.9.0.128/25 x
+        fails "gateway" ctnet network create --subnet 10.3.0.0/24 --gateway 10.4.0.1 x
+        fails "ip-range" ctnet network create --subnet 10.3.0.0/24 --ip-range 10.4.0.0/28 x
+        fails "aux-address" ctnet network create --subnet 10.3.0.0/24 --aux-address r=10.4.0.9 x
+        fails "need --subnet" ctnet network create --gateway 10.3.0.1 x
+        fails "unknown driver" ctnet network create -d warp x
+        fails "unknown bridge option" ctnet network create -o colour=blue x
+        fails "invalid mtu" ctnet network create -o mtu=12 x
+        fails "invalid network name" ctnet network create "bad name"
+        fails "invalid network name" ctnet network create -- -x
+        fails "too long" ctnet network create "$(printf 'n%.0s' $(seq 65))"
+        fails "already exists" ctnet network create lab
+        fails "not found" ctnet network rm nosuch
+        fails "not found" ctnet network inspect nosuch
+        fails "active endpoints" ctnet network rm lab
+        fails "not found" ctnet connect nosuch a
+        fails "ctnet sandbox create ghost" ctnet connect lab ghost
+        fails "does not exist" ctnet connect lab ghost --pid 999999
+        fails "not a network namespace" ctnet connect lab ghost --netns /etc/hostname
+        fails "already connected" ctnet connect lab a
+        fails "invalid --ip" ctnet connect lab a --ip 1.2.3
+        fails "invalid MAC" ctnet connect lab a --mac zz
+        fails "not connected" ctnet disconnect bridge a
+        fails "not found" ctnet disconnect lab ghost
+        fails "already exists" ctnet sandbox create a
+        fails "invalid sandbox name" ctnet sandbox create "a/b"
+        fails "not found" ctnet sandbox rm ghost
+        # An interface that is already in the sandbox: the kernel refuses, ctnet undoes.
+        ctnet sandbox create b >/dev/null
+        ip -n b link add eth0 type veth peer name other
+        fails "exists already" ctnet connect lab b
+        # Usage errors exit 2.
+        rc=0; ctnet network create 2>/dev/null || rc=$?; [ $rc = 2 ] || die "usage error exited $rc"
+        rc=0; ctnet frobnicate 2>/dev/null || rc=$?; [ $rc = 2 ] || die "unknown verb exited $rc"
+    "#);
+}
+
+#[test]
+fn not_root_is_refused_and_changes_nothing() {
+    ok(r#"
+        ctnet network ls >/dev/null
+        chmod 755 /var/lib/ctnet
+        fails "must run as root" setpriv --reuid 65534 --regid 65534 --clear-groups ctnet network create x
+    "#);
+}
+
+#[test]
+fn removal_leaves_nothing_behind() {
+    ok(r#"
+        ctnet network ls >/dev/null
+        baseline_links=$(ctnet_links); baseline_nft=$(nft list ruleset)
+        ctnet network create --subnet 10.8.0.0/24 -o icc=false lab >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
+        ctnet connect lab a; ctnet connect lab b; ctnet connect bridge b
+        ip netns add byhand
+        ctnet connect lab byhand
+        ctnet disconnect lab a
+        ! ip -n a link show eth0 2>/dev/null || die "eth0 left in a"
+        ctnet sandbox rm a b
+        ctnet disconnect lab byhand
+        ctnet network rm lab
+        [ "$(ctnet_links)" = "$baseline_links" ] || die "links left: $(ctnet_links)"
+        [ "$(nft list ruleset)" = "$baseline_nft" ] || die "rules left: $(nft list ruleset)"
+        [ "$(ls /run/netns)" = byhand ] || die "namespaces left: $(ls /run/netns)"
+        [ -z "$(ip -o link show | grep vctn)" ] || die "veths left"
+        python3 -c 'import json; s=json.load(open("/var/lib/ctnet/state.json")); assert not s["endpoints"], s; assert [x["name"] for x in s["sandboxes"]] == ["byhand"], s'
+        ctnet network prune -f
+    "#);
+}
+
+#[test]
+fn parallel_connects_get_distinct_addresses() {
+    ok(r#"
+        ctnet network create --subnet 10.32.0.0/24 lab >/dev/null
+        for i in $(seq 32); do ip netns add p$i; done
+        for i in $(seq 32); do ctnet connect lab p$i & done
+        wait
+        addrs=$(for i in $(seq 32); do ip_of p$i; done)
+        [ "$(echo "$addrs" | sort -u | wc -l)" = 32 ] || die "duplicates: $(echo "$addrs" | sort | uniq -d)"
+        [ "$(ctnet network inspect lab | json 'len(d[0]["Containers"])')" = 32 ] || die "state lost endpoints"
+        reaches p1 "$(ip_of p32)" || die "p1 cannot reach p32"
+    "#);
+}
+
+#[test]
+fn unshare_container_joins_by_pid() {
+    ok(r#"
+        ctnet network create --subnet 10.44.0.0/24 lab >/dev/null
+        unshare --net sleep 30 & pid=$!
+        sleep 0.2
+        ctnet connect lab web --pid $pid
+        nsenter --net=/proc/$pid/ns/net ip -4 -o addr show eth0 | grep -q 10.44.0.2/24 || die "no address"
+        ctnet sandbox create probe >/dev/null; ctnet connect lab probe
+        reaches probe 10.44.0.2 || die "probe cannot reach the pid sandbox"
+        ctnet sandbox inspect web | json 'd[0]["Pid"]' | grep -qx "$pid" || die "pid not recorded"
+        kill $pid
+    "#);
+}
+
+#[test]
+fn egress_is_masqueraded_and_internal_networks_stay_inside() {
+    ok(r#"
+        # An "outside" host on a link of its own, with no route back to container subnets.
+        ip netns add outside
+        ip link add wan type veth peer name eth0 netns outside
+        ip addr add 203.0.113.1/24 dev wan; ip link set wan up
+        ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+        ctnet network create --subnet 10.60.0.0/24 open >/dev/null
+        ctnet network create --subnet 10.61.0.0/24 --internal closed >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null; ctnet sandbox create c >/dev/null
+        ctnet connect open a; ctnet connect closed b; ctnet connect closed c
+        reaches a 203.0.113.2 || die "no masqueraded egress"
+        # The outside saw the host's address, not the container's.
+        ip netns exec outside timeout 5 socat -u TCP-LISTEN:7000,reuseaddr SYSTEM:"echo \$SOCAT_PEERADDR >$T/peer" &
+        sleep 0.3
+        ip netns exec a socat -u OPEN:/dev/null TCP:203.0.113.2:7000
+        wait
+        [ "$(cat $T/peer)" = 203.0.113.1 ] || die "peer was $(cat $T/peer)"
+        ! reaches b 203.0.113.2 || die "internal network reached outside"
+        reaches b 10.61.0.3 || die "internal endpoints cannot talk"
+        ip -n b route show default | grep -q . && die "internal network gave a default route"
+        # Ingress: the outside routes the container subnet via us and still cannot get in.
+        ip -n outside route add 10.60.0.0/24 via 203.0.113.1
+        ! reaches outside 10.60.0.2 || die "outside reached a container directly"
+        true
+    "#);
+}
+
+#[test]
+fn icc_false_keeps_endpoints_apart() {
+    ok(r#"
+        ctnet network create --subnet 10.70.0.0/24 -o icc=false quiet >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
+        ctnet connect quiet a; ctnet connect quiet b
+        ! reaches a 10.70.0.3 || die "icc=false endpoints reached each other"
+        reaches a 10.70.0.1 || die "gateway unreachable"
+    "#);
+}
+
+#[test]
+fn corrupt_state_is_reported_and_kept() {
+    ok(r#"
+        ctnet network ls >/dev/null
+        echo '{ "version": 1, "networks": [' > /var/lib/ctnet/state.json
+        fails "state.json is corrupt" ctnet network ls
+        fails "state.json is corrupt" ctnet network create x
+        [ "$(cat /var/lib/ctnet/state.json)" = '{ "version": 1, "networks": [' ] || die "state rewritten"
+    "#);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let out = ok(r#"
+        ctnet network ls >/dev/null
+        ctnet sandbox create a >/dev/null
+        before=$(snapshot)
+        ctnet --dry-run network create --subnet 10.90.0.0/24 -o bridge.name=br-dry dry
+        ctnet --dry-run connect bridge a
+        [ "$before" = "$(snapshot)" ] || die "dry run changed something"
+        ctnet -v connect bridge a 2>&1 >/dev/null | sed 's/vctn[0-9a-f]*/VETH/g; s/ctnet:[0-9a-f]\{64\}/ID/g'
+    "#);
+    assert!(out.contains("ip link add br-dry type bridge && ip link set br-dry alias ctnet:"), "{out}");
+    assert!(out.contains("ip addr add 10.90.0.1/24 dev br-dry"), "{out}");
+    assert!(out.contains("nft -f - <<'EOF'"), "{out}");
+    assert!(out.contains("master ctnet0 up type veth peer name eth0 netns a address 02:42:ac:11:00:02"), "{out}");
+    assert!(out.contains("ctnet: ip -n a route add default via 172.17.0.1 dev eth0"), "{out}");
+}
+
+#[test]
+fn listing_into_a_closed_pipe_is_quiet() {
+    let out = run(r#"
+        for i in $(seq 30); do ctnet network create n$i >/dev/null; done
+        ctnet network ls | head -1
+    "#);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    assert!(out.stdout.starts_with("NETWORK ID"));
+}
