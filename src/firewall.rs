@@ -1,86 +1,139 @@
-//! Renders ctnet's whole nftables table, `inet ctnet`, from the state. The policy is Docker's:
-//! open within a network (unless icc=false), closed between networks and from outside,
-//! egress masqueraded, nothing in or out of an internal network.
+//! ctnet's nftables table, `inet ctnet`. The policy is Docker's: open within a network
+//! (unless icc=false), closed between networks and from outside, egress masqueraded,
+//! nothing in or out of an internal network.
+//!
+//! The rules never change: they look networks up in named sets and maps, so a command
+//! only adds or deletes elements. That keeps each change O(1) as networks grow, and cheap:
+//! on this kernel adding elements costs about the nft process start (~2 ms), while deleting
+//! or replacing rules waits for an RCU grace period (10-20 ms).
 //!
 //! The table is written as nft's own text rather than JSON: the golden file reads like
-//! `nft list table`, `--dry-run` can print it verbatim, and nft 1.0.6 needs text for maps
+//! `nft list table`, `--dry-run` prints it verbatim, and nft 1.0.6 needs text for maps
 //! with concatenated data anyway (published ports).
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::model::{Driver, Network, State};
+use crate::model::{Driver, State};
 
 pub const TABLE: &str = "inet ctnet";
 
-fn bridge_networks(state: &State) -> impl Iterator<Item = (&Network, &str)> {
-    state
-        .networks
-        .iter()
-        .filter(|n| n.driver == Driver::Bridge)
-        .filter_map(|n| n.bridge.as_ref().map(|b| (n, b.ifname.as_str())))
+/// Sets, maps, chains and the fixed rules. Same-bridge traffic only reaches the forward
+/// hook when routed through the gateway; `icc` decides it. Whatever else heads into a
+/// network (another network, or a host that routes container subnets through us) is
+/// dropped; published ports will be accepted before that rule.
+const SKELETON: &str = "\
+table inet ctnet {
+	set bridges {
+		type ifname
+		comment \"every ctnet bridge\"
+	}
+	set internal {
+		type ifname
+		comment \"bridges of --internal networks\"
+	}
+	map icc {
+		type ifname . ifname : verdict
+		comment \"same-bridge verdict: accept, or drop for icc=false\"
+	}
+	set egress_nets {
+		type ipv4_addr
+		flags interval
+		comment \"subnets masqueraded on the way out\"
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct state established,related accept
+		iifname . oifname vmap @icc
+		iifname @internal drop
+		oifname @bridges drop
+	}
+	chain postrouting {
+		type nat hook postrouting priority 100; policy accept;
+		ip saddr @egress_nets oifname != @bridges masquerade
+	}
+}
+";
+
+/// One element of one set or map.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Element {
+    set: &'static str,
+    key: String,
+    /// The data of a map element; deletes name the key alone.
+    value: Option<&'static str>,
 }
 
-/// The `nft -f` input that replaces the table with one rendered from `state` (or removes it
-/// when no network needs rules). Creating the table first makes the delete safe when it
-/// does not exist yet; nft applies the whole input as one transaction.
-pub fn render(state: &State) -> String {
-    let mut out = format!("table {TABLE}\ndelete table {TABLE}\n");
-    let networks: Vec<_> = bridge_networks(state).collect();
-    if networks.is_empty() {
-        return out;
+impl Element {
+    fn add(&self) -> String {
+        match self.value {
+            Some(v) => format!("add element {TABLE} {} {{ {} : {v} }}\n", self.set, self.key),
+            None => format!("add element {TABLE} {} {{ {} }}\n", self.set, self.key),
+        }
     }
-    let bridges: Vec<String> = networks.iter().map(|(_, br)| format!("\"{br}\"")).collect();
-    let _ = writeln!(out, "table {TABLE} {{");
+    fn delete(&self) -> String {
+        format!("delete element {TABLE} {} {{ {} }}\n", self.set, self.key)
+    }
+}
 
-    out.push_str("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n");
-    out.push_str("\t\tct state established,related accept\n");
-    for (net, br) in &networks {
-        let icc = net.bridge.as_ref().is_some_and(|b| b.icc);
-        // Comments name the network, so `nft list ruleset` explains itself to a learner.
-        let tag = format!("network {} ({})", net.name, short_id(&net.id));
-        // Same-bridge traffic only reaches this hook when routed through the gateway.
-        let verdict = if icc { "accept" } else { "drop" };
-        let _ = writeln!(out, "\t\tiifname \"{br}\" oifname \"{br}\" {verdict} comment \"{tag}: icc\"");
+/// Every element the state calls for.
+fn elements(state: &State) -> BTreeSet<Element> {
+    let mut out = BTreeSet::new();
+    for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
+        let Some(bridge) = &net.bridge else { continue };
+        let br = format!("\"{}\"", bridge.ifname);
+        out.insert(Element { set: "bridges", key: br.clone(), value: None });
+        let verdict = if bridge.icc { "accept" } else { "drop" };
+        out.insert(Element { set: "icc", key: format!("{br} . {br}"), value: Some(verdict) });
         if net.internal {
-            let _ = writeln!(out, "\t\tiifname \"{br}\" drop comment \"{tag}: internal\"");
+            out.insert(Element { set: "internal", key: br.clone(), value: None });
+        } else if bridge.masquerade {
+            for config in &net.ipam {
+                out.insert(Element { set: "egress_nets", key: config.subnet.to_string(), value: None });
+            }
         }
     }
-    // Whatever else heads into a network: another network, or a host that routes the
-    // container subnet through us. Published ports will be accepted before this rule.
-    let _ = writeln!(out, "\t\toifname {{ {} }} drop comment \"isolation and no ingress\"", bridges.join(", "));
-    out.push_str("\t}\n");
-
-    out.push_str("\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n");
-    for (net, br) in &networks {
-        let masquerade = net.bridge.as_ref().is_some_and(|b| b.masquerade);
-        if net.internal || !masquerade {
-            continue;
-        }
-        for config in &net.ipam {
-            let _ = writeln!(
-                out,
-                "\t\tip saddr {} oifname != \"{br}\" masquerade comment \"network {}: egress\"",
-                config.subnet, net.name
-            );
-        }
-    }
-    out.push_str("\t}\n}\n");
     out
 }
 
-fn short_id(id: &str) -> &str {
-    &id[..id.len().min(12)]
+/// The whole table for `state`, replacing whatever is there: for the first run and for
+/// re-creating kernel state. Creating the table first makes the delete safe when it does
+/// not exist; nft applies the input as one transaction.
+pub fn render_full(state: &State) -> String {
+    let mut out = format!("table {TABLE}\ndelete table {TABLE}\n");
+    if state.networks.iter().any(|n| n.bridge.is_some()) {
+        out.push_str(SKELETON);
+        for element in elements(state) {
+            out.push_str(&element.add());
+        }
+    }
+    out
+}
+
+/// The element changes that take the table from `before` to `after`, or `None` if the
+/// policy is the same. Deletions come first, so a key whose value changed is replaced.
+pub fn render_delta(before: &State, after: &State) -> Option<String> {
+    let old = elements(before);
+    let new = elements(after);
+    let mut out = String::new();
+    for gone in old.difference(&new) {
+        out.push_str(&gone.delete());
+    }
+    for added in new.difference(&old) {
+        let _ = write!(out, "{}", added.add());
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BridgeSettings, IpamConfig};
+    use crate::model::{BridgeSettings, IpamConfig, Network};
 
-    fn bridge_net(name: &str, id: &str, br: &str, subnet: &str, internal: bool, icc: bool) -> Network {
+    fn bridge_net(name: &str, br: &str, subnet: &str, internal: bool, icc: bool) -> Network {
         let subnet: ipnet::Ipv4Net = subnet.parse().unwrap();
         Network {
-            id: id.into(),
+            id: format!("{name}-id"),
             name: name.into(),
             driver: Driver::Bridge,
             created: String::new(),
@@ -99,15 +152,19 @@ mod tests {
         }
     }
 
+    fn sample() -> State {
+        let mut state = State::new();
+        state.networks.push(bridge_net("bridge", "ctnet0", "172.17.0.0/16", false, true));
+        state.networks.push(bridge_net("back", "ctn-fedcba9876", "172.18.0.0/16", true, true));
+        state.networks.push(bridge_net("quiet", "ctn-aaaabbbbcc", "172.19.0.0/16", false, false));
+        state
+    }
+
     /// The rendered table is pinned by a golden file: a change to the policy shows up as a
     /// diff of that file in review.
     #[test]
-    fn ruleset_matches_golden_file() {
-        let mut state = State::new();
-        state.networks.push(bridge_net("bridge", "0123456789abcdef", "ctnet0", "172.17.0.0/16", false, true));
-        state.networks.push(bridge_net("back", "fedcba9876543210", "ctn-fedcba9876", "172.18.0.0/16", true, true));
-        state.networks.push(bridge_net("quiet", "aaaabbbbccccdddd", "ctn-aaaabbbbcc", "172.19.0.0/16", false, false));
-        let rendered = render(&state);
+    fn full_ruleset_matches_golden_file() {
+        let rendered = render_full(&sample());
         let golden_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ruleset.nft");
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::write(golden_path, &rendered).unwrap();
@@ -117,7 +174,26 @@ mod tests {
     }
 
     #[test]
+    fn delta_adds_and_removes_only_what_changed() {
+        let before = sample();
+        let mut after = before.clone();
+        after.networks.retain(|n| n.name != "quiet");
+        after.networks.push(bridge_net("new", "ctn-0000000000", "172.20.0.0/16", false, true));
+        let delta = render_delta(&before, &after).unwrap();
+        assert_eq!(
+            delta,
+            "delete element inet ctnet bridges { \"ctn-aaaabbbbcc\" }\n\
+             delete element inet ctnet egress_nets { 172.19.0.0/16 }\n\
+             delete element inet ctnet icc { \"ctn-aaaabbbbcc\" . \"ctn-aaaabbbbcc\" }\n\
+             add element inet ctnet bridges { \"ctn-0000000000\" }\n\
+             add element inet ctnet egress_nets { 172.20.0.0/16 }\n\
+             add element inet ctnet icc { \"ctn-0000000000\" . \"ctn-0000000000\" : accept }\n"
+        );
+        assert_eq!(render_delta(&before, &before), None);
+    }
+
+    #[test]
     fn no_networks_removes_the_table() {
-        assert_eq!(render(&State::new()), "table inet ctnet\ndelete table inet ctnet\n");
+        assert_eq!(render_full(&State::new()), "table inet ctnet\ndelete table inet ctnet\n");
     }
 }

@@ -154,7 +154,13 @@ impl State {
             .ok_or_else(|| UserError::new(format!("network {key} not found")))
     }
 
+    /// Finds a sandbox by name, or by an id prefix of 12+ characters (Docker's short id).
+    /// Shorter prefixes are not tried: a new sandbox named like a hex prefix (`f17`) would
+    /// otherwise be mistaken for an existing one.
     pub fn sandbox(&self, key: &str) -> Result<Option<&Sandbox>, UserError> {
+        if key.len() < 12 {
+            return Ok(self.sandboxes.iter().find(|s| s.name == key));
+        }
         find_by_name_or_id(&self.sandboxes, key, |s| (&s.name, &s.id))
     }
 
@@ -287,6 +293,21 @@ mod tests {
         assert!(state.network("abc").is_err(), "ambiguous prefix accepted");
         assert!(state.network("ab").is_err(), "two-character prefix accepted");
         assert!(state.network("nope").is_err());
+    }
+
+    #[test]
+    fn short_hex_sandbox_names_are_names() {
+        let mut state = State::new();
+        state.sandboxes.push(Sandbox {
+            id: format!("f17{}", "0".repeat(61)),
+            name: "web".into(),
+            netns: "/run/netns/web".into(),
+            pid: None,
+            owned: true,
+            created: String::new(),
+        });
+        assert!(state.sandbox("f17").unwrap().is_none());
+        assert_eq!(state.sandbox("f17000000000").unwrap().unwrap().name, "web");
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub enum Op {
     /// A Linux bridge, up, tagged with `alias`.
     CreateBridge { name: String, mtu: Option<u32>, alias: String },
     /// A veth pair whose sandbox end is born inside the sandbox (never moved: moving costs
-    /// 7-36 ms, creating in place well under 1 ms). The host end is enslaved and up.
+    /// 7-36 ms, creating in place well under 1 ms). The host end is enslaved, without an
+    /// IPv6 link-local address, and up.
     CreateVeth {
         host_name: String,
         bridge: String,
@@ -33,6 +34,8 @@ pub enum Op {
         peer_mac: [u8; 6],
     },
     LinkUp { ns: Ns, dev: String },
+    /// No IPv6 link-local address on an IPv4-only interface (set before it comes up).
+    NoLinkLocal { ns: Ns, dev: String },
     AddAddress { ns: Ns, dev: String, addr: Ipv4Net },
     AddDefaultRoute { ns: Ns, dev: String, gateway: Ipv4Addr },
     /// Removing either end of a veth removes both. A link already gone counts as done.
@@ -58,7 +61,7 @@ impl Op {
                 previous: ruleset.clone(),
             }),
             // Addresses, routes and link state vanish with the links they belong to.
-            Op::LinkUp { .. } | Op::AddAddress { .. } | Op::AddDefaultRoute { .. } => None,
+            Op::LinkUp { .. } | Op::NoLinkLocal { .. } | Op::AddAddress { .. } | Op::AddDefaultRoute { .. } => None,
             Op::DeleteLink { .. } | Op::DeleteNetns { .. } | Op::Sysctl { .. } => None,
         }
     }
@@ -97,8 +100,8 @@ impl fmt::Display for Op {
                 let m = peer_mac;
                 write!(
                     f,
-                    "ip link add {host_name}{mtu} master {bridge} up type veth peer name {peer_name} netns {netns} \
-                     address {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{mtu} && ip link set {host_name} alias {alias}",
+                    "ip link add {host_name}{mtu} master {bridge} type veth peer name {peer_name} netns {netns} \
+                     address {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{mtu} && ip link set {host_name} alias {alias} addrgenmode none up",
                     m[0],
                     m[1],
                     m[2],
@@ -113,6 +116,7 @@ impl fmt::Display for Op {
                 Ok(())
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
+            Op::NoLinkLocal { ns, dev } => write!(f, "{} link set {dev} addrgenmode none", ip_in(ns)),
             Op::AddAddress { ns, dev, addr } => write!(f, "{} addr add {addr} dev {dev}", ip_in(ns)),
             Op::AddDefaultRoute { ns, dev, gateway } => {
                 write!(f, "{} route add default via {gateway} dev {dev}", ip_in(ns))
@@ -144,8 +148,8 @@ mod tests {
         };
         assert_eq!(
             op.to_string(),
-            "ip link add vctnabc mtu 1400 master ctnet0 up type veth peer name eth0 netns web \
-             address 02:42:ac:11:00:02 mtu 1400 && ip link set vctnabc alias ctnet:abc"
+            "ip link add vctnabc mtu 1400 master ctnet0 type veth peer name eth0 netns web \
+             address 02:42:ac:11:00:02 mtu 1400 && ip link set vctnabc alias ctnet:abc addrgenmode none up"
         );
         let route = Op::AddDefaultRoute {
             ns: Ns::Path("/proc/42/ns/net".into()),

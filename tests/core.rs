@@ -325,7 +325,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     assert!(out.contains("ip link add br-dry type bridge && ip link set br-dry alias ctnet:"), "{out}");
     assert!(out.contains("ip addr add 10.90.0.1/24 dev br-dry"), "{out}");
     assert!(out.contains("nft -f - <<'EOF'"), "{out}");
-    assert!(out.contains("master ctnet0 up type veth peer name eth0 netns a address 02:42:ac:11:00:02"), "{out}");
+    assert!(out.contains("master ctnet0 type veth peer name eth0 netns a address 02:42:ac:11:00:02"), "{out}");
     assert!(out.contains("ctnet: ip -n a route add default via 172.17.0.1 dev eth0"), "{out}");
 }
 

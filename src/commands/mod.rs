@@ -59,11 +59,17 @@ impl Tx {
     /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
     /// is put back if the save fails.
     pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
+        let fresh = !self.bootstrap.is_empty();
         let mut steps = std::mem::take(&mut self.bootstrap);
         steps.extend(plan);
-        let ruleset = firewall::render(&self.state);
-        let previous = firewall::render(&self.before);
-        if ruleset != previous {
+        // A first run writes the whole table; later commands only add and delete elements.
+        let change = if fresh {
+            Some((firewall::render_full(&self.state), firewall::render_full(&self.before)))
+        } else {
+            firewall::render_delta(&self.before, &self.state)
+                .map(|delta| (delta, firewall::render_delta(&self.state, &self.before).unwrap_or_default()))
+        };
+        if let Some((ruleset, previous)) = change {
             // Reversible steps first, the firewall next, removals last: a failure at any
             // point can still be undone.
             let at = steps.iter().position(|op| matches!(op, Op::DeleteLink { .. } | Op::DeleteNetns { .. }));

@@ -52,6 +52,7 @@ impl NetworkDriver for Bridge {
                 peer_mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
             },
             Op::LinkUp { ns: ns.clone(), dev: "lo".into() },
+            Op::NoLinkLocal { ns: ns.clone(), dev: endpoint.ifname.clone() },
             Op::LinkUp { ns: ns.clone(), dev: endpoint.ifname.clone() },
             Op::AddAddress { ns: ns.clone(), dev: endpoint.ifname.clone(), addr: endpoint.ipv4 },
         ];

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The measuring half of bench/run.sh; runs inside a hermetic host. Times come from bash's
+# $EPOCHREALTIME, so no extra process is counted in any figure.
+set -euo pipefail
+ctnet=$1 samples=$2
+here=$(cd "$(dirname "$0")" && pwd)
+
+us() { local t=${EPOCHREALTIME/./}; echo "${t}"; }
+# Reads microsecond samples, prints min/median/p95 in ms; leaves the median in $median_file.
+stats() {
+  sort -n | awk -v out="$1" '{a[NR]=$1} END {
+    med=a[int((NR+1)/2)]/1000; printf "min %6.2f  median %6.2f  p95 %6.2f ms  (n=%d)", a[1]/1000, med, a[int(NR*0.95+0.5)]/1000, NR
+    print med > out }'
+}
+tmp=$(mktemp -d)
+report() { # label, samples file, reference median file or ""
+  local line; line=$(stats "$tmp/$2.med" <"$tmp/$2")
+  if [ -n "${3:-}" ]; then
+    printf '%-34s %s  ratio %.2f\n' "$1" "$line" "$(echo "$(cat "$tmp/$2.med") / $(cat "$tmp/$3.med")" | bc -l)"
+  else
+    printf '%-34s %s\n' "$1" "$line"
+  fi
+}
+
+$ctnet network create --subnet 10.100.0.0/16 bench >/dev/null
+bridge=$($ctnet network inspect bench | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:10])')
+bridge="ctn-$bridge"
+filled=0
+for level in 1 100 500; do
+  while [ $filled -lt $level ]; do
+    filled=$((filled + 1)); ip netns add f$filled; $ctnet connect bench f$filled
+  done
+  : >"$tmp/conn"; : >"$tmp/disc"; : >"$tmp/ipadd"; : >"$tmp/ipdel"; : >"$tmp/create"; : >"$tmp/ipcreate"
+  for i in $(seq "$samples"); do ip netns add t$i; ip netns add r$i; done
+  for i in $(seq "$samples"); do
+    t0=$(us); $ctnet connect bench t$i || { ls /run/netns | tr "\n" " "; $ctnet sandbox inspect t$i; exit 1; }; t1=$(us); echo $((t1 - t0)) >>"$tmp/conn"
+    # The same attach by hand: host side in one ip -batch (veth born in the namespace),
+    # sandbox side in another (lo, eth0 up, address, default route).
+    t0=$(us)
+    printf 'link add vr%s type veth peer name eth0 netns r%s\nlink set vr%s master %s up\n' $i $i $i "$bridge" | ip -batch -
+    printf 'link set lo up\nlink set eth0 up\naddr add 10.100.250.%d/16 dev eth0\nroute add default via 10.100.0.1\n' $i | ip -n r$i -batch -
+    t1=$(us); echo $((t1 - t0)) >>"$tmp/ipadd"
+  done
+  for i in $(seq "$samples"); do
+    t0=$(us); $ctnet disconnect bench t$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/disc"
+    t0=$(us); ip link del vr$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/ipdel"
+  done
+  for i in $(seq 10); do
+    t0=$(us); $ctnet network create --subnet 10.$((200 + i)).0.0/24 c$i >/dev/null; t1=$(us); echo $((t1 - t0)) >>"$tmp/create"
+    t0=$(us)
+    printf 'link add rb%s type bridge\naddr add 10.%d.1.1/24 dev rb%s\nlink set rb%s up\n' $i $((200 + i)) $i $i | ip -batch -
+    t1=$(us); echo $((t1 - t0)) >>"$tmp/ipcreate"
+  done
+  echo "== $level endpoint(s) already on the network"
+  report "ip -batch attach (reference)" ipadd
+  report "ctnet connect" conn ipadd
+  report "ip link del (reference)" ipdel
+  report "ctnet disconnect" disc ipdel
+  report "ip -batch bridge (reference)" ipcreate
+  report "ctnet network create (+ nft)" create ipcreate
+  cp "$tmp/conn.med" "$tmp/conn-$level.med"
+  for i in $(seq 10); do $ctnet network rm c$i >/dev/null; ip link del rb$i; done
+  for i in $(seq "$samples"); do ip netns del t$i; ip netns del r$i; done
+done
+printf '\nctnet connect median at 500 endpoints / at 1: %.2f\n' \
+  "$(echo "$(cat "$tmp/conn-500.med") / $(cat "$tmp/conn-1.med")" | bc -l)"
+
+echo; echo "== peers, 100 attaches each (their own script; its timer forks date, ~1 ms extra)"
+"$here/../../shared/bin/anchor-attach" 100 2>&1 || echo "anchor-attach failed"
+rm -rf "$tmp"

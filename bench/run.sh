@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Benchmark: builds ctnet (release) and times connect, disconnect and network create with
+# 1, 100 and 500 endpoints already on the network, beside plain `ip -batch` doing the same
+# work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach).
+# Everything runs in a throw-away host (../shared/bin/hermetic). Usage: sudo bench/run.sh [SAMPLES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+samples=${1:-30}
+if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! command -v bc >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc >/dev/null
+fi
+cargo build --release --locked -q
+exec ../shared/bin/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
