@@ -57,7 +57,7 @@ table inet ctnet {
 
 /// One element of one set or map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Element {
+pub struct Element {
     set: &'static str,
     key: String,
     /// The data of a map element; deletes name the key alone.
@@ -76,8 +76,11 @@ impl Element {
     }
 }
 
+/// The firewall's contents for a state: what a command compares before and after.
+pub type Policy = BTreeSet<Element>;
+
 /// Every element the state calls for.
-fn elements(state: &State) -> BTreeSet<Element> {
+pub fn elements(state: &State) -> Policy {
     let mut out = BTreeSet::new();
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };
@@ -110,11 +113,9 @@ pub fn render_full(state: &State) -> String {
     out
 }
 
-/// The element changes that take the table from `before` to `after`, or `None` if the
-/// policy is the same. Deletions come first, so a key whose value changed is replaced.
-pub fn render_delta(before: &State, after: &State) -> Option<String> {
-    let old = elements(before);
-    let new = elements(after);
+/// The element changes that take the table from `old` to `new`, or `None` if the policy
+/// is the same. Deletions come first, so a key whose value changed is replaced.
+pub fn render_delta(old: &Policy, new: &Policy) -> Option<String> {
     let mut out = String::new();
     for gone in old.difference(&new) {
         out.push_str(&gone.delete());
@@ -179,7 +180,7 @@ mod tests {
         let mut after = before.clone();
         after.networks.retain(|n| n.name != "quiet");
         after.networks.push(bridge_net("new", "ctn-0000000000", "172.20.0.0/16", false, true));
-        let delta = render_delta(&before, &after).unwrap();
+        let delta = render_delta(&elements(&before), &elements(&after)).unwrap();
         assert_eq!(
             delta,
             "delete element inet ctnet bridges { \"ctn-aaaabbbbcc\" }\n\
@@ -189,7 +190,7 @@ mod tests {
              add element inet ctnet egress_nets { 172.20.0.0/16 }\n\
              add element inet ctnet icc { \"ctn-0000000000\" . \"ctn-0000000000\" : accept }\n"
         );
-        assert_eq!(render_delta(&before, &before), None);
+        assert_eq!(render_delta(&elements(&before), &elements(&before)), None);
     }
 
     #[test]

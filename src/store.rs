@@ -60,7 +60,9 @@ impl Store {
     pub fn save(&self, state: &State) -> Result<()> {
         let path = self.path();
         let tmp = self.dir.join("state.json.tmp");
-        let mut bytes = serde_json::to_vec_pretty(state)?;
+        // Compact: with hundreds of endpoints, reading and writing the file is most of a
+        // command's own cost (`jq . state.json` shows it laid out).
+        let mut bytes = serde_json::to_vec(state)?;
         bytes.push(b'\n');
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&tmp)?;

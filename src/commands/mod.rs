@@ -29,11 +29,12 @@ impl Ctx<'_> {
     }
 }
 
-/// A command's hold on the state: the lock, the state as loaded, and the state being built.
+/// A command's hold on the state: the lock, the state being changed, and the firewall
+/// policy as it was when loaded (a few elements, not a copy of the state).
 pub struct Tx {
     store: Store,
-    before: State,
     pub state: State,
+    policy_before: firewall::Policy,
     /// Kernel steps for a host where ctnet never ran: the default bridge network.
     bootstrap: Vec<Op>,
 }
@@ -43,19 +44,30 @@ impl Tx {
     /// the first run (as Docker's daemon does when it starts).
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
         let store = Store::lock(&ctx.global.state_dir)?;
-        let (before, state, bootstrap) = match store.load()? {
-            Some(state) => (state.clone(), state, vec![]),
+        let (state, bootstrap) = match store.load()? {
+            Some(state) => (state, vec![]),
             None => {
-                let before = State::new();
-                let mut state = before.clone();
+                let mut state = State::new();
                 let bootstrap = network::add_default_networks(&mut state, ctx.kernel)?;
-                (before, state, bootstrap)
+                (state, bootstrap)
             }
         };
-        Ok(Tx { store, before, state, bootstrap })
+        let policy_before = if bootstrap.is_empty() { firewall::elements(&state) } else { Default::default() };
+        Ok(Tx { store, state, policy_before, bootstrap })
     }
 
-    /// Applies `plan` (after any first-run steps), re-renders the firewall if the policy
+    /// For commands that only read: the state, after finishing a first run's setup.
+    pub fn read(ctx: &mut Ctx) -> Result<State> {
+        let mut tx = Tx::begin(ctx)?;
+        let state = std::mem::take(&mut tx.state);
+        if !tx.bootstrap.is_empty() {
+            tx.state = state.clone();
+            tx.commit(ctx, vec![])?;
+        }
+        Ok(state)
+    }
+
+    /// Applies `plan` (after any first-run steps), updates the firewall if the policy
     /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
     /// is put back if the save fails.
     pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
@@ -64,19 +76,17 @@ impl Tx {
         steps.extend(plan);
         // A first run writes the whole table; later commands only add and delete elements.
         let change = if fresh {
-            Some((firewall::render_full(&self.state), firewall::render_full(&self.before)))
+            Some((firewall::render_full(&self.state), firewall::render_full(&State::new())))
         } else {
-            firewall::render_delta(&self.before, &self.state)
-                .map(|delta| (delta, firewall::render_delta(&self.state, &self.before).unwrap_or_default()))
+            let policy = firewall::elements(&self.state);
+            firewall::render_delta(&self.policy_before, &policy)
+                .map(|delta| (delta, firewall::render_delta(&policy, &self.policy_before).unwrap_or_default()))
         };
         if let Some((ruleset, previous)) = change {
             // Reversible steps first, the firewall next, removals last: a failure at any
             // point can still be undone.
             let at = steps.iter().position(|op| matches!(op, Op::DeleteLink { .. } | Op::DeleteNetns { .. }));
             steps.insert(at.unwrap_or(steps.len()), Op::Firewall { ruleset, previous });
-        }
-        if steps.is_empty() && self.state == self.before {
-            return Ok(());
         }
         if ctx.global.dry_run {
             for op in &steps {

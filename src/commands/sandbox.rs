@@ -47,9 +47,7 @@ fn network_names(state: &State, sandbox: &Sandbox) -> Vec<String> {
 }
 
 pub fn ls(ctx: &mut Ctx) -> Result<()> {
-    let tx = Tx::begin(ctx)?;
-    let state = tx.state.clone();
-    tx.commit(ctx, vec![])?;
+    let state = Tx::read(ctx)?;
     if ctx.global.quiet {
         for s in &state.sandboxes {
             writeln!(ctx.out, "{}", s.name)?;
@@ -109,9 +107,7 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
 }
 
 pub fn inspect(ctx: &mut Ctx, names: &[String]) -> Result<()> {
-    let tx = Tx::begin(ctx)?;
-    let state = tx.state.clone();
-    tx.commit(ctx, vec![])?;
+    let state = Tx::read(ctx)?;
     let mut found = Vec::new();
     for name in names {
         match state.sandbox(name)? {
