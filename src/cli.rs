@@ -12,7 +12,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "ctnet implements Docker's Container Network Model as one command-line tool: \
 networks (Linux bridges), sandboxes (network namespaces) and endpoints (veth pairs), \
 with IP address management and nftables isolation. Every command is one short transaction \
-of netlink and nftables calls against a JSON state file."
+of netlink and nftables calls against a JSON state file.",
+    after_long_help = "\
+EXIT STATUS: 0 on success, 1 when ctnet refuses or fails (one line on stderr, starting \
+'ctnet: error:'; neither the state nor the kernel is changed), 2 on a usage error.
+
+FILES: STATE_DIR/state.json (the state) and STATE_DIR/state.lock (held for the whole \
+command, so parallel invocations queue). Links ctnet creates carry the alias \
+'ctnet:<network or endpoint id>'; its firewall is the nftables table 'inet ctnet'.
+
+KERNEL NAMES: the default network's bridge is ctnet0, other bridges ctn-<10 id chars> \
+(or -o bridge.name), host ends of veth pairs vctn<11 endpoint id chars>."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -24,7 +34,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Where state.json and its lock live
-    #[arg(long, global = true, env = "CTNET_STATE_DIR", default_value = "/var/lib/ctnet")]
+    #[arg(
+        long,
+        global = true,
+        env = "CTNET_STATE_DIR",
+        default_value = "/var/lib/ctnet"
+    )]
     pub state_dir: PathBuf,
     /// Output of ls, inspect and sandbox ls (inspect always prints JSON)
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -185,4 +200,53 @@ pub struct DisconnectArgs {
     /// Forget the endpoint even if its kernel objects are already gone
     #[arg(short, long)]
     pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::path::Path;
+
+    fn check_or_update(path: &Path, fresh: &[u8]) {
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, fresh).unwrap();
+        }
+        let committed = std::fs::read(path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is out of date with the CLI definition: rerun with UPDATE_GOLDEN=1",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// The man pages and completions in the repository are generated from this file.
+    #[test]
+    fn man_pages_and_completions_are_current() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tmp = std::env::temp_dir().join(format!("ctnet-man-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        clap_mangen::generate_to(Cli::command(), &tmp).unwrap();
+        for entry in std::fs::read_dir(&tmp).unwrap() {
+            let entry = entry.unwrap();
+            let fresh = std::fs::read(entry.path()).unwrap();
+            check_or_update(&root.join("man").join(entry.file_name()), &fresh);
+        }
+        std::fs::remove_dir_all(&tmp).unwrap();
+        for (shell, file) in [
+            (clap_complete::Shell::Bash, "ctnet.bash"),
+            (clap_complete::Shell::Zsh, "_ctnet"),
+            (clap_complete::Shell::Fish, "ctnet.fish"),
+        ] {
+            let mut fresh = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ctnet", &mut fresh);
+            check_or_update(&root.join("completions").join(file), &fresh);
+        }
+    }
 }

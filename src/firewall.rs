@@ -67,7 +67,10 @@ pub struct Element {
 impl Element {
     fn add(&self) -> String {
         match self.value {
-            Some(v) => format!("add element {TABLE} {} {{ {} : {v} }}\n", self.set, self.key),
+            Some(v) => format!(
+                "add element {TABLE} {} {{ {} : {v} }}\n",
+                self.set, self.key
+            ),
             None => format!("add element {TABLE} {} {{ {} }}\n", self.set, self.key),
         }
     }
@@ -85,14 +88,30 @@ pub fn elements(state: &State) -> Policy {
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };
         let br = format!("\"{}\"", bridge.ifname);
-        out.insert(Element { set: "bridges", key: br.clone(), value: None });
+        out.insert(Element {
+            set: "bridges",
+            key: br.clone(),
+            value: None,
+        });
         let verdict = if bridge.icc { "accept" } else { "drop" };
-        out.insert(Element { set: "icc", key: format!("{br} . {br}"), value: Some(verdict) });
+        out.insert(Element {
+            set: "icc",
+            key: format!("{br} . {br}"),
+            value: Some(verdict),
+        });
         if net.internal {
-            out.insert(Element { set: "internal", key: br.clone(), value: None });
+            out.insert(Element {
+                set: "internal",
+                key: br.clone(),
+                value: None,
+            });
         } else if bridge.masquerade {
             for config in &net.ipam {
-                out.insert(Element { set: "egress_nets", key: config.subnet.to_string(), value: None });
+                out.insert(Element {
+                    set: "egress_nets",
+                    key: config.subnet.to_string(),
+                    value: None,
+                });
             }
         }
     }
@@ -149,15 +168,34 @@ mod tests {
             labels: Default::default(),
             options: Default::default(),
             builtin: false,
-            bridge: Some(BridgeSettings { ifname: br.into(), mtu: None, icc, masquerade: true }),
+            bridge: Some(BridgeSettings {
+                ifname: br.into(),
+                mtu: None,
+                icc,
+                masquerade: true,
+            }),
         }
     }
 
     fn sample() -> State {
         let mut state = State::new();
-        state.networks.push(bridge_net("bridge", "ctnet0", "172.17.0.0/16", false, true));
-        state.networks.push(bridge_net("back", "ctn-fedcba9876", "172.18.0.0/16", true, true));
-        state.networks.push(bridge_net("quiet", "ctn-aaaabbbbcc", "172.19.0.0/16", false, false));
+        state
+            .networks
+            .push(bridge_net("bridge", "ctnet0", "172.17.0.0/16", false, true));
+        state.networks.push(bridge_net(
+            "back",
+            "ctn-fedcba9876",
+            "172.18.0.0/16",
+            true,
+            true,
+        ));
+        state.networks.push(bridge_net(
+            "quiet",
+            "ctn-aaaabbbbcc",
+            "172.19.0.0/16",
+            false,
+            false,
+        ));
         state
     }
 
@@ -171,7 +209,10 @@ mod tests {
             std::fs::write(golden_path, &rendered).unwrap();
         }
         let golden = std::fs::read_to_string(golden_path).unwrap();
-        assert_eq!(rendered, golden, "rerun with UPDATE_GOLDEN=1 if the change is intended");
+        assert_eq!(
+            rendered, golden,
+            "rerun with UPDATE_GOLDEN=1 if the change is intended"
+        );
     }
 
     #[test]
@@ -179,7 +220,13 @@ mod tests {
         let before = sample();
         let mut after = before.clone();
         after.networks.retain(|n| n.name != "quiet");
-        after.networks.push(bridge_net("new", "ctn-0000000000", "172.20.0.0/16", false, true));
+        after.networks.push(bridge_net(
+            "new",
+            "ctn-0000000000",
+            "172.20.0.0/16",
+            false,
+            true,
+        ));
         let delta = render_delta(&elements(&before), &elements(&after)).unwrap();
         assert_eq!(
             delta,
@@ -195,6 +242,9 @@ mod tests {
 
     #[test]
     fn no_networks_removes_the_table() {
-        assert_eq!(render_full(&State::new()), "table inet ctnet\ndelete table inet ctnet\n");
+        assert_eq!(
+            render_full(&State::new()),
+            "table inet ctnet\ndelete table inet ctnet\n"
+        );
     }
 }

@@ -79,11 +79,16 @@ pub fn build_config(
         refuse!("invalid subnet {subnet}: it should be {}", subnet.trunc());
     }
     if subnet.prefix_len() > 30 {
-        refuse!("subnet {subnet} is too small: it needs room for a gateway and an endpoint (at most /30)");
+        refuse!(
+            "subnet {subnet} is too small: it needs room for a gateway and an endpoint (at most /30)"
+        );
     }
-    let usable = |ip: &Ipv4Addr| subnet.contains(ip) && *ip != subnet.network() && *ip != subnet.broadcast();
+    let usable =
+        |ip: &Ipv4Addr| subnet.contains(ip) && *ip != subnet.network() && *ip != subnet.broadcast();
     let gateway = match gateway {
-        Some(gw) if !usable(&gw) => refuse!("gateway {gw} is not a usable address of subnet {subnet}"),
+        Some(gw) if !usable(&gw) => {
+            refuse!("gateway {gw} is not a usable address of subnet {subnet}")
+        }
         Some(gw) => gw,
         None => subnet.hosts().next().expect("a /30 or larger has hosts"),
     };
@@ -173,12 +178,21 @@ mod tests {
     #[test]
     fn pools_skip_host_routes_and_other_networks() {
         let occ = vec![
-            Occupied { net: net("172.17.0.0/16"), reason: "network bridge".into() },
-            Occupied { net: net("172.18.5.0/24"), reason: "a host route or address".into() },
+            Occupied {
+                net: net("172.17.0.0/16"),
+                reason: "network bridge".into(),
+            },
+            Occupied {
+                net: net("172.18.5.0/24"),
+                reason: "a host route or address".into(),
+            },
         ];
         assert_eq!(pick_subnet(&occ).unwrap(), net("172.19.0.0/16"));
         // A wide host route covering every 172 pool sends us to 192.168.
-        let occ = vec![Occupied { net: net("172.16.0.0/12"), reason: "vpn".into() }];
+        let occ = vec![Occupied {
+            net: net("172.16.0.0/12"),
+            reason: "vpn".into(),
+        }];
         assert_eq!(pick_subnet(&occ).unwrap(), net("192.168.0.0/20"));
     }
 
@@ -192,11 +206,20 @@ mod tests {
     #[test]
     fn exhausted_pools_name_what_blocked_them() {
         let occ = vec![
-            Occupied { net: net("172.16.0.0/12"), reason: "a host route or address".into() },
-            Occupied { net: net("192.168.0.0/16"), reason: "network lab".into() },
+            Occupied {
+                net: net("172.16.0.0/12"),
+                reason: "a host route or address".into(),
+            },
+            Occupied {
+                net: net("192.168.0.0/16"),
+                reason: "network lab".into(),
+            },
         ];
         let err = pick_subnet(&occ).unwrap_err().message;
-        assert!(err.contains("172.31.0.0/16 (a host route or address 172.16.0.0/12)"), "{err}");
+        assert!(
+            err.contains("172.31.0.0/16 (a host route or address 172.16.0.0/12)"),
+            "{err}"
+        );
         assert!(err.contains("network lab"), "{err}");
         assert!(err.contains("--subnet"), "{err}");
     }
@@ -209,8 +232,24 @@ mod tests {
         assert!(build_config(net("10.1.0.0/24"), Some(ip("10.2.0.1")), None, &[]).is_err());
         assert!(build_config(net("10.1.0.0/24"), Some(ip("10.1.0.255")), None, &[]).is_err());
         assert!(build_config(net("10.1.0.0/24"), None, Some(net("10.1.1.0/28")), &[]).is_err());
-        assert!(build_config(net("10.1.0.0/24"), None, None, &[("a".into(), ip("10.9.0.1"))]).is_err());
-        assert!(build_config(net("10.1.0.0/24"), None, None, &[("a".into(), ip("10.1.0.1"))]).is_err());
+        assert!(
+            build_config(
+                net("10.1.0.0/24"),
+                None,
+                None,
+                &[("a".into(), ip("10.9.0.1"))]
+            )
+            .is_err()
+        );
+        assert!(
+            build_config(
+                net("10.1.0.0/24"),
+                None,
+                None,
+                &[("a".into(), ip("10.1.0.1"))]
+            )
+            .is_err()
+        );
         assert!(build_config(net("10.1.0.0/31"), None, None, &[]).is_err());
     }
 
@@ -230,11 +269,28 @@ mod tests {
         taken.insert(a.addr());
         assert_eq!(allocate(&c, &taken, None, "n").unwrap(), net("10.1.0.3/24"));
         taken.insert(ip("10.1.0.3"));
-        assert!(allocate(&c, &taken, None, "n").unwrap_err().message.contains("no free address"));
+        assert!(
+            allocate(&c, &taken, None, "n")
+                .unwrap_err()
+                .message
+                .contains("no free address")
+        );
         // A static address may lie outside the range but inside the subnet.
-        assert_eq!(allocate(&c, &taken, Some(ip("10.1.0.100")), "n").unwrap(), net("10.1.0.100/24"));
-        for bad in ["10.1.0.2", "10.1.0.254", "10.1.0.1", "10.1.0.255", "10.2.0.1"] {
-            assert!(allocate(&c, &taken, Some(ip(bad)), "n").is_err(), "{bad} accepted");
+        assert_eq!(
+            allocate(&c, &taken, Some(ip("10.1.0.100")), "n").unwrap(),
+            net("10.1.0.100/24")
+        );
+        for bad in [
+            "10.1.0.2",
+            "10.1.0.254",
+            "10.1.0.1",
+            "10.1.0.255",
+            "10.2.0.1",
+        ] {
+            assert!(
+                allocate(&c, &taken, Some(ip(bad)), "n").is_err(),
+                "{bad} accepted"
+            );
         }
     }
 

@@ -30,7 +30,11 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         bail!("ctnet changes the kernel's network configuration and must run as root (try sudo)");
     }
     let mut kernel = sys::Linux::new(cli.global.verbose);
-    let ctx = &mut Ctx { global: &cli.global, kernel: &mut kernel, out };
+    let ctx = &mut Ctx {
+        global: &cli.global,
+        kernel: &mut kernel,
+        out,
+    };
     match &cli.command {
         Command::Network(cmd) => match cmd {
             NetworkCommand::Create(args) => commands::network::create(ctx, args),
@@ -55,8 +59,10 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
 
 /// A reader that went away (`ctnet network ls | head`) is not an error worth a message.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn main() -> ExitCode {

@@ -172,12 +172,22 @@ impl State {
         self.sandboxes.iter().find(|s| s.id == id)
     }
 
-    pub fn endpoints_of_network<'a>(&'a self, network_id: &'a str) -> impl Iterator<Item = &'a Endpoint> {
-        self.endpoints.iter().filter(move |e| e.network_id == network_id)
+    pub fn endpoints_of_network<'a>(
+        &'a self,
+        network_id: &'a str,
+    ) -> impl Iterator<Item = &'a Endpoint> {
+        self.endpoints
+            .iter()
+            .filter(move |e| e.network_id == network_id)
     }
 
-    pub fn endpoints_of_sandbox<'a>(&'a self, sandbox_id: &'a str) -> impl Iterator<Item = &'a Endpoint> {
-        self.endpoints.iter().filter(move |e| e.sandbox_id == sandbox_id)
+    pub fn endpoints_of_sandbox<'a>(
+        &'a self,
+        sandbox_id: &'a str,
+    ) -> impl Iterator<Item = &'a Endpoint> {
+        self.endpoints
+            .iter()
+            .filter(move |e| e.sandbox_id == sandbox_id)
     }
 
     pub fn endpoint(&self, network_id: &str, sandbox_id: &str) -> Option<&Endpoint> {
@@ -232,7 +242,11 @@ pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
 }
 
 pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
-    let bad = || UserError::new(format!("invalid MAC address {text:?}: expected six hex pairs like 02:42:ac:11:00:02"));
+    let bad = || {
+        UserError::new(format!(
+            "invalid MAC address {text:?}: expected six hex pairs like 02:42:ac:11:00:02"
+        ))
+    };
     let parts: Vec<&str> = text.split(':').collect();
     if parts.len() != 6 {
         return Err(bad());
@@ -245,7 +259,9 @@ pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
         *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
     }
     if mac[0] & 1 == 1 {
-        return Err(UserError::new(format!("invalid MAC address {text}: it is a multicast address")));
+        return Err(UserError::new(format!(
+            "invalid MAC address {text}: it is a multicast address"
+        )));
     }
     Ok(mac)
 }
@@ -291,7 +307,10 @@ mod tests {
         assert_eq!(state.network("abc111").unwrap().id, "fff000");
         assert_eq!(state.network("abc2").unwrap().name, "two");
         assert!(state.network("abc").is_err(), "ambiguous prefix accepted");
-        assert!(state.network("ab").is_err(), "two-character prefix accepted");
+        assert!(
+            state.network("ab").is_err(),
+            "two-character prefix accepted"
+        );
         assert!(state.network("nope").is_err());
     }
 
@@ -312,9 +331,20 @@ mod tests {
 
     #[test]
     fn mac_is_derived_from_ipv4_and_parsed_strictly() {
-        assert_eq!(mac_from_ipv4("172.17.0.2".parse().unwrap()), "02:42:ac:11:00:02");
-        assert_eq!(parse_mac("02:42:ac:11:00:02").unwrap(), [2, 0x42, 0xac, 0x11, 0, 2]);
-        for bad in ["02:42:ac:11:00", "zz:42:ac:11:00:02", "01:00:5e:00:00:01", "2:42:ac:11:00:02"] {
+        assert_eq!(
+            mac_from_ipv4("172.17.0.2".parse().unwrap()),
+            "02:42:ac:11:00:02"
+        );
+        assert_eq!(
+            parse_mac("02:42:ac:11:00:02").unwrap(),
+            [2, 0x42, 0xac, 0x11, 0, 2]
+        );
+        for bad in [
+            "02:42:ac:11:00",
+            "zz:42:ac:11:00:02",
+            "01:00:5e:00:00:01",
+            "2:42:ac:11:00:02",
+        ] {
             assert!(parse_mac(bad).is_err(), "{bad} accepted");
         }
     }

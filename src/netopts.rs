@@ -42,8 +42,14 @@ const BRIDGE_KEYS: &[(&str, &str)] = &[
     ("bridge.name", "com.docker.network.bridge.name"),
     ("mtu", "com.docker.network.driver.mtu"),
     ("icc", "com.docker.network.bridge.enable_icc"),
-    ("masquerade", "com.docker.network.bridge.enable_ip_masquerade"),
-    ("host_binding_ipv4", "com.docker.network.bridge.host_binding_ipv4"),
+    (
+        "masquerade",
+        "com.docker.network.bridge.enable_ip_masquerade",
+    ),
+    (
+        "host_binding_ipv4",
+        "com.docker.network.bridge.host_binding_ipv4",
+    ),
 ];
 
 fn canonical_key(key: &str) -> Option<&'static str> {
@@ -68,7 +74,10 @@ impl BridgeOptions {
         for (key, value) in options {
             let Some(canonical) = canonical_key(key) else {
                 let known: Vec<&str> = BRIDGE_KEYS.iter().map(|(s, _)| *s).collect();
-                refuse!("unknown bridge option {key:?}: known options are {}", known.join(", "));
+                refuse!(
+                    "unknown bridge option {key:?}: known options are {}",
+                    known.join(", ")
+                );
             };
             if seen.contains(&canonical) {
                 refuse!("option {canonical} is given twice (once under Docker's name)");
@@ -77,7 +86,9 @@ impl BridgeOptions {
             match canonical {
                 "bridge.name" => {
                     if value.is_empty() || value.len() > 15 || value.contains(['/', ' ', ':']) {
-                        refuse!("invalid bridge.name {value:?}: a Linux interface name has 1-15 characters, no '/', ':' or spaces");
+                        refuse!(
+                            "invalid bridge.name {value:?}: a Linux interface name has 1-15 characters, no '/', ':' or spaces"
+                        );
                     }
                     out.name = Some(value.clone());
                 }
@@ -86,14 +97,20 @@ impl BridgeOptions {
                         .parse()
                         .ok()
                         .filter(|m| (68..=65535).contains(m))
-                        .ok_or_else(|| UserError::new(format!("invalid mtu {value:?}: expected a number from 68 to 65535")))?;
+                        .ok_or_else(|| {
+                            UserError::new(format!(
+                                "invalid mtu {value:?}: expected a number from 68 to 65535"
+                            ))
+                        })?;
                     out.mtu = Some(mtu);
                 }
                 "icc" => out.icc = Some(parse_bool(key, value)?),
                 "masquerade" => out.masquerade = Some(parse_bool(key, value)?),
                 "host_binding_ipv4" => {
                     out.host_binding_ipv4 = Some(value.parse().map_err(|_| {
-                        UserError::new(format!("invalid host_binding_ipv4 {value:?}: expected an IPv4 address"))
+                        UserError::new(format!(
+                            "invalid host_binding_ipv4 {value:?}: expected an IPv4 address"
+                        ))
                     })?)
                 }
                 _ => unreachable!("every canonical key is handled"),
@@ -114,7 +131,12 @@ mod tests {
 
     #[test]
     fn short_and_docker_spellings() {
-        let o = opts(&["bridge.name=br-lab", "com.docker.network.driver.mtu=1400", "icc=false"]).unwrap();
+        let o = opts(&[
+            "bridge.name=br-lab",
+            "com.docker.network.driver.mtu=1400",
+            "icc=false",
+        ])
+        .unwrap();
         assert_eq!(o.name.as_deref(), Some("br-lab"));
         assert_eq!(o.mtu, Some(1400));
         assert_eq!(o.icc, Some(false));

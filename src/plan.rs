@@ -18,7 +18,11 @@ pub enum Ns {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     /// A Linux bridge, up, tagged with `alias`.
-    CreateBridge { name: String, mtu: Option<u32>, alias: String },
+    CreateBridge {
+        name: String,
+        mtu: Option<u32>,
+        alias: String,
+    },
     /// A veth pair whose sandbox end is born inside the sandbox (never moved: moving costs
     /// 7-36 ms, creating in place well under 1 ms). The host end is enslaved, without an
     /// IPv6 link-local address, and up.
@@ -33,35 +37,71 @@ pub enum Op {
         peer_name: String,
         peer_mac: [u8; 6],
     },
-    LinkUp { ns: Ns, dev: String },
+    LinkUp {
+        ns: Ns,
+        dev: String,
+    },
     /// No IPv6 link-local address on an IPv4-only interface (set before it comes up).
-    NoLinkLocal { ns: Ns, dev: String },
-    AddAddress { ns: Ns, dev: String, addr: Ipv4Net },
-    AddDefaultRoute { ns: Ns, dev: String, gateway: Ipv4Addr },
+    NoLinkLocal {
+        ns: Ns,
+        dev: String,
+    },
+    AddAddress {
+        ns: Ns,
+        dev: String,
+        addr: Ipv4Net,
+    },
+    AddDefaultRoute {
+        ns: Ns,
+        dev: String,
+        gateway: Ipv4Addr,
+    },
     /// Removing either end of a veth removes both. A link already gone counts as done.
-    DeleteLink { ns: Ns, dev: String },
+    DeleteLink {
+        ns: Ns,
+        dev: String,
+    },
     /// A named network namespace at /run/netns/NAME with lo up, as `ip netns add` makes.
-    CreateNetns { name: String },
-    DeleteNetns { name: String },
+    CreateNetns {
+        name: String,
+    },
+    DeleteNetns {
+        name: String,
+    },
     /// Writes a value under /proc/sys; not undone (forwarding stays on, as with Docker).
-    Sysctl { key: String, value: String },
+    Sysctl {
+        key: String,
+        value: String,
+    },
     /// Replaces the whole `inet ctnet` table; `previous` is what undo puts back.
-    Firewall { ruleset: String, previous: String },
+    Firewall {
+        ruleset: String,
+        previous: String,
+    },
 }
 
 impl Op {
     /// The operation that reverts this one, if it needs reverting.
     pub fn undo(&self) -> Option<Op> {
         match self {
-            Op::CreateBridge { name, .. } => Some(Op::DeleteLink { ns: Ns::Host, dev: name.clone() }),
-            Op::CreateVeth { host_name, .. } => Some(Op::DeleteLink { ns: Ns::Host, dev: host_name.clone() }),
+            Op::CreateBridge { name, .. } => Some(Op::DeleteLink {
+                ns: Ns::Host,
+                dev: name.clone(),
+            }),
+            Op::CreateVeth { host_name, .. } => Some(Op::DeleteLink {
+                ns: Ns::Host,
+                dev: host_name.clone(),
+            }),
             Op::CreateNetns { name } => Some(Op::DeleteNetns { name: name.clone() }),
             Op::Firewall { ruleset, previous } => Some(Op::Firewall {
                 ruleset: previous.clone(),
                 previous: ruleset.clone(),
             }),
             // Addresses, routes and link state vanish with the links they belong to.
-            Op::LinkUp { .. } | Op::NoLinkLocal { .. } | Op::AddAddress { .. } | Op::AddDefaultRoute { .. } => None,
+            Op::LinkUp { .. }
+            | Op::NoLinkLocal { .. }
+            | Op::AddAddress { .. }
+            | Op::AddDefaultRoute { .. } => None,
             Op::DeleteLink { .. } | Op::DeleteNetns { .. } | Op::Sysctl { .. } => None,
         }
     }
@@ -95,7 +135,16 @@ impl fmt::Display for Op {
                 "ip link add {name}{} type bridge && ip link set {name} alias {alias} up",
                 mtu_arg(mtu)
             ),
-            Op::CreateVeth { host_name, bridge, alias, mtu, isolated, peer_ns, peer_name, peer_mac } => {
+            Op::CreateVeth {
+                host_name,
+                bridge,
+                alias,
+                mtu,
+                isolated,
+                peer_ns,
+                peer_name,
+                peer_mac,
+            } => {
                 let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
                 let m = peer_mac;
                 write!(
@@ -116,13 +165,19 @@ impl fmt::Display for Op {
                 Ok(())
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
-            Op::NoLinkLocal { ns, dev } => write!(f, "{} link set {dev} addrgenmode none", ip_in(ns)),
-            Op::AddAddress { ns, dev, addr } => write!(f, "{} addr add {addr} dev {dev}", ip_in(ns)),
+            Op::NoLinkLocal { ns, dev } => {
+                write!(f, "{} link set {dev} addrgenmode none", ip_in(ns))
+            }
+            Op::AddAddress { ns, dev, addr } => {
+                write!(f, "{} addr add {addr} dev {dev}", ip_in(ns))
+            }
             Op::AddDefaultRoute { ns, dev, gateway } => {
                 write!(f, "{} route add default via {gateway} dev {dev}", ip_in(ns))
             }
             Op::DeleteLink { ns, dev } => write!(f, "{} link del {dev}", ip_in(ns)),
-            Op::CreateNetns { name } => write!(f, "ip netns add {name} && ip -n {name} link set lo up"),
+            Op::CreateNetns { name } => {
+                write!(f, "ip netns add {name} && ip -n {name} link set lo up")
+            }
             Op::DeleteNetns { name } => write!(f, "ip netns del {name}"),
             Op::Sysctl { key, value } => write!(f, "sysctl -w {key}={value}"),
             Op::Firewall { ruleset, .. } => write!(f, "nft -f - <<'EOF'\n{}EOF", ruleset),
@@ -156,14 +211,36 @@ mod tests {
             dev: "eth0".into(),
             gateway: "172.17.0.1".parse().unwrap(),
         };
-        assert_eq!(route.to_string(), "nsenter --net=/proc/42/ns/net ip route add default via 172.17.0.1 dev eth0");
+        assert_eq!(
+            route.to_string(),
+            "nsenter --net=/proc/42/ns/net ip route add default via 172.17.0.1 dev eth0"
+        );
     }
 
     #[test]
     fn creations_undo_to_deletions() {
-        let op = Op::CreateBridge { name: "ctn-x".into(), mtu: None, alias: "ctnet:x".into() };
-        assert_eq!(op.undo(), Some(Op::DeleteLink { ns: Ns::Host, dev: "ctn-x".into() }));
-        let fw = Op::Firewall { ruleset: "new".into(), previous: "old".into() };
-        assert_eq!(fw.undo(), Some(Op::Firewall { ruleset: "old".into(), previous: "new".into() }));
+        let op = Op::CreateBridge {
+            name: "ctn-x".into(),
+            mtu: None,
+            alias: "ctnet:x".into(),
+        };
+        assert_eq!(
+            op.undo(),
+            Some(Op::DeleteLink {
+                ns: Ns::Host,
+                dev: "ctn-x".into()
+            })
+        );
+        let fw = Op::Firewall {
+            ruleset: "new".into(),
+            previous: "old".into(),
+        };
+        assert_eq!(
+            fw.undo(),
+            Some(Op::Firewall {
+                ruleset: "old".into(),
+                previous: "new".into()
+            })
+        );
     }
 }

@@ -17,7 +17,8 @@ pub struct Store {
 impl Store {
     /// Creates the directory if needed and waits for the exclusive lock.
     pub fn lock(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create state directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create state directory {}", dir.display()))?;
         let lock_path = dir.join("state.lock");
         let lock = OpenOptions::new()
             .create(true)
@@ -25,8 +26,12 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .with_context(|| format!("cannot open {}", lock_path.display()))?;
-        lock.lock().with_context(|| format!("cannot lock {}", lock_path.display()))?;
-        Ok(Store { dir: dir.to_path_buf(), _lock: lock })
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     pub fn path(&self) -> PathBuf {
@@ -43,7 +48,10 @@ impl Store {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let state: State = serde_json::from_str(&text).with_context(|| {
-            format!("state file {} is corrupt (fix it or move it away; ctnet will not overwrite it)", path.display())
+            format!(
+                "state file {} is corrupt (fix it or move it away; ctnet will not overwrite it)",
+                path.display()
+            )
         })?;
         if state.version != STATE_VERSION {
             bail!(
@@ -121,7 +129,11 @@ mod tests {
     fn unknown_version_is_refused() {
         let dir = tempdir("version");
         let store = Store::lock(&dir).unwrap();
-        std::fs::write(store.path(), r#"{"version":99,"networks":[],"sandboxes":[],"endpoints":[]}"#).unwrap();
+        std::fs::write(
+            store.path(),
+            r#"{"version":99,"networks":[],"sandboxes":[],"endpoints":[]}"#,
+        )
+        .unwrap();
         assert!(format!("{:#}", store.load().unwrap_err()).contains("version 99"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

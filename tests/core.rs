@@ -22,7 +22,12 @@ fn fresh_host_has_bridge_host_and_none() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("NETWORK ID"), "{out}");
     for name in ["bridge", "host", "none"] {
-        assert!(lines.iter().any(|l| l.split_whitespace().nth(1) == Some(name)), "{name} missing:\n{out}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.split_whitespace().nth(1) == Some(name)),
+            "{name} missing:\n{out}"
+        );
     }
     assert!(out.contains("172.17.0.1/16"), "{out}");
     assert!(out.contains("172.17.0.0/16 ctnet0"), "{out}");
@@ -72,8 +77,14 @@ fn create_ls_and_inspect_agree_with_the_kernel() {
     assert!(lines[1].contains("'Subnet': '10.77.0.0/16'"), "{out}");
     assert!(lines[1].contains("'Gateway': '10.77.0.254'"), "{out}");
     assert!(lines[1].contains("'IPRange': '10.77.5.0/24'"), "{out}");
-    assert!(lines[1].contains("'AuxiliaryAddresses': {'router': '10.77.5.1'}"), "{out}");
-    assert!(lines[1].ends_with("{'env': '', 'team': 'blue'} 1400"), "{out}");
+    assert!(
+        lines[1].contains("'AuxiliaryAddresses': {'router': '10.77.5.1'}"),
+        "{out}"
+    );
+    assert!(
+        lines[1].ends_with("{'env': '', 'team': 'blue'} 1400"),
+        "{out}"
+    );
     assert_eq!(lines[2], "1400 bridge True");
     assert_eq!(lines[3], "10.77.0.254");
     assert_eq!(lines[4], "1400");
@@ -322,11 +333,20 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
         [ "$before" = "$(snapshot)" ] || die "dry run changed something"
         ctnet -v connect bridge a 2>&1 >/dev/null | sed 's/vctn[0-9a-f]*/VETH/g; s/ctnet:[0-9a-f]\{64\}/ID/g'
     "#);
-    assert!(out.contains("ip link add br-dry type bridge && ip link set br-dry alias ctnet:"), "{out}");
+    assert!(
+        out.contains("ip link add br-dry type bridge && ip link set br-dry alias ctnet:"),
+        "{out}"
+    );
     assert!(out.contains("ip addr add 10.90.0.1/24 dev br-dry"), "{out}");
     assert!(out.contains("nft -f - <<'EOF'"), "{out}");
-    assert!(out.contains("master ctnet0 type veth peer name eth0 netns a address 02:42:ac:11:00:02"), "{out}");
-    assert!(out.contains("ctnet: ip -n a route add default via 172.17.0.1 dev eth0"), "{out}");
+    assert!(
+        out.contains("master ctnet0 type veth peer name eth0 netns a address 02:42:ac:11:00:02"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ctnet: ip -n a route add default via 172.17.0.1 dev eth0"),
+        "{out}"
+    );
 }
 
 #[test]

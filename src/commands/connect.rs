@@ -40,7 +40,10 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
         Some(path) => {
             if !kernel.is_netns(&path) {
                 match args.pid {
-                    Some(pid) => refuse!("process {pid} does not exist (no network namespace at {})", path.display()),
+                    Some(pid) => refuse!(
+                        "process {pid} does not exist (no network namespace at {})",
+                        path.display()
+                    ),
                     None => refuse!("{} is not a network namespace", path.display()),
                 }
             }
@@ -84,8 +87,9 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
         .ip
         .as_deref()
         .map(|ip| {
-            ip.parse()
-                .map_err(|_| UserError::new(format!("invalid --ip {ip:?}: expected an IPv4 address")))
+            ip.parse().map_err(|_| {
+                UserError::new(format!("invalid --ip {ip:?}: expected an IPv4 address"))
+            })
         })
         .transpose()?;
     let mac = args.mac.as_deref().map(parse_mac).transpose()?;
@@ -97,7 +101,11 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     }
     let sandbox = resolve_sandbox(&mut tx.state, ctx.kernel, args)?;
     if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
-        refuse!("sandbox {} is already connected to network {}", sandbox.name, network.name);
+        refuse!(
+            "sandbox {} is already connected to network {}",
+            sandbox.name,
+            network.name
+        );
     }
     let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
     let ifname = match &args.ifname {
@@ -111,10 +119,18 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .expect("an unused ethN exists"),
     };
     let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
-    let taken: HashSet<_> = tx.state.endpoints_of_network(&network.id).map(|e| e.ipv4.addr()).collect();
+    let taken: HashSet<_> = tx
+        .state
+        .endpoints_of_network(&network.id)
+        .map(|e| e.ipv4.addr())
+        .collect();
     let ipv4 = ipam::allocate(&network.ipam[0], &taken, requested, &network.name)?;
     let mac = match mac {
-        Some(m) => m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
+        Some(m) => m
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
         None => mac_from_ipv4(ipv4.addr()),
     };
     let id = new_id()?;
@@ -150,10 +166,18 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>
     if endpoint.default_route {
         let successor = state
             .endpoints_of_sandbox(&sandbox.id)
-            .find(|e| state.network_by_id(&e.network_id).is_some_and(|n| !n.internal))
+            .find(|e| {
+                state
+                    .network_by_id(&e.network_id)
+                    .is_some_and(|n| !n.internal)
+            })
             .map(|e| e.id.clone());
         if let Some(id) = successor {
-            let ep = state.endpoints.iter_mut().find(|e| e.id == id).expect("found above");
+            let ep = state
+                .endpoints
+                .iter_mut()
+                .find(|e| e.id == id)
+                .expect("found above");
             ep.default_route = true;
             let ep = ep.clone();
             let net = state.network_by_id(&ep.network_id).expect("known network");
@@ -172,7 +196,11 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
         refuse!("sandbox {} not found", args.sandbox);
     };
     let Some(endpoint) = tx.state.endpoint(&network.id, &sandbox.id).cloned() else {
-        refuse!("sandbox {} is not connected to network {}", sandbox.name, network.name);
+        refuse!(
+            "sandbox {} is not connected to network {}",
+            sandbox.name,
+            network.name
+        );
     };
     let plan = plan_disconnect(&mut tx.state, &endpoint)?;
     tx.commit(ctx, plan)

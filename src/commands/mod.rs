@@ -52,8 +52,17 @@ impl Tx {
                 (state, bootstrap)
             }
         };
-        let policy_before = if bootstrap.is_empty() { firewall::elements(&state) } else { Default::default() };
-        Ok(Tx { store, state, policy_before, bootstrap })
+        let policy_before = if bootstrap.is_empty() {
+            firewall::elements(&state)
+        } else {
+            Default::default()
+        };
+        Ok(Tx {
+            store,
+            state,
+            policy_before,
+            bootstrap,
+        })
     }
 
     /// For commands that only read: the state, after finishing a first run's setup.
@@ -76,17 +85,29 @@ impl Tx {
         steps.extend(plan);
         // A first run writes the whole table; later commands only add and delete elements.
         let change = if fresh {
-            Some((firewall::render_full(&self.state), firewall::render_full(&State::new())))
+            Some((
+                firewall::render_full(&self.state),
+                firewall::render_full(&State::new()),
+            ))
         } else {
             let policy = firewall::elements(&self.state);
-            firewall::render_delta(&self.policy_before, &policy)
-                .map(|delta| (delta, firewall::render_delta(&policy, &self.policy_before).unwrap_or_default()))
+            firewall::render_delta(&self.policy_before, &policy).map(|delta| {
+                (
+                    delta,
+                    firewall::render_delta(&policy, &self.policy_before).unwrap_or_default(),
+                )
+            })
         };
         if let Some((ruleset, previous)) = change {
             // Reversible steps first, the firewall next, removals last: a failure at any
             // point can still be undone.
-            let at = steps.iter().position(|op| matches!(op, Op::DeleteLink { .. } | Op::DeleteNetns { .. }));
-            steps.insert(at.unwrap_or(steps.len()), Op::Firewall { ruleset, previous });
+            let at = steps
+                .iter()
+                .position(|op| matches!(op, Op::DeleteLink { .. } | Op::DeleteNetns { .. }));
+            steps.insert(
+                at.unwrap_or(steps.len()),
+                Op::Firewall { ruleset, previous },
+            );
         }
         if ctx.global.dry_run {
             for op in &steps {

@@ -44,7 +44,12 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
     };
     let mut bridge = predefined("bridge", Driver::Bridge)?;
     bridge.ipam = vec![ipam::build_config(subnet, None, None, &[])?];
-    bridge.bridge = Some(BridgeSettings { ifname: DEFAULT_BRIDGE.into(), mtu: None, icc: true, masquerade: true });
+    bridge.bridge = Some(BridgeSettings {
+        ifname: DEFAULT_BRIDGE.into(),
+        mtu: None,
+        icc: true,
+        masquerade: true,
+    });
     // Docker shows these options on its default bridge; scripts sometimes read them.
     bridge.options = [
         ("com.docker.network.bridge.default_bridge", "true"),
@@ -71,14 +76,20 @@ fn parse_cidr(what: &str, text: &str) -> Result<Ipv4Net, UserError> {
     if text.contains(':') {
         refuse!("{what} {text} is IPv6, which ctnet does not support yet");
     }
-    text.parse()
-        .map_err(|_| UserError::new(format!("invalid {what} {text:?}: expected IPv4 CIDR like 172.20.0.0/16")))
+    text.parse().map_err(|_| {
+        UserError::new(format!(
+            "invalid {what} {text:?}: expected IPv4 CIDR like 172.20.0.0/16"
+        ))
+    })
 }
 
 /// At most one value of a repeatable flag, for the IPv4 bridge driver.
 fn single<'a>(flag: &str, values: &'a [String]) -> Result<Option<&'a String>, UserError> {
     if values.len() > 1 {
-        refuse!("--{flag} is given {} times; a bridge network takes one IPv4 subnet", values.len());
+        refuse!(
+            "--{flag} is given {} times; a bridge network takes one IPv4 subnet",
+            values.len()
+        );
     }
     Ok(values.first())
 }
@@ -93,9 +104,15 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     match driver {
         Driver::Bridge => {}
         Driver::Host | Driver::Null => {
-            refuse!("only one instance of the {} network is allowed, and it exists already", driver.name())
+            refuse!(
+                "only one instance of the {} network is allowed, and it exists already",
+                driver.name()
+            )
         }
-        other => refuse!("the {} driver is not available in this version of ctnet", other.name()),
+        other => refuse!(
+            "the {} driver is not available in this version of ctnet",
+            other.name()
+        ),
     }
     if args.ipv6 {
         refuse!("--ipv6 is not supported yet: ctnet networks are IPv4 only for now");
@@ -104,9 +121,15 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     let options = parse_map("option", &args.opt)?;
     let bridge_opts = BridgeOptions::parse(&options)?;
 
-    let subnet = single("subnet", &args.subnet)?.map(|s| parse_cidr("subnet", s)).transpose()?;
-    let gateway = single("gateway", &args.gateway)?.map(|g| parse_ipv4("gateway", g)).transpose()?;
-    let ip_range = single("ip-range", &args.ip_range)?.map(|r| parse_cidr("ip-range", r)).transpose()?;
+    let subnet = single("subnet", &args.subnet)?
+        .map(|s| parse_cidr("subnet", s))
+        .transpose()?;
+    let gateway = single("gateway", &args.gateway)?
+        .map(|g| parse_ipv4("gateway", g))
+        .transpose()?;
+    let ip_range = single("ip-range", &args.ip_range)?
+        .map(|r| parse_cidr("ip-range", r))
+        .transpose()?;
     let mut aux = Vec::new();
     for item in &args.aux_address {
         let (name, ip) = parse_key_value("aux-address", item)?;
@@ -114,10 +137,15 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     }
     let config = match subnet {
         Some(subnet) => {
-            if let Some(other) = ipam::occupied(state, &[]).into_iter().find(|o| {
-                o.net.contains(&subnet.network()) || subnet.contains(&o.net.network())
-            }) {
-                refuse!("subnet {subnet} overlaps with {} ({})", other.reason, other.net);
+            if let Some(other) = ipam::occupied(state, &[])
+                .into_iter()
+                .find(|o| o.net.contains(&subnet.network()) || subnet.contains(&o.net.network()))
+            {
+                refuse!(
+                    "subnet {subnet} overlaps with {} ({})",
+                    other.reason,
+                    other.net
+                );
             }
             ipam::build_config(subnet, gateway, ip_range, &aux)?
         }
@@ -132,7 +160,10 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     };
 
     let id = new_id()?;
-    let ifname = bridge_opts.name.clone().unwrap_or_else(|| format!("ctn-{}", &id[..10]));
+    let ifname = bridge_opts
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("ctn-{}", &id[..10]));
     if let Some(other) = state
         .networks
         .iter()
@@ -197,7 +228,9 @@ fn matches_filter(net: &Network, state: &State, key: &str, value: &str) -> Resul
                 _ => refuse!("invalid filter dangling={value}: use true or false"),
             }
         }
-        _ => refuse!("invalid filter {key:?}: use driver, id, name, label, scope, type or dangling"),
+        _ => {
+            refuse!("invalid filter {key:?}: use driver, id, name, label, scope, type or dangling")
+        }
     })
 }
 
@@ -212,7 +245,11 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
     let mut shown = Vec::new();
     for net in &state.networks {
         let mut keep = true;
-        for key in filters.iter().map(|(k, _)| k.as_str()).collect::<std::collections::BTreeSet<_>>() {
+        for key in filters
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
             let mut any = false;
             for (_, value) in filters.iter().filter(|(k, _)| k == key) {
                 any |= matches_filter(net, &state, key, value)?;
@@ -245,7 +282,14 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
         Format::Table => {
             let rows: Vec<Vec<String>> = shown
                 .iter()
-                .map(|n| vec![short_id(&n.id).into(), n.name.clone(), n.driver.name().into(), "local".into()])
+                .map(|n| {
+                    vec![
+                        short_id(&n.id).into(),
+                        n.name.clone(),
+                        n.driver.name().into(),
+                        "local".into(),
+                    ]
+                })
                 .collect();
             print_table(ctx.out, &["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows)?;
         }
@@ -316,12 +360,19 @@ pub fn inspect(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
 /// Removes `network` from `tx.state` and returns the kernel steps, refusing what Docker refuses.
 fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
     if network.builtin {
-        refuse!("{} is a pre-defined network and cannot be removed", network.name);
+        refuse!(
+            "{} is a pre-defined network and cannot be removed",
+            network.name
+        );
     }
     let attached: Vec<String> = tx
         .state
         .endpoints_of_network(&network.id)
-        .filter_map(|ep| tx.state.sandbox_by_id(&ep.sandbox_id).map(|s| s.name.clone()))
+        .filter_map(|ep| {
+            tx.state
+                .sandbox_by_id(&ep.sandbox_id)
+                .map(|s| s.name.clone())
+        })
         .collect();
     if !attached.is_empty() {
         refuse!(

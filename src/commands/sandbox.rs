@@ -127,12 +127,18 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
         let Some(sandbox) = tx.state.sandbox(name)?.cloned() else {
             refuse!("sandbox {name} not found");
         };
-        let endpoints: Vec<_> = tx.state.endpoints_of_sandbox(&sandbox.id).cloned().collect();
+        let endpoints: Vec<_> = tx
+            .state
+            .endpoints_of_sandbox(&sandbox.id)
+            .cloned()
+            .collect();
         for ep in endpoints {
             plan.extend(connect::plan_disconnect(&mut tx.state, &ep)?);
         }
         if sandbox.owned {
-            plan.push(Op::DeleteNetns { name: sandbox.name.clone() });
+            plan.push(Op::DeleteNetns {
+                name: sandbox.name.clone(),
+            });
         }
         tx.state.sandboxes.retain(|s| s.id != sandbox.id);
     }

@@ -13,7 +13,10 @@ pub fn link_alias(id: &str) -> String {
 }
 
 fn settings(network: &Network) -> &crate::model::BridgeSettings {
-    network.bridge.as_ref().expect("bridge networks carry bridge settings")
+    network
+        .bridge
+        .as_ref()
+        .expect("bridge networks carry bridge settings")
 }
 
 impl NetworkDriver for Bridge {
@@ -25,16 +28,27 @@ impl NetworkDriver for Bridge {
             alias: link_alias(&network.id),
         }];
         for config in &network.ipam {
-            let addr = ipnet::Ipv4Net::new(config.gateway, config.subnet.prefix_len()).expect("valid prefix");
-            plan.push(Op::AddAddress { ns: Ns::Host, dev: bridge.ifname.clone(), addr });
+            let addr = ipnet::Ipv4Net::new(config.gateway, config.subnet.prefix_len())
+                .expect("valid prefix");
+            plan.push(Op::AddAddress {
+                ns: Ns::Host,
+                dev: bridge.ifname.clone(),
+                addr,
+            });
         }
         // Routing between the bridge and the world needs forwarding in this namespace.
-        plan.push(Op::Sysctl { key: "net.ipv4.ip_forward".into(), value: "1".into() });
+        plan.push(Op::Sysctl {
+            key: "net.ipv4.ip_forward".into(),
+            value: "1".into(),
+        });
         plan
     }
 
     fn delete(&self, network: &Network) -> Vec<Op> {
-        vec![Op::DeleteLink { ns: Ns::Host, dev: settings(network).ifname.clone() }]
+        vec![Op::DeleteLink {
+            ns: Ns::Host,
+            dev: settings(network).ifname.clone(),
+        }]
     }
 
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
@@ -51,10 +65,23 @@ impl NetworkDriver for Bridge {
                 peer_name: endpoint.ifname.clone(),
                 peer_mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
             },
-            Op::LinkUp { ns: ns.clone(), dev: "lo".into() },
-            Op::NoLinkLocal { ns: ns.clone(), dev: endpoint.ifname.clone() },
-            Op::LinkUp { ns: ns.clone(), dev: endpoint.ifname.clone() },
-            Op::AddAddress { ns: ns.clone(), dev: endpoint.ifname.clone(), addr: endpoint.ipv4 },
+            Op::LinkUp {
+                ns: ns.clone(),
+                dev: "lo".into(),
+            },
+            Op::NoLinkLocal {
+                ns: ns.clone(),
+                dev: endpoint.ifname.clone(),
+            },
+            Op::LinkUp {
+                ns: ns.clone(),
+                dev: endpoint.ifname.clone(),
+            },
+            Op::AddAddress {
+                ns: ns.clone(),
+                dev: endpoint.ifname.clone(),
+                addr: endpoint.ipv4,
+            },
         ];
         if endpoint.default_route {
             plan.push(default_route(network, endpoint, sandbox));
@@ -64,7 +91,10 @@ impl NetworkDriver for Bridge {
 
     fn leave(&self, _network: &Network, endpoint: &Endpoint, _sandbox: &Sandbox) -> Vec<Op> {
         // Deleting the host end removes the sandbox end, its address and its routes.
-        vec![Op::DeleteLink { ns: Ns::Host, dev: endpoint.host_ifname.clone() }]
+        vec![Op::DeleteLink {
+            ns: Ns::Host,
+            dev: endpoint.host_ifname.clone(),
+        }]
     }
 }
 

@@ -28,6 +28,9 @@ pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, User
         Driver::Null => refuse!(
             "the none network has no interfaces: a sandbox connected to no network already has only lo"
         ),
-        other => refuse!("the {} driver is not available in this version of ctnet", other.name()),
+        other => refuse!(
+            "the {} driver is not available in this version of ctnet",
+            other.name()
+        ),
     }
 }

@@ -14,8 +14,8 @@ use anyhow::{Context, Result, anyhow};
 use ipnet::Ipv4Net;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoPortKind,
-    InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoKind, InfoPortData,
+    InfoPortKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 
 use crate::plan::{Ns, Op};
@@ -42,7 +42,10 @@ pub struct Linux {
 
 impl Linux {
     pub fn new(verbose: bool) -> Linux {
-        Linux { verbose, sockets: HashMap::new() }
+        Linux {
+            verbose,
+            sockets: HashMap::new(),
+        }
     }
 
     fn socket(&mut self, ns: &Ns) -> Result<&mut Netlink> {
@@ -67,27 +70,48 @@ impl Linux {
                 msg.header.change_mask = LinkFlags::Up;
                 msg.attributes.push(LinkAttribute::IfName(name.clone()));
                 msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
-                msg.attributes.push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Bridge)]));
+                msg.attributes
+                    .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(
+                        InfoKind::Bridge,
+                    )]));
                 let nl = self.socket(&Ns::Host)?;
                 nl.create(RouteNetlinkMessage::NewLink(msg))
                     .with_context(|| format!("cannot create bridge {name}"))?;
                 // The alias marks the link as ctnet's, so leaks are found by asking the kernel.
                 nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())])?;
             }
-            Op::CreateVeth { host_name, bridge, alias, mtu, isolated, peer_ns, peer_name, peer_mac } => {
+            Op::CreateVeth {
+                host_name,
+                bridge,
+                alias,
+                mtu,
+                isolated,
+                peer_ns,
+                peer_name,
+                peer_mac,
+            } => {
                 let nl = self.socket(&Ns::Host)?;
-                let bridge_index = nl.ifindex(bridge).with_context(|| format!("bridge {bridge} is missing"))?;
-                let ns_file = File::open(peer_ns)
-                    .with_context(|| format!("cannot open the sandbox's namespace {}", peer_ns.display()))?;
+                let bridge_index = nl
+                    .ifindex(bridge)
+                    .with_context(|| format!("bridge {bridge} is missing"))?;
+                let ns_file = File::open(peer_ns).with_context(|| {
+                    format!("cannot open the sandbox's namespace {}", peer_ns.display())
+                })?;
                 let mut peer = LinkMessage::default();
-                peer.attributes.push(LinkAttribute::IfName(peer_name.clone()));
-                peer.attributes.push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(&ns_file)));
-                peer.attributes.push(LinkAttribute::Address(peer_mac.to_vec()));
+                peer.attributes
+                    .push(LinkAttribute::IfName(peer_name.clone()));
+                peer.attributes
+                    .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
+                        &ns_file,
+                    )));
+                peer.attributes
+                    .push(LinkAttribute::Address(peer_mac.to_vec()));
                 peer.attributes.extend(mtu.map(LinkAttribute::Mtu));
                 // Created down: the kernel takes the IPv6 address mode only after creation,
                 // and an interface that came up first would already have its link-local.
                 let mut msg = LinkMessage::default();
-                msg.attributes.push(LinkAttribute::IfName(host_name.clone()));
+                msg.attributes
+                    .push(LinkAttribute::IfName(host_name.clone()));
                 msg.attributes.push(LinkAttribute::Controller(bridge_index));
                 msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
                 msg.attributes.push(LinkAttribute::LinkInfo(vec![
@@ -105,16 +129,23 @@ impl Linux {
                 if *isolated {
                     attrs.push(LinkAttribute::LinkInfo(vec![
                         LinkInfo::PortKind(InfoPortKind::Bridge),
-                        LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::Isolated(true)])),
+                        LinkInfo::PortData(InfoPortData::BridgePort(vec![
+                            InfoBridgePort::Isolated(true),
+                        ])),
                     ]));
                 }
-                if let Err(e) = nl.set_link(host_name, attrs).and_then(|()| nl.link_up(host_name)) {
+                if let Err(e) = nl
+                    .set_link(host_name, attrs)
+                    .and_then(|()| nl.link_up(host_name))
+                {
                     let _ = nl.delete_link(host_name);
                     return Err(anyhow!("cannot configure {host_name}: {e}"));
                 }
             }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
-            Op::NoLinkLocal { ns, dev } => self.socket(ns)?.set_link(dev, vec![no_ipv6_link_local()])?,
+            Op::NoLinkLocal { ns, dev } => {
+                self.socket(ns)?.set_link(dev, vec![no_ipv6_link_local()])?
+            }
             Op::AddAddress { ns, dev, addr } => self
                 .socket(ns)?
                 .add_address(dev, *addr)
@@ -131,16 +162,18 @@ impl Linux {
                     Err(e) => return Err(e),
                 };
                 match nl.delete_link(dev) {
-                    Err(e) if e.errno != nix::libc::ENODEV => return Err(anyhow!("cannot delete {dev}: {e}")),
+                    Err(e) if e.errno != nix::libc::ENODEV => {
+                        return Err(anyhow!("cannot delete {dev}: {e}"));
+                    }
                     _ => {}
                 }
             }
-            Op::CreateNetns { name } => {
-                netns::create_named(name).with_context(|| format!("cannot create network namespace {name}"))?
-            }
+            Op::CreateNetns { name } => netns::create_named(name)
+                .with_context(|| format!("cannot create network namespace {name}"))?,
             Op::DeleteNetns { name } => {
                 self.sockets.remove(&Ns::Path(netns::named_path(name)));
-                netns::delete_named(name).with_context(|| format!("cannot delete network namespace {name}"))?
+                netns::delete_named(name)
+                    .with_context(|| format!("cannot delete network namespace {name}"))?
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
             Op::Firewall { ruleset, .. } => apply_nft(ruleset)?,
@@ -184,7 +217,9 @@ impl Kernel for Linux {
 /// address sends DAD and router solicitations that the bridge floods to every port, so
 /// attach cost would grow with the number of endpoints.
 fn no_ipv6_link_local() -> LinkAttribute {
-    LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)])])
+    LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(
+        In6AddrGenMode::None,
+    )])])
 }
 
 fn write_sysctl(key: &str, value: &str) -> Result<()> {
@@ -208,11 +243,18 @@ fn apply_nft(ruleset: &str) -> Result<()> {
             std::io::ErrorKind::NotFound => anyhow!("nft not found: install the nftables package"),
             _ => anyhow!("cannot run nft: {e}"),
         })?;
-    child.stdin.take().expect("piped").write_all(ruleset.as_bytes())?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(ruleset.as_bytes())?;
     let out = child.wait_with_output()?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        let first = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
         return Err(anyhow!("nft rejected the ruleset: {first}"));
     }
     Ok(())

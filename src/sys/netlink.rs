@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use ipnet::Ipv4Net;
 use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
+    NetlinkPayload,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
@@ -67,7 +68,11 @@ impl Netlink {
         // Short acks (no echo of our request) followed by the kernel's error text.
         socket.set_cap_ack(true)?;
         socket.set_ext_ack(true)?;
-        Ok(Netlink { socket, seq: 0, buf: Vec::with_capacity(64 * 1024) })
+        Ok(Netlink {
+            socket,
+            seq: 0,
+            buf: Vec::with_capacity(64 * 1024),
+        })
     }
 
     fn send(&mut self, message: RouteNetlinkMessage, flags: u16) -> Result<u32> {
@@ -92,10 +97,13 @@ impl Netlink {
             let mut offset = 0;
             while offset < len {
                 let bytes = &self.buf[offset..len];
-                let packet = NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes).map_err(|e| NetlinkError {
-                    errno: nix::libc::EBADMSG,
-                    message: Some(format!("cannot decode a netlink reply: {e}")),
-                })?;
+                let packet =
+                    NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes).map_err(|e| {
+                        NetlinkError {
+                            errno: nix::libc::EBADMSG,
+                            message: Some(format!("cannot decode a netlink reply: {e}")),
+                        }
+                    })?;
                 let length = packet.header.length as usize;
                 offset += (length + 3) & !3;
                 if packet.header.sequence_number != seq {
@@ -109,7 +117,10 @@ impl Netlink {
                         let message = (packet.header.flags & NLM_F_ACK_TLVS != 0)
                             .then(|| extack_message(&err.header))
                             .flatten();
-                        return Err(NetlinkError { errno: -err.raw_code(), message });
+                        return Err(NetlinkError {
+                            errno: -err.raw_code(),
+                            message,
+                        });
                     }
                     NetlinkPayload::Done(_) => return Ok(out),
                     NetlinkPayload::InnerMessage(inner) => out.push(inner),
@@ -149,7 +160,10 @@ impl Netlink {
                 RouteNetlinkMessage::NewLink(link) => Some(link.header.index),
                 _ => None,
             })
-            .ok_or_else(|| NetlinkError { errno: nix::libc::ENODEV, message: Some(format!("no link named {name}")) })
+            .ok_or_else(|| NetlinkError {
+                errno: nix::libc::ENODEV,
+                message: Some(format!("no link named {name}")),
+            })
     }
 
     /// Sets a link up, addressed by name.
@@ -158,14 +172,16 @@ impl Netlink {
         msg.header.flags = LinkFlags::Up;
         msg.header.change_mask = LinkFlags::Up;
         msg.attributes.push(LinkAttribute::IfName(name.into()));
-        self.request(RouteNetlinkMessage::SetLink(msg), 0).map_err(|e| named(e, name))
+        self.request(RouteNetlinkMessage::SetLink(msg), 0)
+            .map_err(|e| named(e, name))
     }
 
     pub fn set_link(&mut self, name: &str, attributes: Vec<LinkAttribute>) -> Result<()> {
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.into()));
         msg.attributes.extend(attributes);
-        self.request(RouteNetlinkMessage::SetLink(msg), 0).map_err(|e| named(e, name))
+        self.request(RouteNetlinkMessage::SetLink(msg), 0)
+            .map_err(|e| named(e, name))
     }
 
     pub fn delete_link(&mut self, name: &str) -> Result<()> {
@@ -184,7 +200,8 @@ impl Netlink {
         msg.attributes.push(AddressAttribute::Local(ip));
         msg.attributes.push(AddressAttribute::Address(ip));
         if addr.prefix_len() < 31 {
-            msg.attributes.push(AddressAttribute::Broadcast(addr.broadcast()));
+            msg.attributes
+                .push(AddressAttribute::Broadcast(addr.broadcast()));
         }
         self.create(RouteNetlinkMessage::NewAddress(msg))
     }
@@ -197,7 +214,8 @@ impl Netlink {
         msg.header.protocol = RouteProtocol::Boot;
         msg.header.scope = RouteScope::Universe;
         msg.header.kind = RouteType::Unicast;
-        msg.attributes.push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
         msg.attributes.push(RouteAttribute::Oif(index));
         self.create(RouteNetlinkMessage::NewRoute(msg))
     }
@@ -212,7 +230,11 @@ impl Netlink {
             if let RouteNetlinkMessage::NewAddress(a) = reply {
                 for attr in &a.attributes {
                     if let AddressAttribute::Local(IpAddr::V4(ip)) = attr {
-                        nets.extend(Ipv4Net::new(*ip, a.header.prefix_len).ok().map(|n| n.trunc()));
+                        nets.extend(
+                            Ipv4Net::new(*ip, a.header.prefix_len)
+                                .ok()
+                                .map(|n| n.trunc()),
+                        );
                     }
                 }
             }
@@ -229,7 +251,11 @@ impl Netlink {
                     _ => None,
                 });
                 if let Some(ip) = dst {
-                    nets.extend(Ipv4Net::new(ip, r.header.destination_prefix_length).ok().map(|n| n.trunc()));
+                    nets.extend(
+                        Ipv4Net::new(ip, r.header.destination_prefix_length)
+                            .ok()
+                            .map(|n| n.trunc()),
+                    );
                 }
             }
         }

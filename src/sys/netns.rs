@@ -20,9 +20,19 @@ pub fn named_path(name: &str) -> PathBuf {
 /// Runs `f` with the calling thread inside the namespace at `path`, then returns home.
 /// A socket opened inside stays in that namespace after we leave.
 pub fn with_netns<T>(path: &Path, f: impl FnOnce() -> T) -> io::Result<T> {
-    let target = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("cannot open namespace {}: {e}", path.display())))?;
+    let target = File::open(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot open namespace {}: {e}", path.display()),
+        )
+    })?;
     let home = File::open("/proc/thread-self/ns/net")?;
-    setns(&target, CloneFlags::CLONE_NEWNET).map_err(|e| io::Error::new(io::ErrorKind::Other, format!("cannot enter namespace {}: {e}", path.display())))?;
+    setns(&target, CloneFlags::CLONE_NEWNET).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::Other,
+            format!("cannot enter namespace {}: {e}", path.display()),
+        )
+    })?;
     let result = f();
     // Failing to come back would leave every later step in the wrong namespace.
     setns(&home, CloneFlags::CLONE_NEWNET).expect("returning to the original network namespace");
@@ -38,7 +48,13 @@ fn prepare_netns_dir() -> io::Result<()> {
         Ok(()) => Ok(()),
         Err(nix::errno::Errno::EINVAL) => {
             // Not a mount point yet: bind it onto itself, then share it.
-            mount(Some(NETNS_DIR), NETNS_DIR, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)?;
+            mount(
+                Some(NETNS_DIR),
+                NETNS_DIR,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )?;
             mount(None::<&str>, NETNS_DIR, None::<&str>, shared, None::<&str>)?;
             Ok(())
         }
@@ -50,15 +66,26 @@ fn prepare_netns_dir() -> io::Result<()> {
 pub fn create_named(name: &str) -> io::Result<()> {
     prepare_netns_dir()?;
     let path = named_path(name);
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o444).open(&path)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o444)
+        .open(&path)?;
     let target = path.clone();
     // unshare() moves the calling thread only, so a short-lived thread does it and the
     // main thread never leaves the host namespace.
     let made = std::thread::spawn(move || -> io::Result<()> {
         unshare(CloneFlags::CLONE_NEWNET)?;
-        mount(Some("/proc/thread-self/ns/net"), &target, None::<&str>, MsFlags::MS_BIND, None::<&str>)?;
+        mount(
+            Some("/proc/thread-self/ns/net"),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )?;
         let mut nl = Netlink::open().map_err(|e| io::Error::other(e.to_string()))?;
-        nl.link_up("lo").map_err(|e| io::Error::other(e.to_string()))?;
+        nl.link_up("lo")
+            .map_err(|e| io::Error::other(e.to_string()))?;
         Ok(())
     })
     .join()

@@ -15,7 +15,11 @@ pub struct Outcome {
 
 fn hermetic() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bin/hermetic");
-    assert!(path.exists(), "{} is missing: integration tests need it", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: integration tests need it",
+        path.display()
+    );
     path
 }
 
@@ -90,6 +94,9 @@ pub fn ok(script: &str) -> String {
 }
 
 fn nix_is_root() -> bool {
-    let out = Command::new("id").arg("-u").output().expect("running id -u");
+    let out = Command::new("id")
+        .arg("-u")
+        .output()
+        .expect("running id -u");
     String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
