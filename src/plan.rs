@@ -41,10 +41,12 @@ pub enum Op {
         ns: Ns,
         dev: String,
     },
-    /// No IPv6 link-local address on an IPv4-only interface (set before it comes up).
-    NoLinkLocal {
+    /// Tags a sandbox-side link as ctnet's and gives it no IPv6 link-local address
+    /// (an IPv4-only endpoint); done before it comes up.
+    PrepareLink {
         ns: Ns,
         dev: String,
+        alias: String,
     },
     AddAddress {
         ns: Ns,
@@ -99,7 +101,7 @@ impl Op {
             }),
             // Addresses, routes and link state vanish with the links they belong to.
             Op::LinkUp { .. }
-            | Op::NoLinkLocal { .. }
+            | Op::PrepareLink { .. }
             | Op::AddAddress { .. }
             | Op::AddDefaultRoute { .. } => None,
             Op::DeleteLink { .. } | Op::DeleteNetns { .. } | Op::Sysctl { .. } => None,
@@ -165,8 +167,12 @@ impl fmt::Display for Op {
                 Ok(())
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
-            Op::NoLinkLocal { ns, dev } => {
-                write!(f, "{} link set {dev} addrgenmode none", ip_in(ns))
+            Op::PrepareLink { ns, dev, alias } => {
+                write!(
+                    f,
+                    "{} link set {dev} alias {alias} addrgenmode none",
+                    ip_in(ns)
+                )
             }
             Op::AddAddress { ns, dev, addr } => {
                 write!(f, "{} addr add {addr} dev {dev}", ip_in(ns))

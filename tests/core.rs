@@ -103,6 +103,8 @@ fn two_sandboxes_talk_and_get_dockers_addresses() {
         reaches a 10.10.0.1 || die "a cannot reach the gateway"
         ip -n a -j link show eth0 | json 'd[0]["address"], d[0]["operstate"]'
         ip -n a -j link show lo | json '"UP" in d[0]["flags"]'
+        [ -z "$(ip -n a -6 addr show eth0)" ] || die "IPv6 link-local on an IPv4 endpoint"
+        [ -z "$(ip -6 addr show | grep -A2 vctn)" ] || die "IPv6 link-local on a host-side veth"
         ip -n a route show default
         ctnet sandbox inspect a | json 'd[0]["Networks"]["lab"]["IPAddress"], d[0]["Networks"]["lab"]["InterfaceName"]'
     "#);
@@ -203,6 +205,14 @@ fn bad_input_changes_nothing() {
         ctnet sandbox create b >/dev/null
         ip -n b link add eth0 type veth peer name other
         fails "exists already" ctnet connect lab b
+        # A failure after the veth exists (the namespace has a default route of its own):
+        # the veth is removed again and nothing is recorded.
+        ip netns add routed
+        ip -n routed link add d0 type veth peer name d1
+        ip -n routed addr add 192.0.2.1/24 dev d0; ip -n routed link set d0 up
+        ip -n routed route add default via 192.0.2.254
+        fails "already has a default route" ctnet connect lab routed
+        ! ip -n routed link show eth0 2>/dev/null || die "eth0 left behind in routed"
         # Usage errors exit 2.
         rc=0; ctnet network create 2>/dev/null || rc=$?; [ $rc = 2 ] || die "usage error exited $rc"
         rc=0; ctnet frobnicate 2>/dev/null || rc=$?; [ $rc = 2 ] || die "unknown verb exited $rc"
@@ -232,7 +242,8 @@ fn removal_leaves_nothing_behind() {
         ! ip -n a link show eth0 2>/dev/null || die "eth0 left in a"
         ctnet sandbox rm a b
         ctnet disconnect lab byhand
-        ctnet network rm lab
+        ip -n byhand link show eth0 2>/dev/null && die "eth0 left in byhand"
+        ctnet network rm lab lab
         [ "$(ctnet_links)" = "$baseline_links" ] || die "links left: $(ctnet_links)"
         [ "$(nft list ruleset)" = "$baseline_nft" ] || die "rules left: $(nft list ruleset)"
         [ "$(ls /run/netns)" = byhand ] || die "namespaces left: $(ls /run/netns)"

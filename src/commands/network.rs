@@ -391,15 +391,17 @@ fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
 pub fn rm(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let mut plan = Vec::new();
-    let mut removed = Vec::new();
-    // All or nothing: every name is checked before anything is removed.
+    // All or nothing: every name is resolved and checked before anything is removed, and
+    // a network named twice (or by name and by id) is removed once.
+    let mut networks: Vec<Network> = Vec::new();
     for key in keys {
-        let network = tx.state.network(key)?.clone();
-        if removed.contains(&network.id) {
-            continue;
+        let network = tx.state.network(key)?;
+        if !networks.iter().any(|n| n.id == network.id) {
+            networks.push(network.clone());
         }
-        plan.extend(plan_removal(&mut tx, &network)?);
-        removed.push(network.id);
+    }
+    for network in &networks {
+        plan.extend(plan_removal(&mut tx, network)?);
     }
     tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {

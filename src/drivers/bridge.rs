@@ -69,9 +69,10 @@ impl NetworkDriver for Bridge {
                 ns: ns.clone(),
                 dev: "lo".into(),
             },
-            Op::NoLinkLocal {
+            Op::PrepareLink {
                 ns: ns.clone(),
                 dev: endpoint.ifname.clone(),
+                alias: link_alias(&endpoint.id),
             },
             Op::LinkUp {
                 ns: ns.clone(),

@@ -143,17 +143,23 @@ impl Linux {
                 }
             }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
-            Op::NoLinkLocal { ns, dev } => {
-                self.socket(ns)?.set_link(dev, vec![no_ipv6_link_local()])?
-            }
+            Op::PrepareLink { ns, dev, alias } => self.socket(ns)?.set_link(
+                dev,
+                vec![LinkAttribute::IfAlias(alias.clone()), no_ipv6_link_local()],
+            )?,
             Op::AddAddress { ns, dev, addr } => self
                 .socket(ns)?
                 .add_address(dev, *addr)
                 .with_context(|| format!("cannot add {addr} to {dev}"))?,
-            Op::AddDefaultRoute { ns, dev, gateway } => self
-                .socket(ns)?
-                .add_default_route(dev, *gateway)
-                .with_context(|| format!("cannot add a default route via {gateway}"))?,
+            Op::AddDefaultRoute { ns, dev, gateway } => {
+                self.socket(ns)?.add_default_route(dev, *gateway).map_err(|e| {
+                    if e.errno == nix::libc::EEXIST {
+                        anyhow!("cannot add a default route via {gateway}: the sandbox already has a default route")
+                    } else {
+                        anyhow!("cannot add a default route via {gateway}: {e}")
+                    }
+                })?
+            }
             Op::DeleteLink { ns, dev } => {
                 // A namespace that is gone took its links with it.
                 let nl = match self.socket(ns) {
