@@ -31,8 +31,10 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 die() { echo "ASSERTION FAILED: $*" >&2; exit 99; }
 snapshot() {
   cat /var/lib/ctnet/state.json 2>/dev/null || echo "(no state)"
-  ip -o link show
-  ip -o addr show
+  # Names, masters, aliases and IPv4 addresses; not carrier or DAD state, which settle
+  # by themselves a moment after a link appears.
+  ip -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//'
+  ip -o -4 addr show
   nft list ruleset 2>/dev/null
   ls /run/netns
 }
