@@ -78,6 +78,12 @@ pub fn build_config(
     if subnet.addr() != subnet.network() {
         refuse!("invalid subnet {subnet}: it should be {}", subnet.trunc());
     }
+    let first = subnet.network().octets()[0];
+    if first == 0 || first == 127 || first >= 224 {
+        refuse!(
+            "subnet {subnet} is not usable for a network (0.0.0.0/8, loopback, multicast or reserved)"
+        );
+    }
     if subnet.prefix_len() > 30 {
         refuse!(
             "subnet {subnet} is too small: it needs room for a gateway and an endpoint (at most /30)"

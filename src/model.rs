@@ -235,6 +235,23 @@ pub fn validate_name(kind: &str, name: &str) -> Result<(), UserError> {
     Ok(())
 }
 
+/// Linux interface names as ctnet accepts them: 1-15 of [A-Za-z0-9_.-], not `.` or `..`.
+/// Stricter than the kernel, so every name is also safe inside nft text and file paths.
+pub fn validate_ifname(what: &str, name: &str) -> Result<(), UserError> {
+    let ok = (1..=15).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && name != "."
+        && name != "..";
+    if !ok {
+        return Err(UserError::new(format!(
+            "invalid {what} {name:?}: a Linux interface name has 1-15 of [A-Za-z0-9_.-]"
+        )));
+    }
+    Ok(())
+}
+
 /// Docker derives a container's MAC from its IPv4 address: 02:42 then the four octets.
 pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
     let o = ip.octets();

@@ -85,11 +85,7 @@ impl BridgeOptions {
             seen.push(canonical);
             match canonical {
                 "bridge.name" => {
-                    if value.is_empty() || value.len() > 15 || value.contains(['/', ' ', ':']) {
-                        refuse!(
-                            "invalid bridge.name {value:?}: a Linux interface name has 1-15 characters, no '/', ':' or spaces"
-                        );
-                    }
+                    crate::model::validate_ifname("bridge.name", value)?;
                     out.name = Some(value.clone());
                 }
                 "mtu" => {

@@ -54,6 +54,8 @@ pub enum Op {
         addr: Ipv4Net,
     },
     AddDefaultRoute {
+        /// Replace an existing default route instead of refusing to add a second one.
+        replace: bool,
         ns: Ns,
         dev: String,
         gateway: Ipv4Addr,
@@ -177,8 +179,18 @@ impl fmt::Display for Op {
             Op::AddAddress { ns, dev, addr } => {
                 write!(f, "{} addr add {addr} dev {dev}", ip_in(ns))
             }
-            Op::AddDefaultRoute { ns, dev, gateway } => {
-                write!(f, "{} route add default via {gateway} dev {dev}", ip_in(ns))
+            Op::AddDefaultRoute {
+                ns,
+                dev,
+                gateway,
+                replace,
+            } => {
+                let verb = if *replace { "replace" } else { "add" };
+                write!(
+                    f,
+                    "{} route {verb} default via {gateway} dev {dev}",
+                    ip_in(ns)
+                )
             }
             Op::DeleteLink { ns, dev } => write!(f, "{} link del {dev}", ip_in(ns)),
             Op::CreateNetns { name } => {
@@ -213,6 +225,7 @@ mod tests {
              address 02:42:ac:11:00:02 mtu 1400 && ip link set vctnabc alias ctnet:abc addrgenmode none up"
         );
         let route = Op::AddDefaultRoute {
+            replace: false,
             ns: Ns::Path("/proc/42/ns/net".into()),
             dev: "eth0".into(),
             gateway: "172.17.0.1".parse().unwrap(),

@@ -23,6 +23,14 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
         (None, Some(path)) => Some(path.clone()),
         (None, None) => None,
     };
+    if let Some(path) = &given {
+        if kernel.is_host_netns(path) {
+            refuse!(
+                "{} is ctnet's own network namespace, not a sandbox",
+                path.display()
+            );
+        }
+    }
     if let Some(existing) = state.sandbox(&args.sandbox)? {
         if let Some(path) = &given {
             if *path != existing.netns {
@@ -73,10 +81,10 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
 }
 
 fn validate_ifname(name: &str) -> Result<(), UserError> {
-    if name.is_empty() || name.len() > 15 || name.contains(['/', ':', ' ']) || name == "lo" {
-        refuse!("invalid interface name {name:?}: 1-15 characters, no '/', ':' or spaces, not lo");
+    if name == "lo" {
+        refuse!("invalid interface name lo: the sandbox's loopback has it");
     }
-    Ok(())
+    crate::model::validate_ifname("interface name", name)
 }
 
 pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
@@ -161,7 +169,8 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>
         .sandbox_by_id(&endpoint.sandbox_id)
         .cloned()
         .expect("endpoints belong to known sandboxes");
-    let mut plan = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox);
+    let leave = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox);
+    let mut plan = Vec::new();
     state.endpoints.retain(|e| e.id != endpoint.id);
     if endpoint.default_route {
         let successor = state
@@ -181,11 +190,13 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>
             ep.default_route = true;
             let ep = ep.clone();
             let net = state.network_by_id(&ep.network_id).expect("known network");
+            // Replacing the route before the old interface goes keeps a failure undoable.
             if sandbox.netns.exists() {
-                plan.push(bridge::default_route(net, &ep, &sandbox));
+                plan.push(bridge::default_route(net, &ep, &sandbox, true));
             }
         }
     }
+    plan.extend(leave);
     Ok(plan)
 }
 
@@ -203,5 +214,9 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
         );
     };
     let plan = plan_disconnect(&mut tx.state, &endpoint)?;
-    tx.commit(ctx, plan)
+    if args.force {
+        tx.commit_best_effort(ctx, plan)
+    } else {
+        tx.commit(ctx, plan)
+    }
 }

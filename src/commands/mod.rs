@@ -124,6 +124,22 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// `disconnect -f`: carries out what it can of `plan`, warning about each step the
+    /// kernel refuses (say, a sandbox that is already gone), and saves the state anyway.
+    pub fn commit_best_effort(self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
+        if ctx.global.dry_run {
+            return self.commit(ctx, plan);
+        }
+        for op in &plan {
+            if let Err(e) = ctx.kernel.apply(std::slice::from_ref(op)) {
+                eprintln!("ctnet: warning: {e:#}");
+            }
+        }
+        self.commit(ctx, vec![])
+    }
+}
+
 /// 64 hex characters from the kernel's random source, as Docker's IDs.
 pub fn new_id() -> Result<String> {
     let mut bytes = [0u8; 32];

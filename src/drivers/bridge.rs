@@ -65,10 +65,6 @@ impl NetworkDriver for Bridge {
                 peer_name: endpoint.ifname.clone(),
                 peer_mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
             },
-            Op::LinkUp {
-                ns: ns.clone(),
-                dev: "lo".into(),
-            },
             Op::PrepareLink {
                 ns: ns.clone(),
                 dev: endpoint.ifname.clone(),
@@ -85,8 +81,14 @@ impl NetworkDriver for Bridge {
             },
         ];
         if endpoint.default_route {
-            plan.push(default_route(network, endpoint, sandbox));
+            plan.push(default_route(network, endpoint, sandbox, false));
         }
+        // Last, since it is not undone: a sandbox made by --pid or `ip netns add` may have
+        // lo down, and a failed connect should leave it as it was.
+        plan.push(Op::LinkUp {
+            ns,
+            dev: "lo".into(),
+        });
         plan
     }
 
@@ -99,9 +101,16 @@ impl NetworkDriver for Bridge {
     }
 }
 
-/// The sandbox's default route through this network's gateway.
-pub fn default_route(network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Op {
+/// The sandbox's default route through this network's gateway; `replace` takes over from
+/// the route of a network the sandbox is leaving.
+pub fn default_route(
+    network: &Network,
+    endpoint: &Endpoint,
+    sandbox: &Sandbox,
+    replace: bool,
+) -> Op {
     Op::AddDefaultRoute {
+        replace,
         ns: Ns::Path(sandbox.netns.clone()),
         dev: endpoint.ifname.clone(),
         gateway: network.ipam[0].gateway,

@@ -14,8 +14,8 @@ use anyhow::{Context, Result, anyhow};
 use ipnet::Ipv4Net;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoKind, InfoPortData,
-    InfoPortKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoVeth, LinkAttribute,
+    LinkFlags, LinkInfo, LinkMessage,
 };
 
 use crate::plan::{Ns, Op};
@@ -32,6 +32,8 @@ pub trait Kernel {
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
     /// True if `path` is a network namespace file.
     fn is_netns(&self, path: &Path) -> bool;
+    /// True if `path` is the namespace ctnet itself runs in.
+    fn is_host_netns(&self, path: &Path) -> bool;
 }
 
 /// The real kernel, through netlink sockets opened per namespace on first use.
@@ -78,7 +80,10 @@ impl Linux {
                 nl.create(RouteNetlinkMessage::NewLink(msg))
                     .with_context(|| format!("cannot create bridge {name}"))?;
                 // The alias marks the link as ctnet's, so leaks are found by asking the kernel.
-                nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())])?;
+                if let Err(e) = nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())]) {
+                    let _ = nl.delete_link(name);
+                    return Err(anyhow!("cannot configure bridge {name}: {e}"));
+                }
             }
             Op::CreateVeth {
                 host_name,
@@ -125,34 +130,24 @@ impl Linux {
                         anyhow!("cannot create veth {host_name}: {e}")
                     }
                 })?;
-                let mut attrs = vec![LinkAttribute::IfAlias(alias.clone()), no_ipv6_link_local()];
-                if *isolated {
-                    attrs.push(LinkAttribute::LinkInfo(vec![
-                        LinkInfo::PortKind(InfoPortKind::Bridge),
-                        LinkInfo::PortData(InfoPortData::BridgePort(vec![
-                            InfoBridgePort::Isolated(true),
-                        ])),
-                    ]));
-                }
-                if let Err(e) = nl
-                    .set_link(host_name, attrs)
-                    .and_then(|()| nl.link_up(host_name))
-                {
+                let configured = set_link_without_link_local(nl, host_name, vec![LinkAttribute::IfAlias(alias.clone())])
+                    .and_then(|()| if *isolated { nl.isolate_bridge_port(host_name) } else { Ok(()) })
+                    .and_then(|()| nl.link_up(host_name));
+                if let Err(e) = configured {
                     let _ = nl.delete_link(host_name);
                     return Err(anyhow!("cannot configure {host_name}: {e}"));
                 }
             }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
-            Op::PrepareLink { ns, dev, alias } => self.socket(ns)?.set_link(
-                dev,
-                vec![LinkAttribute::IfAlias(alias.clone()), no_ipv6_link_local()],
-            )?,
+            Op::PrepareLink { ns, dev, alias } => {
+                set_link_without_link_local(self.socket(ns)?, dev, vec![LinkAttribute::IfAlias(alias.clone())])?
+            }
             Op::AddAddress { ns, dev, addr } => self
                 .socket(ns)?
                 .add_address(dev, *addr)
                 .with_context(|| format!("cannot add {addr} to {dev}"))?,
-            Op::AddDefaultRoute { ns, dev, gateway } => {
-                self.socket(ns)?.add_default_route(dev, *gateway).map_err(|e| {
+            Op::AddDefaultRoute { ns, dev, gateway, replace } => {
+                self.socket(ns)?.add_default_route(dev, *gateway, *replace).map_err(|e| {
                     if e.errno == nix::libc::EEXIST {
                         anyhow!("cannot add a default route via {gateway}: the sandbox already has a default route")
                     } else {
@@ -216,6 +211,10 @@ impl Kernel for Linux {
     fn is_netns(&self, path: &Path) -> bool {
         netns::is_netns(path)
     }
+
+    fn is_host_netns(&self, path: &Path) -> bool {
+        netns::same_netns(path, Path::new("/proc/thread-self/ns/net"))
+    }
 }
 
 /// No IPv6 link-local address on either end of an IPv4 endpoint, as Docker does for
@@ -226,6 +225,22 @@ fn no_ipv6_link_local() -> LinkAttribute {
     LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(
         In6AddrGenMode::None,
     )])])
+}
+
+/// Sets `attributes` and turns off IPv6 link-local addresses in one request. A link with no
+/// IPv6 at all (MTU below 1280, or IPv6 disabled at boot) refuses the second part with
+/// EAFNOSUPPORT; it has no link-local address to avoid, so the rest is set alone.
+fn set_link_without_link_local(
+    nl: &mut Netlink,
+    dev: &str,
+    attributes: Vec<LinkAttribute>,
+) -> netlink::Result<()> {
+    let mut with_mode = attributes.clone();
+    with_mode.push(no_ipv6_link_local());
+    match nl.set_link(dev, with_mode) {
+        Err(e) if e.errno == nix::libc::EAFNOSUPPORT => nl.set_link(dev, attributes),
+        other => other,
+    }
 }
 
 fn write_sysctl(key: &str, value: &str) -> Result<()> {

@@ -6,11 +6,13 @@ use std::net::IpAddr;
 
 use ipnet::Ipv4Net;
 use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
-    NetlinkPayload,
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
+    NetlinkMessage, NetlinkPayload,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
-use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::link::{
+    InfoBridgePort, InfoPortData, InfoPortKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
@@ -184,6 +186,21 @@ impl Netlink {
             .map_err(|e| named(e, name))
     }
 
+    /// Keeps a bridge port from talking to other isolated ports (icc=false). Port settings
+    /// are taken by RTM_NEWLINK on an existing link; RTM_SETLINK ignores them.
+    pub fn isolate_bridge_port(&mut self, name: &str) -> Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::PortKind(InfoPortKind::Bridge),
+            LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::Isolated(
+                true,
+            )])),
+        ]));
+        self.request(RouteNetlinkMessage::NewLink(msg), 0)
+            .map_err(|e| named(e, name))
+    }
+
     pub fn delete_link(&mut self, name: &str) -> Result<()> {
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.into()));
@@ -206,7 +223,12 @@ impl Netlink {
         self.create(RouteNetlinkMessage::NewAddress(msg))
     }
 
-    pub fn add_default_route(&mut self, dev: &str, gateway: std::net::Ipv4Addr) -> Result<()> {
+    pub fn add_default_route(
+        &mut self,
+        dev: &str,
+        gateway: std::net::Ipv4Addr,
+        replace: bool,
+    ) -> Result<()> {
         let index = self.ifindex(dev)?;
         let mut msg = RouteMessage::default();
         msg.header.address_family = AddressFamily::Inet;
@@ -217,7 +239,12 @@ impl Netlink {
         msg.attributes
             .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
         msg.attributes.push(RouteAttribute::Oif(index));
-        self.create(RouteNetlinkMessage::NewRoute(msg))
+        let flags = if replace {
+            NLM_F_CREATE | NLM_F_REPLACE
+        } else {
+            NLM_F_CREATE | NLM_F_EXCL
+        };
+        self.request(RouteNetlinkMessage::NewRoute(msg), flags)
     }
 
     /// Every IPv4 subnet the namespace uses: its addresses' subnets and its routes'

@@ -107,6 +107,15 @@ pub fn delete_named(name: &str) -> io::Result<()> {
     }
 }
 
+/// True if both paths name the same namespace (same device and inode).
+pub fn same_netns(a: &Path, b: &Path) -> bool {
+    use nix::sys::stat::stat;
+    match (stat(a), stat(b)) {
+        (Ok(x), Ok(y)) => x.st_dev == y.st_dev && x.st_ino == y.st_ino,
+        _ => false,
+    }
+}
+
 /// True if `path` is a network namespace file (or a link to one).
 pub fn is_netns(path: &Path) -> bool {
     use nix::sys::statfs::{NSFS_MAGIC, statfs};
