@@ -136,10 +136,10 @@ pub fn render_full(state: &State) -> String {
 /// is the same. Deletions come first, so a key whose value changed is replaced.
 pub fn render_delta(old: &Policy, new: &Policy) -> Option<String> {
     let mut out = String::new();
-    for gone in old.difference(&new) {
+    for gone in old.difference(new) {
         out.push_str(&gone.delete());
     }
-    for added in new.difference(&old) {
+    for added in new.difference(old) {
         let _ = write!(out, "{}", added.add());
     }
     (!out.is_empty()).then_some(out)

@@ -23,23 +23,23 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
         (None, Some(path)) => Some(path.clone()),
         (None, None) => None,
     };
-    if let Some(path) = &given {
-        if kernel.is_host_netns(path) {
-            refuse!(
-                "{} is ctnet's own network namespace, not a sandbox",
-                path.display()
-            );
-        }
+    if let Some(path) = &given
+        && kernel.is_host_netns(path)
+    {
+        refuse!(
+            "{} is ctnet's own network namespace, not a sandbox",
+            path.display()
+        );
     }
     if let Some(existing) = state.sandbox(&args.sandbox)? {
-        if let Some(path) = &given {
-            if *path != existing.netns {
-                refuse!(
-                    "sandbox {} already exists with namespace {}; pick another name",
-                    existing.name,
-                    existing.netns.display()
-                );
-            }
+        if let Some(path) = &given
+            && *path != existing.netns
+        {
+            refuse!(
+                "sandbox {} already exists with namespace {}; pick another name",
+                existing.name,
+                existing.netns.display()
+            );
         }
         return Ok(existing.clone());
     }

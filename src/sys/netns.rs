@@ -27,12 +27,8 @@ pub fn with_netns<T>(path: &Path, f: impl FnOnce() -> T) -> io::Result<T> {
         )
     })?;
     let home = File::open("/proc/thread-self/ns/net")?;
-    setns(&target, CloneFlags::CLONE_NEWNET).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::Other,
-            format!("cannot enter namespace {}: {e}", path.display()),
-        )
-    })?;
+    setns(&target, CloneFlags::CLONE_NEWNET)
+        .map_err(|e| io::Error::other(format!("cannot enter namespace {}: {e}", path.display())))?;
     let result = f();
     // Failing to come back would leave every later step in the wrong namespace.
     setns(&home, CloneFlags::CLONE_NEWNET).expect("returning to the original network namespace");
