@@ -53,6 +53,9 @@ pub struct Netlink {
     socket: Socket,
     seq: u32,
     buf: Vec<u8>,
+    /// Link indexes looked up by name on this socket (a connect needs eth0's twice: for its
+    /// address and for its route). Forgotten when the link is deleted through this socket.
+    indexes: std::collections::HashMap<String, u32>,
 }
 
 /// Kernel message type of a netlink error whose payload carries extended-ack attributes.
@@ -74,6 +77,7 @@ impl Netlink {
             socket,
             seq: 0,
             buf: Vec::with_capacity(64 * 1024),
+            indexes: Default::default(),
         })
     }
 
@@ -152,11 +156,14 @@ impl Netlink {
 
     /// The index of the link called `name`.
     pub fn ifindex(&mut self, name: &str) -> Result<u32> {
+        if let Some(index) = self.indexes.get(name) {
+            return Ok(*index);
+        }
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.into()));
         let seq = self.send(RouteNetlinkMessage::GetLink(msg), NLM_F_REQUEST | NLM_F_ACK)?;
         let replies = self.receive(seq).map_err(|e| named(e, name))?;
-        replies
+        let index = replies
             .into_iter()
             .find_map(|m| match m {
                 RouteNetlinkMessage::NewLink(link) => Some(link.header.index),
@@ -165,7 +172,9 @@ impl Netlink {
             .ok_or_else(|| NetlinkError {
                 errno: nix::libc::ENODEV,
                 message: Some(format!("no link named {name}")),
-            })
+            })?;
+        self.indexes.insert(name.to_string(), index);
+        Ok(index)
     }
 
     /// Sets a link up, addressed by name.
@@ -202,6 +211,7 @@ impl Netlink {
     }
 
     pub fn delete_link(&mut self, name: &str) -> Result<()> {
+        self.indexes.remove(name);
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.into()));
         self.request(RouteNetlinkMessage::DelLink(msg), 0)
