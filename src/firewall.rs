@@ -174,6 +174,7 @@ mod tests {
                 icc,
                 masquerade: true,
             }),
+            members: Default::default(),
         }
     }
 

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
 
-/// Bumped whenever the on-disk layout changes incompatibly.
-pub const STATE_VERSION: u32 = 1;
+/// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).
+pub const STATE_VERSION: u32 = 2;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+/// What a command sees: every network, and the sandboxes (with their endpoints) it loaded.
+/// `store` keeps networks in state.json and each sandbox in a file of its own.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct State {
     pub version: u32,
     pub networks: Vec<Network>,
@@ -95,6 +97,10 @@ pub struct Network {
     pub builtin: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<BridgeSettings>,
+    /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
+    /// know without reading every sandbox's file. Derived from the sandboxes at each save.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<String, Ipv4Addr>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -300,6 +306,7 @@ mod tests {
             options: Default::default(),
             builtin: false,
             bridge: None,
+            members: Default::default(),
         }
     }
 

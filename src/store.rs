@@ -1,12 +1,36 @@
-//! state.json: an exclusive lock for the whole command, strict loading, atomic replacement.
+//! The state on disk, under one exclusive lock for the whole command:
+//!
+//! - `state.json`: `{"version": 2, "networks": [...]}`; each network lists its members
+//!   (sandbox name and address), which is all IPAM and `network rm` need;
+//! - `sandboxes/NAME.json`: one sandbox and its endpoints.
+//!
+//! A command reads and writes only the files it touches, so a connect costs the same with
+//! 1 or 500 endpoints on the network. (With one file for everything, parsing and rewriting it
+//! took 10 M of a connect's 11.8 M instructions at 500 endpoints.) Every file is replaced
+//! atomically; a file that does not parse is an error naming it, never overwritten.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 
-use crate::model::{STATE_VERSION, State};
+use crate::model::{Endpoint, Network, STATE_VERSION, Sandbox};
+
+#[derive(Serialize, Deserialize)]
+struct NetworksFile {
+    version: u32,
+    networks: Vec<Network>,
+}
+
+/// One sandbox's file: the sandbox and every endpoint in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxFile {
+    pub sandbox: Sandbox,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+}
 
 pub struct Store {
     dir: PathBuf,
@@ -38,55 +62,117 @@ impl Store {
         self.dir.join("state.json")
     }
 
-    /// The saved state, or `None` on a host where ctnet never ran. A file that does not
-    /// parse is an error naming it: it is never overwritten or silently replaced.
-    pub fn load(&self) -> Result<Option<State>> {
+    fn sandboxes_dir(&self) -> PathBuf {
+        self.dir.join("sandboxes")
+    }
+
+    /// Sandbox names are validated ([A-Za-z0-9][A-Za-z0-9_.-]*), so they are safe file names.
+    fn sandbox_path(&self, name: &str) -> PathBuf {
+        self.sandboxes_dir().join(format!("{name}.json"))
+    }
+
+    /// The networks, or `None` on a host where ctnet never ran.
+    pub fn load_networks(&self) -> Result<Option<Vec<Network>>> {
         let path = self.path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        let Some(file) = read_json::<NetworksFile>(&path)? else {
+            return Ok(None);
         };
-        let state: State = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "state file {} is corrupt (fix it or move it away; ctnet will not overwrite it)",
-                path.display()
-            )
-        })?;
-        if state.version != STATE_VERSION {
+        if file.version != STATE_VERSION {
             bail!(
                 "state file {} has version {}, this ctnet understands version {STATE_VERSION}",
                 path.display(),
-                state.version
+                file.version
             );
         }
-        Ok(Some(state))
+        Ok(Some(file.networks))
     }
 
-    /// Write to a temporary file, fsync, rename over state.json, fsync the directory:
+    pub fn save_networks(&self, networks: &[Network]) -> Result<()> {
+        let file = NetworksFile {
+            version: STATE_VERSION,
+            networks: networks.to_vec(),
+        };
+        self.write_atomic(&self.path(), &serde_json::to_vec(&file)?)
+    }
+
+    pub fn load_sandbox(&self, name: &str) -> Result<Option<SandboxFile>> {
+        read_json(&self.sandbox_path(name))
+    }
+
+    /// Names of every saved sandbox, sorted.
+    pub fn sandbox_names(&self) -> Result<Vec<String>> {
+        let dir = self.sandboxes_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let name = entry?.file_name();
+            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) {
+                names.push(stem.to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    pub fn save_sandbox(&self, file: &SandboxFile) -> Result<()> {
+        std::fs::create_dir_all(self.sandboxes_dir())?;
+        let path = self.sandbox_path(&file.sandbox.name);
+        self.write_atomic(&path, &serde_json::to_vec(file)?)
+    }
+
+    pub fn remove_sandbox(&self, name: &str) -> Result<()> {
+        let path = self.sandbox_path(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                // The removal is durable once the directory is synced.
+                File::open(self.sandboxes_dir())?.sync_all()?;
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
+    }
+
+    /// Write to a temporary file, fsync, rename over the target, fsync the directory:
     /// a crash leaves either the old or the new file, never half of one.
-    pub fn save(&self, state: &State) -> Result<()> {
-        let path = self.path();
-        let tmp = self.dir.join("state.json.tmp");
-        // Compact: with hundreds of endpoints, reading and writing the file is most of a
-        // command's own cost (`jq . state.json` shows it laid out).
-        let mut bytes = serde_json::to_vec(state)?;
-        bytes.push(b'\n');
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&tmp)?;
-            file.write_all(&bytes)?;
+            file.write_all(bytes)?;
+            file.write_all(b"\n")?;
             file.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            File::open(&self.dir)?.sync_all()
+            std::fs::rename(&tmp, path)?;
+            File::open(path.parent().expect("state files live in a directory"))?.sync_all()
         };
         write().with_context(|| format!("cannot save {}", path.display()))
     }
 }
 
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let value = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "state file {} is corrupt (fix it or move it away; ctnet will not overwrite it)",
+            path.display()
+        )
+    })?;
+    Ok(Some(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Sandbox;
 
     fn tempdir(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("ctnet-store-{tag}-{}", std::process::id()));
@@ -94,22 +180,35 @@ mod tests {
         dir
     }
 
+    fn sandbox(name: &str) -> SandboxFile {
+        SandboxFile {
+            sandbox: Sandbox {
+                id: "ab".repeat(32),
+                name: name.into(),
+                netns: format!("/run/netns/{name}").into(),
+                pid: None,
+                owned: true,
+                created: "now".into(),
+            },
+            endpoints: vec![],
+        }
+    }
+
     #[test]
     fn save_then_load_round_trips() {
         let dir = tempdir("roundtrip");
         let store = Store::lock(&dir).unwrap();
-        assert_eq!(store.load().unwrap(), None);
-        let mut state = State::new();
-        state.sandboxes.push(Sandbox {
-            id: "ab".repeat(32),
-            name: "web".into(),
-            netns: "/run/netns/web".into(),
-            pid: None,
-            owned: true,
-            created: "now".into(),
-        });
-        store.save(&state).unwrap();
-        assert_eq!(store.load().unwrap(), Some(state));
+        assert_eq!(store.load_networks().unwrap(), None);
+        assert!(store.sandbox_names().unwrap().is_empty());
+        store.save_networks(&[]).unwrap();
+        assert_eq!(store.load_networks().unwrap(), Some(vec![]));
+        store.save_sandbox(&sandbox("web")).unwrap();
+        store.save_sandbox(&sandbox("db")).unwrap();
+        assert_eq!(store.sandbox_names().unwrap(), ["db", "web"]);
+        assert_eq!(store.load_sandbox("web").unwrap(), Some(sandbox("web")));
+        store.remove_sandbox("web").unwrap();
+        store.remove_sandbox("web").unwrap();
+        assert_eq!(store.load_sandbox("web").unwrap(), None);
         assert!(!dir.join("state.json.tmp").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -119,7 +218,7 @@ mod tests {
         let dir = tempdir("corrupt");
         let store = Store::lock(&dir).unwrap();
         std::fs::write(store.path(), "{ not json").unwrap();
-        let err = format!("{:#}", store.load().unwrap_err());
+        let err = format!("{:#}", store.load_networks().unwrap_err());
         assert!(err.contains("state.json is corrupt"), "{err}");
         assert_eq!(std::fs::read_to_string(store.path()).unwrap(), "{ not json");
         std::fs::remove_dir_all(&dir).unwrap();
@@ -129,12 +228,8 @@ mod tests {
     fn unknown_version_is_refused() {
         let dir = tempdir("version");
         let store = Store::lock(&dir).unwrap();
-        std::fs::write(
-            store.path(),
-            r#"{"version":99,"networks":[],"sandboxes":[],"endpoints":[]}"#,
-        )
-        .unwrap();
-        assert!(format!("{:#}", store.load().unwrap_err()).contains("version 99"));
+        std::fs::write(store.path(), r#"{"version":99,"networks":[]}"#).unwrap();
+        assert!(format!("{:#}", store.load_networks().unwrap_err()).contains("version 99"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

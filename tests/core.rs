@@ -263,7 +263,9 @@ fn removal_leaves_nothing_behind() {
         [ "$(nft list ruleset)" = "$baseline_nft" ] || die "rules left: $(nft list ruleset)"
         [ "$(ls /run/netns)" = byhand ] || die "namespaces left: $(ls /run/netns)"
         [ -z "$(ip -o link show | grep vctn)" ] || die "veths left"
-        python3 -c 'import json; s=json.load(open("/var/lib/ctnet/state.json")); assert not s["endpoints"], s; assert [x["name"] for x in s["sandboxes"]] == ["byhand"], s'
+        [ "$(ls /var/lib/ctnet/sandboxes)" = byhand.json ] || die "sandbox files left: $(ls /var/lib/ctnet/sandboxes)"
+        python3 -c 'import json; s=json.load(open("/var/lib/ctnet/sandboxes/byhand.json")); assert not s["endpoints"], s'
+        python3 -c 'import json; s=json.load(open("/var/lib/ctnet/state.json")); assert not any(n.get("members") for n in s["networks"]), s'
         ctnet network prune -f
     "#);
 }
@@ -354,10 +356,17 @@ fn small_mtu_networks_work() {
 fn corrupt_state_is_reported_and_kept() {
     ok(r#"
         ctnet network ls >/dev/null
+        cp /var/lib/ctnet/state.json "$T/good"
         echo '{ "version": 1, "networks": [' > /var/lib/ctnet/state.json
         fails "state.json is corrupt" ctnet network ls
         fails "state.json is corrupt" ctnet network create x
         [ "$(cat /var/lib/ctnet/state.json)" = '{ "version": 1, "networks": [' ] || die "state rewritten"
+        cp "$T/good" /var/lib/ctnet/state.json
+        ctnet sandbox create a >/dev/null
+        echo '{ "sandbox": ' > /var/lib/ctnet/sandboxes/a.json
+        fails "sandboxes/a.json is corrupt" ctnet connect bridge a
+        fails "sandboxes/a.json is corrupt" ctnet sandbox ls
+        [ "$(cat /var/lib/ctnet/sandboxes/a.json)" = '{ "sandbox": ' ] || die "sandbox file rewritten"
     "#);
 }
 

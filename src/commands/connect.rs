@@ -17,7 +17,7 @@ use crate::sys::{Kernel, netns};
 
 /// Finds the sandbox the user means, registering it on first use when it is given by
 /// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
-fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -> Result<Sandbox> {
+fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Result<Sandbox> {
     let given: Option<PathBuf> = match (&args.pid, &args.netns) {
         (Some(pid), _) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
         (None, Some(path)) => Some(path.clone()),
@@ -31,7 +31,7 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
             path.display()
         );
     }
-    if let Some(existing) = state.sandbox(&args.sandbox)? {
+    if let Some(existing) = tx.sandbox(&args.sandbox)? {
         if let Some(path) = &given
             && *path != existing.netns
         {
@@ -41,7 +41,7 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
                 existing.netns.display()
             );
         }
-        return Ok(existing.clone());
+        return Ok(existing);
     }
     validate_name("sandbox", &args.sandbox)?;
     let (netns, owned) = match given {
@@ -76,7 +76,7 @@ fn resolve_sandbox(state: &mut State, kernel: &dyn Kernel, args: &ConnectArgs) -
         owned,
         created: now(),
     };
-    state.sandboxes.push(sandbox.clone());
+    tx.state.sandboxes.push(sandbox.clone());
     Ok(sandbox)
 }
 
@@ -107,7 +107,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     if let Some(name) = &args.ifname {
         validate_ifname(name)?;
     }
-    let sandbox = resolve_sandbox(&mut tx.state, ctx.kernel, args)?;
+    let sandbox = resolve_sandbox(&mut tx, ctx.kernel, args)?;
     if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
         refuse!(
             "sandbox {} is already connected to network {}",
@@ -127,11 +127,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .expect("an unused ethN exists"),
     };
     let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
-    let taken: HashSet<_> = tx
-        .state
-        .endpoints_of_network(&network.id)
-        .map(|e| e.ipv4.addr())
-        .collect();
+    let taken: HashSet<_> = network.members.values().copied().collect();
     let ipv4 = ipam::allocate(&network.ipam[0], &taken, requested, &network.name)?;
     let mac = match mac {
         Some(m) => m
@@ -203,7 +199,7 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>
 pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let network = tx.state.network(&args.network)?.clone();
-    let Some(sandbox) = tx.state.sandbox(&args.sandbox)?.cloned() else {
+    let Some(sandbox) = tx.sandbox(&args.sandbox)? else {
         refuse!("sandbox {} not found", args.sandbox);
     };
     let Some(endpoint) = tx.state.endpoint(&network.id, &sandbox.id).cloned() else {

@@ -11,9 +11,11 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Format, Global};
 use crate::firewall;
-use crate::model::State;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Network, Sandbox, State, validate_name};
 use crate::plan::Op;
-use crate::store::Store;
+use crate::store::{SandboxFile, Store};
 use crate::sys::Kernel;
 
 /// What every command gets: the global options, the kernel and where output goes.
@@ -29,27 +31,38 @@ impl Ctx<'_> {
     }
 }
 
-/// A command's hold on the state: the lock, the state being changed, and the firewall
-/// policy as it was when loaded (a few elements, not a copy of the state).
+/// A command's hold on the state: the lock, the state being changed (every network, and
+/// the sandboxes the command loaded), and what was on disk when it was loaded.
 pub struct Tx {
     store: Store,
     pub state: State,
+    /// The networks as saved: compared at commit to skip writes that change nothing.
+    networks_on_disk: Vec<Network>,
+    /// Each sandbox name looked up, with its file as it was (`None`: there was none).
+    loaded: BTreeMap<String, Option<SandboxFile>>,
     policy_before: firewall::Policy,
     /// Kernel steps for a host where ctnet never ran: the default bridge network.
     bootstrap: Vec<Op>,
 }
 
 impl Tx {
-    /// Locks the state directory and loads the state, setting up the default networks on
-    /// the first run (as Docker's daemon does when it starts).
+    /// Locks the state directory and loads the networks, setting up the default networks
+    /// on the first run (as Docker's daemon does when it starts). Sandboxes are loaded by
+    /// the commands that need them.
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
         let store = Store::lock(&ctx.global.state_dir)?;
-        let (state, bootstrap) = match store.load()? {
-            Some(state) => (state, vec![]),
+        let (networks_on_disk, state, bootstrap) = match store.load_networks()? {
+            Some(networks) => {
+                let state = State {
+                    networks: networks.clone(),
+                    ..State::new()
+                };
+                (networks, state, vec![])
+            }
             None => {
                 let mut state = State::new();
                 let bootstrap = network::add_default_networks(&mut state, ctx.kernel)?;
-                (state, bootstrap)
+                (vec![], state, bootstrap)
             }
         };
         let policy_before = if bootstrap.is_empty() {
@@ -60,25 +73,156 @@ impl Tx {
         Ok(Tx {
             store,
             state,
+            networks_on_disk,
+            loaded: BTreeMap::new(),
             policy_before,
             bootstrap,
         })
     }
 
-    /// For commands that only read: the state, after finishing a first run's setup.
-    pub fn read(ctx: &mut Ctx) -> Result<State> {
+    /// For commands that only read: the state (with every sandbox if `all_sandboxes`),
+    /// after finishing a first run's setup.
+    pub fn read(ctx: &mut Ctx, all_sandboxes: bool) -> Result<State> {
         let mut tx = Tx::begin(ctx)?;
-        let state = std::mem::take(&mut tx.state);
-        if !tx.bootstrap.is_empty() {
-            tx.state = state.clone();
-            tx.commit(ctx, vec![])?;
+        if all_sandboxes {
+            tx.load_all_sandboxes()?;
         }
+        if tx.bootstrap.is_empty() {
+            return Ok(tx.state);
+        }
+        let state = tx.state.clone();
+        tx.commit(ctx, vec![])?;
         Ok(state)
+    }
+
+    fn load_sandbox_file(&mut self, name: &str) -> Result<()> {
+        if self.loaded.contains_key(name) || validate_name("sandbox", name).is_err() {
+            return Ok(());
+        }
+        let file = self.store.load_sandbox(name)?;
+        if let Some(file) = &file {
+            self.state.sandboxes.push(file.sandbox.clone());
+            self.state.endpoints.extend(file.endpoints.iter().cloned());
+        }
+        self.loaded.insert(name.to_string(), file);
+        Ok(())
+    }
+
+    /// Loads every saved sandbox (for listings and for lookups by id).
+    pub fn load_all_sandboxes(&mut self) -> Result<()> {
+        for name in self.store.sandbox_names()? {
+            self.load_sandbox_file(&name)?;
+        }
+        Ok(())
+    }
+
+    /// The sandbox called `key`, loading its file; an id prefix of 12+ characters is looked
+    /// up among all sandboxes.
+    pub fn sandbox(&mut self, key: &str) -> Result<Option<Sandbox>> {
+        self.load_sandbox_file(key)?;
+        if self.state.sandboxes.iter().all(|s| s.name != key)
+            && key.len() >= 12
+            && key.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            self.load_all_sandboxes()?;
+        }
+        Ok(self.state.sandbox(key)?.cloned())
+    }
+
+    /// Networks list their members (sandbox name and address); the sandboxes this command
+    /// saw decide their own entries.
+    fn update_members(&mut self) {
+        let seen: BTreeSet<&String> = self
+            .loaded
+            .keys()
+            .chain(self.state.sandboxes.iter().map(|s| &s.name))
+            .collect();
+        for network in &mut self.state.networks {
+            network.members.retain(|name, _| !seen.contains(name));
+        }
+        let entries: Vec<(String, String, std::net::Ipv4Addr)> = self
+            .state
+            .endpoints
+            .iter()
+            .filter_map(|ep| {
+                let sandbox = self.state.sandbox_by_id(&ep.sandbox_id)?;
+                Some((ep.network_id.clone(), sandbox.name.clone(), ep.ipv4.addr()))
+            })
+            .collect();
+        for (network_id, name, ip) in entries {
+            if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
+                network.members.insert(name, ip);
+            }
+        }
+    }
+
+    /// The sandbox files as the state now has them, by name (`None`: to be removed).
+    fn sandbox_files(&self) -> BTreeMap<String, Option<SandboxFile>> {
+        let mut files: BTreeMap<String, Option<SandboxFile>> = self
+            .loaded
+            .keys()
+            .map(|name| (name.clone(), None))
+            .collect();
+        for sandbox in &self.state.sandboxes {
+            let endpoints = self
+                .state
+                .endpoints_of_sandbox(&sandbox.id)
+                .cloned()
+                .collect();
+            let file = SandboxFile {
+                sandbox: sandbox.clone(),
+                endpoints,
+            };
+            files.insert(sandbox.name.clone(), Some(file));
+        }
+        files
+    }
+
+    /// Writes what changed. An address is never free on disk while a sandbox file still
+    /// holds it: networks gaining members are saved before the sandbox files, networks
+    /// losing members after them. A crash in between can only leave an address reserved.
+    fn save(&self) -> Result<()> {
+        let files = self.sandbox_files();
+        let mut widened = self.state.networks.clone();
+        for network in &mut widened {
+            if let Some(old) = self.networks_on_disk.iter().find(|n| n.id == network.id) {
+                for (name, ip) in &old.members {
+                    network.members.entry(name.clone()).or_insert(*ip);
+                }
+            }
+        }
+        if widened != self.networks_on_disk {
+            self.store.save_networks(&widened)?;
+        }
+        for (name, file) in &files {
+            if self.loaded.get(name).map(Option::as_ref) == Some(file.as_ref()) {
+                continue;
+            }
+            match file {
+                Some(file) => self.store.save_sandbox(file)?,
+                None => self.store.remove_sandbox(name)?,
+            }
+        }
+        if self.state.networks != widened {
+            self.store.save_networks(&self.state.networks)?;
+        }
+        Ok(())
+    }
+
+    /// Puts the files back as they were loaded, as far as it can (after a failed save).
+    fn restore_files(&self) {
+        let _ = self.store.save_networks(&self.networks_on_disk);
+        for (name, file) in &self.loaded {
+            let _ = match file {
+                Some(file) => self.store.save_sandbox(file),
+                None => self.store.remove_sandbox(name),
+            };
+        }
     }
 
     /// Applies `plan` (after any first-run steps), updates the firewall if the policy
     /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
-    /// is put back if the save fails.
+    /// and files are put back if the save fails.
     pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
         let fresh = !self.bootstrap.is_empty();
         let mut steps = std::mem::take(&mut self.bootstrap);
@@ -115,8 +259,10 @@ impl Tx {
             }
             return Ok(());
         }
+        self.update_members();
         let undo = ctx.kernel.apply(&steps)?;
-        if let Err(e) = self.store.save(&self.state) {
+        if let Err(e) = self.save() {
+            self.restore_files();
             ctx.kernel.undo(undo);
             return Err(e);
         }

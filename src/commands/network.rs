@@ -40,6 +40,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             options: BTreeMap::new(),
             builtin: true,
             bridge: None,
+            members: BTreeMap::new(),
         })
     };
     let mut bridge = predefined("bridge", Driver::Bridge)?;
@@ -188,6 +189,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
             icc: bridge_opts.icc.unwrap_or(true),
             masquerade: bridge_opts.masquerade.unwrap_or(true),
         }),
+        members: BTreeMap::new(),
     })
 }
 
@@ -205,7 +207,7 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
 }
 
 /// Docker's `network ls --filter` keys.
-fn matches_filter(net: &Network, state: &State, key: &str, value: &str) -> Result<bool, UserError> {
+fn matches_filter(net: &Network, key: &str, value: &str) -> Result<bool, UserError> {
     Ok(match key {
         "driver" => net.driver.name() == value || (value == "none" && net.driver == Driver::Null),
         "id" => net.id.starts_with(value),
@@ -221,7 +223,7 @@ fn matches_filter(net: &Network, state: &State, key: &str, value: &str) -> Resul
             _ => refuse!("invalid filter type={value}: use builtin or custom"),
         },
         "dangling" => {
-            let unused = !net.builtin && state.endpoints_of_network(&net.id).next().is_none();
+            let unused = !net.builtin && net.members.is_empty();
             match value {
                 "true" | "1" => unused,
                 "false" | "0" => !unused,
@@ -240,7 +242,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
         .iter()
         .map(|f| parse_key_value("filter", f))
         .collect::<Result<_, _>>()?;
-    let state = Tx::read(ctx)?;
+    let state = Tx::read(ctx, false)?;
     // Filters with the same key widen the match, different keys narrow it, as in Docker.
     let mut shown = Vec::new();
     for net in &state.networks {
@@ -252,7 +254,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
         {
             let mut any = false;
             for (_, value) in filters.iter().filter(|(k, _)| k == key) {
-                any |= matches_filter(net, &state, key, value)?;
+                any |= matches_filter(net, key, value)?;
             }
             keep &= any;
         }
@@ -347,7 +349,7 @@ pub fn inspect_json(net: &Network, state: &State) -> Value {
 }
 
 pub fn inspect(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
-    let state = Tx::read(ctx)?;
+    let state = Tx::read(ctx, true)?;
     let mut found = Vec::new();
     for key in keys {
         found.push(inspect_json(state.network(key)?, &state));
@@ -365,15 +367,7 @@ fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
             network.name
         );
     }
-    let attached: Vec<String> = tx
-        .state
-        .endpoints_of_network(&network.id)
-        .filter_map(|ep| {
-            tx.state
-                .sandbox_by_id(&ep.sandbox_id)
-                .map(|s| s.name.clone())
-        })
-        .collect();
+    let attached: Vec<String> = network.members.keys().cloned().collect();
     if !attached.is_empty() {
         refuse!(
             "network {} has active endpoints ({}): disconnect them first",
@@ -418,7 +412,7 @@ pub fn prune(ctx: &mut Ctx) -> Result<()> {
         .state
         .networks
         .iter()
-        .filter(|n| !n.builtin && tx.state.endpoints_of_network(&n.id).next().is_none())
+        .filter(|n| !n.builtin && n.members.is_empty())
         .cloned()
         .collect();
     let mut plan = Vec::new();

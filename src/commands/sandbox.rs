@@ -13,7 +13,7 @@ use crate::sys::netns;
 pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     validate_name("sandbox", name)?;
-    if tx.state.sandboxes.iter().any(|s| s.name == name) {
+    if tx.sandbox(name)?.is_some() {
         refuse!("sandbox {name} already exists");
     }
     let path = netns::named_path(name);
@@ -47,7 +47,7 @@ fn network_names(state: &State, sandbox: &Sandbox) -> Vec<String> {
 }
 
 pub fn ls(ctx: &mut Ctx) -> Result<()> {
-    let state = Tx::read(ctx)?;
+    let state = Tx::read(ctx, true)?;
     if ctx.global.quiet {
         for s in &state.sandboxes {
             writeln!(ctx.out, "{}", s.name)?;
@@ -107,7 +107,7 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
 }
 
 pub fn inspect(ctx: &mut Ctx, names: &[String]) -> Result<()> {
-    let state = Tx::read(ctx)?;
+    let state = Tx::read(ctx, true)?;
     let mut found = Vec::new();
     for name in names {
         match state.sandbox(name)? {
@@ -124,7 +124,7 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let mut plan = Vec::new();
     for name in names {
-        let Some(sandbox) = tx.state.sandbox(name)?.cloned() else {
+        let Some(sandbox) = tx.sandbox(name)? else {
             refuse!("sandbox {name} not found");
         };
         let endpoints: Vec<_> = tx

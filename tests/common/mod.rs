@@ -31,6 +31,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 die() { echo "ASSERTION FAILED: $*" >&2; exit 99; }
 snapshot() {
   cat /var/lib/ctnet/state.json 2>/dev/null || echo "(no state)"
+  cat /var/lib/ctnet/sandboxes/*.json 2>/dev/null || true
   # Names, masters, aliases and IPv4 addresses; not carrier or DAD state, which settle
   # by themselves a moment after a link appears.
   ip -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//'
