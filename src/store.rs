@@ -18,10 +18,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Endpoint, Network, STATE_VERSION, Sandbox};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct NetworksFile {
     version: u32,
     networks: Vec<Network>,
+}
+
+/// The same file for writing, borrowing the networks instead of copying them.
+#[derive(Serialize)]
+struct NetworksFileRef<'a> {
+    version: u32,
+    networks: &'a [Network],
+}
+
+/// The networks as loaded, with the file's bytes: to tell whether a save changes anything,
+/// and to put the file back after a failed command.
+#[derive(Debug)]
+pub struct LoadedNetworks {
+    pub networks: Vec<Network>,
+    pub bytes: Vec<u8>,
 }
 
 /// One sandbox's file: the sandbox and every endpoint in it.
@@ -72,11 +87,14 @@ impl Store {
     }
 
     /// The networks, or `None` on a host where ctnet never ran.
-    pub fn load_networks(&self) -> Result<Option<Vec<Network>>> {
+    pub fn load_networks(&self) -> Result<Option<LoadedNetworks>> {
         let path = self.path();
-        let Some(file) = read_json::<NetworksFile>(&path)? else {
-            return Ok(None);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
+        let file: NetworksFile = parse_json(&path, &bytes)?;
         if file.version != STATE_VERSION {
             bail!(
                 "state file {} has version {}, this ctnet understands version {STATE_VERSION}",
@@ -84,15 +102,33 @@ impl Store {
                 file.version
             );
         }
-        Ok(Some(file.networks))
+        Ok(Some(LoadedNetworks {
+            networks: file.networks,
+            bytes,
+        }))
     }
 
-    pub fn save_networks(&self, networks: &[Network]) -> Result<()> {
-        let file = NetworksFile {
+    /// What `save_networks` would write.
+    pub fn networks_bytes(networks: &[Network]) -> Result<Vec<u8>> {
+        let file = NetworksFileRef {
             version: STATE_VERSION,
-            networks: networks.to_vec(),
+            networks,
         };
-        self.write_atomic(&self.path(), &serde_json::to_vec(&file)?)
+        let mut bytes = serde_json::to_vec(&file)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    pub fn write_networks_bytes(&self, bytes: &[u8]) -> Result<()> {
+        self.write_atomic(&self.path(), bytes)
+    }
+
+    /// Removes state.json (undoing a first run that failed).
+    pub fn remove_networks(&self) -> Result<()> {
+        match std::fs::remove_file(self.path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 
     pub fn load_sandbox(&self, name: &str) -> Result<Option<SandboxFile>> {
@@ -121,7 +157,9 @@ impl Store {
     pub fn save_sandbox(&self, file: &SandboxFile) -> Result<()> {
         std::fs::create_dir_all(self.sandboxes_dir())?;
         let path = self.sandbox_path(&file.sandbox.name);
-        self.write_atomic(&path, &serde_json::to_vec(file)?)
+        let mut bytes = serde_json::to_vec(file)?;
+        bytes.push(b'\n');
+        self.write_atomic(&path, &bytes)
     }
 
     pub fn remove_sandbox(&self, name: &str) -> Result<()> {
@@ -146,7 +184,6 @@ impl Store {
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&tmp)?;
             file.write_all(bytes)?;
-            file.write_all(b"\n")?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)?;
             File::open(path.parent().expect("state files live in a directory"))?.sync_all()
@@ -156,18 +193,20 @@ impl Store {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let value = serde_json::from_slice(&bytes).with_context(|| {
+    match std::fs::read(path) {
+        Ok(bytes) => parse_json(path, &bytes).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).with_context(|| {
         format!(
             "state file {} is corrupt (fix it or move it away; ctnet will not overwrite it)",
             path.display()
         )
-    })?;
-    Ok(Some(value))
+    })
 }
 
 #[cfg(test)]
@@ -198,10 +237,12 @@ mod tests {
     fn save_then_load_round_trips() {
         let dir = tempdir("roundtrip");
         let store = Store::lock(&dir).unwrap();
-        assert_eq!(store.load_networks().unwrap(), None);
+        assert!(store.load_networks().unwrap().is_none());
         assert!(store.sandbox_names().unwrap().is_empty());
-        store.save_networks(&[]).unwrap();
-        assert_eq!(store.load_networks().unwrap(), Some(vec![]));
+        store
+            .write_networks_bytes(&Store::networks_bytes(&[]).unwrap())
+            .unwrap();
+        assert_eq!(store.load_networks().unwrap().unwrap().networks, vec![]);
         store.save_sandbox(&sandbox("web")).unwrap();
         store.save_sandbox(&sandbox("db")).unwrap();
         assert_eq!(store.sandbox_names().unwrap(), ["db", "web"]);

@@ -13,7 +13,7 @@ use crate::cli::{Format, Global};
 use crate::firewall;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Network, Sandbox, State, validate_name};
+use crate::model::{Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::store::{SandboxFile, Store};
 use crate::sys::Kernel;
@@ -36,8 +36,11 @@ impl Ctx<'_> {
 pub struct Tx {
     store: Store,
     pub state: State,
-    /// The networks as saved: compared at commit to skip writes that change nothing.
-    networks_on_disk: Vec<Network>,
+    /// state.json's bytes as loaded (empty on a first run): compared at commit to skip
+    /// writes that change nothing, and written back if the command fails.
+    networks_on_disk: Vec<u8>,
+    /// Members the command took out of networks (network id, sandbox, address).
+    released: Vec<(String, String, std::net::Ipv4Addr)>,
     /// Each sandbox name looked up, with its file as it was (`None`: there was none).
     loaded: BTreeMap<String, Option<SandboxFile>>,
     policy_before: firewall::Policy,
@@ -52,12 +55,12 @@ impl Tx {
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
         let store = Store::lock(&ctx.global.state_dir)?;
         let (networks_on_disk, state, bootstrap) = match store.load_networks()? {
-            Some(networks) => {
+            Some(loaded) => {
                 let state = State {
-                    networks: networks.clone(),
+                    networks: loaded.networks,
                     ..State::new()
                 };
-                (networks, state, vec![])
+                (loaded.bytes, state, vec![])
             }
             None => {
                 let mut state = State::new();
@@ -74,6 +77,7 @@ impl Tx {
             store,
             state,
             networks_on_disk,
+            released: Vec::new(),
             loaded: BTreeMap::new(),
             policy_before,
             bootstrap,
@@ -137,8 +141,15 @@ impl Tx {
             .keys()
             .chain(self.state.sandboxes.iter().map(|s| &s.name))
             .collect();
+        let mut released = Vec::new();
         for network in &mut self.state.networks {
-            network.members.retain(|name, _| !seen.contains(name));
+            network.members.retain(|name, ip| {
+                let keep = !seen.contains(name);
+                if !keep {
+                    released.push((network.id.clone(), name.clone(), *ip));
+                }
+                keep
+            });
         }
         let entries: Vec<(String, String, std::net::Ipv4Addr)> = self
             .state
@@ -150,10 +161,12 @@ impl Tx {
             })
             .collect();
         for (network_id, name, ip) in entries {
+            released.retain(|(n, s, a)| !(n == &network_id && s == &name && a == &ip));
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 network.members.insert(name, ip);
             }
         }
+        self.released = released;
     }
 
     /// The sandbox files as the state now has them, by name (`None`: to be removed).
@@ -179,39 +192,51 @@ impl Tx {
     }
 
     /// Writes what changed. An address is never free on disk while a sandbox file still
-    /// holds it: networks gaining members are saved before the sandbox files, networks
-    /// losing members after them. A crash in between can only leave an address reserved.
+    /// holds it: members released by this command stay in state.json until the sandbox
+    /// files are written. A crash in between can only leave an address reserved.
     fn save(&self) -> Result<()> {
-        let files = self.sandbox_files();
-        let mut widened = self.state.networks.clone();
-        for network in &mut widened {
-            if let Some(old) = self.networks_on_disk.iter().find(|n| n.id == network.id) {
-                for (name, ip) in &old.members {
-                    network.members.entry(name.clone()).or_insert(*ip);
+        let final_bytes = Store::networks_bytes(&self.state.networks)?;
+        let mut on_disk: &[u8] = &self.networks_on_disk;
+        let widened_bytes;
+        if !self.released.is_empty() {
+            let mut widened = self.state.networks.clone();
+            for (network_id, name, ip) in &self.released {
+                if let Some(network) = widened.iter_mut().find(|n| &n.id == network_id) {
+                    network.members.insert(name.clone(), *ip);
                 }
             }
+            widened_bytes = Store::networks_bytes(&widened)?;
+            if widened_bytes != on_disk {
+                self.store.write_networks_bytes(&widened_bytes)?;
+                on_disk = &widened_bytes;
+            }
         }
-        if widened != self.networks_on_disk {
-            self.store.save_networks(&widened)?;
+        if self.released.is_empty() && final_bytes != on_disk {
+            self.store.write_networks_bytes(&final_bytes)?;
+            on_disk = &final_bytes;
         }
-        for (name, file) in &files {
-            if self.loaded.get(name).map(Option::as_ref) == Some(file.as_ref()) {
+        for (name, file) in self.sandbox_files() {
+            if self.loaded.get(&name).map(Option::as_ref) == Some(file.as_ref()) {
                 continue;
             }
             match file {
-                Some(file) => self.store.save_sandbox(file)?,
-                None => self.store.remove_sandbox(name)?,
+                Some(file) => self.store.save_sandbox(&file)?,
+                None => self.store.remove_sandbox(&name)?,
             }
         }
-        if self.state.networks != widened {
-            self.store.save_networks(&self.state.networks)?;
+        if final_bytes != on_disk {
+            self.store.write_networks_bytes(&final_bytes)?;
         }
         Ok(())
     }
 
     /// Puts the files back as they were loaded, as far as it can (after a failed save).
     fn restore_files(&self) {
-        let _ = self.store.save_networks(&self.networks_on_disk);
+        let _ = if self.networks_on_disk.is_empty() {
+            self.store.remove_networks()
+        } else {
+            self.store.write_networks_bytes(&self.networks_on_disk)
+        };
         for (name, file) in &self.loaded {
             let _ = match file {
                 Some(file) => self.store.save_sandbox(file),
@@ -266,6 +291,9 @@ impl Tx {
             ctx.kernel.undo(undo);
             return Err(e);
         }
+        // The process ends right after this; freeing every network's member list would
+        // cost more than the netlink work of a connect. The lock goes with the process.
+        std::mem::forget(self);
         Ok(())
     }
 }
