@@ -17,8 +17,9 @@ of netlink and nftables calls against a JSON state file.",
 EXIT STATUS: 0 on success, 1 when ctnet refuses or fails (one line on stderr, starting \
 'ctnet: error:'; neither the state nor the kernel is changed), 2 on a usage error.
 
-FILES: STATE_DIR/state.json (the state) and STATE_DIR/state.lock (held for the whole \
-command, so parallel invocations queue). Links ctnet creates carry the alias \
+FILES: STATE_DIR/state.json (the networks and their members), STATE_DIR/sandboxes/NAME.json \
+(a sandbox and its endpoints) and STATE_DIR/state.lock (held for the whole command, so \
+parallel invocations queue). Links ctnet creates carry the alias \
 'ctnet:<network or endpoint id>'; its firewall is the nftables table 'inet ctnet'.
 
 KERNEL NAMES: the default network's bridge is ctnet0, other bridges ctn-<10 id chars> \
