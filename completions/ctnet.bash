@@ -31,8 +31,17 @@ _ctnet() {
             ctnet,network)
                 cmd="ctnet__subcmd__network"
                 ;;
+            ctnet,port)
+                cmd="ctnet__subcmd__port"
+                ;;
+            ctnet,publish)
+                cmd="ctnet__subcmd__publish"
+                ;;
             ctnet,sandbox)
                 cmd="ctnet__subcmd__sandbox"
+                ;;
+            ctnet,unpublish)
+                cmd="ctnet__subcmd__unpublish"
                 ;;
             ctnet__subcmd__help,completions)
                 cmd="ctnet__subcmd__help__subcmd__completions"
@@ -49,8 +58,17 @@ _ctnet() {
             ctnet__subcmd__help,network)
                 cmd="ctnet__subcmd__help__subcmd__network"
                 ;;
+            ctnet__subcmd__help,port)
+                cmd="ctnet__subcmd__help__subcmd__port"
+                ;;
+            ctnet__subcmd__help,publish)
+                cmd="ctnet__subcmd__help__subcmd__publish"
+                ;;
             ctnet__subcmd__help,sandbox)
                 cmd="ctnet__subcmd__help__subcmd__sandbox"
+                ;;
+            ctnet__subcmd__help,unpublish)
+                cmd="ctnet__subcmd__help__subcmd__unpublish"
                 ;;
             ctnet__subcmd__help__subcmd__network,connect)
                 cmd="ctnet__subcmd__help__subcmd__network__subcmd__connect"
@@ -170,7 +188,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -214,7 +232,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__connect)
-            opts="-q -v -h --pid --netns --ip --alias --mac --ifname --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --pid --netns --ip --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +259,14 @@ _ctnet() {
                     return 0
                     ;;
                 --ifname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -282,7 +308,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect completions help"
+            opts="network sandbox connect disconnect publish unpublish port completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +489,34 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__help__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__help__subcmd__sandbox)
             opts="create ls inspect rm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -533,6 +587,20 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__help__subcmd__unpublish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__network)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help create ls inspect rm prune connect disconnect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -556,7 +624,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__connect)
-            opts="-q -v -h --pid --netns --ip --alias --mac --ifname --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --pid --netns --ip --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -583,6 +651,14 @@ _ctnet() {
                     return 0
                     ;;
                 --ifname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -903,6 +979,50 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__port)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__publish)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__sandbox)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help create ls inspect rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1078,6 +1198,28 @@ _ctnet() {
         ctnet__subcmd__sandbox__subcmd__rm)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__unpublish)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

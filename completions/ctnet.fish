@@ -36,6 +36,9 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "network" -d 'Manage net
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "connect" -d 'Connect a sandbox to a network'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "unpublish" -d 'Remove published ports'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l state-dir -d 'Where state.json and its lock live' -r -F
@@ -105,6 +108,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l alias -d 'Extra name for the sandbox on this network' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l mac -d 'MAC address (default: 02:42 followed by the IPv4 address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s p -l publish -d 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
 json\t''"
@@ -179,6 +183,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ip -d 'Static IP
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l alias -d 'Extra name for the sandbox on this network' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l mac -d 'MAC address (default: 02:42 followed by the IPv4 address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s p -l publish -d 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
 json\t''"
@@ -194,6 +199,27 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s q -l quiet -d
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
+json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
+json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
+json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s h -l help -d 'Print help'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
 json\t''"
@@ -201,12 +227,15 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s q -l quiet -
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect completions help" -f -a "network" -d 'Manage networks'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect completions help" -f -a "connect" -d 'Connect a sandbox to a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "network" -d 'Manage networks'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "connect" -d 'Connect a sandbox to a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "unpublish" -d 'Remove published ports'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'

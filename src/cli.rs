@@ -74,6 +74,21 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Disconnect a sandbox from a network
     Disconnect(DisconnectArgs),
+    /// Publish ports of a connected sandbox on the host
+    Publish {
+        sandbox: String,
+        /// [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|udp|sctp]
+        #[arg(required = true, value_name = "SPEC")]
+        specs: Vec<String>,
+    },
+    /// Remove published ports
+    Unpublish {
+        sandbox: String,
+        #[arg(required = true, value_name = "SPEC")]
+        specs: Vec<String>,
+    },
+    /// List a sandbox's published ports, like `docker port`
+    Port { sandbox: String },
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -192,6 +207,9 @@ pub struct ConnectArgs {
     /// Interface name inside the sandbox (default: eth0, eth1, ...)
     #[arg(long, value_name = "NAME")]
     pub ifname: Option<String>,
+    /// Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]
+    #[arg(short, long = "publish", value_name = "SPEC")]
+    pub publish: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::model::{Driver, State};
+use crate::model::{Driver, Endpoint, State};
 
 pub const TABLE: &str = "inet ctnet";
 
@@ -41,16 +41,46 @@ table inet ctnet {
 		flags interval
 		comment \"subnets masqueraded on the way out\"
 	}
+	set hairpin {
+		type ifname . ifname
+		comment \"a bridge to itself: published ports reached from the same network\"
+	}
+	map dnat_any {
+		type inet_proto . inet_service : ipv4_addr . inet_service
+		comment \"ports published on every host address\"
+	}
+	map dnat_ip {
+		type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service
+		comment \"ports published on one host address\"
+	}
+	chain raw_prerouting {
+		type filter hook prerouting priority raw; policy accept;
+		iifname != \"lo\" ip daddr 127.0.0.0/8 drop comment \"127.0.0.1 bindings are for this host only\"
+	}
+	chain prerouting {
+		type nat hook prerouting priority -100; policy accept;
+		dnat ip to ip daddr . meta l4proto . th dport map @dnat_ip
+		fib daddr type local dnat ip to meta l4proto . th dport map @dnat_any
+	}
+	chain output {
+		type nat hook output priority -100; policy accept;
+		dnat ip to ip daddr . meta l4proto . th dport map @dnat_ip
+		fib daddr type local dnat ip to meta l4proto . th dport map @dnat_any
+	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		ct state established,related accept
 		iifname . oifname vmap @icc
 		iifname @internal drop
+		oifname @internal drop
+		oifname @bridges ct status dnat accept comment \"published ports\"
 		oifname @bridges drop
 	}
 	chain postrouting {
 		type nat hook postrouting priority 100; policy accept;
 		ip saddr @egress_nets oifname != @bridges masquerade
+		ct status dnat iifname . oifname @hairpin masquerade
+		oifname @bridges ip saddr 127.0.0.0/8 masquerade comment \"published ports reached from 127.0.0.1\"
 	}
 }
 ";
@@ -61,12 +91,12 @@ pub struct Element {
     set: &'static str,
     key: String,
     /// The data of a map element; deletes name the key alone.
-    value: Option<&'static str>,
+    value: Option<String>,
 }
 
 impl Element {
     fn add(&self) -> String {
-        match self.value {
+        match &self.value {
             Some(v) => format!(
                 "add element {TABLE} {} {{ {} : {v} }}\n",
                 self.set, self.key
@@ -82,9 +112,33 @@ impl Element {
 /// The firewall's contents for a state: what a command compares before and after.
 pub type Policy = BTreeSet<Element>;
 
+/// The DNAT map elements for published ports: one per port, so a range is one set of
+/// elements in one nft transaction, and the rules never change.
+pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> Policy {
+    let mut out = BTreeSet::new();
+    for ep in endpoints {
+        for mapping in &ep.ports {
+            for (host_port, container_port) in mapping.pairs() {
+                let proto = mapping.proto.name();
+                let target = format!("{} . {container_port}", ep.ipv4.addr());
+                let (set, key) = match mapping.host_ip {
+                    None => ("dnat_any", format!("{proto} . {host_port}")),
+                    Some(ip) => ("dnat_ip", format!("{ip} . {proto} . {host_port}")),
+                };
+                out.insert(Element {
+                    set,
+                    key,
+                    value: Some(target),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Every element the state calls for.
 pub fn elements(state: &State) -> Policy {
-    let mut out = BTreeSet::new();
+    let mut out = port_elements(&state.endpoints);
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };
         let br = format!("\"{}\"", bridge.ifname);
@@ -93,11 +147,16 @@ pub fn elements(state: &State) -> Policy {
             key: br.clone(),
             value: None,
         });
+        out.insert(Element {
+            set: "hairpin",
+            key: format!("{br} . {br}"),
+            value: None,
+        });
         let verdict = if bridge.icc { "accept" } else { "drop" };
         out.insert(Element {
             set: "icc",
             key: format!("{br} . {br}"),
-            value: Some(verdict),
+            value: Some(verdict.to_string()),
         });
         if net.internal {
             out.insert(Element {
@@ -173,6 +232,7 @@ mod tests {
                 mtu: None,
                 icc,
                 masquerade: true,
+                host_binding: None,
             }),
             members: Default::default(),
         }
@@ -233,12 +293,55 @@ mod tests {
             delta,
             "delete element inet ctnet bridges { \"ctn-aaaabbbbcc\" }\n\
              delete element inet ctnet egress_nets { 172.19.0.0/16 }\n\
+             delete element inet ctnet hairpin { \"ctn-aaaabbbbcc\" . \"ctn-aaaabbbbcc\" }\n\
              delete element inet ctnet icc { \"ctn-aaaabbbbcc\" . \"ctn-aaaabbbbcc\" }\n\
              add element inet ctnet bridges { \"ctn-0000000000\" }\n\
              add element inet ctnet egress_nets { 172.20.0.0/16 }\n\
+             add element inet ctnet hairpin { \"ctn-0000000000\" . \"ctn-0000000000\" }\n\
              add element inet ctnet icc { \"ctn-0000000000\" . \"ctn-0000000000\" : accept }\n"
         );
         assert_eq!(render_delta(&elements(&before), &elements(&before)), None);
+    }
+
+    #[test]
+    fn published_ports_become_one_map_element_per_port() {
+        use crate::ports::{PortMapping, Proto};
+        let ep = Endpoint {
+            id: "e".into(),
+            network_id: "n".into(),
+            sandbox_id: "s".into(),
+            ifname: "eth0".into(),
+            host_ifname: "vctne".into(),
+            mac: "02:42:ac:11:00:02".into(),
+            ipv4: "172.17.0.2/16".parse().unwrap(),
+            aliases: vec![],
+            default_route: true,
+            ports: vec![
+                PortMapping {
+                    proto: Proto::Tcp,
+                    host_ip: None,
+                    host_port: 8000,
+                    container_port: 80,
+                    count: 2,
+                },
+                PortMapping {
+                    proto: Proto::Udp,
+                    host_ip: Some("127.0.0.1".parse().unwrap()),
+                    host_port: 5353,
+                    container_port: 53,
+                    count: 1,
+                },
+            ],
+        };
+        let adds: Vec<String> = port_elements([&ep]).iter().map(Element::add).collect();
+        assert_eq!(
+            adds,
+            [
+                "add element inet ctnet dnat_any { tcp . 8000 : 172.17.0.2 . 80 }\n",
+                "add element inet ctnet dnat_any { tcp . 8001 : 172.17.0.2 . 81 }\n",
+                "add element inet ctnet dnat_ip { 127.0.0.1 . udp . 5353 : 172.17.0.2 . 53 }\n",
+            ]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod ipam;
 mod model;
 mod netopts;
 mod plan;
+mod ports;
 mod store;
 mod sys;
 
@@ -53,6 +54,9 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         },
         Command::Connect(args) => commands::connect::connect(ctx, args),
         Command::Disconnect(args) => commands::connect::disconnect(ctx, args),
+        Command::Publish { sandbox, specs } => commands::publish::publish(ctx, sandbox, specs),
+        Command::Unpublish { sandbox, specs } => commands::publish::unpublish(ctx, sandbox, specs),
+        Command::Port { sandbox } => commands::publish::port(ctx, sandbox),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }

@@ -8,6 +8,7 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
+use crate::ports::PortMapping;
 
 /// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).
 pub const STATE_VERSION: u32 = 2;
@@ -20,6 +21,8 @@ pub struct State {
     pub networks: Vec<Network>,
     pub sandboxes: Vec<Sandbox>,
     pub endpoints: Vec<Endpoint>,
+    /// Every published port on the host (from state.json, all sandboxes).
+    pub published: Vec<Published>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -112,6 +115,9 @@ pub struct BridgeSettings {
     pub mtu: Option<u32>,
     pub icc: bool,
     pub masquerade: bool,
+    /// Host address for ports published without one (`-o host_binding_ipv4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_binding: Option<Ipv4Addr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -144,6 +150,17 @@ pub struct Endpoint {
     /// This endpoint's network gives the sandbox its default route.
     #[serde(default)]
     pub default_route: bool,
+    /// Host ports forwarded to this endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<PortMapping>,
+}
+
+/// A published port in the host-wide index kept in state.json: which sandbox holds it.
+/// Checking a new port against it needs no sandbox file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    pub sandbox: String,
+    pub mapping: PortMapping,
 }
 
 impl State {

@@ -198,6 +198,8 @@ impl fmt::Display for Op {
             }
             Op::DeleteNetns { name } => write!(f, "ip netns del {name}"),
             Op::Sysctl { key, value } => write!(f, "sysctl -w {key}={value}"),
+            // Keys are paths under /proc/sys (slashes, since interface names may hold dots);
+            // sysctl(8) takes that form too.
             Op::Firewall { ruleset, .. } => write!(f, "nft -f - <<'EOF'\n{}EOF", ruleset),
         }
     }

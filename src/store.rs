@@ -16,12 +16,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Endpoint, Network, STATE_VERSION, Sandbox};
+use crate::model::{Endpoint, Network, Published, STATE_VERSION, Sandbox};
 
 #[derive(Deserialize)]
 struct NetworksFile {
     version: u32,
     networks: Vec<Network>,
+    #[serde(default)]
+    published: Vec<Published>,
 }
 
 /// The same file for writing, borrowing the networks instead of copying them.
@@ -29,6 +31,8 @@ struct NetworksFile {
 struct NetworksFileRef<'a> {
     version: u32,
     networks: &'a [Network],
+    #[serde(skip_serializing_if = "<[Published]>::is_empty")]
+    published: &'a [Published],
 }
 
 /// The networks as loaded, with the file's bytes: to tell whether a save changes anything,
@@ -36,6 +40,7 @@ struct NetworksFileRef<'a> {
 #[derive(Debug)]
 pub struct LoadedNetworks {
     pub networks: Vec<Network>,
+    pub published: Vec<Published>,
     pub bytes: Vec<u8>,
 }
 
@@ -104,15 +109,17 @@ impl Store {
         }
         Ok(Some(LoadedNetworks {
             networks: file.networks,
+            published: file.published,
             bytes,
         }))
     }
 
     /// What `save_networks` would write.
-    pub fn networks_bytes(networks: &[Network]) -> Result<Vec<u8>> {
+    pub fn networks_bytes(networks: &[Network], published: &[Published]) -> Result<Vec<u8>> {
         let file = NetworksFileRef {
             version: STATE_VERSION,
             networks,
+            published,
         };
         let mut bytes = serde_json::to_vec(&file)?;
         bytes.push(b'\n');
@@ -240,7 +247,7 @@ mod tests {
         assert!(store.load_networks().unwrap().is_none());
         assert!(store.sandbox_names().unwrap().is_empty());
         store
-            .write_networks_bytes(&Store::networks_bytes(&[]).unwrap())
+            .write_networks_bytes(&Store::networks_bytes(&[], &[]).unwrap())
             .unwrap();
         assert_eq!(store.load_networks().unwrap().unwrap().networks, vec![]);
         store.save_sandbox(&sandbox("web")).unwrap();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::{Ctx, Tx, new_id, now};
+use super::{Ctx, Tx, new_id, now, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::drivers::{self, bridge};
 use crate::error::UserError;
@@ -107,6 +107,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     if let Some(name) = &args.ifname {
         validate_ifname(name)?;
     }
+    let specs = publish::parse_specs(&args.publish)?;
     let sandbox = resolve_sandbox(&mut tx, ctx.kernel, args)?;
     if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
         refuse!(
@@ -148,6 +149,11 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
         ipv4,
         aliases: args.alias.clone(),
         default_route,
+        ports: if specs.is_empty() {
+            Vec::new()
+        } else {
+            publish::allocate(&tx.state, ctx.kernel, &network, &specs)?
+        },
     };
     let plan = driver.join(&network, &endpoint, &sandbox);
     tx.state.endpoints.push(endpoint);

@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod network;
+pub mod publish;
 pub mod sandbox;
 
 use std::io::Write;
@@ -13,7 +14,7 @@ use crate::cli::{Format, Global};
 use crate::firewall;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Sandbox, State, validate_name};
+use crate::model::{Published, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::store::{SandboxFile, Store};
 use crate::sys::Kernel;
@@ -39,8 +40,10 @@ pub struct Tx {
     /// state.json's bytes as loaded (empty on a first run): compared at commit to skip
     /// writes that change nothing, and written back if the command fails.
     networks_on_disk: Vec<u8>,
-    /// Members the command took out of networks (network id, sandbox, address).
+    /// Members the command took out of networks (network id, sandbox, address), and
+    /// published ports it gave up: kept on disk until the sandbox files are written.
     released: Vec<(String, String, std::net::Ipv4Addr)>,
+    released_ports: Vec<Published>,
     /// Each sandbox name looked up, with its file as it was (`None`: there was none).
     loaded: BTreeMap<String, Option<SandboxFile>>,
     policy_before: firewall::Policy,
@@ -58,6 +61,7 @@ impl Tx {
             Some(loaded) => {
                 let state = State {
                     networks: loaded.networks,
+                    published: loaded.published,
                     ..State::new()
                 };
                 (loaded.bytes, state, vec![])
@@ -78,6 +82,7 @@ impl Tx {
             state,
             networks_on_disk,
             released: Vec::new(),
+            released_ports: Vec::new(),
             loaded: BTreeMap::new(),
             policy_before,
             bootstrap,
@@ -167,6 +172,29 @@ impl Tx {
             }
         }
         self.released = released;
+        // The host-wide index of published ports, likewise.
+        let (kept, gone): (Vec<Published>, Vec<Published>) =
+            std::mem::take(&mut self.state.published)
+                .into_iter()
+                .partition(|p| !seen.contains(&p.sandbox));
+        self.state.published = kept;
+        let current: Vec<Published> = self
+            .state
+            .endpoints
+            .iter()
+            .filter_map(|ep| Some((self.state.sandbox_by_id(&ep.sandbox_id)?, ep)))
+            .flat_map(|(sandbox, ep)| {
+                ep.ports.iter().map(|mapping| Published {
+                    sandbox: sandbox.name.clone(),
+                    mapping: *mapping,
+                })
+            })
+            .collect();
+        self.state.published.extend(current);
+        self.released_ports = gone
+            .into_iter()
+            .filter(|p| !self.state.published.contains(p))
+            .collect();
     }
 
     /// The sandbox files as the state now has them, by name (`None`: to be removed).
@@ -195,23 +223,25 @@ impl Tx {
     /// holds it: members released by this command stay in state.json until the sandbox
     /// files are written. A crash in between can only leave an address reserved.
     fn save(&self) -> Result<()> {
-        let final_bytes = Store::networks_bytes(&self.state.networks)?;
+        let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published)?;
         let mut on_disk: &[u8] = &self.networks_on_disk;
         let widened_bytes;
-        if !self.released.is_empty() {
+        if !self.released.is_empty() || !self.released_ports.is_empty() {
             let mut widened = self.state.networks.clone();
             for (network_id, name, ip) in &self.released {
                 if let Some(network) = widened.iter_mut().find(|n| &n.id == network_id) {
                     network.members.insert(name.clone(), *ip);
                 }
             }
-            widened_bytes = Store::networks_bytes(&widened)?;
+            let mut published = self.state.published.clone();
+            published.extend(self.released_ports.iter().cloned());
+            widened_bytes = Store::networks_bytes(&widened, &published)?;
             if widened_bytes != on_disk {
                 self.store.write_networks_bytes(&widened_bytes)?;
                 on_disk = &widened_bytes;
             }
         }
-        if self.released.is_empty() && final_bytes != on_disk {
+        if self.released.is_empty() && self.released_ports.is_empty() && final_bytes != on_disk {
             self.store.write_networks_bytes(&final_bytes)?;
             on_disk = &final_bytes;
         }
@@ -259,11 +289,15 @@ impl Tx {
                 firewall::render_full(&State::new()),
             ))
         } else {
+            // Before: the networks as loaded, and the ports of the sandboxes as loaded.
+            let mut before = std::mem::take(&mut self.policy_before);
+            let loaded_endpoints = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
+            before.extend(firewall::port_elements(loaded_endpoints));
             let policy = firewall::elements(&self.state);
-            firewall::render_delta(&self.policy_before, &policy).map(|delta| {
+            firewall::render_delta(&before, &policy).map(|delta| {
                 (
                     delta,
-                    firewall::render_delta(&policy, &self.policy_before).unwrap_or_default(),
+                    firewall::render_delta(&policy, &before).unwrap_or_default(),
                 )
             })
         };

@@ -50,6 +50,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
         mtu: None,
         icc: true,
         masquerade: true,
+        host_binding: None,
     });
     // Docker shows these options on its default bridge; scripts sometimes read them.
     bridge.options = [
@@ -188,6 +189,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
             mtu: bridge_opts.mtu,
             icc: bridge_opts.icc.unwrap_or(true),
             masquerade: bridge_opts.masquerade.unwrap_or(true),
+            host_binding: bridge_opts.host_binding_ipv4,
         }),
         members: BTreeMap::new(),
     })
@@ -324,6 +326,7 @@ pub fn inspect_json(net: &Network, state: &State) -> Value {
                 json!({
                     "Name": sandbox.name, "EndpointID": ep.id, "MacAddress": ep.mac,
                     "IPv4Address": ep.ipv4.to_string(), "IPv6Address": "",
+                    "Ports": super::publish::ports_json(&ep.ports),
                 }),
             ))
         })

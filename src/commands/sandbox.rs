@@ -96,13 +96,19 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
                     "IPAddress": ep.ipv4.addr().to_string(), "IPPrefixLen": ep.ipv4.prefix_len(),
                     "Gateway": net.ipam.first().map(|c| c.gateway.to_string()).unwrap_or_default(),
                     "Aliases": ep.aliases, "DefaultRoute": ep.default_route,
+                    "Ports": super::publish::ports_json(&ep.ports),
                 }),
             ))
         })
         .collect();
+    let ports: Vec<_> = state
+        .endpoints_of_sandbox(&sandbox.id)
+        .flat_map(|ep| ep.ports.iter().copied())
+        .collect();
     json!({
         "Name": sandbox.name, "Id": sandbox.id, "Created": sandbox.created,
         "NetNs": sandbox.netns, "Pid": sandbox.pid, "Networks": networks,
+        "Ports": super::publish::ports_json(&ports),
     })
 }
 

@@ -38,7 +38,13 @@ impl NetworkDriver for Bridge {
         }
         // Routing between the bridge and the world needs forwarding in this namespace.
         plan.push(Op::Sysctl {
-            key: "net.ipv4.ip_forward".into(),
+            key: "net/ipv4/ip_forward".into(),
+            value: "1".into(),
+        });
+        // Lets a published port answer on the host's 127.0.0.1: the DNAT'd packet leaves
+        // through the bridge with a loopback source, which is then masqueraded.
+        plan.push(Op::Sysctl {
+            key: format!("net/ipv4/conf/{}/route_localnet", bridge.ifname),
             value: "1".into(),
         });
         plan

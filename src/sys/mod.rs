@@ -19,7 +19,9 @@ use netlink_packet_route::link::{
 };
 
 use crate::plan::{Ns, Op};
+use crate::ports::Proto;
 use netlink::Netlink;
+use std::net::Ipv4Addr;
 
 /// What commands need from the kernel. Tests above `sys` use a fake that records plans.
 pub trait Kernel {
@@ -34,6 +36,14 @@ pub trait Kernel {
     fn is_netns(&self, path: &Path) -> bool;
     /// True if `path` is the namespace ctnet itself runs in.
     fn is_host_netns(&self, path: &Path) -> bool;
+    /// Why a host port cannot be published (a process listens on it, or the address is
+    /// not this host's), or `None` if it can.
+    fn host_port_unavailable(
+        &self,
+        ip: Option<Ipv4Addr>,
+        proto: Proto,
+        port: u16,
+    ) -> Option<String>;
 }
 
 /// The real kernel, through netlink sockets opened per namespace on first use.
@@ -215,6 +225,35 @@ impl Kernel for Linux {
     fn is_host_netns(&self, path: &Path) -> bool {
         netns::same_netns(path, Path::new("/proc/thread-self/ns/net"))
     }
+
+    /// Binding the port ourselves is the kernel's own answer. TCP binds with SO_REUSEADDR
+    /// (std's default), so only a listener conflicts, not connections in TIME_WAIT. SCTP
+    /// has no std socket and is not checked.
+    fn host_port_unavailable(
+        &self,
+        ip: Option<Ipv4Addr>,
+        proto: Proto,
+        port: u16,
+    ) -> Option<String> {
+        let addr = std::net::SocketAddr::from((ip.unwrap_or(Ipv4Addr::UNSPECIFIED), port));
+        let result = match proto {
+            Proto::Tcp => std::net::TcpListener::bind(addr).map(drop),
+            Proto::Udp => std::net::UdpSocket::bind(addr).map(drop),
+            Proto::Sctp => Ok(()),
+        };
+        match result {
+            Ok(()) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(format!(
+                "a process on this host is already using {}/{}",
+                port,
+                proto.name()
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {
+                Some(format!("{} is not an address of this host", addr.ip()))
+            }
+            Err(e) => Some(format!("cannot check {addr}: {e}")),
+        }
+    }
 }
 
 /// No IPv6 link-local address on either end of an IPv4 endpoint, as Docker does for
@@ -244,7 +283,7 @@ fn set_link_without_link_local(
 }
 
 fn write_sysctl(key: &str, value: &str) -> Result<()> {
-    let path = Path::new("/proc/sys").join(key.replace('.', "/"));
+    let path = Path::new("/proc/sys").join(key);
     // Writing is cheap but not free, and reading tells whether it is needed at all.
     if std::fs::read_to_string(&path).is_ok_and(|v| v.trim() == value) {
         return Ok(());

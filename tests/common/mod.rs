@@ -27,7 +27,7 @@ fn hermetic() -> PathBuf {
 /// `ctnet: error:` line, and no change to the state file, links, rules or namespaces.
 const PRELUDE: &str = r#"
 set -euo pipefail
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+T=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 die() { echo "ASSERTION FAILED: $*" >&2; exit 99; }
 snapshot() {
   cat /var/lib/ctnet/state.json 2>/dev/null || echo "(no state)"

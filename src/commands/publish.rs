@@ -1,0 +1,255 @@
+//! `ctnet publish`, `ctnet unpublish`, `ctnet port`, and the ports of `connect -p`.
+
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::{Ctx, Tx};
+use crate::cli::Format;
+use crate::error::UserError;
+use crate::model::{Driver, Endpoint, Network, State};
+use crate::ports::{self, PortMapping, PortSpec, RANDOM_PORTS};
+use crate::refuse;
+use crate::sys::Kernel;
+
+/// Parses every spec before anything else happens.
+pub fn parse_specs(specs: &[String]) -> Result<Vec<PortSpec>, UserError> {
+    specs.iter().map(|s| ports::parse(s)).collect()
+}
+
+/// Turns specs into mappings for an endpoint on `network`: host address from the spec or
+/// the network's `host_binding_ipv4`, host ports given or picked from 32768-60999, none
+/// colliding with a port published anywhere on the host or held by a host process.
+pub fn allocate(
+    state: &State,
+    kernel: &dyn Kernel,
+    network: &Network,
+    specs: &[PortSpec],
+) -> Result<Vec<PortMapping>> {
+    if network.driver != Driver::Bridge || network.internal {
+        refuse!(
+            "network {} does not publish ports (only non-internal bridge networks do)",
+            network.name
+        );
+    }
+    let default_ip = network
+        .bridge
+        .as_ref()
+        .and_then(|b| b.host_binding)
+        .filter(|ip| !ip.is_unspecified());
+    let mut taken: Vec<(PortMapping, String)> = state
+        .published
+        .iter()
+        .map(|p| (p.mapping, format!("sandbox {}", p.sandbox)))
+        .collect();
+    let mut out = Vec::new();
+    for spec in specs {
+        let host_ip = spec.host_ip.or(default_ip);
+        let fits = |start: u16| -> Result<PortMapping, String> {
+            if u32::from(start) + u32::from(spec.count) - 1 > 65535 {
+                return Err("the range runs past port 65535".into());
+            }
+            let candidate = PortMapping {
+                proto: spec.proto,
+                host_ip,
+                host_port: start,
+                container_port: spec.container_port,
+                count: spec.count,
+            };
+            if let Some((_, owner)) = taken.iter().find(|(m, _)| m.collides(&candidate)) {
+                return Err(format!("it is already published by {owner}"));
+            }
+            for (port, _) in candidate.pairs() {
+                if let Some(why) = kernel.host_port_unavailable(host_ip, spec.proto, port) {
+                    return Err(why);
+                }
+            }
+            Ok(candidate)
+        };
+        let mapping = match spec.host_port {
+            Some(start) => fits(start).map_err(|why| {
+                UserError::new(format!(
+                    "cannot publish {spec}: host port {start}/{}: {why}",
+                    spec.proto.name()
+                ))
+            })?,
+            None => pick_free(&taken, spec, host_ip)
+                .and_then(|start| fits(start).ok())
+                .ok_or_else(|| {
+                    UserError::new(format!(
+                        "cannot publish {spec}: no free host port in 32768-60999"
+                    ))
+                })?,
+        };
+        taken.push((mapping, "this command".into()));
+        out.push(mapping);
+    }
+    Ok(out)
+}
+
+/// The lowest start in Docker's ephemeral range whose `count` ports no published mapping
+/// of the same protocol and address holds.
+fn pick_free(
+    taken: &[(PortMapping, String)],
+    spec: &PortSpec,
+    host_ip: Option<Ipv4Addr>,
+) -> Option<u16> {
+    let used: HashSet<u16> = taken
+        .iter()
+        .filter(|(m, _)| {
+            m.proto == spec.proto
+                && (m.host_ip.is_none() || host_ip.is_none() || m.host_ip == host_ip)
+        })
+        .flat_map(|(m, _)| m.pairs().map(|(host, _)| host))
+        .collect();
+    let (low, high) = (*RANDOM_PORTS.start(), *RANDOM_PORTS.end());
+    let mut start = low;
+    while u32::from(start) + u32::from(spec.count) - 1 <= u32::from(high) {
+        match (0..spec.count).find(|i| used.contains(&(start + i))) {
+            None => return Some(start),
+            Some(i) => start += i + 1,
+        }
+    }
+    None
+}
+
+/// The endpoint that receives a sandbox's published ports: the one giving its default
+/// route, else its first endpoint on a bridge network that is not internal.
+fn publishing_endpoint<'a>(
+    state: &'a State,
+    sandbox_id: &'a str,
+    sandbox_name: &str,
+) -> Result<&'a Endpoint, UserError> {
+    let on_bridge = |ep: &&Endpoint| {
+        state
+            .network_by_id(&ep.network_id)
+            .is_some_and(|n| n.driver == Driver::Bridge && !n.internal)
+    };
+    let endpoints: Vec<&Endpoint> = state
+        .endpoints_of_sandbox(sandbox_id)
+        .filter(on_bridge)
+        .collect();
+    endpoints
+        .iter()
+        .find(|ep| ep.default_route)
+        .or(endpoints.first())
+        .copied()
+        .ok_or_else(|| {
+            UserError::new(format!(
+                "sandbox {sandbox_name} is not connected to any bridge network"
+            ))
+        })
+}
+
+pub fn publish(ctx: &mut Ctx, name: &str, specs: &[String]) -> Result<()> {
+    let specs = parse_specs(specs)?;
+    let mut tx = Tx::begin(ctx)?;
+    let Some(sandbox) = tx.sandbox(name)? else {
+        refuse!("sandbox {name} not found");
+    };
+    let endpoint = publishing_endpoint(&tx.state, &sandbox.id, &sandbox.name)?.clone();
+    let network = tx
+        .state
+        .network_by_id(&endpoint.network_id)
+        .expect("known network")
+        .clone();
+    let mappings = allocate(&tx.state, ctx.kernel, &network, &specs)?;
+    let ep = tx
+        .state
+        .endpoints
+        .iter_mut()
+        .find(|e| e.id == endpoint.id)
+        .expect("loaded");
+    ep.ports.extend(mappings.iter().copied());
+    tx.commit(ctx, vec![])?;
+    if !ctx.global.dry_run {
+        for mapping in &mappings {
+            for line in ports::describe(mapping) {
+                writeln!(ctx.out, "{line}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn unpublish(ctx: &mut Ctx, name: &str, specs: &[String]) -> Result<()> {
+    let specs = parse_specs(specs)?;
+    let mut tx = Tx::begin(ctx)?;
+    let Some(sandbox) = tx.sandbox(name)? else {
+        refuse!("sandbox {name} not found");
+    };
+    for spec in &specs {
+        let matches = |m: &PortMapping| {
+            m.proto == spec.proto
+                && m.container_port == spec.container_port
+                && m.count == spec.count
+                && spec.host_port.is_none_or(|p| p == m.host_port)
+                && spec.host_ip.is_none_or(|ip| Some(ip) == m.host_ip)
+        };
+        let endpoint = tx
+            .state
+            .endpoints
+            .iter_mut()
+            .filter(|e| e.sandbox_id == sandbox.id)
+            .find(|e| e.ports.iter().any(matches));
+        let Some(endpoint) = endpoint else {
+            refuse!(
+                "sandbox {} has no published port matching {spec}",
+                sandbox.name
+            );
+        };
+        let at = endpoint
+            .ports
+            .iter()
+            .position(matches)
+            .expect("found above");
+        endpoint.ports.remove(at);
+    }
+    tx.commit(ctx, vec![])
+}
+
+pub fn port(ctx: &mut Ctx, name: &str) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let Some(sandbox) = tx.sandbox(name)? else {
+        refuse!("sandbox {name} not found");
+    };
+    let mut mappings: Vec<PortMapping> = tx
+        .state
+        .endpoints_of_sandbox(&sandbox.id)
+        .flat_map(|e| e.ports.iter().copied())
+        .collect();
+    mappings.sort_by_key(|m| (m.container_port, m.proto, m.host_ip, m.host_port));
+    tx.commit(ctx, vec![])?;
+    match ctx.format() {
+        Format::Table => {
+            for mapping in &mappings {
+                for line in ports::describe(mapping) {
+                    writeln!(ctx.out, "{line}")?;
+                }
+            }
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *ctx.out, &ports_json(&mappings))?;
+            writeln!(ctx.out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Docker's `NetworkSettings.Ports` shape: `{"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}`.
+pub fn ports_json(mappings: &[PortMapping]) -> Value {
+    let mut out = serde_json::Map::new();
+    for mapping in mappings {
+        let ip = mapping.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED).to_string();
+        for (host, container) in mapping.pairs() {
+            let key = format!("{container}/{}", mapping.proto.name());
+            let entry = out.entry(key).or_insert_with(|| json!([]));
+            if let Value::Array(list) = entry {
+                list.push(json!({ "HostIp": ip, "HostPort": host.to_string() }));
+            }
+        }
+    }
+    Value::Object(out)
+}

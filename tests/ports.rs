@@ -1,0 +1,156 @@
+//! Issue 3: published ports, with real traffic through the kernel's DNAT.
+
+mod common;
+use common::ok;
+
+/// An "outside" host on the uplink 203.0.113.0/24, a network `web` with a server sandbox
+/// `srv` (TCP 80 answers "hello") and a neighbour `nb`.
+const WORLD: &str = r#"
+    ip netns add outside
+    ip link add wan type veth peer name eth0 netns outside
+    ip addr add 203.0.113.1/24 dev wan; ip link set wan up
+    ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+    ctnet network create --subnet 10.60.0.0/24 web >/dev/null
+    ctnet sandbox create srv >/dev/null; ctnet sandbox create nb >/dev/null
+    serve() { # serve NS PORT TEXT [udp]
+      if [ "${4:-}" = udp ]; then
+        ip netns exec "$1" timeout 20 socat UDP-RECVFROM:"$2",fork SYSTEM:"echo $3" &
+      else
+        ip netns exec "$1" timeout 20 socat TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:"echo $3" &
+      fi
+    }
+    ask() { # ask NS|host HOST PORT [udp]
+      local run=(); [ "$1" = host ] || run=(ip netns exec "$1")
+      if [ "${4:-}" = udp ]; then
+        echo ping | "${run[@]}" timeout 3 socat -T2 - UDP:"$2":"$3" 2>/dev/null || true
+      else
+        "${run[@]}" timeout 3 socat -T2 - TCP:"$2":"$3" </dev/null 2>/dev/null || true
+      fi
+    }
+"#;
+
+fn scenario(body: &str) -> String {
+    ok(&format!("{WORLD}\n{body}"))
+}
+
+#[test]
+fn a_published_port_answers_from_outside_the_host_and_a_neighbour() {
+    let out = scenario(
+        r#"
+        ctnet connect web srv -p 8080:80
+        ctnet connect web nb
+        serve srv 80 hello; sleep 0.3
+        [ "$(ask outside 203.0.113.1 8080)" = hello ] || die "not reachable from outside"
+        [ "$(ask host 127.0.0.1 8080)" = hello ] || die "not reachable on the host's 127.0.0.1"
+        [ "$(ask host 203.0.113.1 8080)" = hello ] || die "not reachable on the host's own address"
+        [ "$(ask nb 203.0.113.1 8080)" = hello ] || die "neighbour cannot reach it through the host address"
+        [ "$(ask nb 10.60.0.1 8080)" = hello ] || die "neighbour cannot reach it through the gateway"
+        # Without publishing, the outside still cannot reach the container itself.
+        ip -n outside route add 10.60.0.0/24 via 203.0.113.1
+        [ -z "$(ask outside 10.60.0.2 80)" ] || die "container reachable directly from outside"
+        ctnet port srv
+        ctnet sandbox inspect srv | json 'd[0]["Ports"], d[0]["Networks"]["web"]["Ports"]'
+        ctnet network inspect web | json '[c["Ports"] for c in d[0]["Containers"].values() if c["Name"] == "srv"][0]'
+    "#,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "80/tcp -> 0.0.0.0:8080");
+    let ports = "{'80/tcp': [{'HostIp': '0.0.0.0', 'HostPort': '8080'}]}";
+    assert_eq!(lines[1], format!("{ports} {ports}"));
+    assert_eq!(lines[2], ports);
+}
+
+#[test]
+fn udp_ranges_and_random_ports() {
+    ok(&format!(
+        "{WORLD}\n{}",
+        r#"
+        ctnet connect web srv
+        serve srv 53 dns udp; serve srv 7000 a; serve srv 7001 b; serve srv 7002 c; serve srv 90 rnd
+        sleep 0.3
+        ctnet publish srv 5353:53/udp 8000-8002:7000-7002 >/dev/null
+        [ "$(ask outside 203.0.113.1 5353 udp)" = dns ] || die "udp"
+        [ "$(ask outside 203.0.113.1 8000)" = a ] || die "range start"
+        [ "$(ask outside 203.0.113.1 8002)" = c ] || die "range end"
+        line=$(ctnet publish srv 90)
+        [ "$line" = "90/tcp -> 0.0.0.0:32768" ] || die "random port: $line"
+        [ "$(ask outside 203.0.113.1 32768)" = rnd ] || die "random port unreachable"
+        [ "$(ctnet port srv | wc -l)" = 5 ] || die "port lists $(ctnet port srv)"
+    "#
+    ));
+}
+
+#[test]
+fn host_ip_bindings_are_local_only() {
+    ok(&format!(
+        "{WORLD}\n{}",
+        r#"
+        ctnet connect web srv -p 127.0.0.1:9000:80
+        serve srv 80 hello; sleep 0.3
+        [ "$(ask host 127.0.0.1 9000)" = hello ] || die "127.0.0.1 binding unreachable locally"
+        [ -z "$(ask outside 203.0.113.1 9000)" ] || die "127.0.0.1 binding reachable from outside"
+        # A network's default binding applies to specs without an address.
+        ctnet network create --subnet 10.61.0.0/24 -o host_binding_ipv4=127.0.0.1 lo-only >/dev/null
+        ctnet sandbox create two >/dev/null
+        ctnet connect lo-only two -p 9100:80
+        [ "$(ctnet port two)" = "80/tcp -> 127.0.0.1:9100" ] || die "default binding: $(ctnet port two)"
+        serve two 80 second; sleep 0.3
+        [ "$(ask host 127.0.0.1 9100)" = second ] || die "default binding unreachable locally"
+        [ -z "$(ask outside 203.0.113.1 9100)" ] || die "default binding reachable from outside"
+    "#
+    ));
+}
+
+#[test]
+fn unpublish_disconnect_and_rm_take_ports_away() {
+    ok(&format!(
+        "{WORLD}\n{}",
+        r#"
+        baseline=$(nft list map inet ctnet dnat_any)
+        ctnet connect web srv -p 8080:80 -p 8081:81
+        serve srv 80 hello; sleep 0.3
+        [ "$(ask outside 203.0.113.1 8080)" = hello ] || die "not published"
+        ctnet unpublish srv 8080:80
+        [ -z "$(ask outside 203.0.113.1 8080)" ] || die "still reachable after unpublish"
+        [ "$(ctnet port srv)" = "81/tcp -> 0.0.0.0:8081" ] || die "port after unpublish: $(ctnet port srv)"
+        ctnet disconnect web srv
+        [ "$(nft list map inet ctnet dnat_any)" = "$baseline" ] || die "elements left: $(nft list map inet ctnet dnat_any)"
+        ctnet connect web srv -p 8080:80
+        ctnet sandbox rm srv >/dev/null
+        [ "$(nft list map inet ctnet dnat_any)" = "$baseline" ] || die "elements left after rm"
+        python3 -c 'import json; s=json.load(open("/var/lib/ctnet/state.json")); assert not s.get("published"), s'
+    "#
+    ));
+}
+
+#[test]
+fn bad_specs_and_taken_ports_change_nothing() {
+    ok(&format!(
+        "{WORLD}\n{}",
+        r#"
+        ctnet connect web srv -p 8080:80
+        ctnet network create --subnet 10.62.0.0/24 --internal closed >/dev/null
+        ctnet sandbox create inside >/dev/null; ctnet connect closed inside
+        fails "not a port number" ctnet publish srv http
+        fails "outside 1-65535" ctnet publish srv 0
+        fails "outside 1-65535" ctnet publish srv 70000:80
+        fails "host range has 3 ports" ctnet publish srv 8000-8002:80-81
+        fails "unknown protocol" ctnet publish srv 80/icmp
+        fails "not an IPv4 address" ctnet publish srv 1.2.3:80:80
+        ctnet connect web nb
+        fails "already published by sandbox srv" ctnet publish nb 8080:80
+        fails "already published by sandbox srv" ctnet publish nb 127.0.0.1:8080:80
+        fails "already published by sandbox srv" ctnet connect web other -p 8080:80 --netns /run/netns/nb
+        fails "given twice\|already published" ctnet publish nb 9000:80 9000:81
+        # A host process holds the port: refused with a message that says so.
+        timeout 20 socat TCP-LISTEN:7777,reuseaddr - >/dev/null & sleep 0.3
+        fails "a process on this host is already using 7777/tcp" ctnet publish nb 7777:80
+        fails "not an address of this host" ctnet publish nb 198.51.100.9:7000:80
+        fails "not connected to any bridge network" ctnet publish inside 80
+        fails "not found" ctnet publish ghost 80
+        fails "no published port matching" ctnet unpublish srv 9999:80
+        ctnet sandbox create lonely >/dev/null
+        fails "not connected to any bridge network" ctnet publish lonely 80
+    "#
+    ));
+}
