@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=${1:-30}
-if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! command -v bc >/dev/null; then
+if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! command -v bc >/dev/null || ! command -v iperf3 >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc iperf3 >/dev/null
 fi
 cargo build --release --locked -q
-exec ../shared/bin/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
+../shared/bin/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
+echo
+../shared/bin/hermetic bench/ports.sh "$PWD/target/release/ctnet" "$samples"

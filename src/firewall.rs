@@ -14,7 +14,10 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use std::net::Ipv4Addr;
+
 use crate::model::{Driver, Endpoint, State};
+use crate::ports::PortMapping;
 
 pub const TABLE: &str = "inet ctnet";
 
@@ -115,12 +118,21 @@ pub type Policy = BTreeSet<Element>;
 /// The DNAT map elements for published ports: one per port, so a range is one set of
 /// elements in one nft transaction, and the rules never change.
 pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> Policy {
+    mapping_elements(
+        endpoints
+            .into_iter()
+            .flat_map(|ep| ep.ports.iter().map(move |m| (ep.ipv4.addr(), *m))),
+    )
+}
+
+/// Map elements for mappings to the given container addresses.
+pub fn mapping_elements(mappings: impl IntoIterator<Item = (Ipv4Addr, PortMapping)>) -> Policy {
     let mut out = BTreeSet::new();
-    for ep in endpoints {
-        for mapping in &ep.ports {
+    for (address, mapping) in mappings {
+        {
             for (host_port, container_port) in mapping.pairs() {
                 let proto = mapping.proto.name();
-                let target = format!("{} . {container_port}", ep.ipv4.addr());
+                let target = format!("{address} . {container_port}");
                 let (set, key) = match mapping.host_ip {
                     None => ("dnat_any", format!("{proto} . {host_port}")),
                     Some(ip) => ("dnat_ip", format!("{ip} . {proto} . {host_port}")),
@@ -138,7 +150,14 @@ pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> P
 
 /// Every element the state calls for.
 pub fn elements(state: &State) -> Policy {
-    let mut out = port_elements(&state.endpoints);
+    let mut out = network_elements(state);
+    out.extend(port_elements(&state.endpoints));
+    out
+}
+
+/// The elements that come from the networks alone.
+pub fn network_elements(state: &State) -> Policy {
+    let mut out = BTreeSet::new();
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };
         let br = format!("\"{}\"", bridge.ifname);

@@ -157,7 +157,7 @@ pub struct Endpoint {
 
 /// A published port in the host-wide index kept in state.json: which sandbox holds it.
 /// Checking a new port against it needs no sandbox file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Published {
     pub sandbox: String,
     pub mapping: PortMapping,

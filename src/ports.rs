@@ -42,24 +42,44 @@ pub struct PortSpec {
     pub count: u16,
 }
 
-/// A published range as stored on the endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A published range as stored on the endpoint. On disk it is a short array,
+/// `["tcp", "0.0.0.0", 8080, 80, 1]` (protocol, host address, host port, container port,
+/// count): a host with a thousand published ports keeps reading and writing it cheaply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "MappingOnDisk", into = "MappingOnDisk")]
 pub struct PortMapping {
     pub proto: Proto,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<Ipv4Addr>,
     pub host_port: u16,
     pub container_port: u16,
-    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub count: u16,
 }
 
-fn one() -> u16 {
-    1
+#[derive(Serialize, Deserialize)]
+struct MappingOnDisk(Proto, Ipv4Addr, u16, u16, u16);
+
+impl From<MappingOnDisk> for PortMapping {
+    fn from(d: MappingOnDisk) -> PortMapping {
+        PortMapping {
+            proto: d.0,
+            host_ip: Some(d.1).filter(|ip| !ip.is_unspecified()),
+            host_port: d.2,
+            container_port: d.3,
+            count: d.4.max(1),
+        }
+    }
 }
 
-fn is_one(n: &u16) -> bool {
-    *n == 1
+impl From<PortMapping> for MappingOnDisk {
+    fn from(m: PortMapping) -> MappingOnDisk {
+        MappingOnDisk(
+            m.proto,
+            m.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            m.host_port,
+            m.container_port,
+            m.count,
+        )
+    }
 }
 
 impl PortMapping {

@@ -13,8 +13,11 @@ use anyhow::{Context, Result};
 use crate::cli::{Format, Global};
 use crate::firewall;
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 
-use crate::model::{Published, Sandbox, State, validate_name};
+use crate::ports::PortMapping;
+
+use crate::model::{Endpoint, Published, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::store::{SandboxFile, Store};
 use crate::sys::Kernel;
@@ -73,7 +76,7 @@ impl Tx {
             }
         };
         let policy_before = if bootstrap.is_empty() {
-            firewall::elements(&state)
+            firewall::network_elements(&state)
         } else {
             Default::default()
         };
@@ -190,11 +193,11 @@ impl Tx {
                 })
             })
             .collect();
+        let (mut gone, mut now) = (gone, current.clone());
+        gone.sort_unstable();
+        now.sort_unstable();
+        self.released_ports = sorted_difference(&gone, &now);
         self.state.published.extend(current);
-        self.released_ports = gone
-            .into_iter()
-            .filter(|p| !self.state.published.contains(p))
-            .collect();
     }
 
     /// The sandbox files as the state now has them, by name (`None`: to be removed).
@@ -290,10 +293,14 @@ impl Tx {
             ))
         } else {
             // Before: the networks as loaded, and the ports of the sandboxes as loaded.
+            // Ports: only endpoints whose ports (or address) changed contribute, so the cost
+            // follows what the command changed, not how many ports are published.
+            let old = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
+            let (gone, added) = changed_mappings(old, &self.state.endpoints);
             let mut before = std::mem::take(&mut self.policy_before);
-            let loaded_endpoints = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
-            before.extend(firewall::port_elements(loaded_endpoints));
-            let policy = firewall::elements(&self.state);
+            before.extend(firewall::mapping_elements(gone));
+            let mut policy = firewall::network_elements(&self.state);
+            policy.extend(firewall::mapping_elements(added));
             firewall::render_delta(&before, &policy).map(|delta| {
                 (
                     delta,
@@ -346,6 +353,44 @@ impl Tx {
         }
         self.commit(ctx, vec![])
     }
+}
+
+/// A published mapping and the container address it leads to.
+type Forward = (Ipv4Addr, PortMapping);
+
+/// The published mappings (with their container address) that are only in `old`, and
+/// those only in `new`: what a command changed, however many ports stay as they were.
+fn changed_mappings<'a>(
+    old: impl Iterator<Item = &'a Endpoint>,
+    new: &'a [Endpoint],
+) -> (Vec<Forward>, Vec<Forward>) {
+    let sorted = |eps: Vec<&'a Endpoint>| -> Vec<Forward> {
+        let mut all: Vec<_> = eps
+            .into_iter()
+            .flat_map(|ep| ep.ports.iter().map(|m| (ep.ipv4.addr(), *m)))
+            .collect();
+        all.sort_unstable();
+        all
+    };
+    let before = sorted(old.collect());
+    let after = sorted(new.iter().collect());
+    (
+        sorted_difference(&before, &after),
+        sorted_difference(&after, &before),
+    )
+}
+
+/// The items of sorted `a` missing from sorted `b`, in one pass.
+fn sorted_difference<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut rest = b.iter().peekable();
+    for item in a {
+        while rest.next_if(|x| *x < item).is_some() {}
+        if rest.peek() != Some(&item) {
+            out.push(item.clone());
+        }
+    }
+    out
 }
 
 /// 64 hex characters from the kernel's random source, as Docker's IDs.
