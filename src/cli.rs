@@ -89,6 +89,9 @@ pub enum Command {
     },
     /// List a sandbox's published ports, like `docker port`
     Port { sandbox: String },
+    /// Run a command in a new sandbox, connected and with ports published; remove it all
+    /// when the command ends, and exit with its status
+    Run(RunArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -183,6 +186,26 @@ pub enum SandboxCommand {
         #[arg(required = true)]
         names: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Sandbox name (default: run-<12 hex characters>)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Networks to join, in order (default: bridge); `host` runs in the host's namespace,
+    /// `none` leaves only lo
+    #[arg(long, value_name = "NET")]
+    pub network: Vec<String>,
+    /// Publish a port on the first network: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]
+    #[arg(short, long = "publish", value_name = "SPEC")]
+    pub publish: Vec<String>,
+    /// Static IPv4 address on the first network
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// The command and its arguments
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

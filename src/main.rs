@@ -22,10 +22,11 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, NetworkCommand, SandboxCommand};
 use commands::Ctx;
 
-fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+/// Runs the command; returns the exit status (0, or the status of `ctnet run`'s command).
+fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
     if let Command::Completions { shell } = &cli.command {
         clap_complete::generate(*shell, &mut Cli::command(), "ctnet", out);
-        return Ok(());
+        return Ok(0);
     }
     if !nix::unistd::geteuid().is_root() {
         bail!("ctnet changes the kernel's network configuration and must run as root (try sudo)");
@@ -36,7 +37,10 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         kernel: &mut kernel,
         out,
     };
-    match &cli.command {
+    if let Command::Run(args) = &cli.command {
+        return commands::run::run(ctx, args);
+    }
+    let done = match &cli.command {
         Command::Network(cmd) => match cmd {
             NetworkCommand::Create(args) => commands::network::create(ctx, args),
             NetworkCommand::Ls(args) => commands::network::ls(ctx, args),
@@ -57,8 +61,9 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Publish { sandbox, specs } => commands::publish::publish(ctx, sandbox, specs),
         Command::Unpublish { sandbox, specs } => commands::publish::unpublish(ctx, sandbox, specs),
         Command::Port { sandbox } => commands::publish::port(ctx, sandbox),
-        Command::Completions { .. } => unreachable!("handled above"),
-    }
+        Command::Completions { .. } | Command::Run(_) => unreachable!("handled above"),
+    };
+    done.map(|()| 0)
 }
 
 /// A reader that went away (`ctnet network ls | head`) is not an error worth a message.
@@ -74,9 +79,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    let result =
+        run(&cli, &mut out).and_then(|code| out.flush().map(|()| code).map_err(Into::into));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();

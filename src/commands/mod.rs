@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod network;
 pub mod publish;
+pub mod run;
 pub mod sandbox;
 
 use std::io::Write;
@@ -332,9 +333,11 @@ impl Tx {
             ctx.kernel.undo(undo);
             return Err(e);
         }
-        // The process ends right after this; freeing every network's member list would
-        // cost more than the netlink work of a connect. The lock goes with the process.
-        std::mem::forget(self);
+        // The command ends right after this; freeing every network's member list would cost
+        // more than the netlink work of a connect, so the state is left to the process exit.
+        // The lock is released now (`ctnet run` lives on after its setup commands).
+        std::mem::forget(std::mem::take(&mut self.state));
+        std::mem::forget(std::mem::take(&mut self.loaded));
         Ok(())
     }
 }

@@ -36,10 +36,10 @@ snapshot() {
   # by themselves a moment after a link appears.
   ip -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//'
   ip -o -4 addr show
-  ip -4 route show table all
+  ip -4 route show table all | sed 's/ linkdown//'
   for ns in $(ls /run/netns); do
     echo "== $ns"; ip -n "$ns" -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//'
-    ip -n "$ns" -o -4 addr show; ip -n "$ns" route show
+    ip -n "$ns" -o -4 addr show; ip -n "$ns" route show | sed 's/ linkdown//'
   done
   nft list ruleset 2>/dev/null
   ls /run/netns

@@ -1,0 +1,121 @@
+//! `ctnet run`: a command in a sandbox of its own, connected, with ports published, and
+//! everything removed again when it ends, as `docker run --rm` does.
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use anyhow::{Context, Result};
+use nix::sched::{CloneFlags, setns};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+use super::{Ctx, connect, new_id, sandbox};
+use crate::cli::{ConnectArgs, RunArgs};
+use crate::refuse;
+use crate::sys::netns;
+
+/// The child's pid, for the signal handler (0 while there is none).
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward_signal(signal: i32) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        // kill(2) is async-signal-safe; the child decides what the signal means.
+        unsafe { nix::libc::kill(pid, signal) };
+    }
+}
+
+/// Runs the command and returns the exit status `ctnet run` should end with.
+pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
+    let networks = if args.network.is_empty() {
+        vec!["bridge".to_string()]
+    } else {
+        args.network.clone()
+    };
+    if networks.iter().any(|n| n == "host") {
+        if networks.len() > 1 || !args.publish.is_empty() || args.ip.is_some() {
+            refuse!(
+                "--network host shares the host's namespace: it takes no other network, -p or --ip"
+            );
+        }
+        return spawn_and_wait(args, None);
+    }
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => format!("run-{}", &new_id()?[..12]),
+    };
+    // Each step is a transaction of its own; a failed one is undone by removing the sandbox.
+    let mut quiet = std::io::sink();
+    let mut step = Ctx {
+        global: ctx.global,
+        kernel: &mut *ctx.kernel,
+        out: &mut quiet,
+    };
+    sandbox::create(&mut step, &name)?;
+    let setup = (|| -> Result<()> {
+        for (i, network) in networks.iter().filter(|n| *n != "none").enumerate() {
+            let connect_args = ConnectArgs {
+                network: network.clone(),
+                sandbox: name.clone(),
+                pid: None,
+                netns: None,
+                ip: if i == 0 { args.ip.clone() } else { None },
+                alias: vec![],
+                mac: None,
+                ifname: None,
+                publish: if i == 0 { args.publish.clone() } else { vec![] },
+            };
+            connect::connect(&mut step, &connect_args)?;
+        }
+        Ok(())
+    })();
+    if ctx.global.dry_run {
+        return setup.map(|()| 0);
+    }
+    let status = setup.and_then(|()| spawn_and_wait(args, Some(&netns::named_path(&name))));
+    let mut cleanup = Ctx {
+        global: ctx.global,
+        kernel: &mut *ctx.kernel,
+        out: &mut quiet,
+    };
+    let removed = sandbox::rm(&mut cleanup, std::slice::from_ref(&name));
+    let status = status?;
+    removed.with_context(|| format!("cannot remove sandbox {name} after the command ended"))?;
+    Ok(status)
+}
+
+/// Starts the command (inside the namespace at `netns`, if given), forwards SIGINT, SIGTERM
+/// and SIGHUP to it, and returns its exit status (128 + signal if a signal ended it).
+fn spawn_and_wait(args: &RunArgs, netns: Option<&std::path::Path>) -> Result<i32> {
+    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let mut command = std::process::Command::new(program);
+    command.args(rest);
+    if let Some(path) = netns {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        // SAFETY: setns is async-signal-safe and touches only the child's own thread.
+        unsafe {
+            command.pre_exec(move || {
+                setns(&file, CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
+            });
+        }
+    }
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("cannot run {program}"))?;
+    CHILD.store(child.id() as i32, Ordering::SeqCst);
+    let action = SigAction::new(
+        SigHandler::Handler(forward_signal),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only reads an atomic and calls kill(2).
+        unsafe { sigaction(signal, &action) }.context("cannot install a signal handler")?;
+    }
+    let status = child.wait().context("waiting for the command")?;
+    // From here on the handlers forward nothing: a second Ctrl-C cannot cut the cleanup short.
+    CHILD.store(0, Ordering::SeqCst);
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
