@@ -25,6 +25,9 @@ _ctnet() {
             ctnet,disconnect)
                 cmd="ctnet__subcmd__disconnect"
                 ;;
+            ctnet,gc)
+                cmd="ctnet__subcmd__gc"
+                ;;
             ctnet,help)
                 cmd="ctnet__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _ctnet() {
                 ;;
             ctnet,publish)
                 cmd="ctnet__subcmd__publish"
+                ;;
+            ctnet,restore)
+                cmd="ctnet__subcmd__restore"
                 ;;
             ctnet,run)
                 cmd="ctnet__subcmd__run"
@@ -55,6 +61,9 @@ _ctnet() {
             ctnet__subcmd__help,disconnect)
                 cmd="ctnet__subcmd__help__subcmd__disconnect"
                 ;;
+            ctnet__subcmd__help,gc)
+                cmd="ctnet__subcmd__help__subcmd__gc"
+                ;;
             ctnet__subcmd__help,help)
                 cmd="ctnet__subcmd__help__subcmd__help"
                 ;;
@@ -66,6 +75,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,publish)
                 cmd="ctnet__subcmd__help__subcmd__publish"
+                ;;
+            ctnet__subcmd__help,restore)
+                cmd="ctnet__subcmd__help__subcmd__restore"
                 ;;
             ctnet__subcmd__help,run)
                 cmd="ctnet__subcmd__help__subcmd__run"
@@ -194,7 +206,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port run completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,8 +325,30 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__gc)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port run completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +390,20 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__disconnect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -510,6 +558,20 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1022,6 +1084,28 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__publish)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__restore)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -89,6 +89,10 @@ pub enum Command {
     },
     /// List a sandbox's published ports, like `docker port`
     Port { sandbox: String },
+    /// Remove what belongs to dead sandboxes and kernel objects the state does not know
+    Gc,
+    /// Re-create the kernel side of the state (after a reboot); safe to run twice
+    Restore,
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod drivers;
 mod error;
+mod faults;
 mod firewall;
 mod ipam;
 mod model;
@@ -61,6 +62,8 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Publish { sandbox, specs } => commands::publish::publish(ctx, sandbox, specs),
         Command::Unpublish { sandbox, specs } => commands::publish::unpublish(ctx, sandbox, specs),
         Command::Port { sandbox } => commands::publish::port(ctx, sandbox),
+        Command::Gc => commands::gc::gc(ctx),
+        Command::Restore => commands::restore::restore(ctx),
         Command::Completions { .. } | Command::Run(_) => unreachable!("handled above"),
     };
     done.map(|()| 0)

@@ -195,7 +195,9 @@ impl Store {
             std::fs::rename(&tmp, path)?;
             File::open(path.parent().expect("state files live in a directory"))?.sync_all()
         };
-        write().with_context(|| format!("cannot save {}", path.display()))
+        write().with_context(|| format!("cannot save {}", path.display()))?;
+        crate::faults::crash_point("a file write");
+        Ok(())
     }
 }
 

@@ -2,8 +2,10 @@
 //! the plan and the new state to a transaction.
 
 pub mod connect;
+pub mod gc;
 pub mod network;
 pub mod publish;
+pub mod restore;
 pub mod run;
 pub mod sandbox;
 
@@ -53,6 +55,8 @@ pub struct Tx {
     policy_before: firewall::Policy,
     /// Kernel steps for a host where ctnet never ran: the default bridge network.
     bootstrap: Vec<Op>,
+    /// Write the whole firewall table rather than element changes (gc, restore).
+    rewrite_firewall: bool,
 }
 
 impl Tx {
@@ -90,7 +94,22 @@ impl Tx {
             loaded: BTreeMap::new(),
             policy_before,
             bootstrap,
+            rewrite_firewall: false,
         })
+    }
+
+    /// For commands that repair (gc, restore): every sandbox is loaded, the indexes in
+    /// state.json are rebuilt from the sandbox files, and the whole firewall table is
+    /// written from the state, whatever the kernel had.
+    pub fn begin_repair(ctx: &mut Ctx) -> Result<Tx> {
+        let mut tx = Tx::begin(ctx)?;
+        tx.load_all_sandboxes()?;
+        for network in &mut tx.state.networks {
+            network.members.clear();
+        }
+        tx.state.published.clear();
+        tx.rewrite_firewall = true;
+        Ok(tx)
     }
 
     /// For commands that only read: the state (with every sandbox if `all_sandboxes`),
@@ -283,7 +302,7 @@ impl Tx {
     /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
     /// and files are put back if the save fails.
     pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
-        let fresh = !self.bootstrap.is_empty();
+        let fresh = !self.bootstrap.is_empty() || self.rewrite_firewall;
         let mut steps = std::mem::take(&mut self.bootstrap);
         steps.extend(plan);
         // A first run writes the whole table; later commands only add and delete elements.

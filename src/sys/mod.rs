@@ -32,6 +32,11 @@ pub trait Kernel {
     fn undo(&mut self, undo: Vec<Op>);
     /// IPv4 subnets the host namespace already uses (addresses and routes).
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
+    /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
+    /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex,
+    /// `ctn-` + 10 hex), which covers a crash between creating a link and tagging it
+    /// (the kernel takes no alias at creation). The id is empty when there is no alias.
+    fn marked_links(&mut self) -> Result<Vec<(String, String)>>;
     /// True if `path` is a network namespace file.
     fn is_netns(&self, path: &Path) -> bool;
     /// True if `path` is the namespace ctnet itself runs in.
@@ -202,6 +207,7 @@ impl Kernel for Linux {
                 return Err(e);
             }
             undo.extend(op.undo());
+            crate::faults::crash_point("a kernel step");
         }
         Ok(undo)
     }
@@ -216,6 +222,25 @@ impl Kernel for Linux {
 
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
         Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
+    }
+
+    fn marked_links(&mut self) -> Result<Vec<(String, String)>> {
+        let links = self.socket(&Ns::Host)?.links()?;
+        let hex_after = |name: &str, prefix: &str, len: usize| {
+            name.strip_prefix(prefix).is_some_and(|rest| {
+                rest.len() == len && rest.bytes().all(|b| b.is_ascii_hexdigit())
+            })
+        };
+        Ok(links
+            .into_iter()
+            .filter_map(|(name, alias)| match alias.strip_prefix("ctnet:") {
+                Some(id) => Some((name, id.to_string())),
+                None if hex_after(&name, "vctn", 11) || hex_after(&name, "ctn-", 10) => {
+                    Some((name, String::new()))
+                }
+                None => None,
+            })
+            .collect())
     }
 
     fn is_netns(&self, path: &Path) -> bool {

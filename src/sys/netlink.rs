@@ -257,6 +257,26 @@ impl Netlink {
         self.request(RouteNetlinkMessage::NewRoute(msg), flags)
     }
 
+    /// Every link of the namespace as (name, alias); the alias is empty when unset.
+    pub fn links(&mut self) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for reply in self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))? {
+            if let RouteNetlinkMessage::NewLink(link) = reply {
+                let mut name = String::new();
+                let mut alias = String::new();
+                for attr in link.attributes {
+                    match attr {
+                        LinkAttribute::IfName(n) => name = n,
+                        LinkAttribute::IfAlias(a) => alias = a,
+                        _ => {}
+                    }
+                }
+                out.push((name, alias));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every IPv4 subnet the namespace uses: its addresses' subnets and its routes'
     /// destinations (all tables but `local`, whose entries mirror the addresses).
     pub fn ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {

@@ -59,6 +59,7 @@ fails() {
 ip_of() { ip -n "$1" -j addr show "${2:-eth0}" | python3 -c 'import json,sys; print([a["local"] for a in json.load(sys.stdin)[0]["addr_info"] if a["family"]=="inet"][0])'; }
 reaches() { ip netns exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+agree() { python3 "$SUPPORT/agree.py"; }
 ctnet_links() { ip -d -o link show | grep -o 'alias ctnet:[0-9a-f]*' | sort || true; }
 "#;
 
@@ -77,6 +78,10 @@ pub fn run(script: &str) -> Outcome {
     let output = Command::new(hermetic())
         .args(["bash", "-c", &format!("{PRELUDE}\n{script}")])
         .env("PATH", path)
+        .env(
+            "SUPPORT",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support"),
+        )
         .env_remove("CTNET_STATE_DIR")
         .env_remove("CTNET_LOG")
         .output()

@@ -1,0 +1,132 @@
+//! `ctnet gc`: makes the state and the kernel agree again after crashes and dead
+//! containers. Removes sandboxes whose namespace is gone (with their endpoints, addresses
+//! and ports), endpoints whose veth is gone, links carrying ctnet's mark that the state does
+//! not know, and rewrites the firewall table from the state.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+
+use super::{Ctx, Tx, short_id};
+use crate::drivers::{NetworkDriver, bridge::Bridge};
+use crate::model::Driver;
+use crate::plan::{Ns, Op};
+
+pub fn gc(ctx: &mut Ctx) -> Result<()> {
+    let mut tx = Tx::begin_repair(ctx)?;
+    let marked = ctx.kernel.marked_links()?;
+    let present: HashSet<&str> = marked.iter().map(|(name, _)| name.as_str()).collect();
+    let mut plan = Vec::new();
+    let mut report = Vec::new();
+
+    let sandboxes = tx.state.sandboxes.clone();
+    for sandbox in &sandboxes {
+        if !ctx.kernel.is_netns(&sandbox.netns) {
+            for ep in tx
+                .state
+                .endpoints
+                .iter()
+                .filter(|e| e.sandbox_id == sandbox.id)
+            {
+                if present.contains(ep.host_ifname.as_str()) {
+                    plan.push(Op::DeleteLink {
+                        ns: Ns::Host,
+                        dev: ep.host_ifname.clone(),
+                    });
+                }
+            }
+            tx.state.endpoints.retain(|e| e.sandbox_id != sandbox.id);
+            tx.state.sandboxes.retain(|s| s.id != sandbox.id);
+            report.push(format!(
+                "sandbox {}: its namespace {} is gone",
+                sandbox.name,
+                sandbox.netns.display()
+            ));
+        }
+    }
+    let lost: Vec<_> = tx
+        .state
+        .endpoints
+        .iter()
+        .filter(|ep| !present.contains(ep.host_ifname.as_str()))
+        .cloned()
+        .collect();
+    for ep in &lost {
+        let sandbox = tx
+            .state
+            .sandbox_by_id(&ep.sandbox_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let network = tx
+            .state
+            .network_by_id(&ep.network_id)
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
+        report.push(format!(
+            "endpoint of {sandbox} on {network}: its veth {} is gone",
+            ep.host_ifname
+        ));
+    }
+    tx.state
+        .endpoints
+        .retain(|ep| present.contains(ep.host_ifname.as_str()));
+
+    let known: HashSet<&str> = tx
+        .state
+        .networks
+        .iter()
+        .filter_map(|n| n.bridge.as_ref().map(|b| b.ifname.as_str()))
+        .chain(tx.state.endpoints.iter().map(|e| e.host_ifname.as_str()))
+        .collect();
+    for (name, id) in &marked {
+        if !known.contains(name.as_str())
+            && !plan
+                .iter()
+                .any(|op| matches!(op, Op::DeleteLink { dev, .. } if dev == name))
+        {
+            plan.push(Op::DeleteLink {
+                ns: Ns::Host,
+                dev: name.clone(),
+            });
+            let mark = if id.is_empty() {
+                "named like ctnet's".to_string()
+            } else {
+                format!("marked ctnet:{}", short_id(id))
+            };
+            report.push(format!("link {name}: {mark} but unknown to the state"));
+        }
+    }
+    // Networks are configuration, not something that dies: a bridge that is missing (a
+    // crash halfway through `network rm`) is made again, and `network rm` can be rerun.
+    let mut recreate = Vec::new();
+    for network in tx
+        .state
+        .networks
+        .iter()
+        .filter(|n| n.driver == Driver::Bridge)
+    {
+        let Some(bridge) = &network.bridge else {
+            continue;
+        };
+        if !present.contains(bridge.ifname.as_str()) {
+            recreate.extend(Bridge.create(network));
+            report.push(format!(
+                "network {}: its bridge {} was missing",
+                network.name, bridge.ifname
+            ));
+        }
+    }
+    plan.splice(0..0, recreate);
+    let dry_run = ctx.global.dry_run;
+    tx.commit(ctx, plan)?;
+    for line in report {
+        let verb = match (dry_run, line.starts_with("network ")) {
+            (true, true) => "would repair",
+            (true, false) => "would remove",
+            (false, true) => "repaired",
+            (false, false) => "removed",
+        };
+        writeln!(ctx.out, "{verb} {line}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! `ctnet restore`: re-creates the kernel side of the state after a reboot: bridges, the
+//! named sandboxes ctnet made, endpoints, and the firewall with its published ports. What
+//! exists already is left alone, so running it twice changes nothing the second time.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+
+use super::{Ctx, Tx};
+use crate::drivers::{self, NetworkDriver, bridge::Bridge};
+use crate::model::Driver;
+use crate::plan::Op;
+
+pub fn restore(ctx: &mut Ctx) -> Result<()> {
+    let tx = Tx::begin_repair(ctx)?;
+    let marked = ctx.kernel.marked_links()?;
+    let present: HashSet<&str> = marked.iter().map(|(name, _)| name.as_str()).collect();
+    let mut plan: Vec<Op> = Vec::new();
+    let mut restored = Vec::new();
+
+    for network in tx
+        .state
+        .networks
+        .iter()
+        .filter(|n| n.driver == Driver::Bridge)
+    {
+        let Some(bridge) = &network.bridge else {
+            continue;
+        };
+        if !present.contains(bridge.ifname.as_str()) {
+            plan.extend(Bridge.create(network));
+            restored.push(format!(
+                "network {} (bridge {})",
+                network.name, bridge.ifname
+            ));
+        }
+    }
+    for sandbox in &tx.state.sandboxes {
+        if !ctx.kernel.is_netns(&sandbox.netns) {
+            if sandbox.owned {
+                plan.push(Op::CreateNetns {
+                    name: sandbox.name.clone(),
+                });
+                restored.push(format!("sandbox {}", sandbox.name));
+            } else {
+                // Its process (or the namespace someone else made) is gone: nothing to join.
+                eprintln!(
+                    "ctnet: warning: cannot restore sandbox {}: its namespace {} is gone (ctnet gc removes it)",
+                    sandbox.name,
+                    sandbox.netns.display()
+                );
+                continue;
+            }
+        }
+        for ep in tx.state.endpoints_of_sandbox(&sandbox.id) {
+            if present.contains(ep.host_ifname.as_str()) {
+                continue;
+            }
+            let Some(network) = tx.state.network_by_id(&ep.network_id) else {
+                continue;
+            };
+            plan.extend(drivers::for_network(network)?.join(network, ep, sandbox));
+            restored.push(format!("endpoint of {} on {}", sandbox.name, network.name));
+        }
+    }
+    // Each missing piece is restored on its own: one that fails is reported, not fatal.
+    let dry_run = ctx.global.dry_run;
+    tx.commit_best_effort(ctx, plan)?;
+    for line in restored {
+        let verb = if dry_run { "would restore" } else { "restored" };
+        writeln!(ctx.out, "{verb} {line}")?;
+    }
+    Ok(())
+}

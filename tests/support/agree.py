@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Compares ctnet's state files with what the kernel shows, as a user would check them.
+
+Exits 1 and says what differs when the state and the kernel disagree: ctnet's links in
+the host namespace, each endpoint's interface and address inside its sandbox, the DNAT
+map elements of published ports, and the networks' member and port indexes.
+"""
+import glob
+import json
+import re
+import subprocess
+import sys
+
+STATE = "/var/lib/ctnet"
+
+
+def sh(*args):
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def main():
+    problems = []
+    state = json.load(open(f"{STATE}/state.json"))
+    files = [json.load(open(p)) for p in sorted(glob.glob(f"{STATE}/sandboxes/*.json"))]
+    sandboxes = {f["sandbox"]["id"]: f["sandbox"] for f in files}
+    endpoints = [ep for f in files for ep in f["endpoints"]]
+    networks = {n["id"]: n for n in state["networks"]}
+
+    # ctnet's links in the host namespace: exactly the bridges and the host ends of veths.
+    ours = re.compile(r"^(vctn[0-9a-f]{11}|ctn-[0-9a-f]{10})$")
+    links = json.loads(sh("ip", "-j", "-d", "link", "show"))
+    kernel = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:") or ours.match(l["ifname"])}
+    expected = {n["bridge"]["ifname"] for n in state["networks"] if n.get("bridge")}
+    expected |= {ep["host_ifname"] for ep in endpoints}
+    if kernel != expected:
+        problems.append(f"links: kernel has {sorted(kernel - expected)} extra, misses {sorted(expected - kernel)}")
+
+    # Each endpoint's interface and address inside its sandbox.
+    for ep in endpoints:
+        sb = sandboxes[ep["sandbox_id"]]
+        out = subprocess.run(["nsenter", f"--net={sb['netns']}", "ip", "-o", "-4", "addr", "show", "dev", ep["ifname"]],
+                             capture_output=True, text=True).stdout
+        if ep["ipv4"] not in out:
+            problems.append(f"sandbox {sb['name']}: {ep['ifname']} lacks {ep['ipv4']}")
+
+    # No address handed out twice within a network.
+    seen = {}
+    for ep in endpoints:
+        key = (ep["network_id"], ep["ipv4"].split("/")[0])
+        if key in seen:
+            problems.append(f"address {key[1]} held by two endpoints")
+        seen[key] = ep
+
+    # Published ports: the DNAT map elements are exactly the endpoints' ports.
+    want = set()
+    for ep in endpoints:
+        addr = ep["ipv4"].split("/")[0]
+        for proto, host_ip, host_port, container_port, count in ep.get("ports", []):
+            for i in range(count):
+                if host_ip == "0.0.0.0":
+                    want.add(("dnat_any", f"{proto} . {host_port + i} : {addr} . {container_port + i}"))
+                else:
+                    want.add(("dnat_ip", f"{host_ip} . {proto} . {host_port + i} : {addr} . {container_port + i}"))
+    have = set()
+    for name in ("dnat_any", "dnat_ip"):
+        text = sh("nft", "list", "map", "inet", "ctnet", name)
+        body = re.search(r"elements = \{(.*?)\}", text, re.S)
+        if body:
+            for element in body.group(1).split(","):
+                have.add((name, " ".join(element.split())))
+    if want != have:
+        problems.append(f"dnat elements: kernel has {sorted(have - want)} extra, misses {sorted(want - have)}")
+
+    # The indexes in state.json agree with the sandbox files.
+    for net in state["networks"]:
+        members = {sandboxes[ep["sandbox_id"]]["name"]: ep["ipv4"].split("/")[0]
+                   for ep in endpoints if ep["network_id"] == net["id"]}
+        if members != net.get("members", {}):
+            problems.append(f"network {net['name']}: members {net.get('members', {})}, endpoints say {members}")
+    published = sorted((p["sandbox"], tuple(p["mapping"])) for p in state.get("published", []))
+    ports = sorted((sandboxes[ep["sandbox_id"]]["name"], tuple(m)) for ep in endpoints for m in ep.get("ports", []))
+    if published != ports:
+        problems.append(f"published index {published} but endpoints have {ports}")
+    for ep in endpoints:
+        if ep["network_id"] not in networks:
+            problems.append(f"endpoint {ep['id'][:12]} on unknown network")
+
+    for p in problems:
+        print(f"disagree: {p}", file=sys.stderr)
+    sys.exit(1 if problems else 0)
+
+
+main()
