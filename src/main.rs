@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod consistency;
 mod drivers;
 mod error;
 mod faults;

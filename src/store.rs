@@ -44,6 +44,19 @@ pub struct LoadedNetworks {
     pub bytes: Vec<u8>,
 }
 
+/// A file a command changes, in the order the changes must land.
+pub enum FileChange {
+    Networks(Vec<u8>),
+    Sandbox { name: String, bytes: Vec<u8> },
+    RemoveSandbox(String),
+}
+
+/// Changes written to temporary files, waiting for `install`.
+#[derive(Clone)]
+pub struct Staged {
+    steps: Vec<(PathBuf, Option<PathBuf>)>,
+}
+
 /// One sandbox's file: the sandbox and every endpoint in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SandboxFile {
@@ -107,6 +120,9 @@ impl Store {
                 file.version
             );
         }
+        crate::consistency::check_networks(&file.networks, &file.published).map_err(|why| {
+            anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
+        })?;
         Ok(Some(LoadedNetworks {
             networks: file.networks,
             published: file.published,
@@ -138,8 +154,16 @@ impl Store {
         }
     }
 
-    pub fn load_sandbox(&self, name: &str) -> Result<Option<SandboxFile>> {
-        read_json(&self.sandbox_path(name))
+    /// One sandbox's file, checked against the networks it refers to.
+    pub fn load_sandbox(&self, name: &str, networks: &[Network]) -> Result<Option<SandboxFile>> {
+        let path = self.sandbox_path(name);
+        let file: Option<SandboxFile> = read_json(&path)?;
+        if let Some(file) = &file {
+            crate::consistency::check_sandbox(file, name, networks).map_err(|why| {
+                anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
+            })?;
+        }
+        Ok(file)
     }
 
     /// Names of every saved sandbox, sorted.
@@ -179,6 +203,67 @@ impl Store {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
+    }
+
+    /// Writes every new file's content next to its target and syncs it, changing nothing
+    /// yet: a full disk or a read-only directory fails here, before the kernel is touched.
+    pub fn stage(&self, changes: Vec<FileChange>) -> Result<Staged> {
+        let mut staged = Staged { steps: Vec::new() };
+        for (i, change) in changes.into_iter().enumerate() {
+            let (target, bytes) = match change {
+                FileChange::Networks(bytes) => (self.path(), Some(bytes)),
+                FileChange::Sandbox { name, bytes } => {
+                    std::fs::create_dir_all(self.sandboxes_dir())?;
+                    (self.sandbox_path(&name), Some(bytes))
+                }
+                FileChange::RemoveSandbox(name) => (self.sandbox_path(&name), None),
+            };
+            let tmp = bytes.map(|bytes| -> Result<PathBuf> {
+                let mut tmp = target.as_os_str().to_owned();
+                tmp.push(format!(".{i}.tmp"));
+                let tmp = PathBuf::from(tmp);
+                let written = File::create(&tmp)
+                    .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()));
+                if let Err(e) = written {
+                    let _ = std::fs::remove_file(&tmp);
+                    self.discard(staged.clone());
+                    return Err(e).with_context(|| format!("cannot save {}", target.display()));
+                }
+                Ok(tmp)
+            });
+            let tmp = tmp.transpose()?;
+            staged.steps.push((target, tmp));
+        }
+        Ok(staged)
+    }
+
+    /// Puts staged files in place, in order: each rename is atomic, so a crash leaves every
+    /// file either old or new, never half of one.
+    pub fn install(&self, staged: Staged) -> Result<()> {
+        for (target, tmp) in &staged.steps {
+            let done = match tmp {
+                Some(tmp) => std::fs::rename(tmp, target),
+                None => match std::fs::remove_file(target) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    other => other,
+                },
+            };
+            done.and_then(|()| {
+                File::open(target.parent().expect("state files live in a directory"))?.sync_all()
+            })
+            .with_context(|| format!("cannot save {}", target.display()))?;
+            crate::faults::crash_point("a file write");
+        }
+        Ok(())
+    }
+
+    /// Removes staged files that will not be installed.
+    pub fn discard(&self, staged: Staged) {
+        for (_, tmp) in staged.steps {
+            if let Some(tmp) = tmp {
+                let _ = std::fs::remove_file(tmp);
+            }
         }
     }
 
@@ -255,10 +340,13 @@ mod tests {
         store.save_sandbox(&sandbox("web")).unwrap();
         store.save_sandbox(&sandbox("db")).unwrap();
         assert_eq!(store.sandbox_names().unwrap(), ["db", "web"]);
-        assert_eq!(store.load_sandbox("web").unwrap(), Some(sandbox("web")));
+        assert_eq!(
+            store.load_sandbox("web", &[]).unwrap(),
+            Some(sandbox("web"))
+        );
         store.remove_sandbox("web").unwrap();
         store.remove_sandbox("web").unwrap();
-        assert_eq!(store.load_sandbox("web").unwrap(), None);
+        assert_eq!(store.load_sandbox("web", &[]).unwrap(), None);
         assert!(!dir.join("state.json.tmp").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -107,3 +107,88 @@ fn restore_rebuilds_everything_after_a_reboot_and_is_idempotent() {
         [ "$snap" = "$(snapshot)" ] || die "second restore changed something"
     "#);
 }
+
+/// 64 invocations at once, mixing connect, disconnect, publish and network create/rm:
+/// the lock serializes them, and afterwards state and kernel agree exactly.
+#[test]
+fn sixty_four_parallel_invocations_leave_state_and_kernel_in_agreement() {
+    ok(r#"
+        ctnet network create --subnet 10.64.0.0/22 lab >/dev/null
+        for i in $(seq 16); do ctnet sandbox create s$i >/dev/null; done
+        for i in $(seq 8); do ctnet connect lab s$i; done
+        for i in $(seq 16); do
+          ctnet connect lab s$((i + 8 > 16 ? i : i + 8)) >/dev/null 2>&1 &
+          ctnet disconnect lab s$i >/dev/null 2>&1 &
+          ctnet publish s$i $((8000 + i)):80 >/dev/null 2>&1 &
+          if [ $((i % 2)) = 0 ]; then ctnet network create n$i >/dev/null 2>&1 &
+          else ctnet network rm n$((i - 1)) >/dev/null 2>&1 & fi
+        done
+        wait
+        agree || die "state and kernel disagree after the parallel mix"
+        [ "$(ip -o link show | grep -c vctn)" = "$(ctnet network inspect lab | json 'len(d[0]["Containers"])')" ] || die "veths and endpoints differ"
+    "#);
+}
+
+#[test]
+fn hostile_input_and_broken_state_change_nothing() {
+    ok(r#"
+        ctnet network create --subnet 10.70.0.0/24 lab >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet connect lab a
+        # Names and values that would be nft or shell syntax are refused or never reach nft.
+        fails "invalid network name" ctnet network create 'x"; flush ruleset; "'
+        fails "invalid bridge.name" ctnet network create -o 'bridge.name=a"}' x
+        fails "invalid sandbox name" ctnet sandbox create '$(reboot)'
+        fails "invalid alias name" ctnet connect lab a --alias 'a b'
+        rules=$(nft list ruleset)
+        ctnet network create --label 'note="; flush ruleset; "' labelled >/dev/null
+        [ "$(nft list ruleset | grep -c flush)" = 0 ] || die "a label reached nft"
+        ctnet network rm labelled >/dev/null
+        [ "$(nft list ruleset)" = "$rules" ] || die "ruleset changed"
+        # Hand-edited state files are reported precisely and left as they are.
+        cp /var/lib/ctnet/state.json "$T/good"
+        python3 - <<'PY'
+import json
+s = json.load(open("/var/lib/ctnet/state.json"))
+default = [n for n in s["networks"] if n["name"] == "bridge"][0]
+default["ipam"][0]["subnet"] = "10.70.0.0/16"
+json.dump(s, open("/var/lib/ctnet/state.json", "w"))
+PY
+        edited=$(cat /var/lib/ctnet/state.json)
+        fails "overlaps subnet" ctnet network ls
+        [ "$(cat /var/lib/ctnet/state.json)" = "$edited" ] || die "state rewritten"
+        cp "$T/good" /var/lib/ctnet/state.json
+        python3 - <<'PY'
+import json
+s = json.load(open("/var/lib/ctnet/state.json"))
+lab = [n for n in s["networks"] if n["name"] == "lab"][0]
+lab["members"]["ghost"] = lab["members"]["a"]
+json.dump(s, open("/var/lib/ctnet/state.json", "w"))
+PY
+        fails "is held by both" ctnet connect bridge a
+        cp "$T/good" /var/lib/ctnet/state.json
+        # A read-only or full state directory fails before the kernel is touched.
+        ctnet sandbox create b >/dev/null
+        mount -o remount,ro /var/lib/ctnet
+        fails "read-only\|cannot" ctnet connect lab b
+        mount -o remount,rw /var/lib/ctnet
+        agree || die "state and kernel disagree"
+    "#);
+}
+
+/// A full disk: the new files cannot be written, so the kernel is never touched.
+#[test]
+fn a_full_state_directory_fails_before_the_kernel() {
+    ok(r#"
+        ctnet network create --subnet 10.71.0.0/24 lab >/dev/null
+        ctnet sandbox create a >/dev/null
+        # Move the state onto a tiny filesystem, then fill it.
+        mkdir -p "$T/state"; cp -a /var/lib/ctnet/. "$T/state/"
+        mount -t tmpfs -o size=256k tmpfs /var/lib/ctnet
+        cp -a "$T/state/." /var/lib/ctnet/
+        dd if=/dev/zero of=/var/lib/ctnet/filler bs=4k 2>/dev/null || true
+        fails "No space left\|cannot save" ctnet connect lab a
+        rm /var/lib/ctnet/filler
+        ctnet connect lab a
+        agree || die "state and kernel disagree after the disk had room again"
+    "#);
+}

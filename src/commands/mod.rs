@@ -22,7 +22,7 @@ use crate::ports::PortMapping;
 
 use crate::model::{Endpoint, Published, Sandbox, State, validate_name};
 use crate::plan::Op;
-use crate::store::{SandboxFile, Store};
+use crate::store::{FileChange, SandboxFile, Store};
 use crate::sys::Kernel;
 
 /// What every command gets: the global options, the kernel and where output goes.
@@ -131,7 +131,7 @@ impl Tx {
         if self.loaded.contains_key(name) || validate_name("sandbox", name).is_err() {
             return Ok(());
         }
-        let file = self.store.load_sandbox(name)?;
+        let file = self.store.load_sandbox(name, &self.state.networks)?;
         if let Some(file) = &file {
             self.state.sandboxes.push(file.sandbox.clone());
             self.state.endpoints.extend(file.endpoints.iter().cloned());
@@ -242,13 +242,13 @@ impl Tx {
         files
     }
 
-    /// Writes what changed. An address is never free on disk while a sandbox file still
-    /// holds it: members released by this command stay in state.json until the sandbox
-    /// files are written. A crash in between can only leave an address reserved.
-    fn save(&self) -> Result<()> {
+    /// The files to write, in order. An address is never free on disk while a sandbox
+    /// file still holds it: members released by this command stay in state.json until the
+    /// sandbox files are written. A crash in between can only leave an address reserved.
+    fn file_changes(&self) -> Result<Vec<FileChange>> {
+        let mut changes = Vec::new();
         let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published)?;
-        let mut on_disk: &[u8] = &self.networks_on_disk;
-        let widened_bytes;
+        let mut on_disk: Vec<u8> = self.networks_on_disk.clone();
         if !self.released.is_empty() || !self.released_ports.is_empty() {
             let mut widened = self.state.networks.clone();
             for (network_id, name, ip) in &self.released {
@@ -258,29 +258,32 @@ impl Tx {
             }
             let mut published = self.state.published.clone();
             published.extend(self.released_ports.iter().cloned());
-            widened_bytes = Store::networks_bytes(&widened, &published)?;
+            let widened_bytes = Store::networks_bytes(&widened, &published)?;
             if widened_bytes != on_disk {
-                self.store.write_networks_bytes(&widened_bytes)?;
-                on_disk = &widened_bytes;
+                changes.push(FileChange::Networks(widened_bytes.clone()));
+                on_disk = widened_bytes;
             }
-        }
-        if self.released.is_empty() && self.released_ports.is_empty() && final_bytes != on_disk {
-            self.store.write_networks_bytes(&final_bytes)?;
-            on_disk = &final_bytes;
+        } else if final_bytes != on_disk {
+            changes.push(FileChange::Networks(final_bytes.clone()));
+            on_disk = final_bytes.clone();
         }
         for (name, file) in self.sandbox_files() {
             if self.loaded.get(&name).map(Option::as_ref) == Some(file.as_ref()) {
                 continue;
             }
-            match file {
-                Some(file) => self.store.save_sandbox(&file)?,
-                None => self.store.remove_sandbox(&name)?,
-            }
+            changes.push(match file {
+                Some(file) => {
+                    let mut bytes = serde_json::to_vec(&file)?;
+                    bytes.push(b'\n');
+                    FileChange::Sandbox { name, bytes }
+                }
+                None => FileChange::RemoveSandbox(name),
+            });
         }
         if final_bytes != on_disk {
-            self.store.write_networks_bytes(&final_bytes)?;
+            changes.push(FileChange::Networks(final_bytes));
         }
-        Ok(())
+        Ok(changes)
     }
 
     /// Puts the files back as they were loaded, as far as it can (after a failed save).
@@ -346,8 +349,17 @@ impl Tx {
             return Ok(());
         }
         self.update_members();
-        let undo = ctx.kernel.apply(&steps)?;
-        if let Err(e) = self.save() {
+        // The new files are written before the kernel is touched (a full disk fails here),
+        // and put in place after it: the state on disk never claims what did not happen.
+        let staged = self.store.stage(self.file_changes()?)?;
+        let undo = match ctx.kernel.apply(&steps) {
+            Ok(undo) => undo,
+            Err(e) => {
+                self.store.discard(staged);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.store.install(staged) {
             self.restore_files();
             ctx.kernel.undo(undo);
             return Err(e);

@@ -1,0 +1,187 @@
+//! Checks on state read from disk: a file edited by hand into something ctnet could never
+//! have written is reported precisely, and nothing is done until it is fixed.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::model::{Network, Published};
+use crate::store::SandboxFile;
+
+/// What is wrong with the networks in state.json, if anything.
+pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(), String> {
+    let mut names = HashSet::new();
+    let mut ids = HashSet::new();
+    let mut bridges = HashMap::new();
+    for net in networks {
+        if !names.insert(&net.name) {
+            return Err(format!("two networks are named {}", net.name));
+        }
+        if !ids.insert(&net.id) {
+            return Err(format!("two networks have the id {}", net.id));
+        }
+        if let Some(bridge) = &net.bridge
+            && let Some(other) = bridges.insert(&bridge.ifname, &net.name)
+        {
+            return Err(format!(
+                "networks {other} and {} share the bridge {}",
+                net.name, bridge.ifname
+            ));
+        }
+        let mut seen = HashMap::new();
+        for (sandbox, ip) in &net.members {
+            if let Some(other) = seen.insert(ip, sandbox) {
+                return Err(format!(
+                    "address {ip} of network {} is held by both {other} and {sandbox}",
+                    net.name
+                ));
+            }
+            if !net.ipam.iter().any(|c| c.subnet.contains(ip)) {
+                return Err(format!(
+                    "address {ip} of {sandbox} is outside network {}",
+                    net.name
+                ));
+            }
+        }
+    }
+    for (i, a) in networks.iter().enumerate() {
+        for b in &networks[i + 1..] {
+            for ca in &a.ipam {
+                for cb in &b.ipam {
+                    if ca.subnet.contains(&cb.subnet.network())
+                        || cb.subnet.contains(&ca.subnet.network())
+                    {
+                        return Err(format!(
+                            "subnet {} of network {} overlaps subnet {} of network {}",
+                            ca.subnet, a.name, cb.subnet, b.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (i, a) in published.iter().enumerate() {
+        if let Some(b) = published[i + 1..]
+            .iter()
+            .find(|b| b.mapping.collides(&a.mapping))
+        {
+            return Err(format!(
+                "host port {}/{} is published by both {} and {}",
+                a.mapping.host_port,
+                a.mapping.proto.name(),
+                a.sandbox,
+                b.sandbox
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with one sandbox's file, if anything.
+pub fn check_sandbox(file: &SandboxFile, name: &str, networks: &[Network]) -> Result<(), String> {
+    if file.sandbox.name != name {
+        return Err(format!(
+            "it describes sandbox {}, not {name}",
+            file.sandbox.name
+        ));
+    }
+    let mut ifnames = HashSet::new();
+    for ep in &file.endpoints {
+        if ep.sandbox_id != file.sandbox.id {
+            return Err(format!("endpoint {} belongs to another sandbox", ep.id));
+        }
+        let Some(net) = networks.iter().find(|n| n.id == ep.network_id) else {
+            return Err(format!(
+                "endpoint {} is on a network that does not exist",
+                ep.ifname
+            ));
+        };
+        if !net.ipam.iter().any(|c| c.subnet.contains(&ep.ipv4.addr())) {
+            return Err(format!(
+                "{} has {}, outside network {}",
+                ep.ifname, ep.ipv4, net.name
+            ));
+        }
+        if !ifnames.insert(&ep.ifname) {
+            return Err(format!("two endpoints are called {}", ep.ifname));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BridgeSettings, Driver, IpamConfig};
+
+    fn net(name: &str, br: &str, subnet: &str) -> Network {
+        let subnet: ipnet::Ipv4Net = subnet.parse().unwrap();
+        Network {
+            id: format!("{name}-id"),
+            name: name.into(),
+            driver: Driver::Bridge,
+            created: String::new(),
+            ipam: vec![IpamConfig {
+                subnet,
+                gateway: subnet.hosts().next().unwrap(),
+                ip_range: None,
+                aux_addresses: Default::default(),
+            }],
+            internal: false,
+            enable_ipv6: false,
+            labels: Default::default(),
+            options: Default::default(),
+            builtin: false,
+            bridge: Some(BridgeSettings {
+                ifname: br.into(),
+                mtu: None,
+                icc: true,
+                masquerade: true,
+                host_binding: None,
+            }),
+            members: Default::default(),
+        }
+    }
+
+    #[test]
+    fn hand_edited_mistakes_are_named() {
+        assert!(
+            check_networks(
+                &[
+                    net("a", "br-a", "10.0.0.0/24"),
+                    net("b", "br-b", "10.0.1.0/24")
+                ],
+                &[]
+            )
+            .is_ok()
+        );
+        let err = check_networks(
+            &[
+                net("a", "br-a", "10.0.0.0/16"),
+                net("b", "br-b", "10.0.1.0/24"),
+            ],
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "subnet 10.0.0.0/16 of network a overlaps subnet 10.0.1.0/24 of network b"
+        );
+        let err = check_networks(
+            &[net("a", "br", "10.0.0.0/24"), net("b", "br", "10.0.1.0/24")],
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.contains("share the bridge br"), "{err}");
+        let mut dup = net("a", "br-a", "10.0.0.0/24");
+        dup.members.insert("x".into(), "10.0.0.2".parse().unwrap());
+        dup.members.insert("y".into(), "10.0.0.2".parse().unwrap());
+        let err = check_networks(&[dup], &[]).unwrap_err();
+        assert_eq!(err, "address 10.0.0.2 of network a is held by both x and y");
+        assert!(
+            check_networks(
+                &[net("a", "x", "10.0.0.0/24"), net("a", "y", "10.0.1.0/24")],
+                &[]
+            )
+            .is_err()
+        );
+    }
+}
