@@ -156,3 +156,19 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn options_and_cidrs_never_panic(items in proptest::collection::vec("\\PC{0,30}", 0..4), cidr in "\\PC{0,24}") {
+            if let Ok(map) = parse_map("option", &items) {
+                let _ = BridgeOptions::parse(&map);
+            }
+            let _ = cidr.parse::<ipnet::Ipv4Net>().map(|net| crate::ipam::build_config(net.trunc(), None, None, &[]));
+        }
+    }
+}

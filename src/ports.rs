@@ -276,3 +276,28 @@ mod tests {
         assert!(!m(None, 8000, 11, Proto::Tcp).collides(&m(None, 8011, 5, Proto::Tcp)));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,40}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn printed_specs_parse_back(
+            ip in proptest::option::of(any::<[u8; 4]>().prop_filter("not 0.0.0.0", |o| *o != [0; 4])),
+            host in proptest::option::of(1u16..60000),
+            container in 1u16..60000,
+            count in 1u16..100,
+            proto in prop_oneof![Just(Proto::Tcp), Just(Proto::Udp), Just(Proto::Sctp)],
+        ) {
+            let spec = PortSpec { proto, host_ip: ip.map(Ipv4Addr::from), host_port: host, container_port: container, count };
+            prop_assert_eq!(parse(&spec.to_string()).unwrap(), spec);
+        }
+    }
+}

@@ -371,3 +371,29 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Whatever state.json holds, loading it returns the state or an error naming the
+        /// file; it never panics and never changes the file.
+        #[test]
+        fn any_state_file_loads_or_is_reported(text in "\\PC{0,200}", json_ish in r#"\{"version":2,"networks":\[[^\]]{0,80}\]\}"#) {
+            let dir = std::env::temp_dir().join(format!("ctnet-fuzz-{}", std::process::id()));
+            let store = Store::lock(&dir).unwrap();
+            for content in [&text, &json_ish] {
+                std::fs::write(store.path(), content).unwrap();
+                if let Err(e) = store.load_networks() {
+                    let message = format!("{e:#}");
+                    prop_assert!(message.contains("state.json"), "{}", message);
+                }
+                prop_assert_eq!(&std::fs::read_to_string(store.path()).unwrap(), content);
+            }
+        }
+    }
+}
