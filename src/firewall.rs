@@ -7,17 +7,20 @@
 //! on this kernel adding elements costs about the nft process start (~2 ms), while deleting
 //! or replacing rules waits for an RCU grace period (10-20 ms).
 //!
-//! The table is written as nft's own text rather than JSON: the golden file reads like
-//! `nft list table`, `--dry-run` prints it verbatim, and nft 1.0.6 needs text for maps
-//! with concatenated data anyway (published ports).
+//! The skeleton (sets, maps, chains, rules) is static nft text with no user data in it:
+//! nft 1.0.6 needs text to declare maps with concatenated data, and the golden file reads
+//! like `nft list table`. Element changes go to nft as JSON built from typed values, so no
+//! name can become nft syntax; `--dry-run` and `-v` show them as the equivalent nft text.
 
 use std::collections::BTreeSet;
-use std::fmt::Write;
 
 use std::net::Ipv4Addr;
 
+use ipnet::Ipv4Net;
+use serde_json::{Value, json};
+
 use crate::model::{Driver, Endpoint, State};
-use crate::ports::PortMapping;
+use crate::ports::{PortMapping, Proto};
 
 pub const TABLE: &str = "inet ctnet";
 
@@ -88,32 +91,152 @@ table inet ctnet {
 }
 ";
 
+/// One value inside an element's key or data: typed, so nft receives JSON built from
+/// values, never text built from names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Atom {
+    Ifname(String),
+    Proto(Proto),
+    Addr(Ipv4Addr),
+    Port(u16),
+    Prefix(Ipv4Net),
+    Verdict(&'static str),
+}
+
+impl Atom {
+    fn text(&self) -> String {
+        match self {
+            Atom::Ifname(name) => format!("\"{name}\""),
+            Atom::Proto(p) => p.name().to_string(),
+            Atom::Addr(a) => a.to_string(),
+            Atom::Port(p) => p.to_string(),
+            Atom::Prefix(n) => n.to_string(),
+            Atom::Verdict(v) => v.to_string(),
+        }
+    }
+
+    fn json(&self) -> Value {
+        match self {
+            Atom::Ifname(name) => json!(name),
+            Atom::Proto(p) => json!(p.name()),
+            Atom::Addr(a) => json!(a.to_string()),
+            Atom::Port(p) => json!(p),
+            Atom::Prefix(n) => {
+                json!({ "prefix": { "addr": n.network().to_string(), "len": n.prefix_len() } })
+            }
+            Atom::Verdict(v) => json!({ *v: null }),
+        }
+    }
+}
+
+fn text_of(atoms: &[Atom]) -> String {
+    atoms.iter().map(Atom::text).collect::<Vec<_>>().join(" . ")
+}
+
+fn json_of(atoms: &[Atom]) -> Value {
+    match atoms {
+        [one] => one.json(),
+        many => json!({ "concat": many.iter().map(Atom::json).collect::<Vec<_>>() }),
+    }
+}
+
 /// One element of one set or map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Element {
     set: &'static str,
-    key: String,
+    key: Vec<Atom>,
     /// The data of a map element; deletes name the key alone.
-    value: Option<String>,
+    value: Option<Vec<Atom>>,
 }
 
 impl Element {
+    fn set_only(set: &'static str, key: Vec<Atom>) -> Element {
+        Element {
+            set,
+            key,
+            value: None,
+        }
+    }
+
+    /// The element as nft's text, `add element inet ctnet SET { KEY : DATA }`.
     fn add(&self) -> String {
         match &self.value {
             Some(v) => format!(
-                "add element {TABLE} {} {{ {} : {v} }}\n",
-                self.set, self.key
+                "add element {TABLE} {} {{ {} : {} }}\n",
+                self.set,
+                text_of(&self.key),
+                text_of(v)
             ),
-            None => format!("add element {TABLE} {} {{ {} }}\n", self.set, self.key),
+            None => format!(
+                "add element {TABLE} {} {{ {} }}\n",
+                self.set,
+                text_of(&self.key)
+            ),
         }
     }
+
     fn delete(&self) -> String {
-        format!("delete element {TABLE} {} {{ {} }}\n", self.set, self.key)
+        format!(
+            "delete element {TABLE} {} {{ {} }}\n",
+            self.set,
+            text_of(&self.key)
+        )
+    }
+
+    /// The same change as one command of nft's JSON input.
+    fn json(&self, verb: &str) -> Value {
+        let elem = match (&self.value, verb) {
+            (Some(v), "add") => json!([json_of(&self.key), json_of(v)]),
+            _ => json_of(&self.key),
+        };
+        json!({ verb: { "element": { "family": "inet", "table": "ctnet", "name": self.set, "elem": [elem] } } })
     }
 }
 
 /// The firewall's contents for a state: what a command compares before and after.
 pub type Policy = BTreeSet<Element>;
+
+/// Input for nft: the fixed skeleton as nft text (it has no user data, and nft 1.0.6 needs
+/// text to declare maps with concatenated data) and element changes as nft JSON. Printed,
+/// it reads as the equivalent nft text, which `--dry-run` shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Script {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Json { json: String, text: String },
+}
+
+impl std::fmt::Display for Script {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Text(text) | Part::Json { text, .. } => f.write_str(text)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn json_part<'a>(changes: impl IntoIterator<Item = (&'static str, &'a Element)>) -> Option<Part> {
+    let mut commands = Vec::new();
+    let mut text = String::new();
+    for (verb, element) in changes {
+        commands.push(element.json(verb));
+        text.push_str(&if verb == "add" {
+            element.add()
+        } else {
+            element.delete()
+        });
+    }
+    (!commands.is_empty()).then(|| Part::Json {
+        json: json!({ "nftables": commands }).to_string(),
+        text,
+    })
+}
 
 /// The DNAT map elements for published ports: one per port, so a range is one set of
 /// elements in one nft transaction, and the rules never change.
@@ -129,20 +252,27 @@ pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> P
 pub fn mapping_elements(mappings: impl IntoIterator<Item = (Ipv4Addr, PortMapping)>) -> Policy {
     let mut out = BTreeSet::new();
     for (address, mapping) in mappings {
-        {
-            for (host_port, container_port) in mapping.pairs() {
-                let proto = mapping.proto.name();
-                let target = format!("{address} . {container_port}");
-                let (set, key) = match mapping.host_ip {
-                    None => ("dnat_any", format!("{proto} . {host_port}")),
-                    Some(ip) => ("dnat_ip", format!("{ip} . {proto} . {host_port}")),
-                };
-                out.insert(Element {
-                    set,
-                    key,
-                    value: Some(target),
-                });
-            }
+        for (host_port, container_port) in mapping.pairs() {
+            let (set, key) = match mapping.host_ip {
+                None => (
+                    "dnat_any",
+                    vec![Atom::Proto(mapping.proto), Atom::Port(host_port)],
+                ),
+                Some(ip) => (
+                    "dnat_ip",
+                    vec![
+                        Atom::Addr(ip),
+                        Atom::Proto(mapping.proto),
+                        Atom::Port(host_port),
+                    ],
+                ),
+            };
+            let target = vec![Atom::Addr(address), Atom::Port(container_port)];
+            out.insert(Element {
+                set,
+                key,
+                value: Some(target),
+            });
         }
     }
     out
@@ -160,36 +290,23 @@ pub fn network_elements(state: &State) -> Policy {
     let mut out = BTreeSet::new();
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };
-        let br = format!("\"{}\"", bridge.ifname);
-        out.insert(Element {
-            set: "bridges",
-            key: br.clone(),
-            value: None,
-        });
-        out.insert(Element {
-            set: "hairpin",
-            key: format!("{br} . {br}"),
-            value: None,
-        });
+        let br = || Atom::Ifname(bridge.ifname.clone());
+        out.insert(Element::set_only("bridges", vec![br()]));
+        out.insert(Element::set_only("hairpin", vec![br(), br()]));
         let verdict = if bridge.icc { "accept" } else { "drop" };
         out.insert(Element {
             set: "icc",
-            key: format!("{br} . {br}"),
-            value: Some(verdict.to_string()),
+            key: vec![br(), br()],
+            value: Some(vec![Atom::Verdict(verdict)]),
         });
         if net.internal {
-            out.insert(Element {
-                set: "internal",
-                key: br.clone(),
-                value: None,
-            });
+            out.insert(Element::set_only("internal", vec![br()]));
         } else if bridge.masquerade {
             for config in &net.ipam {
-                out.insert(Element {
-                    set: "egress_nets",
-                    key: config.subnet.to_string(),
-                    value: None,
-                });
+                out.insert(Element::set_only(
+                    "egress_nets",
+                    vec![Atom::Prefix(config.subnet)],
+                ));
             }
         }
     }
@@ -198,29 +315,28 @@ pub fn network_elements(state: &State) -> Policy {
 
 /// The whole table for `state`, replacing whatever is there: for the first run and for
 /// re-creating kernel state. Creating the table first makes the delete safe when it does
-/// not exist; nft applies the input as one transaction.
-pub fn render_full(state: &State) -> String {
-    let mut out = format!("table {TABLE}\ndelete table {TABLE}\n");
+/// not exist; each part is one nft transaction.
+pub fn render_full(state: &State) -> Script {
+    let mut text = format!("table {TABLE}\ndelete table {TABLE}\n");
+    let mut parts = Vec::new();
     if state.networks.iter().any(|n| n.bridge.is_some()) {
-        out.push_str(SKELETON);
-        for element in elements(state) {
-            out.push_str(&element.add());
-        }
+        text.push_str(SKELETON);
+        parts.push(Part::Text(text));
+        parts.extend(json_part(elements(state).iter().map(|e| ("add", e))));
+    } else {
+        parts.push(Part::Text(text));
     }
-    out
+    Script { parts }
 }
 
 /// The element changes that take the table from `old` to `new`, or `None` if the policy
 /// is the same. Deletions come first, so a key whose value changed is replaced.
-pub fn render_delta(old: &Policy, new: &Policy) -> Option<String> {
-    let mut out = String::new();
-    for gone in old.difference(new) {
-        out.push_str(&gone.delete());
-    }
-    for added in new.difference(old) {
-        let _ = write!(out, "{}", added.add());
-    }
-    (!out.is_empty()).then_some(out)
+pub fn render_delta(old: &Policy, new: &Policy) -> Option<Script> {
+    let changes = old
+        .difference(new)
+        .map(|e| ("delete", e))
+        .chain(new.difference(old).map(|e| ("add", e)));
+    json_part(changes).map(|part| Script { parts: vec![part] })
 }
 
 #[cfg(test)]
@@ -283,7 +399,7 @@ mod tests {
     /// diff of that file in review.
     #[test]
     fn full_ruleset_matches_golden_file() {
-        let rendered = render_full(&sample());
+        let rendered = render_full(&sample()).to_string();
         let golden_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ruleset.nft");
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::write(golden_path, &rendered).unwrap();
@@ -307,7 +423,9 @@ mod tests {
             false,
             true,
         ));
-        let delta = render_delta(&elements(&before), &elements(&after)).unwrap();
+        let delta = render_delta(&elements(&before), &elements(&after))
+            .unwrap()
+            .to_string();
         assert_eq!(
             delta,
             "delete element inet ctnet bridges { \"ctn-aaaabbbbcc\" }\n\
@@ -363,10 +481,43 @@ mod tests {
         );
     }
 
+    /// Element changes reach nft as JSON values, so no name can turn into nft syntax.
+    #[test]
+    fn element_changes_are_nft_json() {
+        let before = sample();
+        let mut after = before.clone();
+        after.networks.retain(|n| n.name != "back");
+        let Part::Json { json, .. } = &render_delta(&elements(&before), &elements(&after))
+            .unwrap()
+            .parts[0]
+        else {
+            panic!("element changes must be JSON");
+        };
+        let value: Value = serde_json::from_str(json).unwrap();
+        let commands = value["nftables"].as_array().unwrap();
+        assert!(commands.iter().all(|c| c.get("delete").is_some()), "{json}");
+        assert!(
+            commands.contains(
+                &json!({"delete": {"element": {"family": "inet", "table": "ctnet", "name": "icc",
+            "elem": [{"concat": ["ctn-fedcba9876", "ctn-fedcba9876"]}]}}})
+            ),
+            "{json}"
+        );
+        let adds: Vec<Value> = elements(&before).iter().map(|e| e.json("add")).collect();
+        assert!(adds.contains(
+            &json!({"add": {"element": {"family": "inet", "table": "ctnet", "name": "egress_nets",
+            "elem": [{"prefix": {"addr": "172.17.0.0", "len": 16}}]}}})
+        ));
+        assert!(adds.contains(
+            &json!({"add": {"element": {"family": "inet", "table": "ctnet", "name": "icc",
+            "elem": [[{"concat": ["ctnet0", "ctnet0"]}, {"accept": null}]]}}})
+        ));
+    }
+
     #[test]
     fn no_networks_removes_the_table() {
         assert_eq!(
-            render_full(&State::new()),
+            render_full(&State::new()).to_string(),
             "table inet ctnet\ndelete table inet ctnet\n"
         );
     }

@@ -77,10 +77,10 @@ pub enum Op {
         key: String,
         value: String,
     },
-    /// Replaces the whole `inet ctnet` table; `previous` is what undo puts back.
+    /// Changes the `inet ctnet` table; `previous` is what undo puts back.
     Firewall {
-        ruleset: String,
-        previous: String,
+        ruleset: crate::firewall::Script,
+        previous: crate::firewall::Script,
     },
 }
 
@@ -252,15 +252,19 @@ mod tests {
                 dev: "ctn-x".into()
             })
         );
+        use crate::firewall::{Part, Script};
+        let script = |t: &str| Script {
+            parts: vec![Part::Text(t.into())],
+        };
         let fw = Op::Firewall {
-            ruleset: "new".into(),
-            previous: "old".into(),
+            ruleset: script("new"),
+            previous: script("old"),
         };
         assert_eq!(
             fw.undo(),
             Some(Op::Firewall {
-                ruleset: "old".into(),
-                previous: "new".into()
+                ruleset: script("old"),
+                previous: script("new")
             })
         );
     }

@@ -18,6 +18,7 @@ use netlink_packet_route::link::{
     LinkFlags, LinkInfo, LinkMessage,
 };
 
+use crate::firewall::Part;
 use crate::plan::{Ns, Op};
 use crate::ports::Proto;
 use netlink::Netlink;
@@ -192,7 +193,14 @@ impl Linux {
                     .with_context(|| format!("cannot delete network namespace {name}"))?
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
-            Op::Firewall { ruleset, .. } => apply_nft(ruleset)?,
+            Op::Firewall { ruleset, .. } => {
+                for part in &ruleset.parts {
+                    match part {
+                        Part::Text(text) => apply_nft(&["-f", "-"], text)?,
+                        Part::Json { json, .. } => apply_nft(&["-j", "-f", "-"], json)?,
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -316,10 +324,10 @@ fn write_sysctl(key: &str, value: &str) -> Result<()> {
     std::fs::write(&path, value).with_context(|| format!("cannot set {key}={value}"))
 }
 
-/// Runs `nft -f -` once with the whole input: nft applies it as one transaction.
-fn apply_nft(ruleset: &str) -> Result<()> {
+/// Runs nft once with the whole input (text or, with -j, JSON): one nft transaction.
+fn apply_nft(args: &[&str], ruleset: &str) -> Result<()> {
     let mut child = Command::new("nft")
-        .args(["-f", "-"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
