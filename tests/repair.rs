@@ -34,6 +34,8 @@ fn a_crash_at_any_step_is_repaired_by_gc() {
         matrix network-create 'ctnet network rm tmp' 'ctnet network create --subnet 10.99.0.0/24 tmp'
         matrix network-rm 'ctnet network create --subnet 10.99.0.0/24 tmp' 'ctnet network rm tmp'
         matrix sandbox-rm 'ctnet sandbox create b; ctnet connect lab b -p 6060:60' 'ctnet sandbox rm b'
+        matrix sandbox-create 'ctnet sandbox rm d' 'ctnet sandbox create d'
+        [ "$(ls /run/netns | grep -c '^d$')" = "$(ctnet sandbox ls -q | grep -c '^d$')" ] || die "namespace d without its sandbox"
         # After all that, ctnet still works: a fresh connect talks to the survivor.
         ctnet sandbox create c >/dev/null; ctnet connect lab c
         reaches c 10.50.0.2 || die "no traffic after the crash matrix"
@@ -43,7 +45,7 @@ fn a_crash_at_any_step_is_repaired_by_gc() {
         let points: u32 = line.split(' ').nth(1).unwrap().parse().unwrap();
         assert!(points >= 2, "{line}");
     }
-    assert_eq!(out.lines().count(), 7, "{out}");
+    assert_eq!(out.lines().count(), 8, "{out}");
 }
 
 #[test]

@@ -57,6 +57,8 @@ pub struct Tx {
     bootstrap: Vec<Op>,
     /// Write the whole firewall table rather than element changes (gc, restore).
     rewrite_firewall: bool,
+    /// Put the files in place before the kernel steps (see `record_intent`).
+    intent_first: bool,
 }
 
 impl Tx {
@@ -95,7 +97,15 @@ impl Tx {
             policy_before,
             bootstrap,
             rewrite_firewall: false,
+            intent_first: false,
         })
+    }
+
+    /// For steps whose result the kernel cannot mark as ctnet's (a named namespace has no
+    /// alias): the state is saved first, so a crash leaves a record of something missing,
+    /// which `gc` removes, rather than something made that nobody knows about.
+    pub fn record_intent(&mut self) {
+        self.intent_first = true;
     }
 
     /// For commands that repair (gc, restore): every sandbox is loaded, the indexes in
@@ -352,6 +362,15 @@ impl Tx {
         // The new files are written before the kernel is touched (a full disk fails here),
         // and put in place after it: the state on disk never claims what did not happen.
         let staged = self.store.stage(self.file_changes()?)?;
+        if self.intent_first {
+            self.store.install(staged)?;
+            if let Err(e) = ctx.kernel.apply(&steps) {
+                self.restore_files();
+                return Err(e);
+            }
+            std::mem::forget(std::mem::take(&mut self.state));
+            return Ok(());
+        }
         let undo = match ctx.kernel.apply(&steps) {
             Ok(undo) => undo,
             Err(e) => {

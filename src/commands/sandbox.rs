@@ -32,6 +32,7 @@ pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
         owned: true,
         created: now(),
     });
+    tx.record_intent();
     tx.commit(ctx, vec![Op::CreateNetns { name: name.into() }])?;
     if !ctx.global.dry_run {
         writeln!(ctx.out, "{id}")?;

@@ -6,6 +6,7 @@ the host namespace, each endpoint's interface and address inside its sandbox, th
 map elements of published ports, and the networks' member and port indexes.
 """
 import glob
+import os
 import json
 import re
 import subprocess
@@ -42,6 +43,11 @@ def main():
                              capture_output=True, text=True).stdout
         if ep["ipv4"] not in out:
             problems.append(f"sandbox {sb['name']}: {ep['ifname']} lacks {ep['ipv4']}")
+
+    # Every sandbox's namespace exists.
+    for sb in sandboxes.values():
+        if not os.path.exists(sb["netns"]):
+            problems.append(f"sandbox {sb['name']}: namespace {sb['netns']} is gone")
 
     # No address handed out twice within a network.
     seen = {}
