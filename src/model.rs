@@ -132,6 +132,11 @@ pub struct Sandbox {
     #[serde(default)]
     pub owned: bool,
     pub created: String,
+    /// The namespace's inode when ctnet first saw it (sandboxes it did not make): a PID
+    /// reused by another process then points at another namespace, which must not be
+    /// taken for this sandbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns_inode: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -365,6 +370,7 @@ mod tests {
             pid: None,
             owned: true,
             created: String::new(),
+            netns_inode: None,
         });
         assert!(state.sandbox("f17").unwrap().is_none());
         assert_eq!(state.sandbox("f17000000000").unwrap().unwrap().name, "web");

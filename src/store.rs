@@ -322,6 +322,7 @@ mod tests {
                 pid: None,
                 owned: true,
                 created: "now".into(),
+                netns_inode: None,
             },
             endpoints: vec![],
         }

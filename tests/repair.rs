@@ -67,6 +67,18 @@ fn gc_removes_dead_containers_and_unknown_links() {
         # The address and port are free again.
         ctnet sandbox create next >/dev/null; ctnet connect lab next --ip 10.51.0.2 -p 8080:80
         [ -z "$(ctnet gc)" ] || die "second gc found something"
+        # A path that now names another namespace (a reused PID looks the same) is not the
+        # sandbox any more: ctnet refuses to use it, and gc removes the sandbox.
+        ip netns add x1
+        ctnet connect lab reused --netns /run/netns/x1
+        veth=$(ctnet sandbox inspect reused | json 'd[0]["Networks"]["lab"]["HostInterfaceName"]')
+        ip netns del x1; ip netns add x1
+        # The old namespace goes away in the background, taking its veth: wait for it.
+        for i in $(seq 50); do ip link show "$veth" >/dev/null 2>&1 || break; sleep 0.1; done
+        sleep 0.2
+        fails "is gone" ctnet connect bridge reused
+        ctnet gc | grep -q "removed sandbox reused" || die "gc kept the sandbox of a replaced namespace"
+        [ -z "$(ip -n x1 -o link show eth0 2>/dev/null)" ] || die "something was put into the new namespace"
     "#);
     assert!(
         out.contains("would remove sandbox web: its namespace"),

@@ -32,6 +32,13 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Resu
         );
     }
     if let Some(existing) = tx.sandbox(&args.sandbox)? {
+        if !super::sandbox_alive(kernel, &existing) {
+            refuse!(
+                "sandbox {}'s namespace {} is gone (its process exited?): remove it with 'ctnet gc'",
+                existing.name,
+                existing.netns.display()
+            );
+        }
         if let Some(path) = &given
             && *path != existing.netns
         {
@@ -68,6 +75,7 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Resu
             (path, false)
         }
     };
+    let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
         id: new_id()?,
         name: args.sandbox.clone(),
@@ -75,6 +83,7 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Resu
         pid: args.pid,
         owned,
         created: now(),
+        netns_inode,
     };
     tx.state.sandboxes.push(sandbox.clone());
     Ok(sandbox)
@@ -162,7 +171,8 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
 
 /// Removes `endpoint` from the state and returns the steps that take it out of the kernel.
 /// If it carried the sandbox's default route, the next non-internal network takes over.
-pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>> {
+/// `alive`: the sandbox's namespace is still there (else no route is added in it).
+pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> Result<Vec<Op>> {
     let network = state
         .network_by_id(&endpoint.network_id)
         .cloned()
@@ -193,7 +203,7 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint) -> Result<Vec<Op>
             let ep = ep.clone();
             let net = state.network_by_id(&ep.network_id).expect("known network");
             // Replacing the route before the old interface goes keeps a failure undoable.
-            if sandbox.netns.exists() {
+            if alive {
                 plan.push(bridge::default_route(net, &ep, &sandbox, true));
             }
         }
@@ -215,7 +225,11 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
             network.name
         );
     };
-    let plan = plan_disconnect(&mut tx.state, &endpoint)?;
+    let plan = plan_disconnect(
+        &mut tx.state,
+        &endpoint,
+        super::sandbox_alive(ctx.kernel, &sandbox),
+    )?;
     if args.force {
         tx.commit_best_effort(ctx, plan)
     } else {

@@ -21,7 +21,7 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
 
     let sandboxes = tx.state.sandboxes.clone();
     for sandbox in &sandboxes {
-        if !ctx.kernel.is_netns(&sandbox.netns) {
+        if !super::sandbox_alive(ctx.kernel, sandbox) {
             for ep in tx
                 .state
                 .endpoints

@@ -446,6 +446,14 @@ fn sorted_difference<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     out
 }
 
+/// The sandbox's namespace is there, and is the one ctnet recorded (not a reused PID's).
+pub fn sandbox_alive(kernel: &dyn Kernel, sandbox: &Sandbox) -> bool {
+    match sandbox.netns_inode {
+        Some(inode) => kernel.netns_inode(&sandbox.netns) == Some(inode),
+        None => kernel.is_netns(&sandbox.netns),
+    }
+}
+
 /// 64 hex characters from the kernel's random source, as Docker's IDs.
 pub fn new_id() -> Result<String> {
     let mut bytes = [0u8; 32];

@@ -36,7 +36,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
         }
     }
     for sandbox in &tx.state.sandboxes {
-        if !ctx.kernel.is_netns(&sandbox.netns) {
+        if !super::sandbox_alive(ctx.kernel, sandbox) {
             if sandbox.owned {
                 plan.push(Op::CreateNetns {
                     name: sandbox.name.clone(),

@@ -31,6 +31,7 @@ pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
         pid: None,
         owned: true,
         created: now(),
+        netns_inode: None,
     });
     tx.record_intent();
     tx.commit(ctx, vec![Op::CreateNetns { name: name.into() }])?;
@@ -140,7 +141,8 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
             .cloned()
             .collect();
         for ep in endpoints {
-            plan.extend(connect::plan_disconnect(&mut tx.state, &ep)?);
+            let alive = super::sandbox_alive(ctx.kernel, &sandbox);
+            plan.extend(connect::plan_disconnect(&mut tx.state, &ep, alive)?);
         }
         if sandbox.owned {
             plan.push(Op::DeleteNetns {

@@ -40,6 +40,8 @@ pub trait Kernel {
     fn marked_links(&mut self) -> Result<Vec<(String, String)>>;
     /// True if `path` is a network namespace file.
     fn is_netns(&self, path: &Path) -> bool;
+    /// The inode of the network namespace at `path`, if it is one.
+    fn netns_inode(&self, path: &Path) -> Option<u64>;
     /// True if `path` is the namespace ctnet itself runs in.
     fn is_host_netns(&self, path: &Path) -> bool;
     /// Why a host port cannot be published (a process listens on it, or the address is
@@ -253,6 +255,13 @@ impl Kernel for Linux {
 
     fn is_netns(&self, path: &Path) -> bool {
         netns::is_netns(path)
+    }
+
+    fn netns_inode(&self, path: &Path) -> Option<u64> {
+        if !netns::is_netns(path) {
+            return None;
+        }
+        nix::sys::stat::stat(path).ok().map(|st| st.st_ino)
     }
 
     fn is_host_netns(&self, path: &Path) -> bool {

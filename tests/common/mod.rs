@@ -34,7 +34,7 @@ snapshot() {
   cat /var/lib/ctnet/sandboxes/*.json 2>/dev/null || true
   # Names, masters, aliases and IPv4 addresses; not carrier or DAD state, which settle
   # by themselves a moment after a link appears.
-  ip -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//'
+  ip -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//; s/link\/ether [0-9a-f:]+//'
   ip -o -4 addr show
   ip -4 route show table all | sed 's/ linkdown//'
   for ns in $(ls /run/netns); do
