@@ -25,6 +25,9 @@ _ctnet() {
             ctnet,disconnect)
                 cmd="ctnet__subcmd__disconnect"
                 ;;
+            ctnet,doctor)
+                cmd="ctnet__subcmd__doctor"
+                ;;
             ctnet,gc)
                 cmd="ctnet__subcmd__gc"
                 ;;
@@ -60,6 +63,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,disconnect)
                 cmd="ctnet__subcmd__help__subcmd__disconnect"
+                ;;
+            ctnet__subcmd__help,doctor)
+                cmd="ctnet__subcmd__help__subcmd__doctor"
                 ;;
             ctnet__subcmd__help,gc)
                 cmd="ctnet__subcmd__help__subcmd__gc"
@@ -206,7 +212,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore run completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore doctor run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +331,28 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__doctor)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__gc)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -348,7 +376,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore run completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +418,20 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__disconnect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -93,6 +93,8 @@ pub enum Command {
     Gc,
     /// Re-create the kernel side of the state (after a reboot); safe to run twice
     Restore,
+    /// Check what this host has and lacks for ctnet (exit 1 if something needed is missing)
+    Doctor,
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),

@@ -30,6 +30,15 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         clap_complete::generate(*shell, &mut Cli::command(), "ctnet", out);
         return Ok(0);
     }
+    if let Command::Doctor = &cli.command {
+        let mut kernel = sys::Linux::new(cli.global.verbose);
+        let ctx = &mut Ctx {
+            global: &cli.global,
+            kernel: &mut kernel,
+            out,
+        };
+        return commands::doctor::doctor(ctx);
+    }
     if !nix::unistd::geteuid().is_root() {
         bail!("ctnet changes the kernel's network configuration and must run as root (try sudo)");
     }
@@ -65,7 +74,9 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Port { sandbox } => commands::publish::port(ctx, sandbox),
         Command::Gc => commands::gc::gc(ctx),
         Command::Restore => commands::restore::restore(ctx),
-        Command::Completions { .. } | Command::Run(_) => unreachable!("handled above"),
+        Command::Completions { .. } | Command::Run(_) | Command::Doctor => {
+            unreachable!("handled above")
+        }
     };
     done.map(|()| 0)
 }

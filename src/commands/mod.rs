@@ -2,6 +2,7 @@
 //! the plan and the new state to a transaction.
 
 pub mod connect;
+pub mod doctor;
 pub mod gc;
 pub mod network;
 pub mod publish;

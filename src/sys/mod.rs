@@ -324,6 +324,137 @@ fn set_link_without_link_local(
     }
 }
 
+/// Which link kinds this kernel can create, tried for real in a throw-away namespace (a
+/// thread that unshares its network namespace, which vanishes with the thread).
+pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
+    let probe = || -> Vec<(&'static str, &'static str, Option<String>)> {
+        if let Err(e) = nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET) {
+            return vec![("namespaces", "CONFIG_NET_NS", Some(e.to_string()))];
+        }
+        let Ok(mut nl) = Netlink::open() else {
+            return vec![(
+                "netlink",
+                "CONFIG_NET",
+                Some("cannot open a netlink socket".into()),
+            )];
+        };
+        // A veth pair first: it is needed, and it is the parent the other kinds hang on.
+        let mut parent = LinkMessage::default();
+        parent
+            .attributes
+            .push(LinkAttribute::IfName("probe-parent".into()));
+        let mut peer = LinkMessage::default();
+        peer.attributes
+            .push(LinkAttribute::IfName("probe-peer".into()));
+        parent.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::Veth),
+            LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+        ]));
+        let veth = nl
+            .create(RouteNetlinkMessage::NewLink(parent))
+            .err()
+            .map(|e| e.to_string());
+        let parent_index = nl.ifindex("probe-parent").ok();
+        let mut out_all = vec![("veth", "CONFIG_VETH", veth)];
+        let mut out = Vec::new();
+        let mut try_kind =
+            |label, option, kind: InfoKind, data: Option<InfoData>, on_parent: bool| {
+                let mut msg = LinkMessage::default();
+                msg.attributes
+                    .push(LinkAttribute::IfName(format!("probe{}", out.len())));
+                if on_parent {
+                    let Some(index) = parent_index else {
+                        out.push((label, option, Some("no veth to try it on".to_string())));
+                        return;
+                    };
+                    msg.attributes.push(LinkAttribute::Link(index));
+                }
+                let mut info = vec![LinkInfo::Kind(kind)];
+                info.extend(data.map(LinkInfo::Data));
+                msg.attributes.push(LinkAttribute::LinkInfo(info));
+                let result = nl
+                    .create(RouteNetlinkMessage::NewLink(msg))
+                    .err()
+                    .map(|e| e.to_string());
+                out.push((label, option, result));
+            };
+        try_kind("bridge", "CONFIG_BRIDGE", InfoKind::Bridge, None, false);
+        try_kind("macvlan", "CONFIG_MACVLAN", InfoKind::MacVlan, None, true);
+        try_kind("ipvlan", "CONFIG_IPVLAN", InfoKind::IpVlan, None, true);
+        try_kind(
+            "802.1q vlan",
+            "CONFIG_VLAN_8021Q",
+            InfoKind::Vlan,
+            Some(InfoData::Vlan(vec![
+                netlink_packet_route::link::InfoVlan::Id(10),
+            ])),
+            true,
+        );
+        try_kind(
+            "vxlan",
+            "CONFIG_VXLAN",
+            InfoKind::Vxlan,
+            Some(InfoData::Vxlan(vec![
+                netlink_packet_route::link::InfoVxlan::Id(42),
+                netlink_packet_route::link::InfoVxlan::Port(4789),
+            ])),
+            false,
+        );
+        out_all.extend(out);
+        out_all
+    };
+    std::thread::spawn(probe).join().unwrap_or_default()
+}
+
+/// Runs `nft -c` (check only, but with the kernel's verdict) on `ruleset` inside a fresh
+/// network namespace, so the host's tables are never involved.
+pub fn nft_accepts_in_scratch_namespace(ruleset: &str) -> std::result::Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new("nft");
+    command
+        .args(["-c", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: unshare(2) is async-signal-safe and changes only the child.
+    unsafe {
+        command.pre_exec(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
+        });
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run nft: {e}"))?;
+    let _ = child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(ruleset.as_bytes());
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        Err(err
+            .lines()
+            .find(|l| l.starts_with("Error") || l.contains("rror"))
+            .unwrap_or("rejected")
+            .to_string())
+    }
+}
+
+/// The host's whole ruleset as nft JSON, or why it cannot be read.
+pub fn nft_ruleset_json() -> std::result::Result<serde_json::Value, String> {
+    let out = Command::new("nft")
+        .args(["-j", "list", "ruleset"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
 fn write_sysctl(key: &str, value: &str) -> Result<()> {
     let path = Path::new("/proc/sys").join(key);
     // Writing is cheap but not free, and reading tells whether it is needed at all.
