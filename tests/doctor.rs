@@ -17,6 +17,12 @@ table ip filter {
 }
 X
         ctnet doctor | grep '^warn  chain ip filter FORWARD drops forwarded traffic'
+        # A network whose subnet another link also uses is pointed out.
+        ctnet network create --subnet 10.30.0.0/24 lab >/dev/null
+        ip link add stray type veth peer name stray-peer; ip addr add 10.30.0.128/25 dev stray
+        ctnet doctor | grep '^warn  subnet 10.30.0.0/24 of network lab overlaps 10.30.0.128/25'
+        ip link del stray; ctnet network rm lab >/dev/null; rm -f /var/lib/ctnet/state.json /var/lib/ctnet/state.lock
+        nft delete table inet ctnet; ip link del ctnet0
         rc=0; setpriv --reuid 65534 --regid 65534 --clear-groups ctnet doctor >"$T/nonroot" || rc=$?
         [ $rc = 1 ] || die "doctor as nobody exited $rc"
         grep -q '^FAIL  not running as root' "$T/nonroot" || die "$(cat $T/nonroot)"

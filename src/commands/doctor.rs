@@ -123,6 +123,48 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
         ),
     }
 
+    if root && ctx.global.state_dir.join("state.json").exists() {
+        let store = crate::store::Store::lock(&ctx.global.state_dir)?;
+        match store.load_networks() {
+            Ok(Some(loaded)) => {
+                let host = ctx.kernel.host_ipv4_in_use().unwrap_or_default();
+                let mut clashes = 0;
+                for net in &loaded.networks {
+                    for config in &net.ipam {
+                        // The bridge's own connected route is the subnet itself; anything
+                        // else overlapping it is another link or route claiming the range.
+                        let others: Vec<_> = host
+                            .iter()
+                            .filter(|h| **h != config.subnet && h.prefix_len() > 0)
+                            .filter(|h| {
+                                h.contains(&config.subnet.network())
+                                    || config.subnet.contains(&h.network())
+                            })
+                            .collect();
+                        for other in others {
+                            clashes += 1;
+                            r.add(
+                                Level::Warn,
+                                format!(
+                                    "subnet {} of network {} overlaps {other} on this host: traffic for it may go the wrong way",
+                                    config.subnet, net.name
+                                ),
+                            );
+                        }
+                    }
+                }
+                if clashes == 0 {
+                    r.add(
+                        Level::Ok,
+                        "no network's subnet collides with a host route or address",
+                    );
+                }
+            }
+            Ok(None) => {}
+            Err(e) => r.add(Level::Fail, format!("{e:#}")),
+        }
+    }
+
     let mut failed = false;
     for (level, text) in &r.lines {
         let tag = match level {
