@@ -137,6 +137,7 @@ mod tests {
                 masquerade: true,
                 host_binding: None,
             }),
+            macvlan: None,
             members: Default::default(),
         }
     }

@@ -100,6 +100,8 @@ pub struct Network {
     pub builtin: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<BridgeSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macvlan: Option<MacvlanSettings>,
     /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -118,6 +120,17 @@ pub struct BridgeSettings {
     /// Host address for ports published without one (`-o host_binding_ipv4`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_binding: Option<Ipv4Addr>,
+}
+
+/// What the macvlan driver made of a network's options.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MacvlanSettings {
+    /// The host interface on the LAN that the containers' interfaces hang off.
+    pub parent: String,
+    /// bridge, private, vepa or passthru.
+    pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -328,6 +341,7 @@ mod tests {
             options: Default::default(),
             builtin: false,
             bridge: None,
+            macvlan: None,
             members: Default::default(),
         }
     }

@@ -172,3 +172,51 @@ mod properties {
         }
     }
 }
+
+/// The macvlan driver's options: `parent` (required here), `macvlan_mode`, `mtu`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MacvlanOptions {
+    pub parent: Option<String>,
+    pub mode: String,
+    pub mtu: Option<u32>,
+}
+
+impl MacvlanOptions {
+    pub fn parse(options: &BTreeMap<String, String>) -> Result<MacvlanOptions, UserError> {
+        let mut out = MacvlanOptions {
+            mode: "bridge".into(),
+            ..MacvlanOptions::default()
+        };
+        for (key, value) in options {
+            match key.as_str() {
+                "parent" => {
+                    crate::model::validate_ifname("parent", value)?;
+                    out.parent = Some(value.clone());
+                }
+                "macvlan_mode" => match value.as_str() {
+                    "bridge" | "private" | "vepa" | "passthru" => out.mode = value.clone(),
+                    _ => refuse!(
+                        "invalid macvlan_mode {value:?}: use bridge, private, vepa or passthru"
+                    ),
+                },
+                "mtu" | "com.docker.network.driver.mtu" => {
+                    out.mtu = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|m| (68..=65535).contains(m))
+                            .ok_or_else(|| {
+                                UserError::new(format!(
+                                    "invalid mtu {value:?}: expected a number from 68 to 65535"
+                                ))
+                            })?,
+                    )
+                }
+                _ => refuse!(
+                    "unknown macvlan option {key:?}: known options are parent, macvlan_mode, mtu"
+                ),
+            }
+        }
+        Ok(out)
+    }
+}

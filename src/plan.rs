@@ -37,6 +37,15 @@ pub enum Op {
         peer_name: String,
         peer_mac: [u8; 6],
     },
+    /// A macvlan child of `parent` (a host link), born inside the sandbox.
+    CreateMacvlan {
+        parent: String,
+        mode: String,
+        mtu: Option<u32>,
+        peer_ns: PathBuf,
+        name: String,
+        mac: [u8; 6],
+    },
     LinkUp {
         ns: Ns,
         dev: String,
@@ -97,6 +106,10 @@ impl Op {
                 dev: host_name.clone(),
             }),
             Op::CreateNetns { name } => Some(Op::DeleteNetns { name: name.clone() }),
+            Op::CreateMacvlan { peer_ns, name, .. } => Some(Op::DeleteLink {
+                ns: Ns::Path(peer_ns.clone()),
+                dev: name.clone(),
+            }),
             Op::Firewall { ruleset, previous } => Some(Op::Firewall {
                 ruleset: previous.clone(),
                 previous: ruleset.clone(),
@@ -167,6 +180,29 @@ impl fmt::Display for Op {
                     write!(f, " && bridge link set dev {host_name} isolated on")?;
                 }
                 Ok(())
+            }
+            Op::CreateMacvlan {
+                parent,
+                mode,
+                mtu,
+                peer_ns,
+                name,
+                mac,
+            } => {
+                let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
+                let m = mac;
+                write!(
+                    f,
+                    "ip link add {name} link {parent} netns {netns} address \
+                     {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{} type macvlan mode {mode}",
+                    m[0],
+                    m[1],
+                    m[2],
+                    m[3],
+                    m[4],
+                    m[5],
+                    mtu_arg(mtu)
+                )
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
             Op::PrepareLink { ns, dev, alias } => {

@@ -10,7 +10,7 @@ use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::drivers::{self, bridge};
 use crate::error::UserError;
 use crate::ipam;
-use crate::model::{Endpoint, Sandbox, State, mac_from_ipv4, parse_mac, validate_name};
+use crate::model::{Driver, Endpoint, Sandbox, State, mac_from_ipv4, parse_mac, validate_name};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
@@ -149,7 +149,12 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     };
     let id = new_id()?;
     let endpoint = Endpoint {
-        host_ifname: format!("vctn{}", &id[..11]),
+        // Only a veth has a host end; a macvlan child lives in the sandbox alone.
+        host_ifname: if network.driver == Driver::Bridge {
+            format!("vctn{}", &id[..11])
+        } else {
+            String::new()
+        },
         id,
         network_id: network.id.clone(),
         sandbox_id: sandbox.id.clone(),

@@ -44,11 +44,29 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
             ));
         }
     }
+    // An endpoint is there if its veth's host end is (bridge), or its interface inside the
+    // sandbox is (macvlan, which has no host end).
+    let mut there = HashSet::new();
+    for ep in &tx.state.endpoints {
+        let found = if ep.host_ifname.is_empty() {
+            let netns = tx
+                .state
+                .sandbox_by_id(&ep.sandbox_id)
+                .map(|s| s.netns.clone())
+                .unwrap_or_default();
+            ctx.kernel.has_link(&Ns::Path(netns), &ep.ifname)
+        } else {
+            present.contains(ep.host_ifname.as_str())
+        };
+        if found {
+            there.insert(ep.id.clone());
+        }
+    }
     let lost: Vec<_> = tx
         .state
         .endpoints
         .iter()
-        .filter(|ep| !present.contains(ep.host_ifname.as_str()))
+        .filter(|ep| !there.contains(&ep.id))
         .cloned()
         .collect();
     for ep in &lost {
@@ -67,9 +85,7 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
             ep.host_ifname
         ));
     }
-    tx.state
-        .endpoints
-        .retain(|ep| present.contains(ep.host_ifname.as_str()));
+    tx.state.endpoints.retain(|ep| there.contains(&ep.id));
 
     let known: HashSet<&str> = tx
         .state

@@ -12,8 +12,10 @@ use crate::cli::{CreateArgs, Format, LsArgs};
 use crate::drivers::{self, NetworkDriver, bridge::Bridge};
 use crate::error::UserError;
 use crate::ipam;
-use crate::model::{BridgeSettings, Driver, IpamConfig, Network, State, validate_name};
-use crate::netopts::{BridgeOptions, parse_key_value, parse_map};
+use crate::model::{
+    BridgeSettings, Driver, IpamConfig, MacvlanSettings, Network, State, validate_name,
+};
+use crate::netopts::{BridgeOptions, MacvlanOptions, parse_key_value, parse_map};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
@@ -40,6 +42,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             options: BTreeMap::new(),
             builtin: true,
             bridge: None,
+            macvlan: None,
             members: BTreeMap::new(),
         })
     };
@@ -104,7 +107,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     }
     let driver = Driver::parse(&args.driver)?;
     match driver {
-        Driver::Bridge => {}
+        Driver::Bridge | Driver::Macvlan => {}
         Driver::Host | Driver::Null => {
             refuse!(
                 "only one instance of the {} network is allowed, and it exists already",
@@ -121,7 +124,13 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     }
     let labels = parse_map("label", &args.label)?;
     let options = parse_map("option", &args.opt)?;
-    let bridge_opts = BridgeOptions::parse(&options)?;
+    let (bridge_opts, macvlan) = match driver {
+        Driver::Macvlan => (
+            BridgeOptions::default(),
+            Some(plan_macvlan(args, &options, state, kernel)?),
+        ),
+        _ => (BridgeOptions::parse(&options)?, None),
+    };
 
     let subnet = single("subnet", &args.subnet)?
         .map(|s| parse_cidr("subnet", s))
@@ -184,21 +193,65 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         labels,
         options,
         builtin: false,
-        bridge: Some(BridgeSettings {
+        bridge: macvlan.is_none().then(|| BridgeSettings {
             ifname,
             mtu: bridge_opts.mtu,
             icc: bridge_opts.icc.unwrap_or(true),
             masquerade: bridge_opts.masquerade.unwrap_or(true),
             host_binding: bridge_opts.host_binding_ipv4,
         }),
+        macvlan,
         members: BTreeMap::new(),
+    })
+}
+
+/// A macvlan network's settings, refusing what cannot work here.
+fn plan_macvlan(
+    args: &CreateArgs,
+    options: &BTreeMap<String, String>,
+    state: &State,
+    kernel: &mut dyn Kernel,
+) -> Result<MacvlanSettings> {
+    let opts = MacvlanOptions::parse(options)?;
+    let Some(parent) = opts.parent else {
+        refuse!(
+            "a macvlan network needs -o parent=IFACE: one without a parent would sit on a dummy \
+             interface, and this kernel has no dummy driver (CONFIG_DUMMY)"
+        );
+    };
+    if args.subnet.is_empty() {
+        refuse!(
+            "a macvlan network is on the LAN: give its --subnet (and --gateway, the LAN's router)"
+        );
+    }
+    if args.internal {
+        refuse!("--internal does not apply to macvlan: its containers are on the LAN");
+    }
+    match kernel.link_enslaved(&parent)? {
+        None => refuse!("parent {parent} does not exist"),
+        Some(true) => {
+            refuse!("parent {parent} is a port of a bridge: macvlan needs an interface of its own")
+        }
+        Some(false) => {}
+    }
+    if let Some(bridge) = state
+        .networks
+        .iter()
+        .find(|n| n.bridge.as_ref().is_some_and(|b| b.ifname == parent))
+    {
+        refuse!("parent {parent} is the bridge of network {}", bridge.name);
+    }
+    Ok(MacvlanSettings {
+        parent,
+        mode: opts.mode,
+        mtu: opts.mtu,
     })
 }
 
 pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let network = plan_network(args, &tx.state, ctx.kernel)?;
-    let plan = Bridge.create(&network);
+    let plan = drivers::for_network(&network)?.create(&network);
     let id = network.id.clone();
     tx.state.networks.push(network);
     tx.commit(ctx, plan)?;

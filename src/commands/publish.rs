@@ -131,6 +131,17 @@ fn publishing_endpoint<'a>(
         .endpoints_of_sandbox(sandbox_id)
         .filter(on_bridge)
         .collect();
+    let on_lan = state.endpoints_of_sandbox(sandbox_id).any(|ep| {
+        state
+            .network_by_id(&ep.network_id)
+            .is_some_and(|n| n.driver == Driver::Macvlan)
+    });
+    if endpoints.is_empty() && on_lan {
+        return Err(UserError::new(format!(
+            "sandbox {sandbox_name} is only on macvlan networks, which publish no ports: \
+             its own address is on the LAN, reach it there"
+        )));
+    }
     endpoints
         .iter()
         .find(|ep| ep.default_route)

@@ -53,7 +53,13 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             }
         }
         for ep in tx.state.endpoints_of_sandbox(&sandbox.id) {
-            if present.contains(ep.host_ifname.as_str()) {
+            let there = if ep.host_ifname.is_empty() {
+                ctx.kernel
+                    .has_link(&crate::plan::Ns::Path(sandbox.netns.clone()), &ep.ifname)
+            } else {
+                present.contains(ep.host_ifname.as_str())
+            };
+            if there {
                 continue;
             }
             let Some(network) = tx.state.network_by_id(&ep.network_id) else {

@@ -1,6 +1,7 @@
 //! Network drivers. Each turns the model into kernel steps; none touches the kernel itself.
 
 pub mod bridge;
+pub mod macvlan;
 
 use crate::error::UserError;
 use crate::model::{Driver, Endpoint, Network, Sandbox};
@@ -22,6 +23,7 @@ pub trait NetworkDriver {
 pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, UserError> {
     match network.driver {
         Driver::Bridge => Ok(&bridge::Bridge),
+        Driver::Macvlan => Ok(&macvlan::Macvlan),
         Driver::Host => refuse!(
             "a sandbox cannot join the host network: run the process in the host's own namespace instead"
         ),

@@ -14,8 +14,8 @@ use anyhow::{Context, Result, anyhow};
 use ipnet::Ipv4Net;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoVeth, LinkAttribute,
-    LinkFlags, LinkInfo, LinkMessage,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, InfoVeth,
+    LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
 };
 
 use crate::firewall::Part;
@@ -33,6 +33,10 @@ pub trait Kernel {
     fn undo(&mut self, undo: Vec<Op>);
     /// IPv4 subnets the host namespace already uses (addresses and routes).
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
+    /// Whether a host link exists (`None`) and, if so, is a port of a bridge.
+    fn link_enslaved(&mut self, name: &str) -> Result<Option<bool>>;
+    /// Whether the namespace has a link by that name.
+    fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
     /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
     /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex,
     /// `ctn-` + 10 hex), which covers a crash between creating a link and tagging it
@@ -156,6 +160,35 @@ impl Linux {
                     return Err(anyhow!("cannot configure {host_name}: {e}"));
                 }
             }
+            Op::CreateMacvlan { parent, mode, mtu, peer_ns, name, mac } => {
+                let nl = self.socket(&Ns::Host)?;
+                let parent_index = nl.ifindex(parent).with_context(|| format!("parent {parent} is missing"))?;
+                let ns_file = File::open(peer_ns)
+                    .with_context(|| format!("cannot open the sandbox's namespace {}", peer_ns.display()))?;
+                let mode = match mode.as_str() {
+                    "private" => MacVlanMode::Private,
+                    "vepa" => MacVlanMode::Vepa,
+                    "passthru" => MacVlanMode::Passthrough,
+                    _ => MacVlanMode::Bridge,
+                };
+                let mut msg = LinkMessage::default();
+                msg.attributes.push(LinkAttribute::IfName(name.clone()));
+                msg.attributes.push(LinkAttribute::Link(parent_index));
+                msg.attributes.push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(&ns_file)));
+                msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
+                msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
+                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                    LinkInfo::Kind(InfoKind::MacVlan),
+                    LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)])),
+                ]));
+                nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
+                    if e.errno == nix::libc::EEXIST {
+                        anyhow!("cannot create {name} in the sandbox: an interface with that name exists already")
+                    } else {
+                        anyhow!("cannot create macvlan {name} on {parent}: {e}")
+                    }
+                })?;
+            }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
             Op::PrepareLink { ns, dev, alias } => {
                 set_link_without_link_local(self.socket(ns)?, dev, vec![LinkAttribute::IfAlias(alias.clone())])?
@@ -232,6 +265,17 @@ impl Kernel for Linux {
 
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
         Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
+    }
+
+    fn link_enslaved(&mut self, name: &str) -> Result<Option<bool>> {
+        Ok(self
+            .socket(&Ns::Host)?
+            .link_controller(name)?
+            .map(|c| c.is_some()))
+    }
+
+    fn has_link(&mut self, ns: &Ns, name: &str) -> bool {
+        self.socket(ns).is_ok_and(|nl| nl.ifindex(name).is_ok())
     }
 
     fn marked_links(&mut self) -> Result<Vec<(String, String)>> {

@@ -257,6 +257,26 @@ impl Netlink {
         self.request(RouteNetlinkMessage::NewRoute(msg), flags)
     }
 
+    /// `None` if there is no link called `name`; else its bridge (or bond) master's index.
+    pub fn link_controller(&mut self, name: &str) -> Result<Option<Option<u32>>> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        let seq = self.send(RouteNetlinkMessage::GetLink(msg), NLM_F_REQUEST | NLM_F_ACK)?;
+        match self.receive(seq) {
+            Err(e) if e.errno == nix::libc::ENODEV => Ok(None),
+            Err(e) => Err(e),
+            Ok(replies) => Ok(Some(replies.into_iter().find_map(|m| match m {
+                RouteNetlinkMessage::NewLink(link) => {
+                    link.attributes.into_iter().find_map(|a| match a {
+                        LinkAttribute::Controller(index) => Some(index),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            }))),
+        }
+    }
+
     /// Every link of the namespace as (name, alias); the alias is empty when unset.
     pub fn links(&mut self) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();

@@ -32,7 +32,7 @@ def main():
     links = json.loads(sh("ip", "-j", "-d", "link", "show"))
     kernel = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:") or ours.match(l["ifname"])}
     expected = {n["bridge"]["ifname"] for n in state["networks"] if n.get("bridge")}
-    expected |= {ep["host_ifname"] for ep in endpoints}
+    expected |= {ep["host_ifname"] for ep in endpoints if ep["host_ifname"]}
     if kernel != expected:
         problems.append(f"links: kernel has {sorted(kernel - expected)} extra, misses {sorted(expected - kernel)}")
 

@@ -1,0 +1,74 @@
+//! The macvlan driver: containers on the LAN itself. Each endpoint is a macvlan child of
+//! the network's parent interface, born inside the sandbox with its own MAC and address;
+//! the LAN's router is the gateway. Nothing of the network lives on the host, no NAT.
+
+use crate::model::{Endpoint, MacvlanSettings, Network, Sandbox, parse_mac};
+use crate::plan::{Ns, Op};
+
+use super::{NetworkDriver, bridge::link_alias};
+
+pub struct Macvlan;
+
+fn settings(network: &Network) -> &MacvlanSettings {
+    network
+        .macvlan
+        .as_ref()
+        .expect("macvlan networks carry macvlan settings")
+}
+
+impl NetworkDriver for Macvlan {
+    fn create(&self, _network: &Network) -> Vec<Op> {
+        // The parent exists already; a macvlan network is only a plan for its children.
+        Vec::new()
+    }
+
+    fn delete(&self, _network: &Network) -> Vec<Op> {
+        Vec::new()
+    }
+
+    fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
+        let macvlan = settings(network);
+        let ns = Ns::Path(sandbox.netns.clone());
+        let mut plan = vec![
+            Op::CreateMacvlan {
+                parent: macvlan.parent.clone(),
+                mode: macvlan.mode.clone(),
+                mtu: macvlan.mtu,
+                peer_ns: sandbox.netns.clone(),
+                name: endpoint.ifname.clone(),
+                mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
+            },
+            Op::PrepareLink {
+                ns: ns.clone(),
+                dev: endpoint.ifname.clone(),
+                alias: link_alias(&endpoint.id),
+            },
+            Op::LinkUp {
+                ns: ns.clone(),
+                dev: endpoint.ifname.clone(),
+            },
+            Op::AddAddress {
+                ns: ns.clone(),
+                dev: endpoint.ifname.clone(),
+                addr: endpoint.ipv4,
+            },
+        ];
+        if endpoint.default_route {
+            plan.push(super::bridge::default_route(
+                network, endpoint, sandbox, false,
+            ));
+        }
+        plan.push(Op::LinkUp {
+            ns,
+            dev: "lo".into(),
+        });
+        plan
+    }
+
+    fn leave(&self, _network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
+        vec![Op::DeleteLink {
+            ns: Ns::Path(sandbox.netns.clone()),
+            dev: endpoint.ifname.clone(),
+        }]
+    }
+}
