@@ -124,6 +124,33 @@ impl Op {
     }
 }
 
+impl Op {
+    /// Which CNM step this is and why, one line for `--dry-run`, so the plan reads as a
+    /// lesson: what Docker's concept becomes in Linux.
+    pub fn explain(&self) -> &'static str {
+        match self {
+            Op::CreateBridge { .. } => "network: a Linux bridge is the network's switch",
+            Op::CreateVeth { .. } => {
+                "endpoint: a veth pair, one end on the bridge, the other born inside the sandbox"
+            }
+            Op::CreateMacvlan { .. } => {
+                "endpoint: a macvlan child of the LAN interface, inside the sandbox, with its own MAC"
+            }
+            Op::PrepareLink { .. } => "endpoint: tag the interface as ctnet's; no IPv6 link-local on an IPv4 network",
+            Op::LinkUp { dev, .. } if dev == "lo" => "sandbox: loopback up",
+            Op::LinkUp { .. } => "endpoint: interface up",
+            Op::AddAddress { ns: Ns::Host, .. } => "network: the gateway address lives on the bridge",
+            Op::AddAddress { .. } => "endpoint: the address IPAM picked",
+            Op::AddDefaultRoute { .. } => "endpoint: default route through the network's gateway",
+            Op::DeleteLink { .. } => "remove: deleting one end of a veth removes both",
+            Op::CreateNetns { .. } => "sandbox: a named network namespace",
+            Op::DeleteNetns { .. } => "remove: the sandbox's namespace",
+            Op::Sysctl { .. } => "network: let the kernel route for the network",
+            Op::Firewall { .. } => "policy: isolation, masquerade and published ports in table inet ctnet",
+        }
+    }
+}
+
 /// `ip -n NAME` for named namespaces, `nsenter --net=PATH ip` for the rest.
 fn ip_in(ns: &Ns) -> String {
     match ns {

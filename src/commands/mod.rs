@@ -355,7 +355,7 @@ impl Tx {
         }
         if ctx.global.dry_run {
             for op in &steps {
-                writeln!(ctx.out, "{op}")?;
+                writeln!(ctx.out, "# {}\n{op}", op.explain())?;
             }
             return Ok(());
         }
