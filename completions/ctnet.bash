@@ -31,6 +31,9 @@ _ctnet() {
             ctnet,gc)
                 cmd="ctnet__subcmd__gc"
                 ;;
+            ctnet,graph)
+                cmd="ctnet__subcmd__graph"
+                ;;
             ctnet,help)
                 cmd="ctnet__subcmd__help"
                 ;;
@@ -69,6 +72,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,gc)
                 cmd="ctnet__subcmd__help__subcmd__gc"
+                ;;
+            ctnet__subcmd__help,graph)
+                cmd="ctnet__subcmd__help__subcmd__graph"
                 ;;
             ctnet__subcmd__help,help)
                 cmd="ctnet__subcmd__help__subcmd__help"
@@ -212,7 +218,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore doctor run completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,7 +229,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -245,7 +251,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -299,7 +305,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -321,7 +327,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -343,7 +349,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -365,7 +371,29 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__graph)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -376,7 +404,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor run completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -446,6 +474,20 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__graph)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -737,7 +779,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -791,7 +833,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -849,7 +891,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -871,7 +913,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1019,7 +1061,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1049,7 +1091,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1071,7 +1113,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1093,7 +1135,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1115,7 +1157,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1137,7 +1179,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1159,7 +1201,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1201,7 +1243,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1223,7 +1265,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1245,7 +1287,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1351,7 +1393,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1373,7 +1415,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1395,7 +1437,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1417,7 +1459,7 @@ _ctnet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -25,8 +25,10 @@ function __fish_ctnet_using_subcommand
 end
 
 complete -c ctnet -n "__fish_ctnet_needs_command" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_needs_command" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_needs_command" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_needs_command" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_needs_command" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_needs_command" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -42,16 +44,19 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "port" -d 'List a sandbo
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'
@@ -68,44 +73,54 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l label -d 'Metadata: K=V' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s o -l opt -d 'Driver option: bridge.name, mtu, icc, masquerade (Docker\'s names work too)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Enable IPv6 (not yet available)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No traffic leaves the network, none enters it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: driver=, id=, name=, label=K[=V], scope=, type=custom|builtin, dangling=true' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation (ctnet never asks; accepted for Docker\'s habit)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l pid -d 'The sandbox is this process\'s network namespace (an unshare-based container)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l netns -d 'The sandbox is the namespace at this path' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip -d 'Static IPv4 address' -r
@@ -114,20 +129,24 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s p -l publish -d 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'
@@ -137,45 +156,55 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "disconnect" -d 'Same as `ctnet disconnect`'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "create" -d 'Create a named network namespace (/run/netns/NAME) with lo up'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "ls" -d 'List sandboxes'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "inspect" -d 'Show sandboxes as JSON'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "rm" -d 'Disconnect a sandbox from every network and remove it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a named network namespace (/run/netns/NAME) with lo up'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List sandboxes'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show sandboxes as JSON'
@@ -189,93 +218,123 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l mac -d 'MAC addr
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s p -l publish -d 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l name -d 'Sandbox name (default: run-<12 hex characters>)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l network -d 'Networks to join, in order (default: bridge); `host` runs in the host\'s namespace, `none` leaves only lo' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s p -l publish -d 'Publish a port on the first network: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l ip -d 'Static IPv4 address on the first network' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s h -l help -d 'Print help'
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'Output of ls, inspect and sandbox ls (inspect always prints JSON)' -r -f -a "table\t''
-json\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "network" -d 'Manage networks'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "connect" -d 'Connect a sandbox to a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "unpublish" -d 'Remove published ports'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor run completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "network" -d 'Manage networks'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "connect" -d 'Connect a sandbox to a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "unpublish" -d 'Remove published ports'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'

@@ -42,7 +42,7 @@ pub struct Global {
         default_value = "/var/lib/ctnet"
     )]
     pub state_dir: PathBuf,
-    /// Output of ls, inspect and sandbox ls (inspect always prints JSON)
+    /// Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print only names or IDs
@@ -60,6 +60,10 @@ pub struct Global {
 pub enum Format {
     Table,
     Json,
+    /// Graphviz, for `graph` only
+    Dot,
+    /// Mermaid, for `graph` only
+    Mermaid,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +99,8 @@ pub enum Command {
     Restore,
     /// Check what this host has and lacks for ctnet (exit 1 if something needed is missing)
     Doctor,
+    /// Draw the host's networks, sandboxes, addresses and ports (--format dot|mermaid)
+    Graph,
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),

@@ -30,6 +30,10 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         clap_complete::generate(*shell, &mut Cli::command(), "ctnet", out);
         return Ok(0);
     }
+    let graph = matches!(cli.command, Command::Graph);
+    if !graph && matches!(cli.global.format, cli::Format::Dot | cli::Format::Mermaid) {
+        bail!("--format dot and mermaid are for `ctnet graph`; use table or json here");
+    }
     if let Command::Doctor = &cli.command {
         let mut kernel = sys::Linux::new(cli.global.verbose);
         let ctx = &mut Ctx {
@@ -73,6 +77,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Unpublish { sandbox, specs } => commands::publish::unpublish(ctx, sandbox, specs),
         Command::Port { sandbox } => commands::publish::port(ctx, sandbox),
         Command::Gc => commands::gc::gc(ctx),
+        Command::Graph => commands::graph::graph(ctx),
         Command::Restore => commands::restore::restore(ctx),
         Command::Completions { .. } | Command::Run(_) | Command::Doctor => {
             unreachable!("handled above")

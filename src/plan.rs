@@ -136,17 +136,23 @@ impl Op {
             Op::CreateMacvlan { .. } => {
                 "endpoint: a macvlan child of the LAN interface, inside the sandbox, with its own MAC"
             }
-            Op::PrepareLink { .. } => "endpoint: tag the interface as ctnet's; no IPv6 link-local on an IPv4 network",
+            Op::PrepareLink { .. } => {
+                "endpoint: tag the interface as ctnet's; no IPv6 link-local on an IPv4 network"
+            }
             Op::LinkUp { dev, .. } if dev == "lo" => "sandbox: loopback up",
             Op::LinkUp { .. } => "endpoint: interface up",
-            Op::AddAddress { ns: Ns::Host, .. } => "network: the gateway address lives on the bridge",
+            Op::AddAddress { ns: Ns::Host, .. } => {
+                "network: the gateway address lives on the bridge"
+            }
             Op::AddAddress { .. } => "endpoint: the address IPAM picked",
             Op::AddDefaultRoute { .. } => "endpoint: default route through the network's gateway",
             Op::DeleteLink { .. } => "remove: deleting one end of a veth removes both",
             Op::CreateNetns { .. } => "sandbox: a named network namespace",
             Op::DeleteNetns { .. } => "remove: the sandbox's namespace",
             Op::Sysctl { .. } => "network: let the kernel route for the network",
-            Op::Firewall { .. } => "policy: isolation, masquerade and published ports in table inet ctnet",
+            Op::Firewall { .. } => {
+                "policy: isolation, masquerade and published ports in table inet ctnet"
+            }
         }
     }
 }

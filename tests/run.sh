@@ -9,7 +9,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "tests/run.sh: the integration tests need root (namespaces, links, nftables)" >&2
   exit 1
 fi
-need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux)
+need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux dot:graphviz)
 missing=()
 for pair in "${need[@]}"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")

@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod doctor;
 pub mod gc;
+pub mod graph;
 pub mod network;
 pub mod publish;
 pub mod restore;

@@ -336,7 +336,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
                 writeln!(ctx.out, "{line}")?;
             }
         }
-        Format::Table => {
+        Format::Table | Format::Dot | Format::Mermaid => {
             let rows: Vec<Vec<String>> = shown
                 .iter()
                 .map(|n| {

@@ -234,7 +234,7 @@ pub fn port(ctx: &mut Ctx, name: &str) -> Result<()> {
     mappings.sort_by_key(|m| (m.container_port, m.proto, m.host_ip, m.host_port));
     tx.commit(ctx, vec![])?;
     match ctx.format() {
-        Format::Table => {
+        Format::Table | Format::Dot | Format::Mermaid => {
             for mapping in &mappings {
                 for line in ports::describe(mapping) {
                     writeln!(ctx.out, "{line}")?;

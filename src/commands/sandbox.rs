@@ -66,7 +66,7 @@ pub fn ls(ctx: &mut Ctx) -> Result<()> {
                 writeln!(ctx.out, "{line}")?;
             }
         }
-        Format::Table => {
+        Format::Table | Format::Dot | Format::Mermaid => {
             let rows: Vec<Vec<String>> = state
                 .sandboxes
                 .iter()

@@ -1,0 +1,156 @@
+//! `ctnet graph`: the host's topology as a picture description, for people who would
+//! rather look than read: Graphviz DOT (`ctnet graph | dot -Tsvg > net.svg`) or Mermaid.
+
+use anyhow::Result;
+
+use super::{Ctx, Tx};
+use crate::cli::Format;
+use crate::model::{Driver, Network, State};
+use crate::ports;
+
+/// A node id that Graphviz and Mermaid both take as is: the object's position, since
+/// names may hold characters neither accepts in an id (`-`, `.`).
+fn node_id(kind: &str, names: &[&str], name: &str) -> String {
+    let index = names.iter().position(|n| *n == name).unwrap_or(usize::MAX);
+    format!("{kind}{index}")
+}
+
+/// The names of the networks and sandboxes drawn, in order: the source of node ids.
+fn names(state: &State) -> (Vec<&str>, Vec<&str>) {
+    (
+        shown_networks(state).map(|n| n.name.as_str()).collect(),
+        state.sandboxes.iter().map(|s| s.name.as_str()).collect(),
+    )
+}
+
+fn network_label(net: &Network) -> Vec<String> {
+    let mut lines = vec![format!("network {} ({})", net.name, net.driver.name())];
+    if let Some(bridge) = &net.bridge {
+        lines.push(format!("bridge {}", bridge.ifname));
+    }
+    if let Some(macvlan) = &net.macvlan {
+        lines.push(format!("macvlan on {} ({})", macvlan.parent, macvlan.mode));
+    }
+    for config in &net.ipam {
+        lines.push(format!("{} via {}", config.subnet, config.gateway));
+    }
+    if net.internal {
+        lines.push("internal: nothing in or out".into());
+    }
+    if net.bridge.as_ref().is_some_and(|b| !b.icc) {
+        lines.push("icc=false: endpoints isolated".into());
+    }
+    lines
+}
+
+struct Edge {
+    sandbox: String,
+    network: String,
+    label: Vec<String>,
+}
+
+fn edges(state: &State) -> Vec<Edge> {
+    state
+        .endpoints
+        .iter()
+        .filter_map(|ep| {
+            let sandbox = state.sandbox_by_id(&ep.sandbox_id)?;
+            let network = state.network_by_id(&ep.network_id)?;
+            let mut label = vec![format!("{} {}", ep.ifname, ep.ipv4)];
+            for mapping in &ep.ports {
+                label.extend(ports::describe(mapping));
+            }
+            Some(Edge {
+                sandbox: sandbox.name.clone(),
+                network: network.name.clone(),
+                label,
+            })
+        })
+        .collect()
+}
+
+fn shown_networks(state: &State) -> impl Iterator<Item = &Network> {
+    state
+        .networks
+        .iter()
+        .filter(|n| !matches!(n.driver, Driver::Host | Driver::Null))
+}
+
+pub fn dot(state: &State) -> String {
+    let (nets, sbs) = names(state);
+    let quote = |lines: &[String]| lines.join("\\n").replace('"', "'");
+    let mut out =
+        String::from("digraph ctnet {\n\trankdir=LR;\n\tnode [fontname=\"sans-serif\"];\n");
+    out.push_str("\tlabel=\"ctnet: networks are isolated from each other; a sandbox on two networks is the only link\";\n");
+    for net in shown_networks(state) {
+        out.push_str(&format!(
+            "\t{} [shape=ellipse, label=\"{}\"];\n",
+            node_id("net", &nets, &net.name),
+            quote(&network_label(net))
+        ));
+    }
+    for sandbox in &state.sandboxes {
+        let lines = vec![
+            format!("sandbox {}", sandbox.name),
+            sandbox.netns.display().to_string(),
+        ];
+        out.push_str(&format!(
+            "\t{} [shape=box, label=\"{}\"];\n",
+            node_id("sb", &sbs, &sandbox.name),
+            quote(&lines)
+        ));
+    }
+    for edge in edges(state) {
+        out.push_str(&format!(
+            "\t{} -> {} [dir=none, label=\"{}\"];\n",
+            node_id("sb", &sbs, &edge.sandbox),
+            node_id("net", &nets, &edge.network),
+            quote(&edge.label)
+        ));
+    }
+    out.push_str("}\n");
+    out
+}
+
+pub fn mermaid(state: &State) -> String {
+    let (nets, sbs) = names(state);
+    let text = |lines: &[String]| lines.join("<br/>").replace('"', "'");
+    let mut out = String::from("graph LR\n");
+    for net in shown_networks(state) {
+        out.push_str(&format!(
+            "  {}((\"{}\"))\n",
+            node_id("net", &nets, &net.name),
+            text(&network_label(net))
+        ));
+    }
+    for sandbox in &state.sandboxes {
+        let lines = vec![
+            format!("sandbox {}", sandbox.name),
+            sandbox.netns.display().to_string(),
+        ];
+        out.push_str(&format!(
+            "  {}[\"{}\"]\n",
+            node_id("sb", &sbs, &sandbox.name),
+            text(&lines)
+        ));
+    }
+    for edge in edges(state) {
+        out.push_str(&format!(
+            "  {} ---|\"{}\"| {}\n",
+            node_id("sb", &sbs, &edge.sandbox),
+            text(&edge.label),
+            node_id("net", &nets, &edge.network)
+        ));
+    }
+    out
+}
+
+pub fn graph(ctx: &mut Ctx) -> Result<()> {
+    let state = Tx::read(ctx, true)?;
+    let text = match ctx.format() {
+        Format::Mermaid => mermaid(&state),
+        _ => dot(&state),
+    };
+    ctx.out.write_all(text.as_bytes())?;
+    Ok(())
+}
