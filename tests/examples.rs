@@ -1,0 +1,23 @@
+//! The lab scripts in examples/ keep working: each runs in its own throw-away host.
+
+mod common;
+use common::ok;
+
+#[test]
+fn lab_scripts_run_and_clean_up() {
+    let out = ok(r#"
+        dir="$SUPPORT/../../examples"
+        bash "$dir/lab-isolation.sh"
+        bash "$dir/lab-ports.sh"
+        bash "$dir/unshare-container.sh" >/dev/null
+        [ -z "$(ls /run/netns)" ] || die "a lab left namespaces"
+        [ -z "$(ctnet sandbox ls -q)" ] || die "a lab left sandboxes"
+    "#);
+    assert_eq!(
+        out.matches("lab done; everything removed").count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("(blocked, as the policy says)"), "{out}");
+    assert!(out.contains("hello from the sandbox"), "{out}");
+}
