@@ -85,6 +85,8 @@ for level in 1 100 500; do
   report "ctnet network create (+ nft)" create ipcreate
   cp "$tmp/conn.med" "$tmp/conn-$level.med"; cp "$tmp/ipadd.med" "$tmp/ipadd-$level.med"
   for i in $(seq 10); do $ctnet network rm c$i >/dev/null; ip link del rb$i; done
+  # Forget the sandboxes too: the next level makes new namespaces under the same names.
+  $ctnet sandbox rm $(seq -f "t%g" "$samples") >/dev/null
   for i in $(seq "$samples"); do ip netns del t$i; ip netns del r$i; done
 done
 growth() { echo "$(cat "$tmp/$1-500.med") / $(cat "$tmp/$1-1.med")" | bc -l; }
