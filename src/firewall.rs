@@ -315,18 +315,20 @@ pub fn network_elements(state: &State) -> Policy {
 
 /// The whole table for `state`, replacing whatever is there: for the first run and for
 /// re-creating kernel state. Creating the table first makes the delete safe when it does
-/// not exist; each part is one nft transaction.
+/// not exist. It is one nft transaction, so the table is never seen half made; the
+/// elements are written as text here, which is safe because every name in them was
+/// validated to `[A-Za-z0-9_.-]` and every other value is typed.
 pub fn render_full(state: &State) -> Script {
     let mut text = format!("table {TABLE}\ndelete table {TABLE}\n");
-    let mut parts = Vec::new();
     if state.networks.iter().any(|n| n.bridge.is_some()) {
         text.push_str(SKELETON);
-        parts.push(Part::Text(text));
-        parts.extend(json_part(elements(state).iter().map(|e| ("add", e))));
-    } else {
-        parts.push(Part::Text(text));
+        for element in elements(state) {
+            text.push_str(&element.add());
+        }
     }
-    Script { parts }
+    Script {
+        parts: vec![Part::Text(text)],
+    }
 }
 
 /// The element changes that take the table from `old` to `new`, or `None` if the policy

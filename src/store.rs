@@ -241,7 +241,7 @@ impl Store {
     /// Puts staged files in place, in order: each rename is atomic, so a crash leaves every
     /// file either old or new, never half of one.
     pub fn install(&self, staged: Staged) -> Result<()> {
-        for (target, tmp) in &staged.steps {
+        for (i, (target, tmp)) in staged.steps.iter().enumerate() {
             let done = match tmp {
                 Some(tmp) => std::fs::rename(tmp, target),
                 None => match std::fs::remove_file(target) {
@@ -249,10 +249,16 @@ impl Store {
                     other => other,
                 },
             };
-            done.and_then(|()| {
+            let synced = done.and_then(|()| {
                 File::open(target.parent().expect("state files live in a directory"))?.sync_all()
-            })
-            .with_context(|| format!("cannot save {}", target.display()))?;
+            });
+            if let Err(e) = synced {
+                // The files not yet in place are not wanted any more.
+                self.discard(Staged {
+                    steps: staged.steps[i..].to_vec(),
+                });
+                return Err(e).with_context(|| format!("cannot save {}", target.display()));
+            }
             crate::faults::crash_point("a file write");
         }
         Ok(())

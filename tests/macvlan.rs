@@ -39,6 +39,15 @@ fn macvlan_containers_are_on_the_lan() {
         agree || die "state and kernel disagree"
         [ -z "$(ctnet restore)" ] || die "restore found something missing"
         [ -z "$(ctnet gc)" ] || die "gc found something to remove"
+        # A namespace that replaced the sandbox's (a reused PID looks the same) is not
+        # touched when the sandbox goes: its own eth0 stays.
+        ip netns add x1
+        ctnet connect onlan stranger --netns /run/netns/x1
+        ip netns del x1; ip netns add x1
+        ip -n x1 link add eth0 type veth peer name other
+        ctnet sandbox rm stranger >/dev/null
+        ip -n x1 link show eth0 >/dev/null || die "ctnet deleted an interface of a namespace it does not own"
+        ip netns del x1
         ctnet sandbox rm a b >/dev/null; ctnet network rm onlan >/dev/null
         [ "$(ip -d -o link show lan0 | sed -E 's/ (state|group|qlen) [^ ]+//g')" = "$parent_before" ] || die "parent changed"
         agree || die "state and kernel disagree after removal"

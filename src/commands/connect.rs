@@ -186,7 +186,7 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         .sandbox_by_id(&endpoint.sandbox_id)
         .cloned()
         .expect("endpoints belong to known sandboxes");
-    let leave = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox);
+    let leave = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox, alive);
     let mut plan = Vec::new();
     state.endpoints.retain(|e| e.id != endpoint.id);
     if endpoint.default_route {

@@ -57,8 +57,9 @@ pub struct Tx {
     policy_before: firewall::Policy,
     /// Kernel steps for a host where ctnet never ran: the default bridge network.
     bootstrap: Vec<Op>,
-    /// Write the whole firewall table rather than element changes (gc, restore).
-    rewrite_firewall: bool,
+    /// Write the whole firewall table rather than element changes (gc, restore); the
+    /// table as the loaded state describes it is what undo puts back.
+    rewrite_firewall: Option<firewall::Script>,
     /// Put the files in place before the kernel steps (see `record_intent`).
     intent_first: bool,
 }
@@ -98,7 +99,7 @@ impl Tx {
             loaded: BTreeMap::new(),
             policy_before,
             bootstrap,
-            rewrite_firewall: false,
+            rewrite_firewall: None,
             intent_first: false,
         })
     }
@@ -116,11 +117,11 @@ impl Tx {
     pub fn begin_repair(ctx: &mut Ctx) -> Result<Tx> {
         let mut tx = Tx::begin(ctx)?;
         tx.load_all_sandboxes()?;
+        tx.rewrite_firewall = Some(firewall::render_full(&tx.state));
         for network in &mut tx.state.networks {
             network.members.clear();
         }
         tx.state.published.clear();
-        tx.rewrite_firewall = true;
         Ok(tx)
     }
 
@@ -317,15 +318,16 @@ impl Tx {
     /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
     /// and files are put back if the save fails.
     pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
-        let fresh = !self.bootstrap.is_empty() || self.rewrite_firewall;
+        let fresh = !self.bootstrap.is_empty() || self.rewrite_firewall.is_some();
         let mut steps = std::mem::take(&mut self.bootstrap);
         steps.extend(plan);
         // A first run writes the whole table; later commands only add and delete elements.
         let change = if fresh {
-            Some((
-                firewall::render_full(&self.state),
-                firewall::render_full(&State::new()),
-            ))
+            let previous = self
+                .rewrite_firewall
+                .take()
+                .unwrap_or_else(|| firewall::render_full(&State::new()));
+            Some((firewall::render_full(&self.state), previous))
         } else {
             // Before: the networks as loaded, and the ports of the sandboxes as loaded.
             // Ports: only endpoints whose ports (or address) changed contribute, so the cost
@@ -365,7 +367,10 @@ impl Tx {
         // and put in place after it: the state on disk never claims what did not happen.
         let staged = self.store.stage(self.file_changes()?)?;
         if self.intent_first {
-            self.store.install(staged)?;
+            if let Err(e) = self.store.install(staged) {
+                self.restore_files();
+                return Err(e);
+            }
             if let Err(e) = ctx.kernel.apply(&steps) {
                 self.restore_files();
                 return Err(e);

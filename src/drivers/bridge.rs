@@ -98,7 +98,13 @@ impl NetworkDriver for Bridge {
         plan
     }
 
-    fn leave(&self, _network: &Network, endpoint: &Endpoint, _sandbox: &Sandbox) -> Vec<Op> {
+    fn leave(
+        &self,
+        _network: &Network,
+        endpoint: &Endpoint,
+        _sandbox: &Sandbox,
+        _alive: bool,
+    ) -> Vec<Op> {
         // Deleting the host end removes the sandbox end, its address and its routes.
         vec![Op::DeleteLink {
             ns: Ns::Host,

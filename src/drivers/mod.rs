@@ -15,8 +15,15 @@ pub trait NetworkDriver {
     fn delete(&self, network: &Network) -> Vec<Op>;
     /// Steps that put an endpoint into a sandbox.
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op>;
-    /// Steps that take an endpoint out again.
-    fn leave(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op>;
+    /// Steps that take an endpoint out again; `alive` says whether the sandbox's namespace
+    /// is still the one it was (nothing may be done inside one that is not).
+    fn leave(
+        &self,
+        network: &Network,
+        endpoint: &Endpoint,
+        sandbox: &Sandbox,
+        alive: bool,
+    ) -> Vec<Op>;
 }
 
 /// The driver behind a network, or why sandboxes cannot join it.
