@@ -36,6 +36,7 @@ X
         "ok    bridge links",
         "ok    veth links",
         "ok    nftables with nat",
+        "ok    nft takes JSON input",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with(line)),

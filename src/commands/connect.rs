@@ -236,7 +236,7 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
         super::sandbox_alive(ctx.kernel, &sandbox),
     )?;
     if args.force {
-        tx.commit_best_effort(ctx, plan)
+        tx.commit_best_effort(ctx, plan.into_iter().map(|op| vec![op]).collect())
     } else {
         tx.commit(ctx, plan)
     }

@@ -75,7 +75,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
     }
 
     match if root {
-        sys::nft_accepts_in_scratch_namespace(NFT_PROBE)
+        sys::nft_accepts_in_scratch_namespace(NFT_PROBE, false)
     } else {
         Ok(())
     } {
@@ -91,6 +91,18 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
             Level::Fail,
             format!("nftables lacks what ctnet uses (nat, masquerade, fib, conntrack): {e}"),
         ),
+    }
+
+    // Element changes go to nft as JSON: an nft built without JSON support fails them all.
+    if root {
+        let json = r#"{"nftables": [{"add": {"table": {"family": "inet", "name": "probe"}}}]}"#;
+        match sys::nft_accepts_in_scratch_namespace(json, true) {
+            Ok(()) => r.add(Level::Ok, "nft takes JSON input"),
+            Err(e) => r.add(
+                Level::Fail,
+                format!("nft does not take JSON input, which ctnet uses for every change: {e}"),
+            ),
+        }
     }
 
     match std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").map(|v| v.trim() == "1") {

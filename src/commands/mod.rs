@@ -402,12 +402,18 @@ impl Tx {
 impl Tx {
     /// `disconnect -f`: carries out what it can of `plan`, warning about each step the
     /// kernel refuses (say, a sandbox that is already gone), and saves the state anyway.
-    pub fn commit_best_effort(self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
+    ///
+    /// Each unit is applied whole or undone whole (a unit is, say, one endpoint's join), so
+    /// nothing is left half made. The state directory is checked for room first: a save
+    /// that cannot happen must not follow kernel changes.
+    pub fn commit_best_effort(self, ctx: &mut Ctx, units: Vec<Vec<Op>>) -> Result<()> {
         if ctx.global.dry_run {
-            return self.commit(ctx, plan);
+            return self.commit(ctx, units.into_iter().flatten().collect());
         }
-        for op in &plan {
-            if let Err(e) = ctx.kernel.apply(std::slice::from_ref(op)) {
+        let probe = self.store.stage(vec![FileChange::Networks(Vec::new())])?;
+        self.store.discard(probe);
+        for unit in &units {
+            if let Err(e) = ctx.kernel.apply(unit) {
                 eprintln!("ctnet: warning: {e:#}");
             }
         }

@@ -15,7 +15,8 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     let tx = Tx::begin_repair(ctx)?;
     let marked = ctx.kernel.marked_links()?;
     let present: HashSet<&str> = marked.iter().map(|(name, _)| name.as_str()).collect();
-    let mut plan: Vec<Op> = Vec::new();
+    // Units: a bridge, a namespace, an endpoint; each is made whole or not at all.
+    let mut plan: Vec<Vec<Op>> = Vec::new();
     let mut restored = Vec::new();
 
     for network in tx
@@ -28,7 +29,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             continue;
         };
         if !present.contains(bridge.ifname.as_str()) {
-            plan.extend(Bridge.create(network));
+            plan.push(Bridge.create(network));
             restored.push(format!(
                 "network {} (bridge {})",
                 network.name, bridge.ifname
@@ -38,9 +39,9 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     for sandbox in &tx.state.sandboxes {
         if !super::sandbox_alive(ctx.kernel, sandbox) {
             if sandbox.owned {
-                plan.push(Op::CreateNetns {
+                plan.push(vec![Op::CreateNetns {
                     name: sandbox.name.clone(),
-                });
+                }]);
                 restored.push(format!("sandbox {}", sandbox.name));
             } else {
                 // Its process (or the namespace someone else made) is gone: nothing to join.
@@ -65,7 +66,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             let Some(network) = tx.state.network_by_id(&ep.network_id) else {
                 continue;
             };
-            plan.extend(drivers::for_network(network)?.join(network, ep, sandbox));
+            plan.push(drivers::for_network(network)?.join(network, ep, sandbox));
             restored.push(format!("endpoint of {} on {}", sandbox.name, network.name));
         }
     }

@@ -15,12 +15,39 @@ use crate::sys::netns;
 
 /// The child's pid, for the signal handler (0 while there is none).
 static CHILD: AtomicI32 = AtomicI32::new(0);
+/// A signal that came before the command started: setup stops and cleans up.
+static PENDING: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn forward_signal(signal: i32) {
     let pid = CHILD.load(Ordering::SeqCst);
     if pid > 0 {
         // kill(2) is async-signal-safe; the child decides what the signal means.
         unsafe { nix::libc::kill(pid, signal) };
+    } else {
+        PENDING.store(signal, Ordering::SeqCst);
+    }
+}
+
+/// From the first step on, SIGINT, SIGTERM and SIGHUP go to the command (or, before it
+/// runs, stop the setup), so ctnet itself is never killed halfway and always cleans up.
+fn install_signal_handlers() -> Result<()> {
+    let action = SigAction::new(
+        SigHandler::Handler(forward_signal),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only touches atomics and calls kill(2).
+        unsafe { sigaction(signal, &action) }.context("cannot install a signal handler")?;
+    }
+    Ok(())
+}
+
+/// Fails if a signal asked the setup to stop.
+fn check_pending() -> Result<()> {
+    match PENDING.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        signal => anyhow::bail!("interrupted by signal {signal} before the command started"),
     }
 }
 
@@ -37,6 +64,7 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
                 "--network host shares the host's namespace: it takes no other network, -p or --ip"
             );
         }
+        install_signal_handlers()?;
         return spawn_and_wait(args, None);
     }
     let name = match &args.name {
@@ -50,8 +78,12 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
         kernel: &mut *ctx.kernel,
         out: &mut quiet,
     };
+    if !ctx.global.dry_run {
+        install_signal_handlers()?;
+    }
     sandbox::create(&mut step, &name)?;
     let setup = (|| -> Result<()> {
+        check_pending()?;
         for (i, network) in networks.iter().filter(|n| *n != "none").enumerate() {
             let connect_args = ConnectArgs {
                 network: network.clone(),
@@ -65,6 +97,7 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
                 publish: if i == 0 { args.publish.clone() } else { vec![] },
             };
             connect::connect(&mut step, &connect_args)?;
+            check_pending()?;
         }
         Ok(())
     })();
@@ -103,14 +136,10 @@ fn spawn_and_wait(args: &RunArgs, netns: Option<&std::path::Path>) -> Result<i32
         .spawn()
         .with_context(|| format!("cannot run {program}"))?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
-    let action = SigAction::new(
-        SigHandler::Handler(forward_signal),
-        SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
-    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
-        // SAFETY: the handler only reads an atomic and calls kill(2).
-        unsafe { sigaction(signal, &action) }.context("cannot install a signal handler")?;
+    // A signal that came between the last setup step and this point is passed on now.
+    if let signal @ 1.. = PENDING.swap(0, Ordering::SeqCst) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { nix::libc::kill(child.id() as i32, signal) };
     }
     let status = child.wait().context("waiting for the command")?;
     // From here on the handlers forward nothing: a second Ctrl-C cannot cut the cleanup short.

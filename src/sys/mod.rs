@@ -452,11 +452,18 @@ pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
 
 /// Runs `nft -c` (check only, but with the kernel's verdict) on `ruleset` inside a fresh
 /// network namespace, so the host's tables are never involved.
-pub fn nft_accepts_in_scratch_namespace(ruleset: &str) -> std::result::Result<(), String> {
+pub fn nft_accepts_in_scratch_namespace(
+    ruleset: &str,
+    json: bool,
+) -> std::result::Result<(), String> {
     use std::os::unix::process::CommandExt;
     let mut command = Command::new("nft");
     command
-        .args(["-c", "-f", "-"])
+        .args(if json {
+            &["-j", "-c", "-f", "-"][..]
+        } else {
+            &["-c", "-f", "-"][..]
+        })
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
