@@ -8,8 +8,7 @@ use std::collections::HashSet;
 use anyhow::Result;
 
 use super::{Ctx, Tx, short_id};
-use crate::drivers::{NetworkDriver, bridge::Bridge};
-use crate::model::Driver;
+use crate::drivers::bridge::missing_bridges;
 use crate::plan::{Ns, Op};
 
 pub fn gc(ctx: &mut Ctx) -> Result<()> {
@@ -115,22 +114,9 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
     // Networks are configuration, not something that dies: a bridge that is missing (a
     // crash halfway through `network rm`) is made again, and `network rm` can be rerun.
     let mut recreate = Vec::new();
-    for network in tx
-        .state
-        .networks
-        .iter()
-        .filter(|n| n.driver == Driver::Bridge)
-    {
-        let Some(bridge) = &network.bridge else {
-            continue;
-        };
-        if !present.contains(bridge.ifname.as_str()) {
-            recreate.extend(Bridge.create(network));
-            report.push(format!(
-                "network {}: its bridge {} was missing",
-                network.name, bridge.ifname
-            ));
-        }
+    for (steps, what) in missing_bridges(&tx.state, &present) {
+        recreate.extend(steps);
+        report.push(format!("{what}: its bridge was missing"));
     }
     plan.splice(0..0, recreate);
     let dry_run = ctx.global.dry_run;

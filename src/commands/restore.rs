@@ -7,8 +7,7 @@ use std::collections::HashSet;
 use anyhow::Result;
 
 use super::{Ctx, Tx};
-use crate::drivers::{self, NetworkDriver, bridge::Bridge};
-use crate::model::Driver;
+use crate::drivers::{self, bridge::missing_bridges};
 use crate::plan::Op;
 
 pub fn restore(ctx: &mut Ctx) -> Result<()> {
@@ -19,22 +18,9 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     let mut plan: Vec<Vec<Op>> = Vec::new();
     let mut restored = Vec::new();
 
-    for network in tx
-        .state
-        .networks
-        .iter()
-        .filter(|n| n.driver == Driver::Bridge)
-    {
-        let Some(bridge) = &network.bridge else {
-            continue;
-        };
-        if !present.contains(bridge.ifname.as_str()) {
-            plan.push(Bridge.create(network));
-            restored.push(format!(
-                "network {} (bridge {})",
-                network.name, bridge.ifname
-            ));
-        }
+    for (steps, what) in missing_bridges(&tx.state, &present) {
+        plan.push(steps);
+        restored.push(what);
     }
     for sandbox in &tx.state.sandboxes {
         if !super::sandbox_alive(ctx.kernel, sandbox) {

@@ -59,42 +59,17 @@ impl NetworkDriver for Bridge {
 
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
         let bridge = settings(network);
-        let ns = Ns::Path(sandbox.netns.clone());
-        let mut plan = vec![
-            Op::CreateVeth {
-                host_name: endpoint.host_ifname.clone(),
-                bridge: bridge.ifname.clone(),
-                alias: link_alias(&endpoint.id),
-                mtu: bridge.mtu,
-                isolated: !bridge.icc,
-                peer_ns: sandbox.netns.clone(),
-                peer_name: endpoint.ifname.clone(),
-                peer_mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
-            },
-            Op::PrepareLink {
-                ns: ns.clone(),
-                dev: endpoint.ifname.clone(),
-                alias: link_alias(&endpoint.id),
-            },
-            Op::LinkUp {
-                ns: ns.clone(),
-                dev: endpoint.ifname.clone(),
-            },
-            Op::AddAddress {
-                ns: ns.clone(),
-                dev: endpoint.ifname.clone(),
-                addr: endpoint.ipv4,
-            },
-        ];
-        if endpoint.default_route {
-            plan.push(default_route(network, endpoint, sandbox, false));
-        }
-        // Last, since it is not undone: a sandbox made by --pid or `ip netns add` may have
-        // lo down, and a failed connect should leave it as it was.
-        plan.push(Op::LinkUp {
-            ns,
-            dev: "lo".into(),
-        });
+        let mut plan = vec![Op::CreateVeth {
+            host_name: endpoint.host_ifname.clone(),
+            bridge: bridge.ifname.clone(),
+            alias: link_alias(&endpoint.id),
+            mtu: bridge.mtu,
+            isolated: !bridge.icc,
+            peer_ns: sandbox.netns.clone(),
+            peer_name: endpoint.ifname.clone(),
+            peer_mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
+        }];
+        plan.extend(configure_in_sandbox(network, endpoint, sandbox));
         plan
     }
 
@@ -111,6 +86,59 @@ impl NetworkDriver for Bridge {
             dev: endpoint.host_ifname.clone(),
         }]
     }
+}
+
+/// Networks whose bridge the kernel lacks (`present` holds the host's link names): the
+/// steps that make each again, with a description. For gc and restore.
+pub fn missing_bridges(
+    state: &crate::model::State,
+    present: &std::collections::HashSet<&str>,
+) -> Vec<(Vec<Op>, String)> {
+    state
+        .networks
+        .iter()
+        .filter_map(|n| Some((n, n.bridge.as_ref()?)))
+        .filter(|(_, b)| !present.contains(b.ifname.as_str()))
+        .map(|(n, b)| {
+            (
+                Bridge.create(n),
+                format!("network {} (bridge {})", n.name, b.ifname),
+            )
+        })
+        .collect()
+}
+
+/// What every driver does once its interface is inside the sandbox: tag it, bring it up,
+/// give it its address and (for the first network) the default route, then lo up.
+pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
+    let ns = Ns::Path(sandbox.netns.clone());
+    let dev = || endpoint.ifname.clone();
+    let mut plan = vec![
+        Op::PrepareLink {
+            ns: ns.clone(),
+            dev: dev(),
+            alias: link_alias(&endpoint.id),
+        },
+        Op::LinkUp {
+            ns: ns.clone(),
+            dev: dev(),
+        },
+        Op::AddAddress {
+            ns: ns.clone(),
+            dev: dev(),
+            addr: endpoint.ipv4,
+        },
+    ];
+    if endpoint.default_route {
+        plan.push(default_route(network, endpoint, sandbox, false));
+    }
+    // Last, since it is not undone: a sandbox made by --pid or `ip netns add` may have lo
+    // down, and a failed connect should leave it as it was.
+    plan.push(Op::LinkUp {
+        ns,
+        dev: "lo".into(),
+    });
+    plan
 }
 
 /// The sandbox's default route through this network's gateway; `replace` takes over from

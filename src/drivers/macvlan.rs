@@ -5,7 +5,7 @@
 use crate::model::{Endpoint, MacvlanSettings, Network, Sandbox, parse_mac};
 use crate::plan::{Ns, Op};
 
-use super::{NetworkDriver, bridge::link_alias};
+use super::{NetworkDriver, bridge::configure_in_sandbox};
 
 pub struct Macvlan;
 
@@ -28,40 +28,15 @@ impl NetworkDriver for Macvlan {
 
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
         let macvlan = settings(network);
-        let ns = Ns::Path(sandbox.netns.clone());
-        let mut plan = vec![
-            Op::CreateMacvlan {
-                parent: macvlan.parent.clone(),
-                mode: macvlan.mode.clone(),
-                mtu: macvlan.mtu,
-                peer_ns: sandbox.netns.clone(),
-                name: endpoint.ifname.clone(),
-                mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
-            },
-            Op::PrepareLink {
-                ns: ns.clone(),
-                dev: endpoint.ifname.clone(),
-                alias: link_alias(&endpoint.id),
-            },
-            Op::LinkUp {
-                ns: ns.clone(),
-                dev: endpoint.ifname.clone(),
-            },
-            Op::AddAddress {
-                ns: ns.clone(),
-                dev: endpoint.ifname.clone(),
-                addr: endpoint.ipv4,
-            },
-        ];
-        if endpoint.default_route {
-            plan.push(super::bridge::default_route(
-                network, endpoint, sandbox, false,
-            ));
-        }
-        plan.push(Op::LinkUp {
-            ns,
-            dev: "lo".into(),
-        });
+        let mut plan = vec![Op::CreateMacvlan {
+            parent: macvlan.parent.clone(),
+            mode: macvlan.mode.clone(),
+            mtu: macvlan.mtu,
+            peer_ns: sandbox.netns.clone(),
+            name: endpoint.ifname.clone(),
+            mac: parse_mac(&endpoint.mac).expect("stored MACs are valid"),
+        }];
+        plan.extend(configure_in_sandbox(network, endpoint, sandbox));
         plan
     }
 
