@@ -1050,7 +1050,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__inspect)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --explain --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -98,6 +98,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l explain -d 'Show the Linux objects behind each network instead, read from the kernel'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'

@@ -122,6 +122,9 @@ pub enum NetworkCommand {
     Inspect {
         #[arg(required = true, value_name = "NAME|ID")]
         networks: Vec<String>,
+        /// Show the Linux objects behind each network instead, read from the kernel
+        #[arg(long)]
+        explain: bool,
     },
     /// Remove networks (refused while endpoints are attached)
     #[command(alias = "remove")]

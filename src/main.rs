@@ -59,7 +59,14 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Network(cmd) => match cmd {
             NetworkCommand::Create(args) => commands::network::create(ctx, args),
             NetworkCommand::Ls(args) => commands::network::ls(ctx, args),
-            NetworkCommand::Inspect { networks } => commands::network::inspect(ctx, networks),
+            NetworkCommand::Inspect {
+                networks,
+                explain: false,
+            } => commands::network::inspect(ctx, networks),
+            NetworkCommand::Inspect {
+                networks,
+                explain: true,
+            } => commands::explain::explain(ctx, networks),
             NetworkCommand::Rm { networks } => commands::network::rm(ctx, networks),
             NetworkCommand::Prune { .. } => commands::network::prune(ctx),
             NetworkCommand::Connect(args) => commands::connect::connect(ctx, args),

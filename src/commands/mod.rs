@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod doctor;
+pub mod explain;
 pub mod gc;
 pub mod graph;
 pub mod network;

@@ -35,6 +35,8 @@ pub trait Kernel {
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
     /// Whether a host link exists (`None`) and, if so, is a port of a bridge.
     fn link_enslaved(&mut self, name: &str) -> Result<Option<bool>>;
+    /// A bridge as the host's kernel has it, or `None` if there is no such link.
+    fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>>;
     /// Whether the namespace has a link by that name.
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
     /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
@@ -57,6 +59,8 @@ pub trait Kernel {
         port: u16,
     ) -> Option<String>;
 }
+
+pub use netlink::BridgeView;
 
 /// The real kernel, through netlink sockets opened per namespace on first use.
 pub struct Linux {
@@ -272,6 +276,10 @@ impl Kernel for Linux {
             .socket(&Ns::Host)?
             .link_controller(name)?
             .map(|c| c.is_some()))
+    }
+
+    fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>> {
+        Ok(self.socket(&Ns::Host)?.describe_bridge(name)?)
     }
 
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool {

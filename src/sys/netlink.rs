@@ -49,6 +49,18 @@ impl From<io::Error> for NetlinkError {
 
 pub type Result<T> = std::result::Result<T, NetlinkError>;
 
+/// What `describe_bridge` reads back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BridgeView {
+    pub state: String,
+    pub mtu: u32,
+    pub alias: String,
+    pub addresses: Vec<Ipv4Net>,
+    pub routes: Vec<Ipv4Net>,
+    /// The links enslaved to it: (name, alias).
+    pub ports: Vec<(String, String)>,
+}
+
 pub struct Netlink {
     socket: Socket,
     seq: u32,
@@ -275,6 +287,97 @@ impl Netlink {
                 _ => None,
             }))),
         }
+    }
+
+    /// A bridge as the kernel has it: state, MTU, alias, addresses, the routes through it
+    /// and its ports (name, alias). `None` if there is no such link.
+    pub fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>> {
+        let mut bridge = None;
+        let mut ports = Vec::new();
+        let mut links = Vec::new();
+        for reply in self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))? {
+            if let RouteNetlinkMessage::NewLink(link) = reply {
+                links.push(link);
+            }
+        }
+        let attr = |link: &LinkMessage, pick: fn(&LinkAttribute) -> Option<String>| {
+            link.attributes.iter().find_map(pick).unwrap_or_default()
+        };
+        let ifname = |a: &LinkAttribute| match a {
+            LinkAttribute::IfName(n) => Some(n.clone()),
+            _ => None,
+        };
+        let alias = |a: &LinkAttribute| match a {
+            LinkAttribute::IfAlias(n) => Some(n.clone()),
+            _ => None,
+        };
+        for link in &links {
+            if attr(link, ifname) == name {
+                let mtu = link.attributes.iter().find_map(|a| match a {
+                    LinkAttribute::Mtu(m) => Some(*m),
+                    _ => None,
+                });
+                let up = link.header.flags.contains(LinkFlags::Up);
+                bridge = Some((link.header.index, mtu.unwrap_or(0), up, attr(link, alias)));
+            }
+        }
+        let Some((index, mtu, up, bridge_alias)) = bridge else {
+            return Ok(None);
+        };
+        for link in &links {
+            let controller = link.attributes.iter().find_map(|a| match a {
+                LinkAttribute::Controller(c) => Some(*c),
+                _ => None,
+            });
+            if controller == Some(index) {
+                ports.push((attr(link, ifname), attr(link, alias)));
+            }
+        }
+        let mut addresses = Vec::new();
+        let mut addr = AddressMessage::default();
+        addr.header.family = AddressFamily::Inet;
+        for reply in self.dump(RouteNetlinkMessage::GetAddress(addr))? {
+            if let RouteNetlinkMessage::NewAddress(a) = reply {
+                if a.header.index != index {
+                    continue;
+                }
+                for attribute in &a.attributes {
+                    if let AddressAttribute::Local(IpAddr::V4(ip)) = attribute {
+                        addresses.extend(Ipv4Net::new(*ip, a.header.prefix_len).ok());
+                    }
+                }
+            }
+        }
+        let mut routes = Vec::new();
+        let mut route = RouteMessage::default();
+        route.header.address_family = AddressFamily::Inet;
+        for reply in self.dump(RouteNetlinkMessage::GetRoute(route))? {
+            if let RouteNetlinkMessage::NewRoute(r) = reply {
+                let oif = r.attributes.iter().find_map(|a| match a {
+                    RouteAttribute::Oif(o) => Some(*o),
+                    _ => None,
+                });
+                let dst = r.attributes.iter().find_map(|a| match a {
+                    RouteAttribute::Destination(RouteAddress::Inet(ip)) => Some(*ip),
+                    _ => None,
+                });
+                if oif == Some(index)
+                    && r.header.table != RT_TABLE_LOCAL
+                    && let Some(net) =
+                        dst.and_then(|ip| Ipv4Net::new(ip, r.header.destination_prefix_length).ok())
+                {
+                    routes.push(net);
+                }
+            }
+        }
+        Ok(Some(BridgeView {
+            state: if up { "up".into() } else { "down".into() },
+            mtu,
+            alias: bridge_alias,
+            addresses,
+            routes,
+            ports,
+        }))
     }
 
     /// Every link of the namespace as (name, alias); the alias is empty when unset.
