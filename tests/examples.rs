@@ -9,15 +9,20 @@ fn lab_scripts_run_and_clean_up() {
         dir="$SUPPORT/../../examples"
         bash "$dir/lab-isolation.sh"
         bash "$dir/lab-ports.sh"
+        bash "$dir/lab-macvlan.sh"
         bash "$dir/unshare-container.sh" >/dev/null
         [ -z "$(ls /run/netns)" ] || die "a lab left namespaces"
         [ -z "$(ctnet sandbox ls -q)" ] || die "a lab left sandboxes"
     "#);
     assert_eq!(
         out.matches("lab done; everything removed").count(),
-        2,
+        3,
         "{out}"
     );
+    // Isolation: app reaches both networks. macvlan: the children reach each other and the
+    // router, the LAN reaches them; the host through its parent does not.
+    assert_eq!(out.matches("(reached)").count(), 2 + 3, "{out}");
+    assert_eq!(out.matches("(not reached)").count(), 1, "{out}");
     assert!(out.contains("(blocked, as the policy says)"), "{out}");
     assert!(out.contains("hello from the sandbox"), "{out}");
 }
