@@ -25,6 +25,9 @@ _ctnet() {
             ctnet,disconnect)
                 cmd="ctnet__subcmd__disconnect"
                 ;;
+            ctnet,dns)
+                cmd="ctnet__subcmd__dns"
+                ;;
             ctnet,doctor)
                 cmd="ctnet__subcmd__doctor"
                 ;;
@@ -58,6 +61,18 @@ _ctnet() {
             ctnet,unpublish)
                 cmd="ctnet__subcmd__unpublish"
                 ;;
+            ctnet__subcmd__dns,help)
+                cmd="ctnet__subcmd__dns__subcmd__help"
+                ;;
+            ctnet__subcmd__dns,serve)
+                cmd="ctnet__subcmd__dns__subcmd__serve"
+                ;;
+            ctnet__subcmd__dns__subcmd__help,help)
+                cmd="ctnet__subcmd__dns__subcmd__help__subcmd__help"
+                ;;
+            ctnet__subcmd__dns__subcmd__help,serve)
+                cmd="ctnet__subcmd__dns__subcmd__help__subcmd__serve"
+                ;;
             ctnet__subcmd__help,completions)
                 cmd="ctnet__subcmd__help__subcmd__completions"
                 ;;
@@ -66,6 +81,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,disconnect)
                 cmd="ctnet__subcmd__help__subcmd__disconnect"
+                ;;
+            ctnet__subcmd__help,dns)
+                cmd="ctnet__subcmd__help__subcmd__dns"
                 ;;
             ctnet__subcmd__help,doctor)
                 cmd="ctnet__subcmd__help__subcmd__doctor"
@@ -99,6 +117,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,unpublish)
                 cmd="ctnet__subcmd__help__subcmd__unpublish"
+                ;;
+            ctnet__subcmd__help__subcmd__dns,serve)
+                cmd="ctnet__subcmd__help__subcmd__dns__subcmd__serve"
                 ;;
             ctnet__subcmd__help__subcmd__network,connect)
                 cmd="ctnet__subcmd__help__subcmd__network__subcmd__connect"
@@ -218,7 +239,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +358,96 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__dns)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help serve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__dns__subcmd__help)
+            opts="serve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__dns__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__dns__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__dns__subcmd__serve)
+            opts="-q -v -h --upstream --state-dir --format --quiet --verbose --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__doctor)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -404,7 +515,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +559,34 @@ _ctnet() {
         ctnet__subcmd__help__subcmd__disconnect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__dns)
+            opts="serve"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__dns__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -18,8 +18,9 @@ EXIT STATUS: 0 on success, 1 when ctnet refuses or fails (one line on stderr, st
 'ctnet: error:'; neither the state nor the kernel is changed), 2 on a usage error.
 
 FILES: STATE_DIR/state.json (the networks and their members), STATE_DIR/sandboxes/NAME.json \
-(a sandbox and its endpoints) and STATE_DIR/state.lock (held for the whole command, so \
-parallel invocations queue). Links ctnet creates carry the alias \
+(a sandbox and its endpoints), STATE_DIR/state.lock (held for the whole command, so \
+parallel invocations queue) and STATE_DIR/etc/NAME/hosts and resolv.conf (a sandbox's names, \
+linked from /etc/netns/NAME/ for named namespaces). Links ctnet creates carry the alias \
 'ctnet:<network or endpoint id>'; its firewall is the nftables table 'inet ctnet'.
 
 KERNEL NAMES: the default network's bridge is ctnet0, other bridges ctn-<10 id chars> \
@@ -104,11 +105,36 @@ pub enum Command {
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),
+    /// Name resolution for sandboxes
+    #[command(subcommand)]
+    Dns(DnsCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Answer for sandbox names on each network's gateway (UDP port 53) until stopped;
+    /// meanwhile sandboxes' resolv.conf points here
+    #[command(
+        long_about = "Answers A and PTR queries for the names and aliases of sandboxes on the \
+asking sandbox's own user-defined networks, on UDP port 53 of each bridge network's gateway \
+address, and relays every other query to the upstream servers. It follows state changes \
+without a restart. While it runs, every sandbox's resolv.conf names it; on SIGINT, SIGTERM \
+or SIGHUP it stops and they name the upstream servers again. Without it, the hosts files \
+ctnet writes on every connect resolve the same names."
+    )]
+    Serve(DnsServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DnsServeArgs {
+    /// Server for names that are not sandboxes' (default: the host's, from resolv.conf)
+    #[arg(long, value_name = "IP")]
+    pub upstream: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]

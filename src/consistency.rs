@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Network, Published};
+use crate::model::{Network, Published, validate_name};
 use crate::store::SandboxFile;
 
 /// What is wrong with the networks in state.json, if anything.
@@ -39,6 +39,17 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
                     "address {ip} of {sandbox} is outside network {}",
                     net.name
                 ));
+            }
+        }
+        for (sandbox, aliases) in &net.aliases {
+            if !net.members.contains_key(sandbox) {
+                return Err(format!(
+                    "network {} has aliases for {sandbox}, which is not on it",
+                    net.name
+                ));
+            }
+            if let Some(bad) = aliases.iter().find(|a| validate_name("alias", a).is_err()) {
+                return Err(format!("alias {bad:?} of {sandbox} is not a valid name"));
             }
         }
     }
@@ -139,6 +150,7 @@ mod tests {
             }),
             macvlan: None,
             members: Default::default(),
+            aliases: Default::default(),
         }
     }
 

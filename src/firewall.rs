@@ -373,6 +373,7 @@ mod tests {
             }),
             macvlan: None,
             members: Default::default(),
+            aliases: Default::default(),
         }
     }
 

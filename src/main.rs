@@ -5,13 +5,16 @@ mod commands;
 mod consistency;
 mod drivers;
 mod error;
+mod etcfiles;
 mod faults;
 mod firewall;
 mod ipam;
 mod model;
+mod names;
 mod netopts;
 mod plan;
 mod ports;
+mod resolver;
 mod store;
 mod sys;
 
@@ -21,7 +24,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, NetworkCommand, SandboxCommand};
+use cli::{Cli, Command, DnsCommand, NetworkCommand, SandboxCommand};
 use commands::Ctx;
 
 /// Runs the command; returns the exit status (0, or the status of `ctnet run`'s command).
@@ -86,6 +89,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Gc => commands::gc::gc(ctx),
         Command::Graph => commands::graph::graph(ctx),
         Command::Restore => commands::restore::restore(ctx),
+        Command::Dns(DnsCommand::Serve(args)) => commands::dns::serve(ctx, args),
         Command::Completions { .. } | Command::Run(_) | Command::Doctor => {
             unreachable!("handled above")
         }

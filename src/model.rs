@@ -106,6 +106,10 @@ pub struct Network {
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub members: BTreeMap<String, Ipv4Addr>,
+    /// The `--alias` names of members that have any (member name → aliases), derived like
+    /// `members`: what every neighbour's `hosts` file and the resolver need.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, Vec<String>>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -325,8 +329,19 @@ pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+
+    /// A network (with the given id-like name) and its members, for tests elsewhere.
+    pub fn network_with_members(name: &str, builtin: bool, members: &[(&str, &str)]) -> Network {
+        let mut network = net(name, &format!("{name}-id"));
+        network.builtin = builtin;
+        network.members = members
+            .iter()
+            .map(|(m, ip)| (m.to_string(), ip.parse().unwrap()))
+            .collect();
+        network
+    }
 
     fn net(name: &str, id: &str) -> Network {
         Network {
@@ -343,6 +358,7 @@ mod tests {
             bridge: None,
             macvlan: None,
             members: Default::default(),
+            aliases: Default::default(),
         }
     }
 

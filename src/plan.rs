@@ -17,11 +17,14 @@ pub enum Ns {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    /// A Linux bridge, up, tagged with `alias`.
+    /// A Linux bridge, up, tagged with `alias`. Its MAC is set once: a bridge left to pick
+    /// its own takes the lowest of its ports', which changes as endpoints come and go, and
+    /// every sandbox's ARP entry for the gateway goes stale for seconds each time.
     CreateBridge {
         name: String,
         mtu: Option<u32>,
         alias: String,
+        mac: [u8; 6],
     },
     /// A veth pair whose sandbox end is born inside the sandbox (never moved: moving costs
     /// 7-36 ms, creating in place well under 1 ms). The host end is enslaved, without an
@@ -173,6 +176,13 @@ fn netns_name(path: &std::path::Path) -> Option<String> {
     Some(name.to_str()?.to_string())
 }
 
+fn mac_text(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
 fn mtu_arg(mtu: &Option<u32>) -> String {
     mtu.map(|m| format!(" mtu {m}")).unwrap_or_default()
 }
@@ -180,10 +190,16 @@ fn mtu_arg(mtu: &Option<u32>) -> String {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Op::CreateBridge { name, mtu, alias } => write!(
+            Op::CreateBridge {
+                name,
+                mtu,
+                alias,
+                mac,
+            } => write!(
                 f,
-                "ip link add {name}{} type bridge && ip link set {name} alias {alias} up",
-                mtu_arg(mtu)
+                "ip link add {name}{} address {} type bridge && ip link set {name} alias {alias} up",
+                mtu_arg(mtu),
+                mac_text(mac)
             ),
             Op::CreateVeth {
                 host_name,
@@ -196,17 +212,11 @@ impl fmt::Display for Op {
                 peer_mac,
             } => {
                 let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
-                let m = peer_mac;
                 write!(
                     f,
                     "ip link add {host_name}{mtu} master {bridge} type veth peer name {peer_name} netns {netns} \
-                     address {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{mtu} && ip link set {host_name} alias {alias} addrgenmode none up",
-                    m[0],
-                    m[1],
-                    m[2],
-                    m[3],
-                    m[4],
-                    m[5],
+                     address {}{mtu} && ip link set {host_name} alias {alias} addrgenmode none up",
+                    mac_text(peer_mac),
                     mtu = mtu_arg(mtu)
                 )?;
                 if *isolated {
@@ -223,17 +233,10 @@ impl fmt::Display for Op {
                 mac,
             } => {
                 let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
-                let m = mac;
                 write!(
                     f,
-                    "ip link add {name} link {parent} netns {netns} address \
-                     {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{} type macvlan mode {mode}",
-                    m[0],
-                    m[1],
-                    m[2],
-                    m[3],
-                    m[4],
-                    m[5],
+                    "ip link add {name} link {parent} netns {netns} address {}{} type macvlan mode {mode}",
+                    mac_text(mac),
                     mtu_arg(mtu)
                 )
             }
@@ -313,6 +316,7 @@ mod tests {
             name: "ctn-x".into(),
             mtu: None,
             alias: "ctnet:x".into(),
+            mac: [2, 0x42, 10, 0, 0, 1],
         };
         assert_eq!(
             op.undo(),

@@ -106,28 +106,14 @@ impl Store {
 
     /// The networks, or `None` on a host where ctnet never ran.
     pub fn load_networks(&self) -> Result<Option<LoadedNetworks>> {
-        let path = self.path();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
-        let file: NetworksFile = parse_json(&path, &bytes)?;
-        if file.version != STATE_VERSION {
-            bail!(
-                "state file {} has version {}, this ctnet understands version {STATE_VERSION}",
-                path.display(),
-                file.version
-            );
-        }
-        crate::consistency::check_networks(&file.networks, &file.published).map_err(|why| {
-            anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
-        })?;
-        Ok(Some(LoadedNetworks {
-            networks: file.networks,
-            published: file.published,
-            bytes,
-        }))
+        read_networks(&self.path())
+    }
+
+    /// The networks in `path` without taking the lock, for readers that must never wait for
+    /// a command (the resolver). Saves replace the file atomically, so what is read is
+    /// always one whole version of it.
+    pub fn peek_networks(path: &Path) -> Result<Vec<Network>> {
+        Ok(read_networks(path)?.map(|l| l.networks).unwrap_or_default())
     }
 
     /// What `save_networks` would write.
@@ -290,6 +276,30 @@ impl Store {
         crate::faults::crash_point("a file write");
         Ok(())
     }
+}
+
+fn read_networks(path: &Path) -> Result<Option<LoadedNetworks>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let file: NetworksFile = parse_json(path, &bytes)?;
+    if file.version != STATE_VERSION {
+        bail!(
+            "state file {} has version {}, this ctnet understands version {STATE_VERSION}",
+            path.display(),
+            file.version
+        );
+    }
+    crate::consistency::check_networks(&file.networks, &file.published).map_err(|why| {
+        anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
+    })?;
+    Ok(Some(LoadedNetworks {
+        networks: file.networks,
+        published: file.published,
+        bytes,
+    }))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {

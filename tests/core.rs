@@ -289,7 +289,7 @@ fn unshare_container_joins_by_pid() {
     ok(r#"
         ctnet network create --subnet 10.44.0.0/24 lab >/dev/null
         unshare --net sleep 30 & pid=$!
-        sleep 0.2
+        wait_netns $pid
         ctnet connect lab web --pid $pid
         nsenter --net=/proc/$pid/ns/net ip -4 -o addr show eth0 | grep -q 10.44.0.2/24 || die "no address"
         ctnet sandbox create probe >/dev/null; ctnet connect lab probe
@@ -382,7 +382,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
         ctnet -v connect bridge a 2>&1 >/dev/null | sed 's/vctn[0-9a-f]*/VETH/g; s/ctnet:[0-9a-f]\{64\}/ID/g'
     "#);
     assert!(
-        out.contains("ip link add br-dry type bridge && ip link set br-dry alias ctnet:"),
+        out.contains("ip link add br-dry address 02:42:0a:5a:00:01 type bridge && ip link set br-dry alias ctnet:"),
         "{out}"
     );
     assert!(out.contains("ip addr add 10.90.0.1/24 dev br-dry"), "{out}");

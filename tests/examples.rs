@@ -10,13 +10,14 @@ fn lab_scripts_run_and_clean_up() {
         bash "$dir/lab-isolation.sh"
         bash "$dir/lab-ports.sh"
         bash "$dir/lab-macvlan.sh"
+        bash "$dir/lab-names.sh"
         bash "$dir/unshare-container.sh" >/dev/null
         [ -z "$(ls /run/netns)" ] || die "a lab left namespaces"
         [ -z "$(ctnet sandbox ls -q)" ] || die "a lab left sandboxes"
     "#);
     assert_eq!(
         out.matches("lab done; everything removed").count(),
-        3,
+        4,
         "{out}"
     );
     // Isolation: app reaches both networks. macvlan: the children reach each other and the
@@ -25,4 +26,17 @@ fn lab_scripts_run_and_clean_up() {
     assert_eq!(out.matches("(not reached)").count(), 1, "{out}");
     assert!(out.contains("(blocked, as the policy says)"), "{out}");
     assert!(out.contains("hello from the sandbox"), "{out}");
+    // Names: web finds db by name and alias, through the hosts file and the resolver;
+    // the intruder on another network does not.
+    assert_eq!(out.matches("(resolved)").count(), 1, "{out}");
+    assert_eq!(
+        out.matches("(unknown here, as in Docker)").count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.contains("$ ip netns exec web dig +short db\n10.93.0.3\n"),
+        "{out}"
+    );
+    assert!(out.contains("\ndb.\n"), "{out}");
 }

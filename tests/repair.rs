@@ -53,7 +53,7 @@ fn gc_removes_dead_containers_and_unknown_links() {
     let out = ok(r#"
         ctnet network create --subnet 10.51.0.0/24 lab >/dev/null
         unshare --net sleep 60 & pid=$!
-        sleep 0.2
+        wait_netns $pid
         ctnet connect lab web --pid $pid -p 8080:80
         ctnet sandbox create other >/dev/null; ctnet connect lab other
         # A veth named like ctnet's that the state does not know (a crash before its tag).
@@ -98,7 +98,7 @@ fn restore_rebuilds_everything_after_a_reboot_and_is_idempotent() {
         ctnet connect lab a -p 8080:80; ctnet connect lab b; ctnet connect bridge b
         before=$(ctnet network inspect lab bridge | json '[(n["Name"], sorted(c["IPv4Address"] for c in n["Containers"].values())) for n in d]')
         unshare --net sleep 60 & pid=$!
-        sleep 0.2
+        wait_netns $pid
         ctnet connect lab gone --pid $pid
         # "Reboot": every namespace, link and the nft table disappear; the state stays.
         kill $pid; wait $pid 2>/dev/null || true

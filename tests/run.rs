@@ -36,3 +36,26 @@ fn run_returns_the_commands_status_on_every_network_kind() {
     "#);
     assert_eq!(out, "1\nhost\n");
 }
+
+#[test]
+fn run_sees_its_networks_names_in_etc_hosts_and_leaves_the_hosts_etc_alone() {
+    let out = ok(r#"
+        ctnet network create --subnet 10.81.0.0/24 lab >/dev/null
+        ctnet sandbox create db >/dev/null; ctnet connect lab db --alias postgres
+        host_hosts=$(cat /etc/hosts)
+        ctnet run --name app --network lab -- getent hosts postgres
+        # A neighbour that joins while the command runs shows up in its /etc/hosts.
+        ctnet run --name watcher --network lab -- sh -c \
+          'for i in $(seq 100); do getent hosts late && exit 0; sleep 0.05; done; exit 1' > $T/late &
+        w=$!
+        for i in $(seq 50); do [ -e /var/lib/ctnet/etc/watcher/hosts ] && break; sleep 0.1; done
+        ctnet sandbox create late >/dev/null; ctnet connect lab late
+        wait $w || die "run never saw late: $(cat $T/late)"
+        grep -q '10.81.0.' $T/late || die "late: $(cat $T/late)"
+        [ "$(cat /etc/hosts)" = "$host_hosts" ] || die "the host's /etc/hosts changed"
+    "#);
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["10.81.0.2", "db", "postgres"]
+    );
+}

@@ -9,7 +9,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "tests/run.sh: the integration tests need root (namespaces, links, nftables)" >&2
   exit 1
 fi
-need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux dot:graphviz)
+need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux dot:graphviz
+      dig:bind9-dnsutils dnsmasq:dnsmasq-base)
 missing=()
 for pair in "${need[@]}"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")

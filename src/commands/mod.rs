@@ -2,6 +2,7 @@
 //! the plan and the new state to a transaction.
 
 pub mod connect;
+pub mod dns;
 pub mod doctor;
 pub mod explain;
 pub mod gc;
@@ -18,6 +19,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Format, Global};
 use crate::firewall;
+use crate::{etcfiles, names};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
@@ -63,6 +65,9 @@ pub struct Tx {
     rewrite_firewall: Option<firewall::Script>,
     /// Put the files in place before the kernel steps (see `record_intent`).
     intent_first: bool,
+    /// The members of each network that resolves names, as loaded: what tells which
+    /// neighbours' `hosts` files a command changes.
+    names_before: BTreeMap<String, names::Members>,
 }
 
 impl Tx {
@@ -91,7 +96,14 @@ impl Tx {
         } else {
             Default::default()
         };
+        let names_before = state
+            .networks
+            .iter()
+            .filter(|n| names::resolves_names(n))
+            .map(|n| (n.id.clone(), n.members.clone()))
+            .collect();
         Ok(Tx {
+            names_before,
             store,
             state,
             networks_on_disk,
@@ -121,6 +133,7 @@ impl Tx {
         tx.rewrite_firewall = Some(firewall::render_full(&tx.state));
         for network in &mut tx.state.networks {
             network.members.clear();
+            network.aliases.clear();
         }
         tx.state.published.clear();
         Ok(tx)
@@ -192,19 +205,24 @@ impl Tx {
                 }
                 keep
             });
+            network.aliases.retain(|name, _| !seen.contains(name));
         }
-        let entries: Vec<(String, String, std::net::Ipv4Addr)> = self
+        let entries: Vec<(String, String, Ipv4Addr, Vec<String>)> = self
             .state
             .endpoints
             .iter()
             .filter_map(|ep| {
                 let sandbox = self.state.sandbox_by_id(&ep.sandbox_id)?;
-                Some((ep.network_id.clone(), sandbox.name.clone(), ep.ipv4.addr()))
+                let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
+                Some((network, name, ep.ipv4.addr(), ep.aliases.clone()))
             })
             .collect();
-        for (network_id, name, ip) in entries {
+        for (network_id, name, ip, aliases) in entries {
             released.retain(|(n, s, a)| !(n == &network_id && s == &name && a == &ip));
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
+                if !aliases.is_empty() {
+                    network.aliases.insert(name.clone(), aliases);
+                }
                 network.members.insert(name, ip);
             }
         }
@@ -376,6 +394,7 @@ impl Tx {
                 self.restore_files();
                 return Err(e);
             }
+            self.update_name_files(ctx);
             std::mem::forget(std::mem::take(&mut self.state));
             return Ok(());
         }
@@ -391,6 +410,7 @@ impl Tx {
             ctx.kernel.undo(undo);
             return Err(e);
         }
+        self.update_name_files(ctx);
         // The command ends right after this; freeing every network's member list would cost
         // more than the netlink work of a connect, so the state is left to the process exit.
         // The lock is released now (`ctnet run` lives on after its setup commands).
@@ -401,6 +421,44 @@ impl Tx {
 }
 
 impl Tx {
+    /// Brings the `hosts` and `resolv.conf` files of the sandboxes this command changed,
+    /// and of their neighbours, up to date. They are derived from the saved state (`ctnet
+    /// restore` writes them all again), so a failure here is a warning, not a reason to
+    /// undo a connect that worked.
+    fn update_name_files(&self, ctx: &Ctx) {
+        let live: BTreeSet<String> = self
+            .state
+            .sandboxes
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let removed: Vec<Sandbox> = self
+            .loaded
+            .values()
+            .flatten()
+            .filter(|f| !live.contains(&f.sandbox.name))
+            .map(|f| f.sandbox.clone())
+            .collect();
+        let removed_names: BTreeSet<String> = removed.iter().map(|s| s.name.clone()).collect();
+        let touched: BTreeSet<String> = live.union(&removed_names).cloned().collect();
+        let updates = names::updates(
+            &self.names_before,
+            &self.state.networks,
+            &touched,
+            &removed_names,
+        );
+        let files = etcfiles::Files {
+            state_dir: &ctx.global.state_dir,
+            networks: &self.state.networks,
+            sandboxes: &self.state.sandboxes,
+            removed: &removed,
+            resolver_running: dns::server_running(&ctx.global.state_dir),
+        };
+        if let Err(e) = etcfiles::apply(&files, &updates) {
+            eprintln!("ctnet: warning: {e:#} ('ctnet restore' writes the name files again)");
+        }
+    }
+
     /// `disconnect -f`: carries out what it can of `plan`, warning about each step the
     /// kernel refuses (say, a sandbox that is already gone), and saves the state anyway.
     ///

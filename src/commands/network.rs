@@ -44,6 +44,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             bridge: None,
             macvlan: None,
             members: BTreeMap::new(),
+            aliases: BTreeMap::new(),
         })
     };
     let mut bridge = predefined("bridge", Driver::Bridge)?;
@@ -202,6 +203,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         }),
         macvlan,
         members: BTreeMap::new(),
+        aliases: BTreeMap::new(),
     })
 }
 

@@ -5,11 +5,15 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use anyhow::{Context, Result};
-use nix::sched::{CloneFlags, setns};
+use std::path::{Path, PathBuf};
+
+use nix::mount::{MsFlags, mount};
+use nix::sched::{CloneFlags, setns, unshare};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
 use super::{Ctx, connect, new_id, sandbox};
 use crate::cli::{ConnectArgs, RunArgs};
+use crate::etcfiles;
 use crate::refuse;
 use crate::sys::netns;
 
@@ -104,7 +108,11 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
     if ctx.global.dry_run {
         return setup.map(|()| 0);
     }
-    let status = setup.and_then(|()| spawn_and_wait(args, Some(&netns::named_path(&name))));
+    let sandbox = Inside {
+        netns: netns::named_path(&name),
+        etc: etcfiles::sandbox_dir(&ctx.global.state_dir, &name),
+    };
+    let status = setup.and_then(|()| spawn_and_wait(args, Some(&sandbox)));
     let mut cleanup = Ctx {
         global: ctx.global,
         kernel: &mut *ctx.kernel,
@@ -116,19 +124,47 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
     Ok(status)
 }
 
-/// Starts the command (inside the namespace at `netns`, if given), forwards SIGINT, SIGTERM
-/// and SIGHUP to it, and returns its exit status (128 + signal if a signal ended it).
-fn spawn_and_wait(args: &RunArgs, netns: Option<&std::path::Path>) -> Result<i32> {
+/// Where the command runs: the sandbox's network namespace, and its name files, which a
+/// mount namespace of its own puts over /etc/hosts and /etc/resolv.conf (as `ip netns exec`
+/// does for named namespaces; bind mounts, so ctnet's in-place rewrites reach the command).
+struct Inside {
+    netns: PathBuf,
+    etc: PathBuf,
+}
+
+/// Starts the command (inside the sandbox, if given), forwards SIGINT, SIGTERM and SIGHUP
+/// to it, and returns its exit status (128 + signal if a signal ended it).
+fn spawn_and_wait(args: &RunArgs, inside: Option<&Inside>) -> Result<i32> {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = std::process::Command::new(program);
     command.args(rest);
-    if let Some(path) = netns {
+    if let Some(inside) = inside {
+        let path = &inside.netns;
         let file =
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        // SAFETY: setns is async-signal-safe and touches only the child's own thread.
+        let binds: Vec<(PathBuf, PathBuf)> = ["hosts", "resolv.conf"]
+            .iter()
+            .map(|f| (inside.etc.join(f), Path::new("/etc").join(f)))
+            .filter(|(from, to)| from.exists() && to.exists())
+            .collect();
+        // SAFETY: runs in the forked child of a single-threaded process, before exec; it
+        // makes system calls only (the paths were built above).
         unsafe {
             command.pre_exec(move || {
-                setns(&file, CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
+                setns(&file, CloneFlags::CLONE_NEWNET)?;
+                unshare(CloneFlags::CLONE_NEWNS)?;
+                // Our mounts must not travel back to the host's mount namespace.
+                mount(
+                    None::<&str>,
+                    "/",
+                    None::<&str>,
+                    MsFlags::MS_REC | MsFlags::MS_SLAVE,
+                    None::<&str>,
+                )?;
+                for (from, to) in &binds {
+                    mount(Some(from), to, None::<&str>, MsFlags::MS_BIND, None::<&str>)?;
+                }
+                Ok(())
             });
         }
     }

@@ -1,7 +1,7 @@
 //! The bridge driver: a Linux bridge per network holding the gateway address, and a veth
 //! pair per endpoint with the sandbox end born inside the sandbox.
 
-use crate::model::{Endpoint, Network, Sandbox, parse_mac};
+use crate::model::{Endpoint, Network, Sandbox, mac_from_ipv4, parse_mac};
 use crate::plan::{Ns, Op};
 
 use super::NetworkDriver;
@@ -22,10 +22,18 @@ fn settings(network: &Network) -> &crate::model::BridgeSettings {
 impl NetworkDriver for Bridge {
     fn create(&self, network: &Network) -> Vec<Op> {
         let bridge = settings(network);
+        // The gateway's address makes the MAC (as containers' addresses make theirs): unique
+        // on the bridge, and the same after a restore.
+        let gateway = network.ipam.first().map(|c| c.gateway);
+        let mac = parse_mac(&mac_from_ipv4(
+            gateway.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+        ))
+        .expect("derived MACs parse");
         let mut plan = vec![Op::CreateBridge {
             name: bridge.ifname.clone(),
             mtu: bridge.mtu,
             alias: link_alias(&network.id),
+            mac,
         }];
         for config in &network.ipam {
             let addr = ipnet::Ipv4Net::new(config.gateway, config.subnet.prefix_len())

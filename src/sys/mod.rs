@@ -92,11 +92,17 @@ impl Linux {
             eprintln!("ctnet: {op}");
         }
         match op {
-            Op::CreateBridge { name, mtu, alias } => {
+            Op::CreateBridge {
+                name,
+                mtu,
+                alias,
+                mac,
+            } => {
                 let mut msg = LinkMessage::default();
                 msg.header.flags = LinkFlags::Up;
                 msg.header.change_mask = LinkFlags::Up;
                 msg.attributes.push(LinkAttribute::IfName(name.clone()));
+                msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
                 msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
                 msg.attributes
                     .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(

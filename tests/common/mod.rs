@@ -27,7 +27,10 @@ fn hermetic() -> PathBuf {
 /// `ctnet: error:` line, and no change to the state file, links, rules or namespaces.
 const PRELUDE: &str = r#"
 set -euo pipefail
-T=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
+# ON_EXIT: commands a scenario adds to stop what it started outside the job table.
+ON_EXIT=()
+T=$(mktemp -d)
+trap 'for h in "${ON_EXIT[@]}"; do eval "$h" || true; done; kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 die() { echo "ASSERTION FAILED: $*" >&2; exit 99; }
 snapshot() {
   cat /var/lib/ctnet/state.json 2>/dev/null || echo "(no state)"
@@ -60,6 +63,14 @@ ip_of() { ip -n "$1" -j addr show "${2:-eth0}" | python3 -c 'import json,sys; pr
 reaches() { ip netns exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 agree() { python3 "$SUPPORT/agree.py"; }
+# Waits until process $1 has left this network namespace (unshare has done its work).
+wait_netns() {
+  for _ in $(seq 100); do
+    [ "$(readlink /proc/$1/ns/net)" != "$(readlink /proc/self/ns/net)" ] && return
+    sleep 0.02
+  done
+  die "process $1 never left the host's network namespace"
+}
 ctnet_links() { ip -d -o link show | grep -o 'alias ctnet:[0-9a-f]*' | sort || true; }
 "#;
 

@@ -1,0 +1,189 @@
+//! Writes each sandbox's `hosts` and `resolv.conf` (what `names` computes).
+//!
+//! The files live in `STATE_DIR/etc/NAME/`, where any neighbour's files are found by name
+//! alone. For a named namespace (`/run/netns/NS`), `/etc/netns/NS/hosts` and `resolv.conf`
+//! are symlinks to them: `ip netns exec` bind-mounts what they point to over `/etc`.
+//! Files are rewritten in place (truncate and write, or append), never replaced by a
+//! rename, so a bind mount made earlier (by `ip netns exec`, `ctnet run`, a wrapper
+//! script) sees every change.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::model::{Network, Sandbox};
+use crate::names::{self, FileUpdate, Upstream};
+use crate::sys::netns::NETNS_DIR;
+
+/// Where `ip netns exec` looks for a namespace's files.
+const ETC_NETNS: &str = "/etc/netns";
+const FILES: [&str; 2] = ["hosts", "resolv.conf"];
+
+/// The directory holding a sandbox's name files.
+pub fn sandbox_dir(state_dir: &Path, sandbox: &str) -> PathBuf {
+    state_dir.join("etc").join(sandbox)
+}
+
+/// `/etc/netns/NS` for a sandbox in a named namespace.
+fn netns_etc_dir(sandbox: &Sandbox) -> Option<PathBuf> {
+    let parent = sandbox.netns.parent()?;
+    let name = sandbox.netns.file_name()?;
+    (parent == Path::new(NETNS_DIR)).then(|| Path::new(ETC_NETNS).join(name))
+}
+
+/// What the writes need besides the list of updates.
+pub struct Files<'a> {
+    pub state_dir: &'a Path,
+    pub networks: &'a [Network],
+    /// The sandboxes as the command leaves them, and as it found them (for removals).
+    pub sandboxes: &'a [Sandbox],
+    pub removed: &'a [Sandbox],
+    /// `ctnet dns serve` is running: resolv.conf points at it.
+    pub resolver_running: bool,
+}
+
+/// Carries out `updates`; every file is attempted, and the first failure is returned.
+pub fn apply(ctx: &Files, updates: &[FileUpdate]) -> Result<()> {
+    let mut upstream: Option<Upstream> = None;
+    let mut first_error = None;
+    for update in updates {
+        let result = match update {
+            FileUpdate::Sandbox(name) => {
+                let upstream = upstream.get_or_insert_with(host_upstream);
+                write_sandbox(ctx, name, upstream)
+            }
+            FileUpdate::Hosts(name) => write_hosts(ctx, name),
+            FileUpdate::Append(name, lines) => append_hosts(ctx, name, lines),
+            FileUpdate::Remove(name) => remove_sandbox(ctx, name),
+        };
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// The host's resolver configuration as sandboxes can use it.
+pub fn host_upstream() -> Upstream {
+    let etc = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let resolved = std::fs::read_to_string("/run/systemd/resolve/resolv.conf").ok();
+    names::upstream(&etc, resolved.as_deref())
+}
+
+/// Truncates and writes `path` in place, creating it if needed.
+fn write_in_place(path: &Path, text: &str) -> Result<()> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
+    let dir = sandbox_dir(ctx.state_dir, name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_in_place(&dir.join("hosts"), &names::hosts_file(ctx.networks, name))
+}
+
+fn append_hosts(ctx: &Files, name: &str, lines: &str) -> Result<()> {
+    let path = sandbox_dir(ctx.state_dir, name).join("hosts");
+    match OpenOptions::new().append(true).open(&path) {
+        Ok(mut file) => file
+            .write_all(lines.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display())),
+        // Lost (or never written): write it whole.
+        Err(e) if e.kind() == ErrorKind::NotFound => write_hosts(ctx, name),
+        Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+    }
+}
+
+/// The address of the resolver a sandbox should ask, when `dns serve` runs.
+fn resolver(ctx: &Files, name: &str) -> Option<Ipv4Addr> {
+    ctx.resolver_running
+        .then(|| names::resolver_for(ctx.networks, name))
+        .flatten()
+}
+
+fn write_sandbox(ctx: &Files, name: &str, upstream: &Upstream) -> Result<()> {
+    write_hosts(ctx, name)?;
+    let dir = sandbox_dir(ctx.state_dir, name);
+    let resolv = names::resolv_conf(upstream, resolver(ctx, name));
+    write_in_place(&dir.join("resolv.conf"), &resolv)?;
+    let Some(sandbox) = ctx.sandboxes.iter().find(|s| s.name == name) else {
+        return Ok(());
+    };
+    let Some(etc) = netns_etc_dir(sandbox) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(&etc).with_context(|| format!("cannot create {}", etc.display()))?;
+    for file in FILES {
+        let link = etc.join(file);
+        let target = dir.join(file);
+        match std::fs::symlink_metadata(&link) {
+            Ok(meta) if !meta.file_type().is_symlink() => {
+                eprintln!(
+                    "ctnet: warning: {} is not ctnet's (not a link to {}); left as it is",
+                    link.display(),
+                    target.display()
+                );
+                continue;
+            }
+            Ok(_) if std::fs::read_link(&link).ok().as_deref() == Some(target.as_path()) => {
+                continue;
+            }
+            Ok(_) => std::fs::remove_file(&link)
+                .with_context(|| format!("cannot replace {}", link.display()))?,
+            Err(_) => {}
+        }
+        std::os::unix::fs::symlink(&target, &link)
+            .with_context(|| format!("cannot link {}", link.display()))?;
+    }
+    Ok(())
+}
+
+/// Rewrites every sandbox's `resolv.conf` (when `dns serve` starts or stops).
+pub fn rewrite_resolv_confs(ctx: &Files) -> Result<()> {
+    let upstream = host_upstream();
+    for sandbox in ctx.sandboxes {
+        let path = sandbox_dir(ctx.state_dir, &sandbox.name).join("resolv.conf");
+        write_in_place(
+            &path,
+            &names::resolv_conf(&upstream, resolver(ctx, &sandbox.name)),
+        )?;
+    }
+    Ok(())
+}
+
+fn remove_sandbox(ctx: &Files, name: &str) -> Result<()> {
+    let dir = sandbox_dir(ctx.state_dir, name);
+    if let Some(etc) = ctx
+        .removed
+        .iter()
+        .find(|s| s.name == name)
+        .and_then(netns_etc_dir)
+    {
+        for file in FILES {
+            let link = etc.join(file);
+            if std::fs::read_link(&link).ok() == Some(dir.join(file)) {
+                let _ = std::fs::remove_file(&link);
+            }
+        }
+        // Only if empty: anything else in it is the user's.
+        let _ = std::fs::remove_dir(&etc);
+    }
+    for file in FILES {
+        match std::fs::remove_file(dir.join(file)) {
+            Err(e) if e.kind() != ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove {}", dir.display()));
+            }
+            _ => {}
+        }
+    }
+    let _ = std::fs::remove_dir(&dir);
+    Ok(())
+}

@@ -1,0 +1,310 @@
+//! The answers of `ctnet dns serve`, without any I/O: a zone built from the networks'
+//! member lists, and the reply to one query from one asker.
+//!
+//! A sandbox sees the names (and aliases) of the sandboxes on its own user-defined networks,
+//! as in Docker; everything else is forwarded upstream. The wire format is hickory's.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::{A, PTR};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::model::Network;
+use crate::names::resolves_names;
+
+/// Docker's embedded DNS answers with this TTL.
+const TTL: u32 = 600;
+
+/// One network's names.
+#[derive(Debug, Default)]
+struct NetworkNames {
+    /// Lower-case name or alias → addresses.
+    addresses: HashMap<String, Vec<Ipv4Addr>>,
+    /// Address → the sandbox's name (as a fully qualified DNS name).
+    names: HashMap<Ipv4Addr, String>,
+}
+
+/// Everything the resolver knows, rebuilt whenever state.json changes.
+#[derive(Debug, Default)]
+pub struct Zone {
+    networks: Vec<NetworkNames>,
+    /// Sandbox address → the networks (indexes into `networks`) whose names it sees.
+    askers: HashMap<Ipv4Addr, Vec<usize>>,
+    /// Where the resolver listens: the gateways of the networks that resolve names.
+    pub listen: BTreeSet<Ipv4Addr>,
+}
+
+impl Zone {
+    pub fn build(networks: &[Network]) -> Zone {
+        let mut zone = Zone::default();
+        let mut of_sandbox: HashMap<&str, Vec<usize>> = HashMap::new();
+        for network in networks.iter().filter(|n| resolves_names(n)) {
+            let index = zone.networks.len();
+            let mut names = NetworkNames::default();
+            for (member, ip) in &network.members {
+                let aliases = network.aliases.get(member).into_iter().flatten();
+                for name in std::iter::once(member).chain(aliases) {
+                    let entry = names
+                        .addresses
+                        .entry(name.to_ascii_lowercase())
+                        .or_default();
+                    entry.push(*ip);
+                }
+                names.names.insert(*ip, format!("{member}."));
+                of_sandbox.entry(member).or_default().push(index);
+            }
+            zone.networks.push(names);
+            if network.bridge.is_some() {
+                zone.listen.extend(network.ipam.iter().map(|c| c.gateway));
+            }
+        }
+        // Every address of a sandbox, on any network, asks with that sandbox's view.
+        for network in networks {
+            for (member, ip) in &network.members {
+                if let Some(seen) = of_sandbox.get(member.as_str()) {
+                    zone.askers.insert(*ip, seen.clone());
+                }
+            }
+        }
+        zone
+    }
+
+    fn seen_by(&self, asker: IpAddr) -> impl Iterator<Item = &NetworkNames> {
+        let indexes = match asker {
+            IpAddr::V4(ip) => self.askers.get(&ip).map(Vec::as_slice),
+            IpAddr::V6(_) => None,
+        };
+        indexes
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.networks[i])
+    }
+}
+
+/// What to do with a datagram.
+#[derive(Debug, PartialEq)]
+pub enum Reply {
+    /// Send these bytes back.
+    Answer(Vec<u8>),
+    /// Not one of ours: ask the upstream servers and relay their reply.
+    Forward,
+    /// Not a query (a response, or too short to carry an id): say nothing.
+    Ignore,
+}
+
+/// The reply to `packet` from `asker`.
+pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
+    let request = match Message::from_vec(packet) {
+        Ok(request) => request,
+        Err(_) if packet.len() >= 12 && packet[2] & 0x80 == 0 => {
+            let id = u16::from_be_bytes([packet[0], packet[1]]);
+            return encode(Message::error_msg(id, OpCode::Query, ResponseCode::FormErr));
+        }
+        Err(_) => return Reply::Ignore,
+    };
+    let meta = &request.metadata;
+    if meta.message_type != MessageType::Query {
+        return Reply::Ignore;
+    }
+    let mut response = Message::response(meta.id, meta.op_code);
+    response.metadata.recursion_desired = meta.recursion_desired;
+    response.metadata.recursion_available = true;
+    if meta.op_code != OpCode::Query {
+        response.metadata.response_code = ResponseCode::NotImp;
+        return encode(response);
+    }
+    let [query] = request.queries.as_slice() else {
+        response.metadata.response_code = ResponseCode::FormErr;
+        return encode(response);
+    };
+    response.add_query(query.clone());
+    let name = &query.name;
+    let records: Vec<Record> = match query.query_type {
+        RecordType::PTR => {
+            let Some(ip) = arpa_ipv4(name) else {
+                return Reply::Forward;
+            };
+            let Some(target) = zone.seen_by(asker).find_map(|n| n.names.get(&ip)) else {
+                return Reply::Forward;
+            };
+            let Ok(target) = Name::from_ascii(target) else {
+                return Reply::Forward;
+            };
+            vec![Record::from_rdata(
+                name.clone(),
+                TTL,
+                RData::PTR(PTR(target)),
+            )]
+        }
+        query_type => {
+            let key = name.to_ascii().trim_end_matches('.').to_ascii_lowercase();
+            let found: Vec<Ipv4Addr> = zone
+                .seen_by(asker)
+                .filter_map(|n| n.addresses.get(&key))
+                .flatten()
+                .copied()
+                .collect();
+            if found.is_empty() {
+                return Reply::Forward;
+            }
+            // A name of ours: an answer for A, and "no such record" for any other type,
+            // never a forward that would leak the name or find another host's.
+            match query_type {
+                RecordType::A | RecordType::ANY => found
+                    .into_iter()
+                    .map(|ip| Record::from_rdata(name.clone(), TTL, RData::A(A(ip))))
+                    .collect(),
+                _ => vec![],
+            }
+        }
+    };
+    response.metadata.authoritative = true;
+    response.add_answers(records);
+    encode(response)
+}
+
+/// The IPv4 address of an `in-addr.arpa` name.
+fn arpa_ipv4(name: &Name) -> Option<Ipv4Addr> {
+    match name.parse_arpa_name().ok()? {
+        ipnet::IpNet::V4(net) if net.prefix_len() == 32 => Some(net.addr()),
+        _ => None,
+    }
+}
+
+fn encode(message: Message) -> Reply {
+    match message.to_vec() {
+        Ok(bytes) => Reply::Answer(bytes),
+        Err(_) => Reply::Ignore,
+    }
+}
+
+/// A SERVFAIL for `packet` (when no upstream answered).
+pub fn server_failure(packet: &[u8]) -> Option<Vec<u8>> {
+    let id = u16::from_be_bytes([*packet.first()?, *packet.get(1)?]);
+    let mut message = Message::error_msg(id, OpCode::Query, ResponseCode::ServFail);
+    if let Ok(request) = Message::from_vec(packet) {
+        message.metadata.recursion_desired = request.metadata.recursion_desired;
+        message.add_queries(request.queries);
+    }
+    message.to_vec().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::network_with_members;
+    use hickory_proto::op::Query;
+
+    fn zone() -> Zone {
+        let mut app =
+            network_with_members("app", false, &[("web", "10.1.0.2"), ("db", "10.1.0.3")]);
+        app.aliases.insert("db".into(), vec!["Postgres".into()]);
+        let other = network_with_members(
+            "other",
+            false,
+            &[("web", "10.2.0.2"), ("cache", "10.2.0.3")],
+        );
+        let default = network_with_members(
+            "bridge",
+            true,
+            &[("lone", "172.17.0.2"), ("db", "172.17.0.3")],
+        );
+        Zone::build(&[app, other, default])
+    }
+
+    fn ask(zone: &Zone, asker: &str, name: &str, kind: RecordType) -> Reply {
+        let mut query = Message::query();
+        query.add_query(Query::query(Name::from_ascii(name).unwrap(), kind));
+        answer(zone, &query.to_vec().unwrap(), asker.parse().unwrap())
+    }
+
+    fn addresses(reply: Reply) -> Vec<String> {
+        let Reply::Answer(bytes) = reply else {
+            panic!("{reply:?}")
+        };
+        let message = Message::from_vec(&bytes).unwrap();
+        message.answers.iter().map(|r| r.data.to_string()).collect()
+    }
+
+    #[test]
+    fn names_and_aliases_on_the_askers_networks_only() {
+        let zone = zone();
+        assert_eq!(
+            addresses(ask(&zone, "10.1.0.3", "web", RecordType::A)),
+            ["10.1.0.2"]
+        );
+        assert_eq!(
+            addresses(ask(&zone, "10.1.0.2", "postgres.", RecordType::A)),
+            ["10.1.0.3"]
+        );
+        // web is on both networks: it sees cache; db (only on app) does not.
+        assert_eq!(
+            addresses(ask(&zone, "10.1.0.2", "cache", RecordType::A)),
+            ["10.2.0.3"]
+        );
+        assert_eq!(
+            ask(&zone, "10.1.0.3", "cache", RecordType::A),
+            Reply::Forward
+        );
+        // The default network resolves no names, and strangers see none.
+        assert_eq!(
+            ask(&zone, "172.17.0.2", "db", RecordType::A),
+            Reply::Forward
+        );
+        assert_eq!(
+            ask(&zone, "192.0.2.9", "web", RecordType::A),
+            Reply::Forward
+        );
+        assert_eq!(
+            ask(&zone, "10.1.0.3", "example.org", RecordType::A),
+            Reply::Forward
+        );
+        // A local name has no AAAA record; that is an empty answer, not a forward.
+        assert!(addresses(ask(&zone, "10.1.0.3", "web", RecordType::AAAA)).is_empty());
+    }
+
+    #[test]
+    fn reverse_lookups_of_neighbours() {
+        let zone = zone();
+        assert_eq!(
+            addresses(ask(
+                &zone,
+                "10.1.0.3",
+                "2.0.1.10.in-addr.arpa.",
+                RecordType::PTR
+            )),
+            ["web."]
+        );
+        assert_eq!(
+            ask(&zone, "10.1.0.3", "3.0.2.10.in-addr.arpa.", RecordType::PTR),
+            Reply::Forward
+        );
+        assert_eq!(zone.listen.len(), 0, "test networks have no bridge");
+    }
+
+    #[test]
+    fn garbage_gets_a_format_error_and_responses_are_ignored() {
+        let zone = zone();
+        let mut junk = vec![0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0];
+        junk.extend_from_slice(&[0xff; 7]);
+        let Reply::Answer(bytes) = answer(&zone, &junk, "10.1.0.2".parse().unwrap()) else {
+            panic!()
+        };
+        let reply = Message::from_vec(&bytes).unwrap();
+        assert_eq!(
+            (reply.metadata.id, reply.metadata.response_code),
+            (0x1234, ResponseCode::FormErr)
+        );
+        junk[2] |= 0x80;
+        assert_eq!(
+            answer(&zone, &junk, "10.1.0.2".parse().unwrap()),
+            Reply::Ignore
+        );
+        assert_eq!(
+            answer(&zone, &[1, 2, 3], "10.1.0.2".parse().unwrap()),
+            Reply::Ignore
+        );
+    }
+}
