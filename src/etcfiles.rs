@@ -41,6 +41,7 @@ pub struct Files<'a> {
     /// The sandboxes as the command leaves them, and as it found them (for removals).
     pub sandboxes: &'a [Sandbox],
     pub removed: &'a [Sandbox],
+    pub hosts: names::HostsFiles<'a>,
     /// `ctnet dns serve` is running: resolv.conf points at it.
     pub resolver_running: bool,
 }
@@ -87,7 +88,7 @@ fn write_in_place(path: &Path, text: &str) -> Result<()> {
 fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
     let dir = sandbox_dir(ctx.state_dir, name);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    write_in_place(&dir.join("hosts"), &names::hosts_file(ctx.networks, name))
+    write_in_place(&dir.join("hosts"), &ctx.hosts.file(name))
 }
 
 fn append_hosts(ctx: &Files, name: &str, lines: &str) -> Result<()> {

@@ -30,29 +30,72 @@ pub fn member_line(network: &Network, member: &str, ip: Ipv4Addr) -> String {
 
 /// The whole `hosts` file of the sandbox called `sandbox`.
 pub fn hosts_file(networks: &[Network], sandbox: &str) -> String {
-    let mut text = format!(
-        "# Written by ctnet for sandbox {sandbox}: the sandboxes on its networks.\n\
-         # Rewritten on every connect and disconnect; edits are lost.\n\
-         127.0.0.1\tlocalhost\n\
-         ::1\tlocalhost ip6-localhost ip6-loopback\n"
-    );
-    // Its own addresses first, so a lookup of its own name finds them.
-    for network in networks {
-        if let Some(ip) = network.members.get(sandbox) {
-            text.push_str(&member_line(network, sandbox, *ip));
+    HostsFiles::new(networks).file(sandbox)
+}
+
+/// Builds many sandboxes' `hosts` files: each network's lines are formatted once, and a
+/// sandbox's file is a copy of its networks' blocks (without its own line). A disconnect
+/// rewrites every neighbour's file; formatting each network again per neighbour made that
+/// quadratic in formatting work, this leaves only the copying.
+pub struct HostsFiles<'a> {
+    networks: &'a [Network],
+    /// Per network (by index): all member lines, and where each member's line is.
+    blocks: std::cell::RefCell<BTreeMap<usize, Block>>,
+}
+
+struct Block {
+    text: String,
+    spans: std::collections::HashMap<String, (usize, usize)>,
+}
+
+impl<'a> HostsFiles<'a> {
+    pub fn new(networks: &'a [Network]) -> HostsFiles<'a> {
+        HostsFiles {
+            networks,
+            blocks: Default::default(),
         }
     }
-    for network in networks {
-        if !resolves_names(network) || !network.members.contains_key(sandbox) {
-            continue;
-        }
-        for (member, ip) in &network.members {
-            if member != sandbox {
-                text.push_str(&member_line(network, member, *ip));
+
+    pub fn file(&self, sandbox: &str) -> String {
+        let mut text = format!(
+            "# Written by ctnet for sandbox {sandbox}: the sandboxes on its networks.\n\
+             # Rewritten on every connect and disconnect; edits are lost.\n\
+             127.0.0.1\tlocalhost\n\
+             ::1\tlocalhost ip6-localhost ip6-loopback\n"
+        );
+        // Its own addresses first, so a lookup of its own name finds them.
+        for network in self.networks {
+            if let Some(ip) = network.members.get(sandbox) {
+                text.push_str(&member_line(network, sandbox, *ip));
             }
         }
+        let mut blocks = self.blocks.borrow_mut();
+        for (index, network) in self.networks.iter().enumerate() {
+            if !resolves_names(network) || !network.members.contains_key(sandbox) {
+                continue;
+            }
+            let block = blocks.entry(index).or_insert_with(|| Block::new(network));
+            let (from, to) = block.spans[sandbox];
+            text.push_str(&block.text[..from]);
+            text.push_str(&block.text[to..]);
+        }
+        text
     }
-    text
+}
+
+impl Block {
+    fn new(network: &Network) -> Block {
+        let mut block = Block {
+            text: String::new(),
+            spans: Default::default(),
+        };
+        for (member, ip) in &network.members {
+            let from = block.text.len();
+            block.text.push_str(&member_line(network, member, *ip));
+            block.spans.insert(member.clone(), (from, block.text.len()));
+        }
+        block
+    }
 }
 
 /// What the host's resolver configuration offers a sandbox.

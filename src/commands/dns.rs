@@ -112,6 +112,7 @@ fn point_sandboxes(state_dir: &Path, state: &crate::model::State, running: bool)
         networks: &state.networks,
         sandboxes: &state.sandboxes,
         removed: &[],
+        hosts: crate::names::HostsFiles::new(&state.networks),
         resolver_running: running,
     };
     if let Err(e) = etcfiles::rewrite_resolv_confs(&files) {

@@ -452,6 +452,7 @@ impl Tx {
             networks: &self.state.networks,
             sandboxes: &self.state.sandboxes,
             removed: &removed,
+            hosts: names::HostsFiles::new(&self.state.networks),
             resolver_running: dns::server_running(&ctx.global.state_dir),
         };
         if let Err(e) = etcfiles::apply(&files, &updates) {
