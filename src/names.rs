@@ -28,11 +28,6 @@ pub fn member_line(network: &Network, member: &str, ip: Ipv4Addr) -> String {
     line
 }
 
-/// The whole `hosts` file of the sandbox called `sandbox`.
-pub fn hosts_file(networks: &[Network], sandbox: &str) -> String {
-    HostsFiles::new(networks).file(sandbox)
-}
-
 /// Builds many sandboxes' `hosts` files: each network's lines are formatted once, and a
 /// sandbox's file is a copy of its networks' blocks (without its own line). A disconnect
 /// rewrites every neighbour's file; formatting each network again per neighbour made that
@@ -279,7 +274,7 @@ mod tests {
             &[("web", "172.17.0.2"), ("x", "172.17.0.3")],
         );
         let other = network_with_members("other", false, &[("y", "10.2.0.2")]);
-        let text = hosts_file(&[default, app, other], "web");
+        let text = HostsFiles::new(&[default, app, other]).file("web");
         let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(
             body,
