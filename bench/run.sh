@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark: builds ctnet (release) and times connect, disconnect and network create with
 # 1, 100 and 500 endpoints already on the network, beside plain `ip -batch` doing the same
-# work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach).
+# work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach); published ports; and
+# the resolver's queries per second beside aardvark-dns.
 # Everything runs in a throw-away host (../shared/bin/hermetic). Usage: sudo bench/run.sh [SAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=${1:-30}
-if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! command -v bc >/dev/null || ! command -v iperf3 >/dev/null; then
+if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! command -v bc >/dev/null || ! command -v iperf3 >/dev/null \
+  || ! command -v dnsperf >/dev/null || ! [ -x /usr/lib/podman/aardvark-dns ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc iperf3 >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc iperf3 dnsperf aardvark-dns >/dev/null
 fi
 cargo build --release --locked -q
 ../shared/bin/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
 echo
 ../shared/bin/hermetic bench/ports.sh "$PWD/target/release/ctnet" "$samples"
+echo
+../shared/bin/hermetic bench/dns.sh "$PWD/target/release/ctnet" "$samples"

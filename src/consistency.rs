@@ -149,6 +149,7 @@ mod tests {
                 host_binding: None,
             }),
             macvlan: None,
+            ipvlan: None,
             members: Default::default(),
             aliases: Default::default(),
         }

@@ -372,6 +372,7 @@ mod tests {
                 host_binding: None,
             }),
             macvlan: None,
+            ipvlan: None,
             members: Default::default(),
             aliases: Default::default(),
         }

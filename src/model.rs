@@ -101,7 +101,9 @@ pub struct Network {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<BridgeSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub macvlan: Option<MacvlanSettings>,
+    pub macvlan: Option<LanSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipvlan: Option<LanSettings>,
     /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -126,15 +128,40 @@ pub struct BridgeSettings {
     pub host_binding: Option<Ipv4Addr>,
 }
 
-/// What the macvlan driver made of a network's options.
+/// What the macvlan and ipvlan drivers made of a network's options: containers on the LAN
+/// through children of a host interface.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct MacvlanSettings {
+pub struct LanSettings {
     /// The host interface on the LAN that the containers' interfaces hang off.
     pub parent: String,
-    /// bridge, private, vepa or passthru.
+    /// macvlan: bridge, private, vepa or passthru; ipvlan: l2, l3 or l3s.
     pub mode: String,
+    /// ipvlan only: bridge, private or vepa.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtu: Option<u32>,
+    /// The parent is ctnet's: made for this network (and perhaps shared with others that
+    /// name it), removed with the last network that uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_parent: Option<MadeParent>,
+}
+
+/// A parent interface ctnet makes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum MadeParent {
+    /// An 802.1q sub-interface (`eth0.10`) of `link`.
+    Vlan { link: String, id: u16 },
+    /// A dummy interface for a network without a parent: internal, as in Docker.
+    Dummy,
+}
+
+impl LanSettings {
+    /// ipvlan's l3 modes route through the parent: the sandbox has no gateway to reach.
+    pub fn routed(&self) -> bool {
+        matches!(self.mode.as_str(), "l3" | "l3s")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -183,6 +210,13 @@ pub struct Endpoint {
 pub struct Published {
     pub sandbox: String,
     pub mapping: PortMapping,
+}
+
+impl Network {
+    /// The settings of a macvlan or ipvlan network.
+    pub fn lan(&self) -> Option<&LanSettings> {
+        self.macvlan.as_ref().or(self.ipvlan.as_ref())
+    }
 }
 
 impl State {
@@ -357,6 +391,7 @@ pub mod tests {
             builtin: false,
             bridge: None,
             macvlan: None,
+            ipvlan: None,
             members: Default::default(),
             aliases: Default::default(),
         }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::UserError;
+use crate::model::Driver;
 use crate::refuse;
 
 /// Splits `K=V`; `what` names the flag in the error.
@@ -173,33 +174,47 @@ mod properties {
     }
 }
 
-/// The macvlan driver's options: `parent` (required here), `macvlan_mode`, `mtu`.
+/// The macvlan and ipvlan drivers' options: `parent`, `macvlan_mode` (macvlan),
+/// `ipvlan_mode` and `ipvlan_flag` (ipvlan), `mtu`.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct MacvlanOptions {
+pub struct LanOptions {
     pub parent: Option<String>,
     pub mode: String,
+    pub flag: Option<String>,
     pub mtu: Option<u32>,
 }
 
-impl MacvlanOptions {
-    pub fn parse(options: &BTreeMap<String, String>) -> Result<MacvlanOptions, UserError> {
-        let mut out = MacvlanOptions {
-            mode: "bridge".into(),
-            ..MacvlanOptions::default()
+impl LanOptions {
+    pub fn parse(
+        driver: Driver,
+        options: &BTreeMap<String, String>,
+    ) -> Result<LanOptions, UserError> {
+        let ipvlan = driver == Driver::Ipvlan;
+        let mut out = LanOptions {
+            mode: if ipvlan { "l2" } else { "bridge" }.into(),
+            ..LanOptions::default()
         };
         for (key, value) in options {
-            match key.as_str() {
-                "parent" => {
+            match (key.as_str(), ipvlan) {
+                ("parent", _) => {
                     crate::model::validate_ifname("parent", value)?;
                     out.parent = Some(value.clone());
                 }
-                "macvlan_mode" => match value.as_str() {
+                ("macvlan_mode", false) => match value.as_str() {
                     "bridge" | "private" | "vepa" | "passthru" => out.mode = value.clone(),
                     _ => refuse!(
                         "invalid macvlan_mode {value:?}: use bridge, private, vepa or passthru"
                     ),
                 },
-                "mtu" | "com.docker.network.driver.mtu" => {
+                ("ipvlan_mode", true) => match value.as_str() {
+                    "l2" | "l3" | "l3s" => out.mode = value.clone(),
+                    _ => refuse!("invalid ipvlan_mode {value:?}: use l2, l3 or l3s"),
+                },
+                ("ipvlan_flag", true) => match value.as_str() {
+                    "bridge" | "private" | "vepa" => out.flag = Some(value.clone()),
+                    _ => refuse!("invalid ipvlan_flag {value:?}: use bridge, private or vepa"),
+                },
+                ("mtu" | "com.docker.network.driver.mtu", _) => {
                     out.mtu = Some(
                         value
                             .parse()
@@ -212,6 +227,9 @@ impl MacvlanOptions {
                             })?,
                     )
                 }
+                _ if ipvlan => refuse!(
+                    "unknown ipvlan option {key:?}: known options are parent, ipvlan_mode, ipvlan_flag, mtu"
+                ),
                 _ => refuse!(
                     "unknown macvlan option {key:?}: known options are parent, macvlan_mode, mtu"
                 ),

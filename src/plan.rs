@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use ipnet::Ipv4Net;
 
+use crate::model::MadeParent;
+
 /// Which network namespace an operation runs in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Ns {
@@ -49,6 +51,22 @@ pub enum Op {
         name: String,
         mac: [u8; 6],
     },
+    /// An ipvlan child of `parent`, born inside the sandbox; it shares the parent's MAC.
+    CreateIpvlan {
+        parent: String,
+        mode: String,
+        flag: Option<String>,
+        mtu: Option<u32>,
+        peer_ns: PathBuf,
+        name: String,
+    },
+    /// A parent interface ctnet makes on the host for a macvlan or ipvlan network (an
+    /// 802.1q sub-interface, or a dummy), up, tagged with `alias`.
+    CreateParent {
+        name: String,
+        made: MadeParent,
+        alias: String,
+    },
     LinkUp {
         ns: Ns,
         dev: String,
@@ -70,7 +88,8 @@ pub enum Op {
         replace: bool,
         ns: Ns,
         dev: String,
-        gateway: Ipv4Addr,
+        /// `None`: a route through the device itself (ipvlan l3, where the parent routes).
+        gateway: Option<Ipv4Addr>,
     },
     /// Removing either end of a veth removes both. A link already gone counts as done.
     DeleteLink {
@@ -109,8 +128,14 @@ impl Op {
                 dev: host_name.clone(),
             }),
             Op::CreateNetns { name } => Some(Op::DeleteNetns { name: name.clone() }),
-            Op::CreateMacvlan { peer_ns, name, .. } => Some(Op::DeleteLink {
-                ns: Ns::Path(peer_ns.clone()),
+            Op::CreateMacvlan { peer_ns, name, .. } | Op::CreateIpvlan { peer_ns, name, .. } => {
+                Some(Op::DeleteLink {
+                    ns: Ns::Path(peer_ns.clone()),
+                    dev: name.clone(),
+                })
+            }
+            Op::CreateParent { name, .. } => Some(Op::DeleteLink {
+                ns: Ns::Host,
                 dev: name.clone(),
             }),
             Op::Firewall { ruleset, previous } => Some(Op::Firewall {
@@ -139,6 +164,17 @@ impl Op {
             Op::CreateMacvlan { .. } => {
                 "endpoint: a macvlan child of the LAN interface, inside the sandbox, with its own MAC"
             }
+            Op::CreateIpvlan { .. } => {
+                "endpoint: an ipvlan child of the LAN interface, inside the sandbox, sharing its MAC"
+            }
+            Op::CreateParent {
+                made: MadeParent::Vlan { .. },
+                ..
+            } => "network: an 802.1q sub-interface puts the network on its VLAN",
+            Op::CreateParent {
+                made: MadeParent::Dummy,
+                ..
+            } => "network: no parent given, so an internal network on a dummy interface",
             Op::PrepareLink { .. } => {
                 "endpoint: tag the interface as ctnet's; no IPv6 link-local on an IPv4 network"
             }
@@ -148,6 +184,9 @@ impl Op {
                 "network: the gateway address lives on the bridge"
             }
             Op::AddAddress { .. } => "endpoint: the address IPAM picked",
+            Op::AddDefaultRoute { gateway: None, .. } => {
+                "endpoint: default route through the interface (the parent routes in l3 mode)"
+            }
             Op::AddDefaultRoute { .. } => "endpoint: default route through the network's gateway",
             Op::DeleteLink { .. } => "remove: deleting one end of a veth removes both",
             Op::CreateNetns { .. } => "sandbox: a named network namespace",
@@ -240,6 +279,31 @@ impl fmt::Display for Op {
                     mtu_arg(mtu)
                 )
             }
+            Op::CreateIpvlan {
+                parent,
+                mode,
+                flag,
+                mtu,
+                peer_ns,
+                name,
+            } => {
+                let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
+                let flag = flag.as_ref().map(|f| format!(" {f}")).unwrap_or_default();
+                write!(
+                    f,
+                    "ip link add {name} link {parent} netns {netns}{} type ipvlan mode {mode}{flag}",
+                    mtu_arg(mtu)
+                )
+            }
+            Op::CreateParent { name, made, alias } => {
+                match made {
+                    MadeParent::Vlan { link, id } => {
+                        write!(f, "ip link add {name} link {link} type vlan id {id}")?
+                    }
+                    MadeParent::Dummy => write!(f, "ip link add {name} type dummy")?,
+                }
+                write!(f, " && ip link set {name} alias {alias} up")
+            }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
             Op::PrepareLink { ns, dev, alias } => {
                 write!(
@@ -258,11 +322,8 @@ impl fmt::Display for Op {
                 replace,
             } => {
                 let verb = if *replace { "replace" } else { "add" };
-                write!(
-                    f,
-                    "{} route {verb} default via {gateway} dev {dev}",
-                    ip_in(ns)
-                )
+                let via = gateway.map(|g| format!(" via {g}")).unwrap_or_default();
+                write!(f, "{} route {verb} default{via} dev {dev}", ip_in(ns))
             }
             Op::DeleteLink { ns, dev } => write!(f, "{} link del {dev}", ip_in(ns)),
             Op::CreateNetns { name } => {
@@ -302,7 +363,7 @@ mod tests {
             replace: false,
             ns: Ns::Path("/proc/42/ns/net".into()),
             dev: "eth0".into(),
-            gateway: "172.17.0.1".parse().unwrap(),
+            gateway: Some("172.17.0.1".parse().unwrap()),
         };
         assert_eq!(
             route.to_string(),

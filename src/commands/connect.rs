@@ -139,7 +139,11 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
     let taken: HashSet<_> = network.members.values().copied().collect();
     let ipv4 = ipam::allocate(&network.ipam[0], &taken, requested, &network.name)?;
+    if mac.is_some() && network.driver == Driver::Ipvlan {
+        refuse!("--mac does not apply to ipvlan: its interfaces share the parent's MAC");
+    }
     let mac = match mac {
+        _ if network.driver == Driver::Ipvlan => String::new(),
         Some(m) => m
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -149,7 +153,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     };
     let id = new_id()?;
     let endpoint = Endpoint {
-        // Only a veth has a host end; a macvlan child lives in the sandbox alone.
+        // Only a veth has a host end; a macvlan or ipvlan child lives in the sandbox alone.
         host_ifname: if network.driver == Driver::Bridge {
             format!("vctn{}", &id[..11])
         } else {

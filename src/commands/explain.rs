@@ -73,11 +73,22 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
         net.driver.name()
     )?;
     let Some(bridge) = &net.bridge else {
-        if let Some(parent) = &net.macvlan {
+        if let Some(lan) = net.lan() {
             writeln!(
                 ctx.out,
-                "  no bridge: each endpoint is a macvlan child of {} inside its sandbox",
-                parent.parent
+                "  no bridge: each endpoint is a {} child ({} mode) of {} inside its sandbox{}",
+                net.driver.name(),
+                lan.mode,
+                lan.parent,
+                match &lan.made_parent {
+                    Some(crate::model::MadeParent::Vlan { link, id }) =>
+                        format!("\n  {} is VLAN {id} on {link}, made by ctnet", lan.parent),
+                    Some(crate::model::MadeParent::Dummy) => format!(
+                        "\n  {} is a dummy interface made by ctnet: the network is internal",
+                        lan.parent
+                    ),
+                    None => String::new(),
+                }
             )?;
         } else {
             writeln!(

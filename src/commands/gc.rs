@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use anyhow::Result;
 
 use super::{Ctx, Tx, short_id};
-use crate::drivers::bridge::missing_bridges;
+use crate::drivers::{self, missing_network_links};
 use crate::plan::{Ns, Op};
 
 pub fn gc(ctx: &mut Ctx) -> Result<()> {
@@ -90,7 +90,7 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         .state
         .networks
         .iter()
-        .filter_map(|n| n.bridge.as_ref().map(|b| b.ifname.as_str()))
+        .filter_map(drivers::host_link)
         .chain(tx.state.endpoints.iter().map(|e| e.host_ifname.as_str()))
         .collect();
     for (name, id) in &marked {
@@ -114,9 +114,9 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
     // Networks are configuration, not something that dies: a bridge that is missing (a
     // crash halfway through `network rm`) is made again, and `network rm` can be rerun.
     let mut recreate = Vec::new();
-    for (steps, what) in missing_bridges(&tx.state, &present) {
+    for (steps, what) in missing_network_links(&tx.state, &present) {
         recreate.extend(steps);
-        report.push(format!("{what}: its bridge was missing"));
+        report.push(format!("{what}: it was missing"));
     }
     plan.splice(0..0, recreate);
     let dry_run = ctx.global.dry_run;

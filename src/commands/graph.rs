@@ -28,8 +28,13 @@ fn network_label(net: &Network) -> Vec<String> {
     if let Some(bridge) = &net.bridge {
         lines.push(format!("bridge {}", bridge.ifname));
     }
-    if let Some(macvlan) = &net.macvlan {
-        lines.push(format!("macvlan on {} ({})", macvlan.parent, macvlan.mode));
+    if let Some(lan) = net.lan() {
+        lines.push(format!(
+            "{} on {} ({})",
+            net.driver.name(),
+            lan.parent,
+            lan.mode
+        ));
     }
     for config in &net.ipam {
         lines.push(format!("{} via {}", config.subnet, config.gateway));

@@ -13,9 +13,9 @@ use crate::drivers::{self, NetworkDriver, bridge::Bridge};
 use crate::error::UserError;
 use crate::ipam;
 use crate::model::{
-    BridgeSettings, Driver, IpamConfig, MacvlanSettings, Network, State, validate_name,
+    BridgeSettings, Driver, IpamConfig, LanSettings, MadeParent, Network, State, validate_name,
 };
-use crate::netopts::{BridgeOptions, MacvlanOptions, parse_key_value, parse_map};
+use crate::netopts::{BridgeOptions, LanOptions, parse_key_value, parse_map};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
@@ -43,6 +43,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             builtin: true,
             bridge: None,
             macvlan: None,
+            ipvlan: None,
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
         })
@@ -108,7 +109,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     }
     let driver = Driver::parse(&args.driver)?;
     match driver {
-        Driver::Bridge | Driver::Macvlan => {}
+        Driver::Bridge | Driver::Macvlan | Driver::Ipvlan => {}
         Driver::Host | Driver::Null => {
             refuse!(
                 "only one instance of the {} network is allowed, and it exists already",
@@ -125,13 +126,18 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     }
     let labels = parse_map("label", &args.label)?;
     let options = parse_map("option", &args.opt)?;
-    let (bridge_opts, macvlan) = match driver {
-        Driver::Macvlan => (
+    let (bridge_opts, lan) = match driver {
+        Driver::Macvlan | Driver::Ipvlan => (
             BridgeOptions::default(),
-            Some(plan_macvlan(args, &options, state, kernel)?),
+            Some(plan_lan(driver, args, &options, state, kernel)?),
         ),
         _ => (BridgeOptions::parse(&options)?, None),
     };
+    // Without a parent the network sits on a dummy interface and is internal, as in Docker.
+    let internal = args.internal
+        || lan
+            .as_ref()
+            .is_some_and(|l| l.made_parent == Some(MadeParent::Dummy));
 
     let subnet = single("subnet", &args.subnet)?
         .map(|s| parse_cidr("subnet", s))
@@ -172,6 +178,13 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     };
 
     let id = new_id()?;
+    let mut lan = lan;
+    if let Some(lan) = lan
+        .as_mut()
+        .filter(|l| l.made_parent == Some(MadeParent::Dummy))
+    {
+        lan.parent = format!("ctd-{}", &id[..10]);
+    }
     let ifname = bridge_opts
         .name
         .clone()
@@ -189,53 +202,81 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         driver,
         created: now(),
         ipam: vec![config],
-        internal: args.internal,
+        internal,
         enable_ipv6: false,
         labels,
         options,
         builtin: false,
-        bridge: macvlan.is_none().then(|| BridgeSettings {
+        bridge: lan.is_none().then(|| BridgeSettings {
             ifname,
             mtu: bridge_opts.mtu,
             icc: bridge_opts.icc.unwrap_or(true),
             masquerade: bridge_opts.masquerade.unwrap_or(true),
             host_binding: bridge_opts.host_binding_ipv4,
         }),
-        macvlan,
+        macvlan: lan.clone().filter(|_| driver == Driver::Macvlan),
+        ipvlan: lan.filter(|_| driver == Driver::Ipvlan),
         members: BTreeMap::new(),
         aliases: BTreeMap::new(),
     })
 }
 
-/// A macvlan network's settings, refusing what cannot work here.
-fn plan_macvlan(
+/// A macvlan or ipvlan network's settings, refusing what cannot work here.
+fn plan_lan(
+    driver: Driver,
     args: &CreateArgs,
     options: &BTreeMap<String, String>,
     state: &State,
     kernel: &mut dyn Kernel,
-) -> Result<MacvlanSettings> {
-    let opts = MacvlanOptions::parse(options)?;
-    let Some(parent) = opts.parent else {
-        refuse!(
-            "a macvlan network needs -o parent=IFACE: one without a parent would sit on a dummy \
-             interface, and this kernel has no dummy driver (CONFIG_DUMMY)"
-        );
-    };
+) -> Result<LanSettings> {
+    let kind = driver.name();
+    let opts = LanOptions::parse(driver, options)?;
+    let routed = matches!(opts.mode.as_str(), "l3" | "l3s");
     if args.subnet.is_empty() {
         refuse!(
-            "a macvlan network is on the LAN: give its --subnet (and --gateway, the LAN's router)"
+            "a {kind} network is on the LAN: give its --subnet (and --gateway, the LAN's router)"
         );
     }
-    if args.internal {
-        refuse!("--internal does not apply to macvlan: its containers are on the LAN");
+    if routed && !args.gateway.is_empty() {
+        refuse!(
+            "an ipvlan {} network takes no --gateway: the host routes for it, and each sandbox's \
+             default route goes out of its interface",
+            opts.mode
+        );
     }
-    match kernel.link_enslaved(&parent)? {
-        None => refuse!("parent {parent} does not exist"),
-        Some(true) => {
-            refuse!("parent {parent} is a port of a bridge: macvlan needs an interface of its own")
+    if args.internal && opts.parent.is_some() {
+        refuse!("--internal does not apply to {kind} on a parent: its containers are on the LAN");
+    }
+    let mut needs = vec![(kind, kernel_option(driver))];
+    let (parent, made_parent) = match opts.parent {
+        None => {
+            needs.push(("dummy", "CONFIG_DUMMY"));
+            // Named after the network's id once it has one (see `plan_network`).
+            (String::new(), Some(MadeParent::Dummy))
         }
-        Some(false) => {}
-    }
+        Some(parent) => match kernel.link_enslaved(&parent)? {
+            Some(true) => refuse!(
+                "parent {parent} is a port of a bridge: {kind} needs an interface of its own"
+            ),
+            Some(false) => (parent, None),
+            None => match vlan_of(&parent) {
+                Some((link, id)) => {
+                    match kernel.link_enslaved(&link)? {
+                        None => {
+                            refuse!("parent {parent} does not exist, nor does {link} to make it on")
+                        }
+                        Some(true) => {
+                            refuse!("{link} is a port of a bridge: VLAN {id} cannot be made on it")
+                        }
+                        Some(false) => {}
+                    }
+                    needs.push(("802.1q vlan", "CONFIG_VLAN_8021Q"));
+                    (parent, Some(MadeParent::Vlan { link, id }))
+                }
+                None => refuse!("parent {parent} does not exist"),
+            },
+        },
+    };
     if let Some(bridge) = state
         .networks
         .iter()
@@ -243,11 +284,43 @@ fn plan_macvlan(
     {
         refuse!("parent {parent} is the bridge of network {}", bridge.name);
     }
-    Ok(MacvlanSettings {
+    if let Some(other) = state
+        .networks
+        .iter()
+        .find(|n| n.lan().is_some_and(|l| l.parent == parent))
+    {
+        refuse!(
+            "parent {parent} is already used by network {} (one network per parent, as in Docker; \
+             use a VLAN sub-interface such as {parent}.10 for another)",
+            other.name
+        );
+    }
+    let missing = kernel.missing_link_kinds(&needs.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+    if let Some((label, option)) = needs.iter().find(|(k, _)| missing.contains(k)) {
+        refuse!("this kernel cannot make {label} interfaces ({option} is not set)");
+    }
+    Ok(LanSettings {
         parent,
         mode: opts.mode,
+        flag: opts.flag,
         mtu: opts.mtu,
+        made_parent,
     })
+}
+
+/// The kernel option behind a driver.
+fn kernel_option(driver: Driver) -> &'static str {
+    match driver {
+        Driver::Ipvlan => "CONFIG_IPVLAN",
+        _ => "CONFIG_MACVLAN",
+    }
+}
+
+/// `eth0.10` → (`eth0`, 10): the parent names a VLAN sub-interface to make.
+fn vlan_of(parent: &str) -> Option<(String, u16)> {
+    let (link, id) = parent.rsplit_once('.')?;
+    let id: u16 = id.parse().ok().filter(|id| (1..=4094).contains(id))?;
+    (!link.is_empty()).then(|| (link.to_string(), id))
 }
 
 pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {

@@ -134,12 +134,12 @@ fn publishing_endpoint<'a>(
     let on_lan = state.endpoints_of_sandbox(sandbox_id).any(|ep| {
         state
             .network_by_id(&ep.network_id)
-            .is_some_and(|n| n.driver == Driver::Macvlan)
+            .is_some_and(|n| n.lan().is_some())
     });
     if endpoints.is_empty() && on_lan {
         return Err(UserError::new(format!(
-            "sandbox {sandbox_name} is only on macvlan networks, which publish no ports: \
-             its own address is on the LAN, reach it there"
+            "sandbox {sandbox_name} is only on macvlan or ipvlan networks, which publish no \
+             ports: its own address is on the LAN, reach it there"
         )));
     }
     endpoints

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use anyhow::Result;
 
 use super::{Ctx, Tx};
-use crate::drivers::{self, bridge::missing_bridges};
+use crate::drivers::{self, missing_network_links};
 use crate::plan::Op;
 
 pub fn restore(ctx: &mut Ctx) -> Result<()> {
@@ -18,7 +18,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     let mut plan: Vec<Vec<Op>> = Vec::new();
     let mut restored = Vec::new();
 
-    for (steps, what) in missing_bridges(&tx.state, &present) {
+    for (steps, what) in missing_network_links(&tx.state, &present) {
         plan.push(steps);
         restored.push(what);
     }

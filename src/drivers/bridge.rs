@@ -96,26 +96,6 @@ impl NetworkDriver for Bridge {
     }
 }
 
-/// Networks whose bridge the kernel lacks (`present` holds the host's link names): the
-/// steps that make each again, with a description. For gc and restore.
-pub fn missing_bridges(
-    state: &crate::model::State,
-    present: &std::collections::HashSet<&str>,
-) -> Vec<(Vec<Op>, String)> {
-    state
-        .networks
-        .iter()
-        .filter_map(|n| Some((n, n.bridge.as_ref()?)))
-        .filter(|(_, b)| !present.contains(b.ifname.as_str()))
-        .map(|(n, b)| {
-            (
-                Bridge.create(n),
-                format!("network {} (bridge {})", n.name, b.ifname),
-            )
-        })
-        .collect()
-}
-
 /// What every driver does once its interface is inside the sandbox: tag it, bring it up,
 /// give it its address and (for the first network) the default route, then lo up.
 pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
@@ -161,6 +141,10 @@ pub fn default_route(
         replace,
         ns: Ns::Path(sandbox.netns.clone()),
         dev: endpoint.ifname.clone(),
-        gateway: network.ipam[0].gateway,
+        // ipvlan in l3 mode: the parent routes, there is no gateway to reach.
+        gateway: match network.lan() {
+            Some(lan) if lan.routed() => None,
+            _ => Some(network.ipam[0].gateway),
+        },
     }
 }

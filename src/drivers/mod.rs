@@ -1,7 +1,7 @@
 //! Network drivers. Each turns the model into kernel steps; none touches the kernel itself.
 
 pub mod bridge;
-pub mod macvlan;
+pub mod lan;
 
 use crate::error::UserError;
 use crate::model::{Driver, Endpoint, Network, Sandbox};
@@ -26,11 +26,38 @@ pub trait NetworkDriver {
     ) -> Vec<Op>;
 }
 
+/// The host link a network owns: its bridge, or the parent ctnet made for it.
+pub fn host_link(network: &Network) -> Option<&str> {
+    match (&network.bridge, network.lan()) {
+        (Some(bridge), _) => Some(&bridge.ifname),
+        (None, Some(lan)) if lan.made_parent.is_some() => Some(&lan.parent),
+        _ => None,
+    }
+}
+
+/// Networks whose own host link the kernel lacks (`present` holds the host's ctnet links):
+/// the steps that make each again, with a description. For gc and restore.
+pub fn missing_network_links(
+    state: &crate::model::State,
+    present: &std::collections::HashSet<&str>,
+) -> Vec<(Vec<Op>, String)> {
+    state
+        .networks
+        .iter()
+        .filter_map(|n| Some((n, host_link(n)?)))
+        .filter(|(_, link)| !present.contains(link))
+        .filter_map(|(n, link)| {
+            let steps = for_network(n).ok()?.create(n);
+            Some((steps, format!("network {} (link {link})", n.name)))
+        })
+        .collect()
+}
+
 /// The driver behind a network, or why sandboxes cannot join it.
 pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, UserError> {
     match network.driver {
         Driver::Bridge => Ok(&bridge::Bridge),
-        Driver::Macvlan => Ok(&macvlan::Macvlan),
+        Driver::Macvlan | Driver::Ipvlan => Ok(&lan::Lan),
         Driver::Host => refuse!(
             "a sandbox cannot join the host network: run the process in the host's own namespace instead"
         ),

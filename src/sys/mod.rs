@@ -14,11 +14,13 @@ use anyhow::{Context, Result, anyhow};
 use ipnet::Ipv4Net;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, InfoVeth,
-    LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoIpVlan, InfoKind, InfoMacVlan,
+    InfoVeth, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    MacVlanMode,
 };
 
 use crate::firewall::Part;
+use crate::model::MadeParent;
 use crate::plan::{Ns, Op};
 use crate::ports::Proto;
 use netlink::Netlink;
@@ -33,6 +35,9 @@ pub trait Kernel {
     fn undo(&mut self, undo: Vec<Op>);
     /// IPv4 subnets the host namespace already uses (addresses and routes).
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
+    /// Which of these link kinds (labels as `probe_link_kinds` has them) this kernel cannot
+    /// make.
+    fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str>;
     /// Whether a host link exists (`None`) and, if so, is a port of a bridge.
     fn link_enslaved(&mut self, name: &str) -> Result<Option<bool>>;
     /// A bridge as the host's kernel has it, or `None` if there is no such link.
@@ -162,19 +167,39 @@ impl Linux {
                         anyhow!("cannot create veth {host_name}: {e}")
                     }
                 })?;
-                let configured = set_link_without_link_local(nl, host_name, vec![LinkAttribute::IfAlias(alias.clone())])
-                    .and_then(|()| if *isolated { nl.isolate_bridge_port(host_name) } else { Ok(()) })
-                    .and_then(|()| nl.link_up(host_name));
+                let configured = set_link_without_link_local(
+                    nl,
+                    host_name,
+                    vec![LinkAttribute::IfAlias(alias.clone())],
+                )
+                .and_then(|()| {
+                    if *isolated {
+                        nl.isolate_bridge_port(host_name)
+                    } else {
+                        Ok(())
+                    }
+                })
+                .and_then(|()| nl.link_up(host_name));
                 if let Err(e) = configured {
                     let _ = nl.delete_link(host_name);
                     return Err(anyhow!("cannot configure {host_name}: {e}"));
                 }
             }
-            Op::CreateMacvlan { parent, mode, mtu, peer_ns, name, mac } => {
+            Op::CreateMacvlan {
+                parent,
+                mode,
+                mtu,
+                peer_ns,
+                name,
+                mac,
+            } => {
                 let nl = self.socket(&Ns::Host)?;
-                let parent_index = nl.ifindex(parent).with_context(|| format!("parent {parent} is missing"))?;
-                let ns_file = File::open(peer_ns)
-                    .with_context(|| format!("cannot open the sandbox's namespace {}", peer_ns.display()))?;
+                let parent_index = nl
+                    .ifindex(parent)
+                    .with_context(|| format!("parent {parent} is missing"))?;
+                let ns_file = File::open(peer_ns).with_context(|| {
+                    format!("cannot open the sandbox's namespace {}", peer_ns.display())
+                })?;
                 let mode = match mode.as_str() {
                     "private" => MacVlanMode::Private,
                     "vepa" => MacVlanMode::Vepa,
@@ -184,7 +209,10 @@ impl Linux {
                 let mut msg = LinkMessage::default();
                 msg.attributes.push(LinkAttribute::IfName(name.clone()));
                 msg.attributes.push(LinkAttribute::Link(parent_index));
-                msg.attributes.push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(&ns_file)));
+                msg.attributes
+                    .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
+                        &ns_file,
+                    )));
                 msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
                 msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
                 msg.attributes.push(LinkAttribute::LinkInfo(vec![
@@ -199,23 +227,111 @@ impl Linux {
                     }
                 })?;
             }
-            Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
-            Op::PrepareLink { ns, dev, alias } => {
-                set_link_without_link_local(self.socket(ns)?, dev, vec![LinkAttribute::IfAlias(alias.clone())])?
+            Op::CreateIpvlan {
+                parent,
+                mode,
+                flag,
+                mtu,
+                peer_ns,
+                name,
+            } => {
+                let nl = self.socket(&Ns::Host)?;
+                let parent_index = nl
+                    .ifindex(parent)
+                    .with_context(|| format!("parent {parent} is missing"))?;
+                let ns_file = File::open(peer_ns).with_context(|| {
+                    format!("cannot open the sandbox's namespace {}", peer_ns.display())
+                })?;
+                let mode = match mode.as_str() {
+                    "l3" => IpVlanMode::L3,
+                    "l3s" => IpVlanMode::L3S,
+                    _ => IpVlanMode::L2,
+                };
+                let flags = match flag.as_deref() {
+                    Some("private") => IpVlanFlags::Private,
+                    Some("vepa") => IpVlanFlags::Vepa,
+                    _ => IpVlanFlags::empty(),
+                };
+                let mut msg = LinkMessage::default();
+                msg.attributes.push(LinkAttribute::IfName(name.clone()));
+                msg.attributes.push(LinkAttribute::Link(parent_index));
+                msg.attributes
+                    .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
+                        &ns_file,
+                    )));
+                msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
+                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                    LinkInfo::Kind(InfoKind::IpVlan),
+                    LinkInfo::Data(InfoData::IpVlan(vec![
+                        InfoIpVlan::Mode(mode),
+                        InfoIpVlan::Flags(flags),
+                    ])),
+                ]));
+                nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
+                    if e.errno == nix::libc::EEXIST {
+                        anyhow!("cannot create {name} in the sandbox: an interface with that name exists already")
+                    } else {
+                        anyhow!("cannot create ipvlan {name} on {parent}: {e}")
+                    }
+                })?;
             }
+            Op::CreateParent { name, made, alias } => {
+                let nl = self.socket(&Ns::Host)?;
+                let mut msg = LinkMessage::default();
+                msg.header.flags = LinkFlags::Up;
+                msg.header.change_mask = LinkFlags::Up;
+                msg.attributes.push(LinkAttribute::IfName(name.clone()));
+                let info = match made {
+                    MadeParent::Vlan { link, id } => {
+                        let index = nl
+                            .ifindex(link)
+                            .with_context(|| format!("{link} is missing"))?;
+                        msg.attributes.push(LinkAttribute::Link(index));
+                        vec![
+                            LinkInfo::Kind(InfoKind::Vlan),
+                            LinkInfo::Data(InfoData::Vlan(vec![
+                                netlink_packet_route::link::InfoVlan::Id(*id),
+                            ])),
+                        ]
+                    }
+                    MadeParent::Dummy => vec![LinkInfo::Kind(InfoKind::Dummy)],
+                };
+                msg.attributes.push(LinkAttribute::LinkInfo(info));
+                nl.create(RouteNetlinkMessage::NewLink(msg))
+                    .map_err(|e| anyhow!("cannot create {name}: {e}"))?;
+                if let Err(e) = nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())]) {
+                    let _ = nl.delete_link(name);
+                    return Err(anyhow!("cannot tag {name} as ctnet's: {e}"));
+                }
+            }
+            Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
+            Op::PrepareLink { ns, dev, alias } => set_link_without_link_local(
+                self.socket(ns)?,
+                dev,
+                vec![LinkAttribute::IfAlias(alias.clone())],
+            )?,
             Op::AddAddress { ns, dev, addr } => self
                 .socket(ns)?
                 .add_address(dev, *addr)
                 .with_context(|| format!("cannot add {addr} to {dev}"))?,
-            Op::AddDefaultRoute { ns, dev, gateway, replace } => {
-                self.socket(ns)?.add_default_route(dev, *gateway, *replace).map_err(|e| {
+            Op::AddDefaultRoute {
+                ns,
+                dev,
+                gateway,
+                replace,
+            } => self
+                .socket(ns)?
+                .add_default_route(dev, *gateway, *replace)
+                .map_err(|e| {
                     if e.errno == nix::libc::EEXIST {
-                        anyhow!("cannot add a default route via {gateway}: the sandbox already has a default route")
+                        anyhow!(
+                            "cannot add a default route{}: the sandbox already has a default route",
+                            via(gateway)
+                        )
                     } else {
-                        anyhow!("cannot add a default route via {gateway}: {e}")
+                        anyhow!("cannot add a default route{}: {e}", via(gateway))
                     }
-                })?
-            }
+                })?,
             Op::DeleteLink { ns, dev } => {
                 // A namespace that is gone took its links with it.
                 let nl = match self.socket(ns) {
@@ -275,6 +391,14 @@ impl Kernel for Linux {
 
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
         Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
+    }
+
+    fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str> {
+        probe_link_kinds()
+            .into_iter()
+            .filter(|(label, _, error)| error.is_some() && kinds.contains(label))
+            .map(|(label, _, _)| label)
+            .collect()
     }
 
     fn link_enslaved(&mut self, name: &str) -> Result<Option<bool>> {
@@ -360,6 +484,10 @@ impl Kernel for Linux {
 /// IPv4-only networks. Besides being tidy, it matters for speed: every new link-local
 /// address sends DAD and router solicitations that the bridge floods to every port, so
 /// attach cost would grow with the number of endpoints.
+fn via(gateway: &Option<std::net::Ipv4Addr>) -> String {
+    gateway.map(|g| format!(" via {g}")).unwrap_or_default()
+}
+
 fn no_ipv6_link_local() -> LinkAttribute {
     LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(
         In6AddrGenMode::None,
@@ -412,7 +540,9 @@ pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
             .create(RouteNetlinkMessage::NewLink(parent))
             .err()
             .map(|e| e.to_string());
+        // ipvlan and macvlan refuse to share a parent (EBUSY): each end of the pair is one.
         let parent_index = nl.ifindex("probe-parent").ok();
+        let peer_index = nl.ifindex("probe-peer").ok();
         let mut out_all = vec![("veth", "CONFIG_VETH", veth)];
         let mut out = Vec::new();
         let mut try_kind =
@@ -421,7 +551,12 @@ pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
                 msg.attributes
                     .push(LinkAttribute::IfName(format!("probe{}", out.len())));
                 if on_parent {
-                    let Some(index) = parent_index else {
+                    let lower = if kind == InfoKind::IpVlan {
+                        peer_index
+                    } else {
+                        parent_index
+                    };
+                    let Some(index) = lower else {
                         out.push((label, option, Some("no veth to try it on".to_string())));
                         return;
                     };
@@ -437,6 +572,7 @@ pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
                 out.push((label, option, result));
             };
         try_kind("bridge", "CONFIG_BRIDGE", InfoKind::Bridge, None, false);
+        try_kind("dummy", "CONFIG_DUMMY", InfoKind::Dummy, None, false);
         try_kind("macvlan", "CONFIG_MACVLAN", InfoKind::MacVlan, None, true);
         try_kind("ipvlan", "CONFIG_IPVLAN", InfoKind::IpVlan, None, true);
         try_kind(

@@ -248,7 +248,7 @@ impl Netlink {
     pub fn add_default_route(
         &mut self,
         dev: &str,
-        gateway: std::net::Ipv4Addr,
+        gateway: Option<std::net::Ipv4Addr>,
         replace: bool,
     ) -> Result<()> {
         let index = self.ifindex(dev)?;
@@ -256,10 +256,16 @@ impl Netlink {
         msg.header.address_family = AddressFamily::Inet;
         msg.header.table = RouteHeader::RT_TABLE_MAIN;
         msg.header.protocol = RouteProtocol::Boot;
-        msg.header.scope = RouteScope::Universe;
         msg.header.kind = RouteType::Unicast;
-        msg.attributes
-            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        match gateway {
+            Some(gateway) => {
+                msg.header.scope = RouteScope::Universe;
+                msg.attributes
+                    .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+            }
+            // A device route: everything goes out of the interface as it is.
+            None => msg.header.scope = RouteScope::Link,
+        }
         msg.attributes.push(RouteAttribute::Oif(index));
         let flags = if replace {
             NLM_F_CREATE | NLM_F_REPLACE

@@ -1,0 +1,109 @@
+//! ipvlan, 802.1q VLAN parents and dummy parents (issue 7). This machine's kernel has none
+//! of these drivers, so the tests are ignored in the ordinary run and run in the
+//! full-kernel lane (Debian's stock kernel in a VM), which tests/run.sh starts with
+//! `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=../shared/bin/vmlane cargo test --test lanes
+//! -- --ignored`. If the lane cannot start, tests/run.sh fails.
+
+mod common;
+use common::ok;
+
+/// A "LAN" namespace joined to the host by a veth whose host end `lan0` is the parent; the
+/// LAN's router is 10.77.0.1 untagged, and 10.77.10.1 and 10.77.20.1 on VLANs 10 and 20.
+const LAN: &str = r#"
+    ip netns add lan
+    ip link add lan0 type veth peer name eth0 netns lan
+    ip link set lan0 up
+    ip -n lan addr add 10.77.0.1/24 dev eth0; ip -n lan link set eth0 up
+    for v in 10 20; do
+      ip -n lan link add link eth0 name eth0.$v type vlan id $v
+      ip -n lan addr add 10.77.$v.1/24 dev eth0.$v; ip -n lan link set eth0.$v up
+    done
+    parent_before=$(ip -d -o link show lan0 | sed -E 's/ (state|group|qlen) [^ ]+//g')
+    for s in a b c d; do ctnet sandbox create $s >/dev/null; done
+"#;
+
+#[test]
+#[ignore = "needs ipvlan: runs in the full-kernel lane (tests/run.sh)"]
+fn ipvlan_l2_and_l3() {
+    ok(&format!(
+        "{LAN}\n{}",
+        r#"
+        ctnet network create -d ipvlan --subnet 10.77.0.0/24 --gateway 10.77.0.1 -o parent=lan0 l2net >/dev/null
+        ctnet connect l2net a; ctnet connect l2net b
+        ip -n a -d link show eth0 | grep -q 'ipvlan  mode l2' || die "not an ipvlan l2 child: $(ip -n a -d link show eth0)"
+        reaches a 10.77.0.3 || die "l2: a cannot reach b"
+        reaches a 10.77.0.1 || die "l2: a cannot reach the LAN's router"
+        reaches lan 10.77.0.2 || die "l2: the LAN cannot reach a"
+        ip -n a route show default | grep -q 'via 10.77.0.1 dev eth0' || die "l2 default route"
+        ip netns exec a getent hosts b | grep -q 10.77.0.3 || die "names on ipvlan"
+        fails "share the parent's MAC" ctnet connect l2net c --mac 02:42:00:00:00:09
+        fails "publish no ports" ctnet publish a 8080:80
+        ctnet sandbox rm a b >/dev/null; ctnet network rm l2net >/dev/null
+        [ "$(ip -d -o link show lan0 | sed -E 's/ (state|group|qlen) [^ ]+//g')" = "$parent_before" ] || die "parent changed"
+
+        fails "takes no --gateway" ctnet network create -d ipvlan -o ipvlan_mode=l3 --subnet 10.78.0.0/24 --gateway 10.78.0.1 -o parent=lan0 l3net
+        fails "invalid ipvlan_mode" ctnet network create -d ipvlan -o ipvlan_mode=l4 --subnet 10.78.0.0/24 -o parent=lan0 l3net
+        ctnet network create -d ipvlan -o ipvlan_mode=l3 -o ipvlan_flag=bridge --subnet 10.78.0.0/24 -o parent=lan0 l3net >/dev/null
+        ctnet connect l3net c; ctnet connect l3net d
+        ip -n c -d link show eth0 | grep -q 'ipvlan  mode l3' || die "not an ipvlan l3 child"
+        ip -n c route show default | grep -q '^default dev eth0 scope link' || die "l3 default route: $(ip -n c route show default)"
+        d_ip=$(ip_of d)
+        reaches c "$d_ip" || die "l3: c cannot reach d"
+        ctnet sandbox rm c d >/dev/null; ctnet network rm l3net >/dev/null
+        agree || die "state and kernel disagree"
+    "#
+    ));
+}
+
+#[test]
+#[ignore = "needs 802.1q: runs in the full-kernel lane (tests/run.sh)"]
+fn vlan_parents_are_made_isolated_and_removed() {
+    ok(&format!(
+        "{LAN}\n{}",
+        r#"
+        ctnet network create -d macvlan --subnet 10.77.10.0/24 --gateway 10.77.10.1 -o parent=lan0.10 v10 >/dev/null
+        ctnet network create -d ipvlan --subnet 10.77.20.0/24 --gateway 10.77.20.1 -o parent=lan0.20 v20 >/dev/null
+        ip -d -o link show lan0.10 | grep -q 'vlan protocol 802.1Q id 10' || die "lan0.10 is not VLAN 10"
+        ip -o link show lan0.20 | grep -q 'alias ctnet:' || die "lan0.20 not marked as ctnet's"
+        ctnet connect v10 a; ctnet connect v20 b
+        reaches a 10.77.10.1 || die "VLAN 10 sandbox cannot reach its router"
+        reaches b 10.77.20.1 || die "VLAN 20 sandbox cannot reach its router"
+        # Separated at L2: with the other VLAN's subnet on-link, a's ARP goes out on VLAN 10
+        # and nobody on it answers for b's address.
+        ip -n a route add 10.77.20.0/24 dev eth0
+        ! reaches a 10.77.20.2 || die "VLAN 10 reached VLAN 20"
+        # gc puts back a VLAN interface that went missing; rm takes it away.
+        ip link del lan0.20
+        ctnet gc | grep -q 'repaired network v20 (link lan0.20)' || die "gc did not repair lan0.20"
+        ip link show lan0.20 >/dev/null || die "lan0.20 not made again"
+        ctnet sandbox rm a b >/dev/null; ctnet network rm v10 v20 >/dev/null
+        ! ip link show lan0.10 2>/dev/null || die "lan0.10 left behind"
+        ! ip link show lan0.20 2>/dev/null || die "lan0.20 left behind"
+        [ "$(ip -d -o link show lan0 | sed -E 's/ (state|group|qlen) [^ ]+//g')" = "$parent_before" ] || die "parent changed"
+        # A VLAN interface the user made is used, and left alone.
+        ip link add link lan0 name lan0.30 type vlan id 30
+        ctnet network create -d macvlan --subnet 10.77.30.0/24 -o parent=lan0.30 v30 >/dev/null
+        ctnet network rm v30 >/dev/null
+        ip link show lan0.30 >/dev/null || die "the user's lan0.30 was removed"
+    "#
+    ));
+}
+
+#[test]
+#[ignore = "needs dummy: runs in the full-kernel lane (tests/run.sh)"]
+fn no_parent_means_an_internal_network_on_a_dummy() {
+    ok(&format!(
+        "{LAN}\n{}",
+        r#"
+        ctnet network create -d macvlan --subnet 10.79.0.0/24 solo >/dev/null
+        dummy=$(ip -o link show type dummy | awk -F': ' '{print $2}')
+        [ -n "$dummy" ] || die "no dummy parent"
+        ctnet network inspect solo | json 'd[0]["Internal"]' | grep -qx True || die "not internal"
+        ctnet connect solo a; ctnet connect solo b
+        reaches a 10.79.0.3 || die "a cannot reach b on the dummy"
+        [ -z "$(ip -n a route show default)" ] || die "internal network gave a default route"
+        ctnet sandbox rm a b >/dev/null; ctnet network rm solo >/dev/null
+        [ -z "$(ip -o link show type dummy)" ] || die "dummy left behind"
+    "#
+    ));
+}
