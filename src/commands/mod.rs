@@ -544,25 +544,20 @@ pub fn short_id(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-/// Prints rows under headers, each column padded to its widest cell plus three spaces,
-/// the way Docker's tables look.
+/// Prints rows under headers in aligned columns three spaces apart, the way Docker's
+/// tables look (comfy-table, without borders).
 pub fn print_table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(headers.to_vec())
+        .add_rows(rows.iter().cloned());
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 3));
     }
-    let line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (cell, width) in cells.iter().zip(&widths) {
-            text.push_str(&format!("{cell:<width$}   "));
-        }
-        text.trim_end().to_string()
-    };
-    writeln!(out, "{}", line(headers.to_vec()))?;
-    for row in rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    for line in table.lines() {
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }
