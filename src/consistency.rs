@@ -114,6 +114,22 @@ pub fn check_sandbox(file: &SandboxFile, name: &str, networks: &[Network]) -> Re
         if !ifnames.insert(&ep.ifname) {
             return Err(format!("two endpoints are called {}", ep.ifname));
         }
+        // What ctnet would never write, and what would end up in neighbours' hosts files or
+        // panic a driver: bad aliases, a MAC that does not parse (ipvlan has none).
+        if let Some(bad) = ep
+            .aliases
+            .iter()
+            .find(|a| validate_name("alias", a).is_err())
+        {
+            return Err(format!(
+                "alias {bad:?} of {} is not a valid name",
+                ep.ifname
+            ));
+        }
+        let needs_mac = net.driver != crate::model::Driver::Ipvlan;
+        if needs_mac && crate::model::parse_mac(&ep.mac).is_err() {
+            return Err(format!("{} has an invalid MAC {:?}", ep.ifname, ep.mac));
+        }
     }
     Ok(())
 }

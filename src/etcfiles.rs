@@ -7,6 +7,7 @@
 //! rename, so a bind mount made earlier (by `ip netns exec`, `ctnet run`, a wrapper
 //! script) sees every change.
 
+use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
 use std::net::Ipv4Addr;
@@ -42,8 +43,9 @@ pub struct Files<'a> {
     pub sandboxes: &'a [Sandbox],
     pub removed: &'a [Sandbox],
     pub hosts: names::HostsFiles<'a>,
-    /// `ctnet dns serve` is running: resolv.conf points at it.
-    pub resolver_running: bool,
+    /// The addresses `ctnet dns serve` answers on (empty when it does not run): a
+    /// sandbox's resolv.conf names it only where it really listens.
+    pub resolver: BTreeSet<Ipv4Addr>,
 }
 
 /// Carries out `updates`; every file is attempted, and the first failure is returned.
@@ -74,15 +76,26 @@ pub fn host_upstream() -> Upstream {
     names::upstream(&etc, resolved.as_deref())
 }
 
-/// Truncates and writes `path` in place, creating it if needed.
+/// Writes `path` in place, creating it if needed. Unchanged content is not written again,
+/// and new content goes over the old before the file is cut to length, so a reader inside a
+/// sandbox never finds it empty.
 fn write_in_place(path: &Path, text: &str) -> Result<()> {
-    OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .with_context(|| format!("cannot write {}", path.display()))
+    let write = || -> std::io::Result<()> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        let mut old = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut old)?;
+        if old == text.as_bytes() {
+            return Ok(());
+        }
+        std::os::unix::fs::FileExt::write_all_at(&file, text.as_bytes(), 0)?;
+        file.set_len(text.len() as u64)
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
@@ -105,9 +118,7 @@ fn append_hosts(ctx: &Files, name: &str, lines: &str) -> Result<()> {
 
 /// The address of the resolver a sandbox should ask, when `dns serve` runs.
 fn resolver(ctx: &Files, name: &str) -> Option<Ipv4Addr> {
-    ctx.resolver_running
-        .then(|| names::resolver_for(ctx.networks, name))
-        .flatten()
+    names::resolver_for(ctx.networks, name, &ctx.resolver)
 }
 
 fn write_sandbox(ctx: &Files, name: &str, upstream: &Upstream) -> Result<()> {
@@ -126,7 +137,8 @@ fn write_sandbox(ctx: &Files, name: &str, upstream: &Upstream) -> Result<()> {
         let link = etc.join(file);
         let target = dir.join(file);
         match std::fs::symlink_metadata(&link) {
-            Ok(meta) if !meta.file_type().is_symlink() => {
+            // Only a link into ctnet's own files is ctnet's to replace.
+            Ok(meta) if !meta.file_type().is_symlink() || !is_ours(ctx, &link) => {
                 eprintln!(
                     "ctnet: warning: {} is not ctnet's (not a link to {}); left as it is",
                     link.display(),
@@ -147,17 +159,27 @@ fn write_sandbox(ctx: &Files, name: &str, upstream: &Upstream) -> Result<()> {
     Ok(())
 }
 
-/// Rewrites every sandbox's `resolv.conf` (when `dns serve` starts or stops).
+/// Whether the symlink `link` points into ctnet's files under the state directory.
+fn is_ours(ctx: &Files, link: &Path) -> bool {
+    std::fs::read_link(link).is_ok_and(|target| target.starts_with(ctx.state_dir.join("etc")))
+}
+
+/// Rewrites every sandbox's `resolv.conf` (when `dns serve` starts, stops or starts to
+/// listen somewhere new). Every sandbox is tried; the first failure is returned.
 pub fn rewrite_resolv_confs(ctx: &Files) -> Result<()> {
     let upstream = host_upstream();
+    let mut first_error = None;
     for sandbox in ctx.sandboxes {
-        let path = sandbox_dir(ctx.state_dir, &sandbox.name).join("resolv.conf");
-        write_in_place(
-            &path,
-            &names::resolv_conf(&upstream, resolver(ctx, &sandbox.name)),
-        )?;
+        let dir = sandbox_dir(ctx.state_dir, &sandbox.name);
+        let text = names::resolv_conf(&upstream, resolver(ctx, &sandbox.name));
+        let written = std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))
+            .and_then(|()| write_in_place(&dir.join("resolv.conf"), &text));
+        if let Err(e) = written {
+            first_error.get_or_insert(e);
+        }
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 fn remove_sandbox(ctx: &Files, name: &str) -> Result<()> {
@@ -170,7 +192,7 @@ fn remove_sandbox(ctx: &Files, name: &str) -> Result<()> {
     {
         for file in FILES {
             let link = etc.join(file);
-            if std::fs::read_link(&link).ok() == Some(dir.join(file)) {
+            if is_ours(ctx, &link) {
                 let _ = std::fs::remove_file(&link);
             }
         }

@@ -141,8 +141,8 @@ pub struct LanSettings {
     pub flag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtu: Option<u32>,
-    /// The parent is ctnet's: made for this network (and perhaps shared with others that
-    /// name it), removed with the last network that uses it.
+    /// The parent is ctnet's: made for this network and removed with it (one network per
+    /// parent, as in Docker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub made_parent: Option<MadeParent>,
 }

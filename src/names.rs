@@ -176,12 +176,17 @@ pub fn resolv_conf(upstream: &Upstream, resolver: Option<Ipv4Addr>) -> String {
 }
 
 /// The address of ctnet's resolver for a sandbox: the gateway of its first network that
-/// resolves names and has its gateway on the host (a bridge's).
-pub fn resolver_for(networks: &[Network], sandbox: &str) -> Option<Ipv4Addr> {
+/// resolves names, where the resolver listens (`listening`: empty when it does not run).
+pub fn resolver_for(
+    networks: &[Network],
+    sandbox: &str,
+    listening: &BTreeSet<Ipv4Addr>,
+) -> Option<Ipv4Addr> {
     networks
         .iter()
-        .filter(|n| resolves_names(n) && n.bridge.is_some() && n.members.contains_key(sandbox))
-        .find_map(|n| n.ipam.first().map(|c| c.gateway))
+        .filter(|n| resolves_names(n) && n.members.contains_key(sandbox))
+        .flat_map(|n| n.ipam.iter().map(|c| c.gateway))
+        .find(|gateway| listening.contains(gateway))
 }
 
 /// A change to the name files of one sandbox.
@@ -219,20 +224,19 @@ pub fn updates(
         let gone = old
             .iter()
             .any(|(name, ip)| network.members.get(name) != Some(ip));
-        let added: Vec<(&String, &Ipv4Addr)> = network
+        // Each new member's line, formatted once for all its neighbours.
+        let added: Vec<(&String, String)> = network
             .members
             .iter()
             .filter(|(name, ip)| old.get(*name) != Some(*ip))
+            .map(|(name, ip)| (name, member_line(network, name, *ip)))
             .collect();
         for peer in network.members.keys().filter(|p| !touched.contains(*p)) {
             if gone {
                 rewrite.insert(peer.clone());
             } else {
-                for (name, ip) in added.iter().filter(|(name, _)| *name != peer) {
-                    appends
-                        .entry(peer.clone())
-                        .or_default()
-                        .push_str(&member_line(network, name, **ip));
+                for (_, line) in added.iter().filter(|(name, _)| *name != peer) {
+                    appends.entry(peer.clone()).or_default().push_str(line);
                 }
             }
         }

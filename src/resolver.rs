@@ -30,16 +30,32 @@ struct NetworkNames {
 #[derive(Debug, Default)]
 pub struct Zone {
     networks: Vec<NetworkNames>,
-    /// Sandbox address → the networks (indexes into `networks`) whose names it sees.
-    askers: HashMap<Ipv4Addr, Vec<usize>>,
+    /// Sandbox address → what that sandbox may ask. Nobody else gets an answer: the
+    /// gateway is reachable from outside too, and must not become an open relay.
+    askers: HashMap<Ipv4Addr, Asker>,
     /// Where the resolver listens: the gateways of the networks that resolve names.
     pub listen: BTreeSet<Ipv4Addr>,
+}
+
+/// A sandbox as the resolver sees it.
+#[derive(Debug, Clone, Default)]
+struct Asker {
+    /// The networks (indexes into `Zone::networks`) whose names it sees.
+    networks: Vec<usize>,
+    /// It has a way out (a network that is not internal), so its other queries go upstream;
+    /// a sandbox only on internal networks reaches nothing outside, DNS included.
+    may_forward: bool,
 }
 
 impl Zone {
     pub fn build(networks: &[Network]) -> Zone {
         let mut zone = Zone::default();
-        let mut of_sandbox: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut of_sandbox: HashMap<&str, Asker> = HashMap::new();
+        for network in networks.iter().filter(|n| !n.internal) {
+            for member in network.members.keys() {
+                of_sandbox.entry(member).or_default().may_forward = true;
+            }
+        }
         for network in networks.iter().filter(|n| resolves_names(n)) {
             let index = zone.networks.len();
             let mut names = NetworkNames::default();
@@ -53,7 +69,7 @@ impl Zone {
                     entry.push(*ip);
                 }
                 names.names.insert(*ip, format!("{member}."));
-                of_sandbox.entry(member).or_default().push(index);
+                of_sandbox.entry(member).or_default().networks.push(index);
             }
             zone.networks.push(names);
             if network.bridge.is_some() {
@@ -63,23 +79,22 @@ impl Zone {
         // Every address of a sandbox, on any network, asks with that sandbox's view.
         for network in networks {
             for (member, ip) in &network.members {
-                if let Some(seen) = of_sandbox.get(member.as_str()) {
-                    zone.askers.insert(*ip, seen.clone());
-                }
+                let asker = of_sandbox.get(member.as_str()).cloned().unwrap_or_default();
+                zone.askers.insert(*ip, asker);
             }
         }
         zone
     }
 
-    fn seen_by(&self, asker: IpAddr) -> impl Iterator<Item = &NetworkNames> {
-        let indexes = match asker {
-            IpAddr::V4(ip) => self.askers.get(&ip).map(Vec::as_slice),
+    fn asker(&self, address: IpAddr) -> Option<&Asker> {
+        match address {
+            IpAddr::V4(ip) => self.askers.get(&ip),
             IpAddr::V6(_) => None,
-        };
-        indexes
-            .unwrap_or_default()
-            .iter()
-            .map(|&i| &self.networks[i])
+        }
+    }
+
+    fn seen_by<'a>(&'a self, asker: &'a Asker) -> impl Iterator<Item = &'a NetworkNames> {
+        asker.networks.iter().map(|&i| &self.networks[i])
     }
 }
 
@@ -120,17 +135,29 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
         return encode(response);
     };
     response.add_query(query.clone());
+    let Some(asker) = zone.asker(asker) else {
+        response.metadata.response_code = ResponseCode::Refused;
+        return encode(response);
+    };
+    // Not one of ours: upstream, if this sandbox may reach out at all.
+    let elsewhere = |mut response: Message| match asker.may_forward {
+        true => Reply::Forward,
+        false => {
+            response.metadata.response_code = ResponseCode::Refused;
+            encode(response)
+        }
+    };
     let name = &query.name;
     let records: Vec<Record> = match query.query_type {
         RecordType::PTR => {
             let Some(ip) = arpa_ipv4(name) else {
-                return Reply::Forward;
+                return elsewhere(response);
             };
             let Some(target) = zone.seen_by(asker).find_map(|n| n.names.get(&ip)) else {
-                return Reply::Forward;
+                return elsewhere(response);
             };
             let Ok(target) = Name::from_ascii(target) else {
-                return Reply::Forward;
+                return elsewhere(response);
             };
             vec![Record::from_rdata(
                 name.clone(),
@@ -147,7 +174,7 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
                 .copied()
                 .collect();
             if found.is_empty() {
-                return Reply::Forward;
+                return elsewhere(response);
             }
             // A name of ours: an answer for A, and "no such record" for any other type,
             // never a forward that would leak the name or find another host's.
@@ -211,7 +238,9 @@ mod tests {
             true,
             &[("lone", "172.17.0.2"), ("db", "172.17.0.3")],
         );
-        Zone::build(&[app, other, default])
+        let mut closed = network_with_members("closed", false, &[("vault", "10.3.0.2")]);
+        closed.internal = true;
+        Zone::build(&[app, other, default, closed])
     }
 
     fn ask(zone: &Zone, asker: &str, name: &str, kind: RecordType) -> Reply {
@@ -226,6 +255,13 @@ mod tests {
         };
         let message = Message::from_vec(&bytes).unwrap();
         message.answers.iter().map(|r| r.data.to_string()).collect()
+    }
+
+    fn rcode(reply: Reply) -> ResponseCode {
+        let Reply::Answer(bytes) = reply else {
+            panic!("{reply:?}")
+        };
+        Message::from_vec(&bytes).unwrap().metadata.response_code
     }
 
     #[test]
@@ -248,14 +284,24 @@ mod tests {
             ask(&zone, "10.1.0.3", "cache", RecordType::A),
             Reply::Forward
         );
-        // The default network resolves no names, and strangers see none.
+        // The default network resolves no names.
         assert_eq!(
             ask(&zone, "172.17.0.2", "db", RecordType::A),
             Reply::Forward
         );
+        // Strangers (a LAN host, a spoofed source) are refused: no open relay.
         assert_eq!(
-            ask(&zone, "192.0.2.9", "web", RecordType::A),
-            Reply::Forward
+            rcode(ask(&zone, "192.0.2.9", "web", RecordType::A)),
+            ResponseCode::Refused
+        );
+        assert_eq!(
+            rcode(ask(&zone, "192.0.2.9", "example.org", RecordType::A)),
+            ResponseCode::Refused
+        );
+        // A sandbox only on an internal network reaches nothing outside, DNS included.
+        assert_eq!(
+            rcode(ask(&zone, "10.3.0.2", "example.org", RecordType::A)),
+            ResponseCode::Refused
         );
         assert_eq!(
             ask(&zone, "10.1.0.3", "example.org", RecordType::A),

@@ -111,10 +111,20 @@ fn the_resolver_answers_forwards_and_survives_garbage() {
         # Joined after the start: found at once.
         ctnet connect app late
         [ "$(ask web late)" = 10.70.0.4 ] || die "late: $(ask web late)"
-        ip netns exec late getent hosts web | grep -q 10.70.0.2 || die "getent through the resolver"
+        # Through resolv.conf (dig never reads the hosts file).
+        [ "$(ip netns exec late dig +short +time=2 +tries=1 web)" = 10.70.0.2 ] || die "resolv.conf does not lead to the resolver"
+        # Anyone else (here the host itself, as a LAN host would) is refused: no open relay.
+        dig +time=2 +tries=1 @10.70.0.1 far.example | grep -q 'status: REFUSED' || die "a stranger was answered"
         # Names of other networks are not ours: forwarded, and the upstream knows nothing.
         [ -z "$(ask web lone)" ] || die "lone leaked: $(ask web lone)"
         grep -q 'query\[A\] lone from 203.0.113.1' $T/upstream.log || die "lone not forwarded: $(cat $T/upstream.log)"
+        # A network made after the start: the resolver listens there within a second and
+        # points the sandboxes at it.
+        ctnet network create --subnet 10.72.0.0/24 third >/dev/null
+        ctnet sandbox create t3 >/dev/null; ctnet connect third t3 --alias t3alias
+        for _ in $(seq 30); do grep -qx 'nameserver 10.72.0.1' /var/lib/ctnet/etc/t3/resolv.conf && break; sleep 0.1; done
+        grep -qx 'nameserver 10.72.0.1' /var/lib/ctnet/etc/t3/resolv.conf || die "t3 not pointed at the resolver: $(cat /var/lib/ctnet/etc/t3/resolv.conf)"
+        [ "$(ip netns exec t3 dig +short +time=2 +tries=1 t3alias)" = 10.72.0.2 ] || die "resolver on the new network"
         # Everything else goes upstream.
         [ "$(ask web far.example)" = 198.51.100.7 ] || die "forwarding: $(ask web far.example)"
         # A malformed query gets FORMERR; the server keeps answering.
@@ -124,7 +134,7 @@ fn the_resolver_answers_forwards_and_survives_garbage() {
         [ "$id1$id2" = 1234 ] && [ $((0x$rcode & 15)) = 1 ] || die "no FORMERR: $(cat $T/reply)"
         [ "$(ask web db)" = 10.70.0.3 ] || die "server died after garbage"
         # A second server refuses; SIGTERM stops the first and resolv.conf names upstreams again.
-        ! ctnet dns serve 2>$T/second.err || die "second server started"
+        ! timeout 5 ctnet dns serve 2>$T/second.err || die "second server started"
         grep -q 'already runs' $T/second.err || die "second: $(cat $T/second.err)"
         kill -TERM $DNS; wait $DNS || die "dns serve exit status $?"
         ! grep -q 'nameserver 10.70.0.1' /var/lib/ctnet/etc/web/resolv.conf || die "resolv.conf still points at the resolver"

@@ -6,7 +6,8 @@
 //! upstream servers. While it runs, sandboxes' `resolv.conf` files point at it; when it
 //! stops they name the upstream servers again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
@@ -38,34 +39,47 @@ extern "C" fn request_stop(_: i32) {
     STOP.store(true, Ordering::SeqCst);
 }
 
+/// `STATE_DIR/dns.pid`: the server's pid and the addresses it answers on, one per line
+/// after the pid. The server holds an exclusive lock on it while it runs, so a stale file
+/// (after a crash or a reboot) is told apart from a live server whatever its pid became.
 fn pid_file(state_dir: &Path) -> PathBuf {
     state_dir.join("dns.pid")
 }
 
-/// The pid of a running `ctnet dns serve` for this state directory.
-fn running_pid(state_dir: &Path) -> Option<u32> {
-    let pid: u32 = std::fs::read_to_string(pid_file(state_dir))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    // A stale file (after a crash or a reboot) may name a pid that is now another program.
-    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    (comm.trim() == "ctnet").then_some(pid)
-}
-
-/// Whether sandboxes should be pointed at the resolver.
-pub fn server_running(state_dir: &Path) -> bool {
-    running_pid(state_dir).is_some()
+/// The addresses a running `ctnet dns serve` answers on (empty when none runs).
+pub fn listening(state_dir: &Path) -> BTreeSet<Ipv4Addr> {
+    let Ok(file) = File::open(pid_file(state_dir)) else {
+        return BTreeSet::new();
+    };
+    // Locking succeeds only if no server holds the file.
+    if file.try_lock_shared().is_ok() {
+        return BTreeSet::new();
+    }
+    let text = std::io::read_to_string(&file).unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
 }
 
 /// Runs the resolver until SIGINT, SIGTERM or SIGHUP.
 pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
     let state_dir = ctx.global.state_dir.clone();
-    let state = Tx::read(ctx, true)?;
-    if let Some(pid) = running_pid(&state_dir) {
+    // A first run sets up the default networks; the state must load before anything else.
+    Tx::read(ctx, false)?;
+    let pid_path = pid_file(&state_dir);
+    let pid = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&pid_path)
+        .with_context(|| format!("cannot open {}", pid_path.display()))?;
+    if pid.try_lock().is_err() {
+        let other = std::fs::read_to_string(&pid_path).unwrap_or_default();
+        let other = other.lines().next().unwrap_or("?");
         refuse!(
-            "ctnet dns serve already runs for {} (pid {pid})",
+            "ctnet dns serve already runs for {} (pid {other})",
             state_dir.display()
         );
     }
@@ -84,48 +98,69 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
     }
     let mut server = Server {
         state_dir: state_dir.clone(),
+        pid,
         zone: Zone::default(),
         sockets: BTreeMap::new(),
         seen: None,
+        seen_published: None,
         upstreams: Arc::new(upstreams),
         in_flight: Arc::new(AtomicUsize::new(0)),
     };
     server.reload();
     if server.sockets.is_empty() {
-        eprintln!("ctnet: warning: no user-defined bridge network yet; listening once one exists");
+        eprintln!("ctnet: warning: no bridge network to listen on yet; listening once one exists");
     }
-    std::fs::write(pid_file(&state_dir), format!("{}\n", std::process::id()))
-        .with_context(|| format!("cannot write {}", pid_file(&state_dir).display()))?;
-    point_sandboxes(&state_dir, &state, true);
     let served = server.run();
-    let _ = std::fs::remove_file(pid_file(&state_dir));
-    // The sandboxes as they are now (some may have come and gone meanwhile).
-    let state = Tx::read(ctx, true)?;
-    point_sandboxes(&state_dir, &state, false);
-    served
+    // Stop answering first, then point the sandboxes back at the upstream servers.
+    server.sockets.clear();
+    let _ = std::fs::remove_file(&pid_path);
+    let restored = point_sandboxes(&state_dir, &server.pid, &BTreeSet::new());
+    served.and(restored)
 }
 
-/// Rewrites every sandbox's resolv.conf to name the resolver (or the upstream servers).
-fn point_sandboxes(state_dir: &Path, state: &crate::model::State, running: bool) {
+/// Publishes the addresses the server answers on and rewrites every sandbox's resolv.conf
+/// to match, under the state lock: a command that connects a sandbox meanwhile sees either
+/// the old addresses and files or the new ones.
+fn point_sandboxes(state_dir: &Path, pid: &File, listening: &BTreeSet<Ipv4Addr>) -> Result<()> {
+    let store = Store::lock(state_dir)?;
+    let mut text = format!("{}\n", std::process::id());
+    for ip in listening {
+        text.push_str(&format!("{ip}\n"));
+    }
+    pid.set_len(0)
+        .and_then(|()| std::os::unix::fs::FileExt::write_all_at(pid, text.as_bytes(), 0))
+        .context("cannot write dns.pid")?;
+    let networks = store
+        .load_networks()?
+        .map(|l| l.networks)
+        .unwrap_or_default();
+    let mut sandboxes = Vec::new();
+    for name in store.sandbox_names()? {
+        if let Some(file) = store.load_sandbox(&name, &networks)? {
+            sandboxes.push(file.sandbox);
+        }
+    }
     let files = etcfiles::Files {
         state_dir,
-        networks: &state.networks,
-        sandboxes: &state.sandboxes,
+        networks: &networks,
+        sandboxes: &sandboxes,
         removed: &[],
-        hosts: crate::names::HostsFiles::new(&state.networks),
-        resolver_running: running,
+        hosts: crate::names::HostsFiles::new(&networks),
+        resolver: listening.clone(),
     };
-    if let Err(e) = etcfiles::rewrite_resolv_confs(&files) {
-        eprintln!("ctnet: warning: {e:#}");
-    }
+    etcfiles::rewrite_resolv_confs(&files)
 }
 
 struct Server {
     state_dir: PathBuf,
+    /// dns.pid, locked for as long as the server runs.
+    pid: File,
     zone: Zone,
     sockets: BTreeMap<Ipv4Addr, UdpSocket>,
     /// state.json's inode and modification time when the zone was built.
     seen: Option<(u64, i64, i64)>,
+    /// Whether the addresses were published once (even an empty set, on a first start).
+    seen_published: Option<()>,
     upstreams: Arc<Vec<IpAddr>>,
     in_flight: Arc<AtomicUsize>,
 }
@@ -150,6 +185,7 @@ impl Server {
             }
         };
         self.zone = Zone::build(&networks);
+        let before: BTreeSet<Ipv4Addr> = self.sockets.keys().copied().collect();
         self.sockets.retain(|ip, _| self.zone.listen.contains(ip));
         for ip in &self.zone.listen {
             if self.sockets.contains_key(ip) {
@@ -162,6 +198,13 @@ impl Server {
                 }
                 Err(e) => eprintln!("ctnet: warning: cannot listen on {ip}:{PORT}: {e}"),
             }
+        }
+        let now: BTreeSet<Ipv4Addr> = self.sockets.keys().copied().collect();
+        if now != before || stamp.is_some() && self.seen_published.is_none() {
+            if let Err(e) = point_sandboxes(&self.state_dir, &self.pid, &now) {
+                eprintln!("ctnet: warning: {e:#}");
+            }
+            self.seen_published = Some(());
         }
     }
 
@@ -190,8 +233,9 @@ impl Server {
             drop(fds);
             self.reload();
             for (socket, _) in sockets.iter().zip(ready).filter(|(_, ready)| *ready) {
-                // Drain what is queued, then poll again.
-                loop {
+                // Take what is queued, a bounded batch per socket so that a flood on one
+                // starves neither the others nor the stop check; then poll again.
+                for _ in 0..64 {
                     match socket.recv_from(&mut buffer) {
                         Ok((len, from)) => self.handle(socket, &buffer[..len], from),
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -231,20 +275,24 @@ impl Server {
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             return fail(socket, packet);
         };
-        let (packet, upstreams, in_flight) = (
+        let (query, upstreams, in_flight) = (
             packet.to_vec(),
             self.upstreams.clone(),
             self.in_flight.clone(),
         );
-        std::thread::spawn(move || {
-            match ask_upstreams(&upstreams, &packet) {
+        let spawned = std::thread::Builder::new().spawn(move || {
+            match ask_upstreams(&upstreams, &query) {
                 Some(reply) => {
                     let _ = reply_socket.send_to(&reply, from);
                 }
-                None => fail(&reply_socket, &packet),
+                None => fail(&reply_socket, &query),
             }
             in_flight.fetch_sub(1, Ordering::SeqCst);
         });
+        if spawned.is_err() {
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            fail(socket, packet);
+        }
     }
 }
 

@@ -91,6 +91,14 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         .networks
         .iter()
         .filter_map(drivers::host_link)
+        // A macvlan/ipvlan parent is never removed while a network names it, whatever
+        // mark it carries (one left by a crashed create, say).
+        .chain(
+            tx.state
+                .networks
+                .iter()
+                .filter_map(|n| Some(n.lan()?.parent.as_str())),
+        )
         .chain(tx.state.endpoints.iter().map(|e| e.host_ifname.as_str()))
         .collect();
     for (name, id) in &marked {
@@ -114,7 +122,9 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
     // Networks are configuration, not something that dies: a bridge that is missing (a
     // crash halfway through `network rm`) is made again, and `network rm` can be rerun.
     let mut recreate = Vec::new();
-    for (steps, what) in missing_network_links(&tx.state, &present) {
+    for (steps, what) in missing_network_links(&tx.state, |link| {
+        present.contains(link) || matches!(ctx.kernel.link_enslaved(link), Ok(Some(_)))
+    }) {
         recreate.extend(steps);
         report.push(format!("{what}: it was missing"));
     }

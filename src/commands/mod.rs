@@ -453,7 +453,7 @@ impl Tx {
             sandboxes: &self.state.sandboxes,
             removed: &removed,
             hosts: names::HostsFiles::new(&self.state.networks),
-            resolver_running: dns::server_running(&ctx.global.state_dir),
+            resolver: dns::listening(&ctx.global.state_dir),
         };
         if let Err(e) = etcfiles::apply(&files, &updates) {
             eprintln!("ctnet: warning: {e:#} ('ctnet restore' writes the name files again)");

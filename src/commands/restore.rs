@@ -18,7 +18,9 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     let mut plan: Vec<Vec<Op>> = Vec::new();
     let mut restored = Vec::new();
 
-    for (steps, what) in missing_network_links(&tx.state, &present) {
+    for (steps, what) in missing_network_links(&tx.state, |link| {
+        present.contains(link) || matches!(ctx.kernel.link_enslaved(link), Ok(Some(_)))
+    }) {
         plan.push(steps);
         restored.push(what);
     }

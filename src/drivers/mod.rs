@@ -35,17 +35,18 @@ pub fn host_link(network: &Network) -> Option<&str> {
     }
 }
 
-/// Networks whose own host link the kernel lacks (`present` holds the host's ctnet links):
-/// the steps that make each again, with a description. For gc and restore.
+/// Networks whose own host link the kernel lacks (`exists` tells, by name): the steps that
+/// make each again, with a description. For gc and restore. A link of that name that is
+/// there (even one ctnet did not mark) counts as there: making it again could only fail.
 pub fn missing_network_links(
     state: &crate::model::State,
-    present: &std::collections::HashSet<&str>,
+    mut exists: impl FnMut(&str) -> bool,
 ) -> Vec<(Vec<Op>, String)> {
     state
         .networks
         .iter()
         .filter_map(|n| Some((n, host_link(n)?)))
-        .filter(|(_, link)| !present.contains(link))
+        .filter(|(_, link)| !exists(link))
         .filter_map(|(n, link)| {
             let steps = for_network(n).ok()?.create(n);
             Some((steps, format!("network {} (link {link})", n.name)))

@@ -46,7 +46,7 @@ pub trait Kernel {
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
     /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
     /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex,
-    /// `ctn-` + 10 hex), which covers a crash between creating a link and tagging it
+    /// `ctn-` + 10 hex, `ctd-` + 10 hex), which covers a crash between creating a link and tagging it
     /// (the kernel takes no alias at creation). The id is empty when there is no alias.
     fn marked_links(&mut self) -> Result<Vec<(String, String)>>;
     /// True if `path` is a network namespace file.
@@ -427,7 +427,10 @@ impl Kernel for Linux {
             .into_iter()
             .filter_map(|(name, alias)| match alias.strip_prefix("ctnet:") {
                 Some(id) => Some((name, id.to_string())),
-                None if hex_after(&name, "vctn", 11) || hex_after(&name, "ctn-", 10) => {
+                None if hex_after(&name, "vctn", 11)
+                    || hex_after(&name, "ctn-", 10)
+                    || hex_after(&name, "ctd-", 10) =>
+                {
                     Some((name, String::new()))
                 }
                 None => None,
