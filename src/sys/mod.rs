@@ -193,39 +193,23 @@ impl Linux {
                 name,
                 mac,
             } => {
-                let nl = self.socket(&Ns::Host)?;
-                let parent_index = nl
-                    .ifindex(parent)
-                    .with_context(|| format!("parent {parent} is missing"))?;
-                let ns_file = File::open(peer_ns).with_context(|| {
-                    format!("cannot open the sandbox's namespace {}", peer_ns.display())
-                })?;
                 let mode = match mode.as_str() {
                     "private" => MacVlanMode::Private,
                     "vepa" => MacVlanMode::Vepa,
                     "passthru" => MacVlanMode::Passthrough,
                     _ => MacVlanMode::Bridge,
                 };
-                let mut msg = LinkMessage::default();
-                msg.attributes.push(LinkAttribute::IfName(name.clone()));
-                msg.attributes.push(LinkAttribute::Link(parent_index));
-                msg.attributes
-                    .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
-                        &ns_file,
-                    )));
-                msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
-                msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
-                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                let child = LanChild {
+                    parent,
+                    peer_ns,
+                    name,
+                    mtu: *mtu,
+                };
+                let info = vec![
                     LinkInfo::Kind(InfoKind::MacVlan),
                     LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)])),
-                ]));
-                nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
-                    if e.errno == nix::libc::EEXIST {
-                        anyhow!("cannot create {name} in the sandbox: an interface with that name exists already")
-                    } else {
-                        anyhow!("cannot create macvlan {name} on {parent}: {e}")
-                    }
-                })?;
+                ];
+                child.create(self.socket(&Ns::Host)?, "macvlan", Some(mac), info)?;
             }
             Op::CreateIpvlan {
                 parent,
@@ -235,13 +219,6 @@ impl Linux {
                 peer_ns,
                 name,
             } => {
-                let nl = self.socket(&Ns::Host)?;
-                let parent_index = nl
-                    .ifindex(parent)
-                    .with_context(|| format!("parent {parent} is missing"))?;
-                let ns_file = File::open(peer_ns).with_context(|| {
-                    format!("cannot open the sandbox's namespace {}", peer_ns.display())
-                })?;
                 let mode = match mode.as_str() {
                     "l3" => IpVlanMode::L3,
                     "l3s" => IpVlanMode::L3S,
@@ -252,28 +229,20 @@ impl Linux {
                     Some("vepa") => IpVlanFlags::Vepa,
                     _ => IpVlanFlags::empty(),
                 };
-                let mut msg = LinkMessage::default();
-                msg.attributes.push(LinkAttribute::IfName(name.clone()));
-                msg.attributes.push(LinkAttribute::Link(parent_index));
-                msg.attributes
-                    .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
-                        &ns_file,
-                    )));
-                msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
-                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                let child = LanChild {
+                    parent,
+                    peer_ns,
+                    name,
+                    mtu: *mtu,
+                };
+                let info = vec![
                     LinkInfo::Kind(InfoKind::IpVlan),
                     LinkInfo::Data(InfoData::IpVlan(vec![
                         InfoIpVlan::Mode(mode),
                         InfoIpVlan::Flags(flags),
                     ])),
-                ]));
-                nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
-                    if e.errno == nix::libc::EEXIST {
-                        anyhow!("cannot create {name} in the sandbox: an interface with that name exists already")
-                    } else {
-                        anyhow!("cannot create ipvlan {name} on {parent}: {e}")
-                    }
-                })?;
+                ];
+                child.create(self.socket(&Ns::Host)?, "ipvlan", None, info)?;
             }
             Op::CreateParent { name, made, alias } => {
                 let nl = self.socket(&Ns::Host)?;
@@ -487,6 +456,53 @@ impl Kernel for Linux {
 /// IPv4-only networks. Besides being tidy, it matters for speed: every new link-local
 /// address sends DAD and router solicitations that the bridge floods to every port, so
 /// attach cost would grow with the number of endpoints.
+/// A macvlan or ipvlan child of a host link, born inside a sandbox.
+struct LanChild<'a> {
+    parent: &'a str,
+    peer_ns: &'a Path,
+    name: &'a str,
+    mtu: Option<u32>,
+}
+
+impl LanChild<'_> {
+    fn create(
+        &self,
+        nl: &mut Netlink,
+        kind: &str,
+        mac: Option<&[u8; 6]>,
+        info: Vec<LinkInfo>,
+    ) -> Result<()> {
+        let (parent, name) = (self.parent, self.name);
+        let parent_index = nl
+            .ifindex(parent)
+            .with_context(|| format!("parent {parent} is missing"))?;
+        let ns_file = File::open(self.peer_ns).with_context(|| {
+            format!(
+                "cannot open the sandbox's namespace {}",
+                self.peer_ns.display()
+            )
+        })?;
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        msg.attributes.push(LinkAttribute::Link(parent_index));
+        msg.attributes
+            .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
+                &ns_file,
+            )));
+        msg.attributes
+            .extend(mac.map(|m| LinkAttribute::Address(m.to_vec())));
+        msg.attributes.extend(self.mtu.map(LinkAttribute::Mtu));
+        msg.attributes.push(LinkAttribute::LinkInfo(info));
+        nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
+            if e.errno == nix::libc::EEXIST {
+                anyhow!("cannot create {name} in the sandbox: an interface with that name exists already")
+            } else {
+                anyhow!("cannot create {kind} {name} on {parent}: {e}")
+            }
+        })
+    }
+}
+
 fn via(gateway: &Option<std::net::Ipv4Addr>) -> String {
     gateway.map(|g| format!(" via {g}")).unwrap_or_default()
 }
