@@ -283,7 +283,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__connect)
-            opts="-p -q -v -h --pid --netns --ip --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --pid --netns --ip --ip6 --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -298,6 +298,10 @@ _ctnet() {
                     return 0
                     ;;
                 --ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ip6)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -929,7 +933,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__connect)
-            opts="-p -q -v -h --pid --netns --ip --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --pid --netns --ip --ip6 --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -944,6 +948,10 @@ _ctnet() {
                     return 0
                     ;;
                 --ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ip6)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -78,7 +78,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Enable IPv6 (not yet available)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Dual stack: an IPv6 subnet too (given with --subnet, or a /64 of ctnet\'s unique-local /48)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No traffic leaves the network, none enters it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -126,6 +126,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l pid -d 'The sandbox is this process\'s network namespace (an unshare-based container)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l netns -d 'The sandbox is the namespace at this path' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip -d 'Static IPv4 address' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip6 -d 'Static IPv6 address (on a network made with --ipv6)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l alias -d 'Extra name for the sandbox on this network' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l mac -d 'MAC address (default: 02:42 followed by the IPv4 address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
@@ -215,6 +216,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l pid -d 'The sandbox is this process\'s network namespace (an unshare-based container)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l netns -d 'The sandbox is the namespace at this path' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ip -d 'Static IPv4 address' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ip6 -d 'Static IPv6 address (on a network made with --ipv6)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l alias -d 'Extra name for the sandbox on this network' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l mac -d 'MAC address (default: 02:42 followed by the IPv4 address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r

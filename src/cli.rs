@@ -187,7 +187,7 @@ pub struct CreateArgs {
     /// Reserve an address: NAME=IP
     #[arg(long, value_name = "NAME=IP")]
     pub aux_address: Vec<String>,
-    /// Enable IPv6 (not yet available)
+    /// Dual stack: an IPv6 subnet too (given with --subnet, or a /64 of ctnet's unique-local /48)
     #[arg(long)]
     pub ipv6: bool,
     /// No traffic leaves the network, none enters it
@@ -262,6 +262,9 @@ pub struct ConnectArgs {
     /// Static IPv4 address
     #[arg(long)]
     pub ip: Option<String>,
+    /// Static IPv6 address (on a network made with --ipv6)
+    #[arg(long)]
+    pub ip6: Option<String>,
     /// Extra name for the sandbox on this network
     #[arg(long, value_name = "NAME")]
     pub alias: Vec<String>,

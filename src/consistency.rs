@@ -41,6 +41,27 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
                 ));
             }
         }
+        let mut seen6 = HashMap::new();
+        for (sandbox, ip) in &net.members6 {
+            if !net.members.contains_key(sandbox) {
+                return Err(format!(
+                    "network {} has an IPv6 address for {sandbox}, which is not on it",
+                    net.name
+                ));
+            }
+            if let Some(other) = seen6.insert(ip, sandbox) {
+                return Err(format!(
+                    "address {ip} of network {} is held by both {other} and {sandbox}",
+                    net.name
+                ));
+            }
+            if !net.ipam6.as_ref().is_some_and(|c| c.subnet.contains(ip)) {
+                return Err(format!(
+                    "address {ip} of {sandbox} is outside network {}",
+                    net.name
+                ));
+            }
+        }
         for (sandbox, aliases) in &net.aliases {
             if !net.members.contains_key(sandbox) {
                 return Err(format!(
@@ -154,6 +175,7 @@ mod tests {
             }],
             internal: false,
             enable_ipv6: false,
+            ipam6: None,
             labels: Default::default(),
             options: Default::default(),
             builtin: false,
@@ -168,6 +190,7 @@ mod tests {
             ipvlan: None,
             members: Default::default(),
             aliases: Default::default(),
+            members6: Default::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use serde_json::{Value, json};
 
 use crate::model::{Driver, Endpoint, State};
@@ -46,6 +46,11 @@ table inet ctnet {
 		type ipv4_addr
 		flags interval
 		comment \"subnets masqueraded on the way out\"
+	}
+	set egress_nets6 {
+		type ipv6_addr
+		flags interval
+		comment \"IPv6 subnets masqueraded on the way out (NAT66, as Docker)\"
 	}
 	set hairpin {
 		type ifname . ifname
@@ -85,6 +90,7 @@ table inet ctnet {
 	chain postrouting {
 		type nat hook postrouting priority 100; policy accept;
 		ip saddr @egress_nets oifname != @bridges masquerade
+		ip6 saddr @egress_nets6 oifname != @bridges masquerade
 		ct status dnat iifname . oifname @hairpin masquerade
 		oifname @bridges ip saddr 127.0.0.0/8 masquerade comment \"published ports reached from 127.0.0.1\"
 	}
@@ -99,7 +105,7 @@ enum Atom {
     Proto(Proto),
     Addr(Ipv4Addr),
     Port(u16),
-    Prefix(Ipv4Net),
+    Prefix(IpNet),
     Verdict(&'static str),
 }
 
@@ -224,7 +230,16 @@ impl std::fmt::Display for Script {
 fn json_part<'a>(changes: impl IntoIterator<Item = (&'static str, &'a Element)>) -> Option<Part> {
     let mut commands = Vec::new();
     let mut text = String::new();
+    let mut declared = false;
     for (verb, element) in changes {
+        // A table made by a ctnet from before IPv6 lacks this set: declaring it again is a
+        // no-op where it exists (`gc` or `restore` brings the rest of such a table up to date).
+        if element.set == "egress_nets6" && !declared {
+            declared = true;
+            commands.push(json!({"add": {"set": {"family": "inet", "table": "ctnet",
+                "name": "egress_nets6", "type": "ipv6_addr", "flags": ["interval"]}}}));
+            text.push_str("add set inet ctnet egress_nets6 { type ipv6_addr; flags interval; }\n");
+        }
         commands.push(element.json(verb));
         text.push_str(&if verb == "add" {
             element.add()
@@ -305,7 +320,13 @@ pub fn network_elements(state: &State) -> Policy {
             for config in &net.ipam {
                 out.insert(Element::set_only(
                     "egress_nets",
-                    vec![Atom::Prefix(config.subnet)],
+                    vec![Atom::Prefix(config.subnet.into())],
+                ));
+            }
+            if let Some(config) = &net.ipam6 {
+                out.insert(Element::set_only(
+                    "egress_nets6",
+                    vec![Atom::Prefix(config.subnet.into())],
                 ));
             }
         }
@@ -361,6 +382,7 @@ mod tests {
             }],
             internal,
             enable_ipv6: false,
+            ipam6: None,
             labels: Default::default(),
             options: Default::default(),
             builtin: false,
@@ -375,6 +397,7 @@ mod tests {
             ipvlan: None,
             members: Default::default(),
             aliases: Default::default(),
+            members6: Default::default(),
         }
     }
 
@@ -456,6 +479,7 @@ mod tests {
             host_ifname: "vctne".into(),
             mac: "02:42:ac:11:00:02".into(),
             ipv4: "172.17.0.2/16".parse().unwrap(),
+            ipv6: None,
             aliases: vec![],
             default_route: true,
             ports: vec![

@@ -9,6 +9,7 @@ mod etcfiles;
 mod faults;
 mod firewall;
 mod ipam;
+mod ipam6;
 mod model;
 mod names;
 mod netopts;

@@ -1,10 +1,10 @@
 //! The CNM objects ctnet keeps in `state.json`: networks, sandboxes, endpoints.
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
@@ -77,6 +77,17 @@ pub struct IpamConfig {
     pub aux_addresses: BTreeMap<String, Ipv4Addr>,
 }
 
+/// A network's IPv6 pool (`--ipv6`), beside its IPv4 one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ipam6Config {
+    pub subnet: Ipv6Net,
+    pub gateway: Ipv6Addr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<Ipv6Net>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, Ipv6Addr>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Network {
     pub id: String,
@@ -90,6 +101,9 @@ pub struct Network {
     pub internal: bool,
     #[serde(default)]
     pub enable_ipv6: bool,
+    /// The IPv6 pool of a dual-stack network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipam6: Option<Ipam6Config>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// The `-o` options as the user gave them, shown by `inspect`.
@@ -112,6 +126,9 @@ pub struct Network {
     /// `members`: what every neighbour's `hosts` file and the resolver need.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// The members' IPv6 addresses, derived like `members`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members6: BTreeMap<String, Ipv6Addr>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -194,6 +211,8 @@ pub struct Endpoint {
     pub host_ifname: String,
     pub mac: String,
     pub ipv4: Ipv4Net,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<Ipv6Net>,
     #[serde(default)]
     pub aliases: Vec<String>,
     /// This endpoint's network gives the sandbox its default route.
@@ -386,6 +405,7 @@ pub mod tests {
             ipam: vec![],
             internal: false,
             enable_ipv6: false,
+            ipam6: None,
             labels: Default::default(),
             options: Default::default(),
             builtin: false,
@@ -394,6 +414,7 @@ pub mod tests {
             ipvlan: None,
             members: Default::default(),
             aliases: Default::default(),
+            members6: Default::default(),
         }
     }
 

@@ -17,15 +17,19 @@ pub fn resolves_names(network: &Network) -> bool {
     !network.builtin
 }
 
-/// The `hosts` line for one member of a network: its address, name and aliases.
+/// The `hosts` lines for one member of a network: its address (and IPv6 address on a
+/// dual-stack network), name and aliases.
 pub fn member_line(network: &Network, member: &str, ip: Ipv4Addr) -> String {
-    let mut line = format!("{ip}\t{member}");
+    let mut names = member.to_string();
     for alias in network.aliases.get(member).into_iter().flatten() {
-        line.push(' ');
-        line.push_str(alias);
+        names.push(' ');
+        names.push_str(alias);
     }
-    line.push('\n');
-    line
+    let mut lines = format!("{ip}\t{names}\n");
+    if let Some(ip6) = network.members6.get(member) {
+        lines.push_str(&format!("{ip6}\t{names}\n"));
+    }
+    lines
 }
 
 /// Builds many sandboxes' `hosts` files: each network's lines are formatted once, and a

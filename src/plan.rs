@@ -3,10 +3,10 @@
 //! that would do the same.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 
 use crate::model::MadeParent;
 
@@ -71,17 +71,20 @@ pub enum Op {
         ns: Ns,
         dev: String,
     },
-    /// Tags a sandbox-side link as ctnet's and gives it no IPv6 link-local address
-    /// (an IPv4-only endpoint); done before it comes up.
+    /// Tags a sandbox-side link as ctnet's and, on an IPv4-only endpoint, gives it no IPv6
+    /// link-local address; done before it comes up.
     PrepareLink {
         ns: Ns,
         dev: String,
         alias: String,
+        /// Keep the kernel's IPv6 link-local address (a dual-stack endpoint).
+        link_local: bool,
     },
+    /// An address; IPv6 ones skip duplicate address detection, so they work at once.
     AddAddress {
         ns: Ns,
         dev: String,
-        addr: Ipv4Net,
+        addr: IpNet,
     },
     AddDefaultRoute {
         /// Replace an existing default route instead of refusing to add a second one.
@@ -90,6 +93,13 @@ pub enum Op {
         dev: String,
         /// `None`: a route through the device itself (ipvlan l3, where the parent routes).
         gateway: Option<Ipv4Addr>,
+    },
+    /// The IPv6 default route through the network's IPv6 gateway.
+    AddDefaultRoute6 {
+        replace: bool,
+        ns: Ns,
+        dev: String,
+        gateway: Ipv6Addr,
     },
     /// Removing either end of a veth removes both. A link already gone counts as done.
     DeleteLink {
@@ -146,7 +156,8 @@ impl Op {
             Op::LinkUp { .. }
             | Op::PrepareLink { .. }
             | Op::AddAddress { .. }
-            | Op::AddDefaultRoute { .. } => None,
+            | Op::AddDefaultRoute { .. }
+            | Op::AddDefaultRoute6 { .. } => None,
             Op::DeleteLink { .. } | Op::DeleteNetns { .. } | Op::Sysctl { .. } => None,
         }
     }
@@ -175,6 +186,9 @@ impl Op {
                 made: MadeParent::Dummy,
                 ..
             } => "network: no parent given, so an internal network on a dummy interface",
+            Op::PrepareLink {
+                link_local: true, ..
+            } => "endpoint: tag the interface as ctnet's",
             Op::PrepareLink { .. } => {
                 "endpoint: tag the interface as ctnet's; no IPv6 link-local on an IPv4 network"
             }
@@ -184,6 +198,9 @@ impl Op {
                 "network: the gateway address lives on the bridge"
             }
             Op::AddAddress { .. } => "endpoint: the address IPAM picked",
+            Op::AddDefaultRoute6 { .. } => {
+                "endpoint: IPv6 default route through the network's IPv6 gateway"
+            }
             Op::AddDefaultRoute { gateway: None, .. } => {
                 "endpoint: default route through the interface (the parent routes in l3 mode)"
             }
@@ -305,15 +322,35 @@ impl fmt::Display for Op {
                 write!(f, " && ip link set {name} alias {alias} up")
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
-            Op::PrepareLink { ns, dev, alias } => {
-                write!(
-                    f,
-                    "{} link set {dev} alias {alias} addrgenmode none",
-                    ip_in(ns)
-                )
+            Op::PrepareLink {
+                ns,
+                dev,
+                alias,
+                link_local,
+            } => {
+                let mode = if *link_local { "" } else { " addrgenmode none" };
+                write!(f, "{} link set {dev} alias {alias}{mode}", ip_in(ns))
             }
             Op::AddAddress { ns, dev, addr } => {
-                write!(f, "{} addr add {addr} dev {dev}", ip_in(ns))
+                let nodad = if matches!(addr, IpNet::V6(_)) {
+                    " nodad"
+                } else {
+                    ""
+                };
+                write!(f, "{} addr add {addr} dev {dev}{nodad}", ip_in(ns))
+            }
+            Op::AddDefaultRoute6 {
+                ns,
+                dev,
+                gateway,
+                replace,
+            } => {
+                let verb = if *replace { "replace" } else { "add" };
+                write!(
+                    f,
+                    "{} -6 route {verb} default via {gateway} dev {dev}",
+                    ip_in(ns)
+                )
             }
             Op::AddDefaultRoute {
                 ns,

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, PTR};
+use hickory_proto::rr::rdata::{A, AAAA, PTR};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::model::Network;
@@ -20,10 +20,10 @@ const TTL: u32 = 600;
 /// One network's names.
 #[derive(Debug, Default)]
 struct NetworkNames {
-    /// Lower-case name or alias → addresses.
-    addresses: HashMap<String, Vec<Ipv4Addr>>,
+    /// Lower-case name or alias → addresses (IPv4 and, on a dual-stack network, IPv6).
+    addresses: HashMap<String, Vec<IpAddr>>,
     /// Address → the sandbox's name (as a fully qualified DNS name).
-    names: HashMap<Ipv4Addr, String>,
+    names: HashMap<IpAddr, String>,
 }
 
 /// Everything the resolver knows, rebuilt whenever state.json changes.
@@ -32,7 +32,7 @@ pub struct Zone {
     networks: Vec<NetworkNames>,
     /// Sandbox address → what that sandbox may ask. Nobody else gets an answer: the
     /// gateway is reachable from outside too, and must not become an open relay.
-    askers: HashMap<Ipv4Addr, Asker>,
+    askers: HashMap<IpAddr, Asker>,
     /// Where the resolver listens: the gateways of the networks that resolve names.
     pub listen: BTreeSet<Ipv4Addr>,
 }
@@ -60,15 +60,20 @@ impl Zone {
             let index = zone.networks.len();
             let mut names = NetworkNames::default();
             for (member, ip) in &network.members {
+                let ips: Vec<IpAddr> = std::iter::once(IpAddr::V4(*ip))
+                    .chain(network.members6.get(member).map(|ip6| IpAddr::V6(*ip6)))
+                    .collect();
                 let aliases = network.aliases.get(member).into_iter().flatten();
                 for name in std::iter::once(member).chain(aliases) {
                     let entry = names
                         .addresses
                         .entry(name.to_ascii_lowercase())
                         .or_default();
-                    entry.push(*ip);
+                    entry.extend(&ips);
                 }
-                names.names.insert(*ip, format!("{member}."));
+                for ip in ips {
+                    names.names.insert(ip, format!("{member}."));
+                }
                 of_sandbox.entry(member).or_default().networks.push(index);
             }
             zone.networks.push(names);
@@ -78,19 +83,23 @@ impl Zone {
         }
         // Every address of a sandbox, on any network, asks with that sandbox's view.
         for network in networks {
-            for (member, ip) in &network.members {
+            let v4 = network.members.iter().map(|(m, ip)| (m, IpAddr::V4(*ip)));
+            let v6 = network.members6.iter().map(|(m, ip)| (m, IpAddr::V6(*ip)));
+            for (member, ip) in v4.chain(v6) {
                 let asker = of_sandbox.get(member.as_str()).cloned().unwrap_or_default();
-                zone.askers.insert(*ip, asker);
+                zone.askers.insert(ip, asker);
             }
         }
         zone
     }
 
     fn asker(&self, address: IpAddr) -> Option<&Asker> {
-        match address {
-            IpAddr::V4(ip) => self.askers.get(&ip),
-            IpAddr::V6(_) => None,
-        }
+        // A v4 asker on a dual-stack socket arrives as ::ffff:a.b.c.d.
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+            v4 => v4,
+        };
+        self.askers.get(&address)
     }
 
     fn seen_by<'a>(&'a self, asker: &'a Asker) -> impl Iterator<Item = &'a NetworkNames> {
@@ -150,7 +159,7 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
     let name = &query.name;
     let records: Vec<Record> = match query.query_type {
         RecordType::PTR => {
-            let Some(ip) = arpa_ipv4(name) else {
+            let Some(ip) = arpa_ip(name) else {
                 return elsewhere(response);
             };
             let Some(target) = zone.seen_by(asker).find_map(|n| n.names.get(&ip)) else {
@@ -167,7 +176,7 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
         }
         query_type => {
             let key = name.to_ascii().trim_end_matches('.').to_ascii_lowercase();
-            let found: Vec<Ipv4Addr> = zone
+            let found: Vec<IpAddr> = zone
                 .seen_by(asker)
                 .filter_map(|n| n.addresses.get(&key))
                 .flatten()
@@ -176,15 +185,25 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
             if found.is_empty() {
                 return elsewhere(response);
             }
-            // A name of ours: an answer for A, and "no such record" for any other type,
-            // never a forward that would leak the name or find another host's.
-            match query_type {
-                RecordType::A | RecordType::ANY => found
-                    .into_iter()
-                    .map(|ip| Record::from_rdata(name.clone(), TTL, RData::A(A(ip))))
-                    .collect(),
-                _ => vec![],
-            }
+            // A name of ours: its A and AAAA records, and "no such record" for any other
+            // type, never a forward that would leak the name or find another host's.
+            let wanted = |ip: &IpAddr| match query_type {
+                RecordType::ANY => true,
+                RecordType::A => ip.is_ipv4(),
+                RecordType::AAAA => ip.is_ipv6(),
+                _ => false,
+            };
+            found
+                .into_iter()
+                .filter(wanted)
+                .map(|ip| {
+                    let data = match ip {
+                        IpAddr::V4(v4) => RData::A(A(v4)),
+                        IpAddr::V6(v6) => RData::AAAA(AAAA(v6)),
+                    };
+                    Record::from_rdata(name.clone(), TTL, data)
+                })
+                .collect()
         }
     };
     response.metadata.authoritative = true;
@@ -192,10 +211,11 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
     encode(response)
 }
 
-/// The IPv4 address of an `in-addr.arpa` name.
-fn arpa_ipv4(name: &Name) -> Option<Ipv4Addr> {
+/// The address of an `in-addr.arpa` or `ip6.arpa` name.
+fn arpa_ip(name: &Name) -> Option<IpAddr> {
     match name.parse_arpa_name().ok()? {
-        ipnet::IpNet::V4(net) if net.prefix_len() == 32 => Some(net.addr()),
+        ipnet::IpNet::V4(net) if net.prefix_len() == 32 => Some(IpAddr::V4(net.addr())),
+        ipnet::IpNet::V6(net) if net.prefix_len() == 128 => Some(IpAddr::V6(net.addr())),
         _ => None,
     }
 }

@@ -187,7 +187,7 @@ fn bad_input_changes_nothing() {
         fails "gateway" ctnet network create --subnet 10.3.0.0/24 --gateway 10.4.0.1 x
         fails "ip-range" ctnet network create --subnet 10.3.0.0/24 --ip-range 10.4.0.0/28 x
         fails "aux-address" ctnet network create --subnet 10.3.0.0/24 --aux-address r=10.4.0.9 x
-        fails "need --subnet" ctnet network create --gateway 10.3.0.1 x
+        fails "needs an IPv4 --subnet" ctnet network create --gateway 10.3.0.1 x
         fails "unknown driver" ctnet network create -d warp x
         fails "unknown bridge option" ctnet network create -o colour=blue x
         fails "invalid mtu" ctnet network create -o mtu=12 x

@@ -9,11 +9,11 @@ use super::{Ctx, Tx, new_id, now, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::drivers::{self, bridge};
 use crate::error::UserError;
-use crate::ipam;
 use crate::model::{Driver, Endpoint, Sandbox, State, mac_from_ipv4, parse_mac, validate_name};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
+use crate::{ipam, ipam6};
 
 /// Finds the sandbox the user means, registering it on first use when it is given by
 /// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
@@ -109,6 +109,21 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             })
         })
         .transpose()?;
+    let requested6: Option<std::net::Ipv6Addr> = args
+        .ip6
+        .as_deref()
+        .map(|ip| {
+            ip.parse().map_err(|_| {
+                UserError::new(format!("invalid --ip6 {ip:?}: expected an IPv6 address"))
+            })
+        })
+        .transpose()?;
+    if requested6.is_some() && network.ipam6.is_none() {
+        refuse!(
+            "network {} has no IPv6 subnet: --ip6 needs a network made with --ipv6",
+            network.name
+        );
+    }
     let mac = args.mac.as_deref().map(parse_mac).transpose()?;
     for alias in &args.alias {
         validate_name("alias", alias)?;
@@ -139,6 +154,13 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
     let taken: HashSet<_> = network.members.values().copied().collect();
     let ipv4 = ipam::allocate(&network.ipam[0], &taken, requested, &network.name)?;
+    let ipv6 = match &network.ipam6 {
+        Some(config) => {
+            let taken: HashSet<_> = network.members6.values().copied().collect();
+            Some(ipam6::allocate(config, &taken, requested6, &network.name)?)
+        }
+        None => None,
+    };
     if mac.is_some() && network.driver == Driver::Ipvlan {
         refuse!("--mac does not apply to ipvlan: its interfaces share the parent's MAC");
     }
@@ -165,6 +187,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
         ifname,
         mac,
         ipv4,
+        ipv6,
         aliases: args.alias.clone(),
         default_route,
         ports: if specs.is_empty() {
@@ -213,7 +236,7 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
             let net = state.network_by_id(&ep.network_id).expect("known network");
             // Replacing the route before the old interface goes keeps a failure undoable.
             if alive {
-                plan.push(bridge::default_route(net, &ep, &sandbox, true));
+                plan.extend(bridge::default_routes(net, &ep, &sandbox, true));
             }
         }
     }

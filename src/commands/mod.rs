@@ -134,6 +134,7 @@ impl Tx {
         for network in &mut tx.state.networks {
             network.members.clear();
             network.aliases.clear();
+            network.members6.clear();
         }
         tx.state.published.clear();
         Ok(tx)
@@ -206,22 +207,34 @@ impl Tx {
                 keep
             });
             network.aliases.retain(|name, _| !seen.contains(name));
+            network.members6.retain(|name, _| !seen.contains(name));
         }
-        let entries: Vec<(String, String, Ipv4Addr, Vec<String>)> = self
+        type Entry = (
+            String,
+            String,
+            Ipv4Addr,
+            Option<std::net::Ipv6Addr>,
+            Vec<String>,
+        );
+        let entries: Vec<Entry> = self
             .state
             .endpoints
             .iter()
             .filter_map(|ep| {
                 let sandbox = self.state.sandbox_by_id(&ep.sandbox_id)?;
                 let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
-                Some((network, name, ep.ipv4.addr(), ep.aliases.clone()))
+                let ipv6 = ep.ipv6.map(|net| net.addr());
+                Some((network, name, ep.ipv4.addr(), ipv6, ep.aliases.clone()))
             })
             .collect();
-        for (network_id, name, ip, aliases) in entries {
+        for (network_id, name, ip, ipv6, aliases) in entries {
             released.retain(|(n, s, a)| !(n == &network_id && s == &name && a == &ip));
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
                     network.aliases.insert(name.clone(), aliases);
+                }
+                if let Some(ipv6) = ipv6 {
+                    network.members6.insert(name.clone(), ipv6);
                 }
                 network.members.insert(name, ip);
             }

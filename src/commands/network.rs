@@ -1,24 +1,25 @@
 //! `ctnet network create | ls | inspect | rm | prune`.
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use anyhow::Result;
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde_json::{Value, json};
 
 use super::{Ctx, Tx, new_id, now, print_table, short_id};
 use crate::cli::{CreateArgs, Format, LsArgs};
 use crate::drivers::{self, NetworkDriver, bridge::Bridge};
 use crate::error::UserError;
-use crate::ipam;
 use crate::model::{
-    BridgeSettings, Driver, IpamConfig, LanSettings, MadeParent, Network, State, validate_name,
+    BridgeSettings, Driver, Ipam6Config, IpamConfig, LanSettings, MadeParent, Network, State,
+    validate_name,
 };
 use crate::netopts::{BridgeOptions, LanOptions, parse_key_value, parse_map};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
+use crate::{ipam, ipam6};
 
 /// The Linux bridge of the default `bridge` network.
 pub const DEFAULT_BRIDGE: &str = "ctnet0";
@@ -38,6 +39,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             ipam: vec![],
             internal: false,
             enable_ipv6: false,
+            ipam6: None,
             labels: BTreeMap::new(),
             options: BTreeMap::new(),
             builtin: true,
@@ -46,6 +48,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             ipvlan: None,
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
+            members6: BTreeMap::new(),
         })
     };
     let mut bridge = predefined("bridge", Driver::Bridge)?;
@@ -79,10 +82,91 @@ fn parse_ipv4(what: &str, text: &str) -> Result<Ipv4Addr, UserError> {
         .map_err(|_| UserError::new(format!("invalid {what} {text:?}: expected an IPv4 address")))
 }
 
-fn parse_cidr(what: &str, text: &str) -> Result<Ipv4Net, UserError> {
-    if text.contains(':') {
-        refuse!("{what} {text} is IPv6, which ctnet does not support yet");
+fn parse_ip6(what: &str, text: &str) -> Result<Ipv6Addr, UserError> {
+    text.parse()
+        .map_err(|_| UserError::new(format!("invalid {what} {text:?}: expected an IPv6 address")))
+}
+
+fn parse_cidr6(what: &str, text: &str) -> Result<Ipv6Net, UserError> {
+    text.parse().map_err(|_| {
+        UserError::new(format!(
+            "invalid {what} {text:?}: expected IPv6 CIDR like fd00:1::/64"
+        ))
+    })
+}
+
+/// Splits a flag's values into IPv4 ones and IPv6 ones (those with a colon).
+fn by_family(values: &[String]) -> (Vec<String>, Vec<String>) {
+    values.iter().cloned().partition(|v| !v.contains(':'))
+}
+
+/// The IPv6 pool of a `--ipv6` network: the given subnet, or the first free /64 of ctnet's
+/// unique-local /48.
+fn plan_ipv6(
+    enabled: bool,
+    subnet: &[String],
+    gateway: &[String],
+    range: &[String],
+    aux: &[(String, Ipv6Addr)],
+    state: &State,
+) -> Result<Option<Ipam6Config>> {
+    if !enabled {
+        if !(subnet.is_empty() && gateway.is_empty() && range.is_empty() && aux.is_empty()) {
+            refuse!(
+                "IPv6 addresses in --subnet, --gateway, --ip-range or --aux-address need --ipv6"
+            );
+        }
+        return Ok(None);
     }
+    let one = |flag: &str, values: &[String]| -> Result<Option<String>, UserError> {
+        if values.len() > 1 {
+            refuse!(
+                "--{flag} is given {} IPv6 values; a network takes one",
+                values.len()
+            );
+        }
+        Ok(values.first().cloned())
+    };
+    let subnet = one("subnet", subnet)?
+        .map(|s| parse_cidr6("subnet", &s))
+        .transpose()?;
+    let gateway = one("gateway", gateway)?
+        .map(|g| parse_ip6("gateway", &g))
+        .transpose()?;
+    let range = one("ip-range", range)?
+        .map(|r| parse_cidr6("ip-range", &r))
+        .transpose()?;
+    let used: Vec<Ipv6Net> = state
+        .networks
+        .iter()
+        .filter_map(|n| Some(n.ipam6.as_ref()?.subnet))
+        .collect();
+    let subnet = match subnet {
+        Some(subnet) => {
+            if let Some((other, net)) = state.networks.iter().find_map(|n| {
+                let theirs = n.ipam6.as_ref()?.subnet;
+                (theirs.contains(&subnet.network()) || subnet.contains(&theirs.network()))
+                    .then_some((&n.name, theirs))
+            }) {
+                refuse!("subnet {subnet} overlaps with network {other} ({net})");
+            }
+            subnet
+        }
+        None => {
+            if gateway.is_some() || range.is_some() || !aux.is_empty() {
+                refuse!("an IPv6 --gateway, --ip-range or --aux-address needs an IPv6 --subnet");
+            }
+            // RFC 4193's global ID from this host's machine-id (its hostname if it has none).
+            let seed = std::fs::read("/etc/machine-id")
+                .or_else(|_| std::fs::read("/proc/sys/kernel/hostname"))
+                .unwrap_or_default();
+            ipam6::pick_subnet(ipam6::ula_prefix(&seed), &used)?
+        }
+    };
+    Ok(Some(ipam6::build_config(subnet, gateway, range, aux)?))
+}
+
+fn parse_cidr(what: &str, text: &str) -> Result<Ipv4Net, UserError> {
     text.parse().map_err(|_| {
         UserError::new(format!(
             "invalid {what} {text:?}: expected IPv4 CIDR like 172.20.0.0/16"
@@ -121,9 +205,19 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
             other.name()
         ),
     }
-    if args.ipv6 {
-        refuse!("--ipv6 is not supported yet: ctnet networks are IPv4 only for now");
+    // Each address flag may carry one IPv4 and (with --ipv6) one IPv6 value, as Docker's.
+    let (subnet4, subnet6) = by_family(&args.subnet);
+    let (gateway4, gateway6) = by_family(&args.gateway);
+    let (range4, range6) = by_family(&args.ip_range);
+    let (mut aux, mut aux6) = (Vec::new(), Vec::new());
+    for item in &args.aux_address {
+        let (name, ip) = parse_key_value("aux-address", item)?;
+        match ip.contains(':') {
+            true => aux6.push((name, parse_ip6("aux-address", &ip)?)),
+            false => aux.push((name, parse_ipv4("aux-address", &ip)?)),
+        }
     }
+    let ipam6 = plan_ipv6(args.ipv6, &subnet6, &gateway6, &range6, &aux6, state)?;
     let labels = parse_map("label", &args.label)?;
     let options = parse_map("option", &args.opt)?;
     let (bridge_opts, lan) = match driver {
@@ -139,20 +233,15 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
             .as_ref()
             .is_some_and(|l| l.made_parent == Some(MadeParent::Dummy));
 
-    let subnet = single("subnet", &args.subnet)?
+    let subnet = single("subnet", &subnet4)?
         .map(|s| parse_cidr("subnet", s))
         .transpose()?;
-    let gateway = single("gateway", &args.gateway)?
+    let gateway = single("gateway", &gateway4)?
         .map(|g| parse_ipv4("gateway", g))
         .transpose()?;
-    let ip_range = single("ip-range", &args.ip_range)?
+    let ip_range = single("ip-range", &range4)?
         .map(|r| parse_cidr("ip-range", r))
         .transpose()?;
-    let mut aux = Vec::new();
-    for item in &args.aux_address {
-        let (name, ip) = parse_key_value("aux-address", item)?;
-        aux.push((name, parse_ipv4("aux-address", &ip)?));
-    }
     let config = match subnet {
         Some(subnet) => {
             if let Some(other) = ipam::occupied(state, &[])
@@ -169,7 +258,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         }
         None => {
             if gateway.is_some() || ip_range.is_some() || !aux.is_empty() {
-                refuse!("--gateway, --ip-range and --aux-address need --subnet");
+                refuse!("an IPv4 --gateway, --ip-range or --aux-address needs an IPv4 --subnet");
             }
             let host_nets = kernel.host_ipv4_in_use()?;
             let subnet = ipam::pick_subnet(&ipam::occupied(state, &host_nets))?;
@@ -203,7 +292,8 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         created: now(),
         ipam: vec![config],
         internal,
-        enable_ipv6: false,
+        enable_ipv6: ipam6.is_some(),
+        ipam6,
         labels,
         options,
         builtin: false,
@@ -218,6 +308,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         ipvlan: lan.filter(|_| driver == Driver::Ipvlan),
         members: BTreeMap::new(),
         aliases: BTreeMap::new(),
+        members6: BTreeMap::new(),
     })
 }
 
@@ -431,7 +522,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
 
 /// A network as `docker network inspect` shows it.
 pub fn inspect_json(net: &Network, state: &State) -> Value {
-    let configs: Vec<Value> = net
+    let mut configs: Vec<Value> = net
         .ipam
         .iter()
         .map(|c: &IpamConfig| {
@@ -445,6 +536,16 @@ pub fn inspect_json(net: &Network, state: &State) -> Value {
             v
         })
         .collect();
+    if let Some(c) = &net.ipam6 {
+        let mut v = json!({ "Subnet": c.subnet.to_string(), "Gateway": c.gateway.to_string() });
+        if let Some(range) = c.ip_range {
+            v["IPRange"] = json!(range.to_string());
+        }
+        if !c.aux_addresses.is_empty() {
+            v["AuxiliaryAddresses"] = json!(c.aux_addresses);
+        }
+        configs.push(v);
+    }
     let containers: serde_json::Map<String, Value> = state
         .endpoints_of_network(&net.id)
         .filter_map(|ep| {
@@ -453,7 +554,8 @@ pub fn inspect_json(net: &Network, state: &State) -> Value {
                 sandbox.id.clone(),
                 json!({
                     "Name": sandbox.name, "EndpointID": ep.id, "MacAddress": ep.mac,
-                    "IPv4Address": ep.ipv4.to_string(), "IPv6Address": "",
+                    "IPv4Address": ep.ipv4.to_string(),
+                    "IPv6Address": ep.ipv6.map(|a| a.to_string()).unwrap_or_default(),
                     "Ports": super::publish::ports_json(&ep.ports),
                 }),
             ))

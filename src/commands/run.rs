@@ -95,6 +95,7 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
                 pid: None,
                 netns: None,
                 ip: if i == 0 { args.ip.clone() } else { None },
+                ip6: None,
                 alias: vec![],
                 mac: None,
                 ifname: None,

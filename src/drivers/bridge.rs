@@ -41,7 +41,16 @@ impl NetworkDriver for Bridge {
             plan.push(Op::AddAddress {
                 ns: Ns::Host,
                 dev: bridge.ifname.clone(),
-                addr,
+                addr: addr.into(),
+            });
+        }
+        if let Some(config) = &network.ipam6 {
+            let addr = ipnet::Ipv6Net::new(config.gateway, config.subnet.prefix_len())
+                .expect("valid prefix");
+            plan.push(Op::AddAddress {
+                ns: Ns::Host,
+                dev: bridge.ifname.clone(),
+                addr: addr.into(),
             });
         }
         // Routing between the bridge and the world needs forwarding in this namespace.
@@ -49,6 +58,12 @@ impl NetworkDriver for Bridge {
             key: "net/ipv4/ip_forward".into(),
             value: "1".into(),
         });
+        if network.ipam6.is_some() {
+            plan.push(Op::Sysctl {
+                key: "net/ipv6/conf/all/forwarding".into(),
+                value: "1".into(),
+            });
+        }
         // Lets a published port answer on the host's 127.0.0.1: the DNAT'd packet leaves
         // through the bridge with a loopback source, which is then masqueraded.
         plan.push(Op::Sysctl {
@@ -106,6 +121,7 @@ pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sa
             ns: ns.clone(),
             dev: dev(),
             alias: link_alias(&endpoint.id),
+            link_local: endpoint.ipv6.is_some(),
         },
         Op::LinkUp {
             ns: ns.clone(),
@@ -114,11 +130,18 @@ pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sa
         Op::AddAddress {
             ns: ns.clone(),
             dev: dev(),
-            addr: endpoint.ipv4,
+            addr: endpoint.ipv4.into(),
         },
     ];
+    if let Some(ipv6) = endpoint.ipv6 {
+        plan.push(Op::AddAddress {
+            ns: ns.clone(),
+            dev: dev(),
+            addr: ipv6.into(),
+        });
+    }
     if endpoint.default_route {
-        plan.push(default_route(network, endpoint, sandbox, false));
+        plan.extend(default_routes(network, endpoint, sandbox, false));
     }
     // Last, since it is not undone: a sandbox made by --pid or `ip netns add` may have lo
     // down, and a failed connect should leave it as it was.
@@ -129,22 +152,32 @@ pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sa
     plan
 }
 
-/// The sandbox's default route through this network's gateway; `replace` takes over from
-/// the route of a network the sandbox is leaving.
-pub fn default_route(
+/// The sandbox's default routes (IPv4, and IPv6 on a dual-stack network) through this
+/// network's gateways; `replace` takes over from those of a network the sandbox is leaving.
+pub fn default_routes(
     network: &Network,
     endpoint: &Endpoint,
     sandbox: &Sandbox,
     replace: bool,
-) -> Op {
-    Op::AddDefaultRoute {
+) -> Vec<Op> {
+    let ns = Ns::Path(sandbox.netns.clone());
+    let mut routes = vec![Op::AddDefaultRoute {
         replace,
-        ns: Ns::Path(sandbox.netns.clone()),
+        ns: ns.clone(),
         dev: endpoint.ifname.clone(),
         // ipvlan in l3 mode: the parent routes, there is no gateway to reach.
         gateway: match network.lan() {
             Some(lan) if lan.routed() => None,
             _ => Some(network.ipam[0].gateway),
         },
+    }];
+    if let (Some(config), Some(_)) = (&network.ipam6, endpoint.ipv6) {
+        routes.push(Op::AddDefaultRoute6 {
+            replace,
+            ns,
+            dev: endpoint.ifname.clone(),
+            gateway: config.gateway,
+        });
     }
+    routes
 }

@@ -274,15 +274,33 @@ impl Linux {
                 }
             }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
-            Op::PrepareLink { ns, dev, alias } => set_link_without_link_local(
-                self.socket(ns)?,
+            Op::PrepareLink {
+                ns,
                 dev,
-                vec![LinkAttribute::IfAlias(alias.clone())],
-            )?,
+                alias,
+                link_local,
+            } => {
+                let alias = vec![LinkAttribute::IfAlias(alias.clone())];
+                let nl = self.socket(ns)?;
+                if *link_local {
+                    nl.set_link(dev, alias)?
+                } else {
+                    set_link_without_link_local(nl, dev, alias)?
+                }
+            }
             Op::AddAddress { ns, dev, addr } => self
                 .socket(ns)?
                 .add_address(dev, *addr)
                 .with_context(|| format!("cannot add {addr} to {dev}"))?,
+            Op::AddDefaultRoute6 {
+                ns,
+                dev,
+                gateway,
+                replace,
+            } => self
+                .socket(ns)?
+                .add_default_route6(dev, *gateway, *replace)
+                .map_err(|e| anyhow!("cannot add an IPv6 default route via {gateway}: {e}"))?,
             Op::AddDefaultRoute {
                 ns,
                 dev,

@@ -9,7 +9,7 @@ use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
     NetlinkMessage, NetlinkPayload,
 };
-use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{
     InfoBridgePort, InfoPortData, InfoPortKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
@@ -229,20 +229,58 @@ impl Netlink {
         self.request(RouteNetlinkMessage::DelLink(msg), 0)
     }
 
-    pub fn add_address(&mut self, dev: &str, addr: Ipv4Net) -> Result<()> {
+    pub fn add_address(&mut self, dev: &str, addr: ipnet::IpNet) -> Result<()> {
         let index = self.ifindex(dev)?;
         let mut msg = AddressMessage::default();
-        msg.header.family = AddressFamily::Inet;
         msg.header.prefix_len = addr.prefix_len();
         msg.header.index = index;
-        let ip = IpAddr::V4(addr.addr());
-        msg.attributes.push(AddressAttribute::Local(ip));
-        msg.attributes.push(AddressAttribute::Address(ip));
-        if addr.prefix_len() < 31 {
-            msg.attributes
-                .push(AddressAttribute::Broadcast(addr.broadcast()));
+        match addr {
+            ipnet::IpNet::V4(addr) => {
+                msg.header.family = AddressFamily::Inet;
+                let ip = IpAddr::V4(addr.addr());
+                msg.attributes.push(AddressAttribute::Local(ip));
+                msg.attributes.push(AddressAttribute::Address(ip));
+                if addr.prefix_len() < 31 {
+                    msg.attributes
+                        .push(AddressAttribute::Broadcast(addr.broadcast()));
+                }
+            }
+            ipnet::IpNet::V6(addr) => {
+                msg.header.family = AddressFamily::Inet6;
+                msg.attributes
+                    .push(AddressAttribute::Address(IpAddr::V6(addr.addr())));
+                // Usable the moment the command returns: no duplicate address detection
+                // (IPAM already made the address unique on the network).
+                msg.attributes
+                    .push(AddressAttribute::Flags(AddressFlags::Nodad));
+            }
         }
         self.create(RouteNetlinkMessage::NewAddress(msg))
+    }
+
+    /// The IPv6 default route via `gateway` out of `dev`.
+    pub fn add_default_route6(
+        &mut self,
+        dev: &str,
+        gateway: std::net::Ipv6Addr,
+        replace: bool,
+    ) -> Result<()> {
+        let index = self.ifindex(dev)?;
+        let mut msg = RouteMessage::default();
+        msg.header.address_family = AddressFamily::Inet6;
+        msg.header.table = RouteHeader::RT_TABLE_MAIN;
+        msg.header.protocol = RouteProtocol::Boot;
+        msg.header.kind = RouteType::Unicast;
+        msg.header.scope = RouteScope::Universe;
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::Inet6(gateway)));
+        msg.attributes.push(RouteAttribute::Oif(index));
+        let flags = if replace {
+            NLM_F_CREATE | NLM_F_REPLACE
+        } else {
+            NLM_F_CREATE | NLM_F_EXCL
+        };
+        self.request(RouteNetlinkMessage::NewRoute(msg), flags)
     }
 
     pub fn add_default_route(

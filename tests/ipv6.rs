@@ -1,0 +1,105 @@
+//! Issue 8, first part: dual-stack bridge networks. IPv6 addresses usable the moment
+//! connect returns, the default IPv6 route, NAT66 egress, isolation, names with AAAA.
+
+mod common;
+use common::ok;
+
+/// An "outside" host on the uplink 2001:db8:1::/64 (and 203.0.113.0/24), and a dual-stack
+/// network `ds` with sandboxes `a` and `b`.
+const WORLD: &str = r#"
+    ip netns add outside
+    ip link add wan type veth peer name eth0 netns outside
+    ip addr add 203.0.113.1/24 dev wan; ip -6 addr add 2001:db8:1::1/64 dev wan nodad; ip link set wan up
+    ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside -6 addr add 2001:db8:1::2/64 dev eth0 nodad
+    ip -n outside link set eth0 up
+    ctnet network create --ipv6 --subnet 10.50.0.0/24 ds >/dev/null
+    ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
+    v6_of() { ip -n "$1" -6 -o addr show dev "${2:-eth0}" scope global | awk '{print $4}' | cut -d/ -f1; }
+"#;
+
+#[test]
+fn dual_stack_sandboxes_talk_over_ipv6_at_once() {
+    ok(&format!(
+        "{WORLD}{}",
+        r#"
+        subnet6=$(ctnet network inspect ds | json 'd[0]["IPAM"]["Config"][1]["Subnet"]')
+        case $subnet6 in fd*::/64) ;; *) die "not a /64 of a unique-local /48: $subnet6" ;; esac
+        prefix=${subnet6%::/64}
+        ctnet connect ds a
+        ctnet connect ds b --ip6 "$prefix::99"
+        # No sleep: the address skips DAD, so it works the moment connect returns.
+        ip netns exec a ping -6 -c1 -W1 -q "$prefix::99" >/dev/null || die "a cannot reach b over IPv6"
+        ip netns exec b ping -6 -c1 -W1 -q "$prefix::1" >/dev/null || die "b cannot reach the IPv6 gateway"
+        [ "$(v6_of a)" = "$prefix::2" ] || die "a's address: $(v6_of a)"
+        ip -n a -6 route show default | grep -q "via $prefix::1 dev eth0" || die "no IPv6 default route"
+        ip -n a -6 addr show dev eth0 scope link | grep -q fe80:: || die "no link-local address"
+        ctnet network inspect ds | json 'd[0]["Containers"]' | grep -q "$prefix::99/64" || die "inspect lacks IPv6Address"
+        ctnet sandbox inspect b | json 'd[0]["Networks"]["ds"]["GlobalIPv6Address"]' | grep -qx "$prefix::99" || die "sandbox inspect"
+        # Names: both families.
+        ip netns exec a getent ahosts b | awk '{print $1}' | sort -u > $T/ahosts
+        grep -qx 10.50.0.3 $T/ahosts && grep -qx "$prefix::99" $T/ahosts || die "ahosts: $(cat $T/ahosts)"
+        # Egress is masqueraded (NAT66): the outside sees the host's uplink address.
+        ip netns exec outside timeout 10 socat TCP6-LISTEN:7000,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
+        for _ in $(seq 50); do ip netns exec outside ss -H -lnt 'sport = :7000' | grep -q . && break; sleep 0.05; done
+        got=$(ip netns exec a timeout 3 socat -T2 - TCP6:[2001:db8:1::2]:7000 </dev/null)
+        got=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' "$got")
+        [ "$got" = 2001:db8:1::1 ] || die "outside saw $got, not the host's uplink address"
+        sysctl -n net.ipv6.conf.all.forwarding | grep -qx 1 || die "IPv6 forwarding off"
+        agree || die "state and kernel disagree"
+        # Removal takes everything away.
+        ctnet sandbox rm a b >/dev/null; ctnet network rm ds >/dev/null
+        nft list set inet ctnet egress_nets6 | grep -q "$prefix" && die "egress element left"
+        true
+    "#
+    ));
+}
+
+#[test]
+fn ipv6_isolation_internal_and_bad_input() {
+    ok(&format!(
+        "{WORLD}{}",
+        r#"
+        ctnet network create --ipv6 --subnet 10.51.0.0/24 --subnet fd00:51::/64 other >/dev/null
+        ctnet sandbox create c >/dev/null
+        ctnet connect ds a; ctnet connect other c; ctnet connect ds b; ctnet connect other b
+        c6=$(v6_of c); a6=$(v6_of a)
+        [ "$c6" = fd00:51::2 ] || die "c's address: $c6"
+        ! ip netns exec a ping -6 -c1 -W1 -q "$c6" >/dev/null 2>&1 || die "a reached another network over IPv6"
+        ip netns exec b ping -6 -c1 -W1 -q "$c6" >/dev/null || die "b (on both) cannot reach c"
+        ip netns exec b ping -6 -c1 -W1 -q "$a6" >/dev/null || die "b (on both) cannot reach a"
+        # An internal dual-stack network reaches nothing outside, over IPv6 either.
+        ctnet network create --ipv6 --internal --subnet 10.52.0.0/24 closed >/dev/null
+        ctnet sandbox create d >/dev/null; ctnet connect closed d
+        ! ip netns exec d ping -6 -c1 -W1 -q 2001:db8:1::2 >/dev/null 2>&1 || die "internal reached the outside"
+        # Bad input changes nothing.
+        fails "not a usable address of subnet fd00:53::/64" ctnet network create --ipv6 --subnet fd00:53::/64 --gateway fd00:99::1 x
+        fails "need --ipv6" ctnet network create --subnet fd00:54::/64 x
+        fails "overlaps with network other" ctnet network create --ipv6 --subnet fd00:51::/80 x
+        fails "given 2 IPv6 values" ctnet network create --ipv6 --subnet fd00:55::/64 --subnet fd00:56::/64 x
+        fails "no IPv6 subnet" ctnet connect bridge a --ip6 fd00::5
+        fails "already in use" ctnet connect other d --ip6 fd00:51::2
+        fails "not a usable address" ctnet connect other d --ip6 fd00:99::5
+        fails "invalid --ip6" ctnet connect other d --ip6 10.0.0.1
+        agree || die "state and kernel disagree"
+    "#
+    ));
+}
+
+#[test]
+fn the_resolver_answers_aaaa() {
+    ok(&format!(
+        "{WORLD}{}",
+        r#"
+        printf 'nameserver 203.0.113.2\noptions timeout:1 attempts:1\n' > $T/resolv.conf
+        mount --bind $T/resolv.conf /etc/resolv.conf
+        ctnet connect ds a; ctnet connect ds b --alias bee
+        ctnet dns serve 2>$T/dns.err & dns=$!
+        for _ in $(seq 50); do grep -q 'listening on 10.50.0.1' $T/dns.err 2>/dev/null && break; sleep 0.1; done
+        b6=$(v6_of b)
+        [ "$(ip netns exec a dig +short +time=2 +tries=1 @10.50.0.1 bee AAAA)" = "$b6" ] || die "AAAA"
+        [ "$(ip netns exec a dig +short +time=2 +tries=1 @10.50.0.1 -x "$b6")" = b. ] || die "IPv6 PTR"
+        [ "$(ip netns exec a dig +short +time=2 +tries=1 @10.50.0.1 bee A)" = 10.50.0.3 ] || die "A"
+        kill $dns; wait $dns
+    "#
+    ));
+}
