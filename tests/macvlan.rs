@@ -38,6 +38,14 @@ fn macvlan_containers_are_on_the_lan() {
         ! nft list set inet ctnet bridges | grep -q lan0 || die "parent in the bridges set"
         fails "publish no ports" ctnet publish a 8080:80
         agree || die "state and kernel disagree"
+        # Dual stack on the LAN: the LAN's IPv6 router is the gateway.
+        ip link add lan6 type veth peer name eth1 netns lan; ip link set lan6 up
+        ip -n lan -6 addr add fd00:77::1/64 dev eth1 nodad; ip -n lan link set eth1 up
+        ctnet network create -d macvlan --ipv6 --subnet 10.76.0.0/24 --subnet fd00:77::/64 --gateway fd00:77::1 -o parent=lan6 onlan6 >/dev/null
+        ctnet sandbox create c >/dev/null; ctnet connect onlan6 c
+        ip netns exec c ping -6 -c1 -W2 -q fd00:77::1 >/dev/null || die "IPv6 to the LAN's router"
+        ip -n c -6 route show default | grep -q 'via fd00:77::1' || die "IPv6 default route on macvlan"
+        ctnet sandbox rm c >/dev/null; ctnet network rm onlan6 >/dev/null
         [ -z "$(ctnet restore)" ] || die "restore found something missing"
         [ -z "$(ctnet gc)" ] || die "gc found something to remove"
         # A namespace that replaced the sandbox's (a reused PID looks the same) is not
