@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use ipnet::IpNet;
 use serde_json::{Value, json};
@@ -64,6 +64,14 @@ table inet ctnet {
 		type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service
 		comment \"ports published on one host address\"
 	}
+	map dnat6_any {
+		type inet_proto . inet_service : ipv6_addr . inet_service
+		comment \"ports published on every host address, to IPv6 containers\"
+	}
+	map dnat6_ip {
+		type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service
+		comment \"ports published on one host IPv6 address\"
+	}
 	chain raw_prerouting {
 		type filter hook prerouting priority raw; policy accept;
 		iifname != \"lo\" ip daddr 127.0.0.0/8 drop comment \"127.0.0.1 bindings are for this host only\"
@@ -72,11 +80,15 @@ table inet ctnet {
 		type nat hook prerouting priority -100; policy accept;
 		dnat ip to ip daddr . meta l4proto . th dport map @dnat_ip
 		fib daddr type local dnat ip to meta l4proto . th dport map @dnat_any
+		dnat ip6 to ip6 daddr . meta l4proto . th dport map @dnat6_ip
+		fib daddr type local dnat ip6 to meta l4proto . th dport map @dnat6_any
 	}
 	chain output {
 		type nat hook output priority -100; policy accept;
 		dnat ip to ip daddr . meta l4proto . th dport map @dnat_ip
 		fib daddr type local dnat ip to meta l4proto . th dport map @dnat_any
+		dnat ip6 to ip6 daddr . meta l4proto . th dport map @dnat6_ip
+		fib daddr type local dnat ip6 to meta l4proto . th dport map @dnat6_any
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
@@ -103,7 +115,7 @@ table inet ctnet {
 enum Atom {
     Ifname(String),
     Proto(Proto),
-    Addr(Ipv4Addr),
+    Addr(IpAddr),
     Port(u16),
     Prefix(IpNet),
     Verdict(&'static str),
@@ -256,32 +268,40 @@ fn json_part<'a>(changes: impl IntoIterator<Item = (&'static str, &'a Element)>)
 /// The DNAT map elements for published ports: one per port, so a range is one set of
 /// elements in one nft transaction, and the rules never change.
 pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> Policy {
-    mapping_elements(
-        endpoints
-            .into_iter()
-            .flat_map(|ep| ep.ports.iter().map(move |m| (ep.ipv4.addr(), *m))),
-    )
+    mapping_elements(endpoints.into_iter().flat_map(forwards))
 }
 
-/// Map elements for mappings to the given container addresses.
-pub fn mapping_elements(mappings: impl IntoIterator<Item = (Ipv4Addr, PortMapping)>) -> Policy {
+/// Where an endpoint's published ports lead: to its IPv4 address, and (on a dual-stack
+/// network) to its IPv6 address as well.
+pub fn forwards(ep: &Endpoint) -> impl Iterator<Item = (IpAddr, PortMapping)> + '_ {
+    let addresses = std::iter::once(IpAddr::V4(ep.ipv4.addr()))
+        .chain(ep.ipv6.map(|net| IpAddr::V6(net.addr())));
+    addresses.flat_map(move |address| ep.ports.iter().map(move |m| (address, *m)))
+}
+
+/// Map elements for mappings to the given container addresses. A mapping without a host
+/// address is published on every address of both families; one with an address, only on
+/// that family's side (`::` is every IPv6 address).
+pub fn mapping_elements(mappings: impl IntoIterator<Item = (IpAddr, PortMapping)>) -> Policy {
     let mut out = BTreeSet::new();
     for (address, mapping) in mappings {
+        let v6 = address.is_ipv6();
+        let (any, one) = if v6 {
+            ("dnat6_any", "dnat6_ip")
+        } else {
+            ("dnat_any", "dnat_ip")
+        };
+        let set = match mapping.host_ip {
+            None => any,
+            Some(ip) if ip.is_ipv6() != v6 => continue,
+            Some(ip) if ip.is_unspecified() => any,
+            Some(_) => one,
+        };
         for (host_port, container_port) in mapping.pairs() {
-            let (set, key) = match mapping.host_ip {
-                None => (
-                    "dnat_any",
-                    vec![Atom::Proto(mapping.proto), Atom::Port(host_port)],
-                ),
-                Some(ip) => (
-                    "dnat_ip",
-                    vec![
-                        Atom::Addr(ip),
-                        Atom::Proto(mapping.proto),
-                        Atom::Port(host_port),
-                    ],
-                ),
-            };
+            let mut key = vec![Atom::Proto(mapping.proto), Atom::Port(host_port)];
+            if set == one {
+                key.insert(0, Atom::Addr(mapping.host_ip.expect("one address")));
+            }
             let target = vec![Atom::Addr(address), Atom::Port(container_port)];
             out.insert(Element {
                 set,

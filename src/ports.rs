@@ -2,7 +2,7 @@
 //! `[HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|udp|sctp]`.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,8 +34,9 @@ pub const RANDOM_PORTS: std::ops::RangeInclusive<u16> = 32768..=60999;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortSpec {
     pub proto: Proto,
-    /// `None`: every host address (Docker's 0.0.0.0).
-    pub host_ip: Option<Ipv4Addr>,
+    /// `None`: every host address of both families (Docker's default); `::` every IPv6
+    /// one; else one address.
+    pub host_ip: Option<IpAddr>,
     pub host_port: Option<u16>,
     pub container_port: u16,
     /// How many consecutive ports (a range), at least 1.
@@ -49,20 +50,21 @@ pub struct PortSpec {
 #[serde(from = "MappingOnDisk", into = "MappingOnDisk")]
 pub struct PortMapping {
     pub proto: Proto,
-    pub host_ip: Option<Ipv4Addr>,
+    pub host_ip: Option<IpAddr>,
     pub host_port: u16,
     pub container_port: u16,
     pub count: u16,
 }
 
 #[derive(Serialize, Deserialize)]
-struct MappingOnDisk(Proto, Ipv4Addr, u16, u16, u16);
+struct MappingOnDisk(Proto, IpAddr, u16, u16, u16);
 
 impl From<MappingOnDisk> for PortMapping {
     fn from(d: MappingOnDisk) -> PortMapping {
         PortMapping {
             proto: d.0,
-            host_ip: Some(d.1).filter(|ip| !ip.is_unspecified()),
+            // "0.0.0.0" is every address (of both families); "::" every IPv6 one.
+            host_ip: Some(d.1).filter(|ip| *ip != IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             host_port: d.2,
             container_port: d.3,
             count: d.4.max(1),
@@ -74,7 +76,7 @@ impl From<PortMapping> for MappingOnDisk {
     fn from(m: PortMapping) -> MappingOnDisk {
         MappingOnDisk(
             m.proto,
-            m.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            m.host_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             m.host_port,
             m.container_port,
             m.count,
@@ -92,7 +94,9 @@ impl PortMapping {
     /// address or both name the same one.
     pub fn collides(&self, other: &PortMapping) -> bool {
         let ips = match (self.host_ip, other.host_ip) {
-            (Some(a), Some(b)) => a == b,
+            (Some(a), Some(b)) => {
+                a == b || (a.is_ipv6() && b.is_ipv6() && (a.is_unspecified() || b.is_unspecified()))
+            }
             _ => true,
         };
         let overlap = self.host_port <= other.host_port.saturating_add(other.count - 1)
@@ -103,17 +107,26 @@ impl PortMapping {
 
 /// Docker's `docker port` line for one pair: `80/tcp -> 0.0.0.0:8080`.
 pub fn describe(mapping: &PortMapping) -> Vec<String> {
-    let ip = mapping.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let ip = host_ip_text(mapping.host_ip);
     mapping
         .pairs()
         .map(|(host, container)| format!("{container}/{} -> {ip}:{host}", mapping.proto.name()))
         .collect()
 }
 
+/// A host address as it prefixes a port: `0.0.0.0`, `1.2.3.4`, `[::]`, `[2001:db8::1]`.
+pub fn host_ip_text(ip: Option<IpAddr>) -> String {
+    match ip {
+        None => "0.0.0.0".into(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => format!("[{v6}]"),
+    }
+}
+
 impl fmt::Display for PortSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(ip) = self.host_ip {
-            write!(f, "{ip}:")?;
+        if self.host_ip.is_some() {
+            write!(f, "{}:", host_ip_text(self.host_ip))?;
         }
         let range = |start: u16| match self.count {
             1 => start.to_string(),
@@ -159,29 +172,50 @@ pub fn parse(spec: &str) -> Result<PortSpec, UserError> {
             refuse!("invalid port spec {spec:?}: unknown protocol {other:?} (tcp, udp or sctp)")
         }
     };
-    // An IPv6 host address is written in brackets: [::1]:8080:80.
-    if rest.starts_with('[') {
-        refuse!(
-            "invalid port spec {spec:?}: IPv6 host addresses need an IPv6 network, which ctnet does not support yet"
-        );
-    }
+    // An IPv6 host address is written in brackets: [2001:db8::1]:8080:80, [::]::80.
+    let (ip6, rest) = match rest.strip_prefix('[') {
+        Some(bracketed) => {
+            let Some((ip, after)) = bracketed.split_once("]:") else {
+                refuse!("invalid port spec {spec:?}: expected [IPV6]:[HOST_PORT]:CONTAINER_PORT");
+            };
+            let ip: Ipv6Addr = ip.parse().map_err(|_| {
+                UserError::new(format!(
+                    "invalid port spec {spec:?}: {ip:?} is not an IPv6 address"
+                ))
+            })?;
+            if ip.is_loopback() {
+                refuse!(
+                    "invalid port spec {spec:?}: [::1] cannot be published in the kernel (IPv6 has no \
+                     route_localnet, and ctnet runs no userland proxy); publish on [::] or 127.0.0.1"
+                );
+            }
+            if !after.contains(':') {
+                refuse!("invalid port spec {spec:?}: expected [IPV6]:[HOST_PORT]:CONTAINER_PORT");
+            }
+            (Some(ip), after)
+        }
+        None => (None, rest),
+    };
     let parts: Vec<&str> = rest.split(':').collect();
-    let (ip, host, container) = match parts.as_slice() {
-        [container] => (None, None, *container),
-        [host, container] => (None, Some(*host), *container),
-        [ip, host, container] => (Some(*ip), Some(*host).filter(|h| !h.is_empty()), *container),
+    let (ip, host, container) = match (ip6, parts.as_slice()) {
+        (Some(_), [host, container]) => (None, Some(*host).filter(|h| !h.is_empty()), *container),
+        (None, [container]) => (None, None, *container),
+        (None, [host, container]) => (None, Some(*host), *container),
+        (None, [ip, host, container]) => {
+            (Some(*ip), Some(*host).filter(|h| !h.is_empty()), *container)
+        }
         _ => refuse!(
             "invalid port spec {spec:?}: expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]"
         ),
     };
-    let host_ip = match ip {
-        None => None,
-        Some("0.0.0.0") => None,
-        Some(ip) => Some(ip.parse::<Ipv4Addr>().map_err(|_| {
+    let host_ip = match (ip6, ip) {
+        (Some(v6), _) => Some(IpAddr::V6(v6)),
+        (None, None | Some("0.0.0.0")) => None,
+        (None, Some(ip)) => Some(IpAddr::V4(ip.parse::<Ipv4Addr>().map_err(|_| {
             UserError::new(format!(
                 "invalid port spec {spec:?}: {ip:?} is not an IPv4 address"
             ))
-        })?),
+        })?)),
     };
     let (container_port, count) = parse_range(spec, container)?;
     let host_port = match host {
@@ -223,7 +257,11 @@ mod tests {
         let p = ok("127.0.0.1:8080:80/udp");
         assert_eq!(
             (p.host_ip, p.host_port, p.proto),
-            (Some(Ipv4Addr::LOCALHOST), Some(8080), Proto::Udp)
+            (
+                Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+                Some(8080),
+                Proto::Udp
+            )
         );
         let p = ok("8000-8010:80-90");
         assert_eq!(
@@ -233,7 +271,21 @@ mod tests {
         let p = ok("80");
         assert_eq!((p.host_port, p.container_port), (None, 80));
         let p = ok("127.0.0.1::80");
-        assert_eq!((p.host_ip, p.host_port), (Some(Ipv4Addr::LOCALHOST), None));
+        assert_eq!(
+            (p.host_ip, p.host_port),
+            (Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), None)
+        );
+        let p = ok("[2001:db8::1]:8080:80");
+        assert_eq!(
+            (p.host_ip, p.host_port),
+            (Some("2001:db8::1".parse().unwrap()), Some(8080))
+        );
+        let p = ok("[::]::80/udp");
+        assert_eq!(
+            (p.host_ip, p.host_port),
+            (Some("::".parse().unwrap()), None)
+        );
+        assert_eq!(p.to_string(), "[::]::80/udp");
         assert_eq!(ok("0.0.0.0:1:2/sctp").host_ip, None);
         assert_eq!(ok("127.0.0.1::80-81").to_string(), "127.0.0.1::80-81/tcp");
         assert_eq!(ok("8000-8001:80-81/udp").to_string(), "8000-8001:80-81/udp");
@@ -250,7 +302,9 @@ mod tests {
             ("90-80", "ends before"),
             ("a:b:c:d", "expected"),
             ("300.1.1.1:80:80", "not an IPv4 address"),
-            ("[::1]:8080:80", "IPv6"),
+            ("[::1]:8080:80", "route_localnet"),
+            ("[::g]:8080:80", "not an IPv6 address"),
+            ("[::]8080:80", "expected [IPV6]"),
             ("http", "not a port number"),
         ] {
             let err = parse(spec).unwrap_err().message;
@@ -260,15 +314,20 @@ mod tests {
 
     #[test]
     fn collisions_follow_ip_protocol_and_overlap() {
-        let m = |ip: Option<Ipv4Addr>, port, count, proto| PortMapping {
+        let m = |ip: Option<IpAddr>, port, count, proto| PortMapping {
             proto,
             host_ip: ip,
             host_port: port,
             container_port: 80,
             count,
         };
-        let lo = Some(Ipv4Addr::LOCALHOST);
-        let other = Some(Ipv4Addr::new(10, 0, 0, 1));
+        let lo = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let other = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        let all6 = Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let one6 = Some("2001:db8::1".parse().unwrap());
+        assert!(m(all6, 8080, 1, Proto::Tcp).collides(&m(one6, 8080, 1, Proto::Tcp)));
+        assert!(!m(all6, 8080, 1, Proto::Tcp).collides(&m(lo, 8080, 1, Proto::Tcp)));
+        assert!(m(None, 8080, 1, Proto::Tcp).collides(&m(one6, 8080, 1, Proto::Tcp)));
         assert!(m(None, 8080, 1, Proto::Tcp).collides(&m(lo, 8080, 1, Proto::Tcp)));
         assert!(!m(other, 8080, 1, Proto::Tcp).collides(&m(lo, 8080, 1, Proto::Tcp)));
         assert!(!m(None, 8080, 1, Proto::Tcp).collides(&m(None, 8080, 1, Proto::Udp)));
@@ -296,7 +355,7 @@ mod properties {
             count in 1u16..100,
             proto in prop_oneof![Just(Proto::Tcp), Just(Proto::Udp), Just(Proto::Sctp)],
         ) {
-            let spec = PortSpec { proto, host_ip: ip.map(Ipv4Addr::from), host_port: host, container_port: container, count };
+            let spec = PortSpec { proto, host_ip: ip.map(|o| IpAddr::V4(Ipv4Addr::from(o))), host_port: host, container_port: container, count };
             prop_assert_eq!(parse(&spec.to_string()).unwrap(), spec);
         }
     }

@@ -103,3 +103,42 @@ fn the_resolver_answers_aaaa() {
     "#
     ));
 }
+
+#[test]
+fn ports_are_published_on_ipv6_too() {
+    ok(&format!(
+        "{WORLD}{}",
+        r#"
+        serve() { # serve NS PORT TEXT: TCP on both families; returns once it listens
+          ip netns exec "$1" timeout 20 socat TCP6-LISTEN:"$2",fork,reuseaddr,ipv6only=0 SYSTEM:"echo $3" &
+          for _ in $(seq 100); do ip netns exec "$1" ss -H -lnt "sport = :$2" | grep -q . && return; sleep 0.02; done
+          die "nothing listens on $1 port $2"
+        }
+        ask() { # ask NS|host ADDRESS PORT (ADDRESS in socat's form: 1.2.3.4 or [2001:db8::1])
+          local run=(); [ "$1" = host ] || run=(ip netns exec "$1")
+          "${run[@]}" timeout 3 socat -T2 - TCP:"$2":"$3" </dev/null 2>/dev/null || true
+        }
+        ctnet connect ds a -p 8080:80 -p '[::]:8081:81' -p '[2001:db8:1::1]:8082:82'
+        serve a 80 p80; serve a 81 p81; serve a 82 p82
+        # No host address: both families.
+        [ "$(ask outside 203.0.113.1 8080)" = p80 ] || die "8080 over IPv4"
+        [ "$(ask outside '[2001:db8:1::1]' 8080)" = p80 ] || die "8080 over IPv6"
+        [ "$(ask host '[2001:db8:1::1]' 8080)" = p80 ] || die "8080 from the host to its own IPv6 address"
+        # [::]: every IPv6 address, no IPv4.
+        [ "$(ask outside '[2001:db8:1::1]' 8081)" = p81 ] || die "[::]:8081"
+        [ -z "$(ask outside 203.0.113.1 8081)" ] || die "[::]:8081 answered over IPv4"
+        # One IPv6 address.
+        [ "$(ask outside '[2001:db8:1::1]' 8082)" = p82 ] || die "[2001:db8:1::1]:8082"
+        ctnet port a | grep -qx '82/tcp -> \[2001:db8:1::1\]:8082' || die "port: $(ctnet port a)"
+        fails "route_localnet" ctnet publish a '[::1]:9000:80'
+        fails "already published" ctnet publish a '[2001:db8:1::1]:8081:81'
+        ctnet network create --subnet 10.53.0.0/24 four >/dev/null; ctnet connect four b
+        fails "has no IPv6 subnet" ctnet publish b '[::]:9001:80'
+        agree || die "state and kernel disagree"
+        ctnet unpublish a 8080:80
+        [ -z "$(ask outside '[2001:db8:1::1]' 8080)" ] || die "unpublished port still answers over IPv6"
+        nft list map inet ctnet dnat6_any | grep -q 8080 && die "dnat6 element left"
+        true
+    "#
+    ));
+}

@@ -495,7 +495,7 @@ impl Tx {
 }
 
 /// A published mapping and the container address it leads to.
-type Forward = (Ipv4Addr, PortMapping);
+type Forward = (std::net::IpAddr, PortMapping);
 
 /// The published mappings (with their container address) that are only in `old`, and
 /// those only in `new`: what a command changed, however many ports stay as they were.
@@ -504,10 +504,7 @@ fn changed_mappings<'a>(
     new: &'a [Endpoint],
 ) -> (Vec<Forward>, Vec<Forward>) {
     let sorted = |eps: Vec<&'a Endpoint>| -> Vec<Forward> {
-        let mut all: Vec<_> = eps
-            .into_iter()
-            .flat_map(|ep| ep.ports.iter().map(|m| (ep.ipv4.addr(), *m)))
-            .collect();
+        let mut all: Vec<_> = eps.into_iter().flat_map(firewall::forwards).collect();
         all.sort_unstable();
         all
     };

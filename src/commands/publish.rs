@@ -1,7 +1,7 @@
 //! `ctnet publish`, `ctnet unpublish`, `ctnet port`, and the ports of `connect -p`.
 
 use std::collections::HashSet;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -38,7 +38,8 @@ pub fn allocate(
         .bridge
         .as_ref()
         .and_then(|b| b.host_binding)
-        .filter(|ip| !ip.is_unspecified());
+        .filter(|ip| !ip.is_unspecified())
+        .map(IpAddr::V4);
     let mut taken: Vec<(PortMapping, String)> = state
         .published
         .iter()
@@ -46,6 +47,12 @@ pub fn allocate(
         .collect();
     let mut out = Vec::new();
     for spec in specs {
+        if spec.host_ip.is_some_and(|ip| ip.is_ipv6()) && network.ipam6.is_none() {
+            refuse!(
+                "cannot publish {spec}: network {} has no IPv6 subnet (create it with --ipv6)",
+                network.name
+            );
+        }
         let host_ip = spec.host_ip.or(default_ip);
         let fits = |start: u16| -> Result<PortMapping, String> {
             if u32::from(start) + u32::from(spec.count) - 1 > 65535 {
@@ -94,14 +101,18 @@ pub fn allocate(
 fn pick_free(
     taken: &[(PortMapping, String)],
     spec: &PortSpec,
-    host_ip: Option<Ipv4Addr>,
+    host_ip: Option<IpAddr>,
 ) -> Option<u16> {
+    let probe = |port| PortMapping {
+        proto: spec.proto,
+        host_ip,
+        host_port: port,
+        container_port: port,
+        count: 1,
+    };
     let used: HashSet<u16> = taken
         .iter()
-        .filter(|(m, _)| {
-            m.proto == spec.proto
-                && (m.host_ip.is_none() || host_ip.is_none() || m.host_ip == host_ip)
-        })
+        .filter(|(m, _)| m.proto == spec.proto && m.collides(&probe(m.host_port)))
         .flat_map(|(m, _)| m.pairs().map(|(host, _)| host))
         .collect();
     let (low, high) = (*RANDOM_PORTS.start(), *RANDOM_PORTS.end());
@@ -253,7 +264,10 @@ pub fn port(ctx: &mut Ctx, name: &str) -> Result<()> {
 pub fn ports_json(mappings: &[PortMapping]) -> Value {
     let mut out = serde_json::Map::new();
     for mapping in mappings {
-        let ip = mapping.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED).to_string();
+        let ip = mapping
+            .host_ip
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+            .to_string();
         for (host, container) in mapping.pairs() {
             let key = format!("{container}/{}", mapping.proto.name());
             let entry = out.entry(key).or_insert_with(|| json!([]));

@@ -59,7 +59,7 @@ pub trait Kernel {
     /// not this host's), or `None` if it can.
     fn host_port_unavailable(
         &self,
-        ip: Option<Ipv4Addr>,
+        ip: Option<std::net::IpAddr>,
         proto: Proto,
         port: u16,
     ) -> Option<String>;
@@ -445,11 +445,12 @@ impl Kernel for Linux {
     /// has no std socket and is not checked.
     fn host_port_unavailable(
         &self,
-        ip: Option<Ipv4Addr>,
+        ip: Option<std::net::IpAddr>,
         proto: Proto,
         port: u16,
     ) -> Option<String> {
-        let addr = std::net::SocketAddr::from((ip.unwrap_or(Ipv4Addr::UNSPECIFIED), port));
+        let ip = ip.unwrap_or(std::net::IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let addr = std::net::SocketAddr::from((ip, port));
         let result = match proto {
             Proto::Tcp => std::net::TcpListener::bind(addr).map(drop),
             Proto::Udp => std::net::UdpSocket::bind(addr).map(drop),

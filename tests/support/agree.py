@@ -58,17 +58,26 @@ def main():
         seen[key] = ep
 
     # Published ports: the DNAT map elements are exactly the endpoints' ports.
+    # A port without a host address goes to both of a dual-stack endpoint's addresses; one
+    # with an address only to the endpoint's address of that family ("::": every IPv6 one).
     want = set()
     for ep in endpoints:
-        addr = ep["ipv4"].split("/")[0]
+        targets = [(ep["ipv4"].split("/")[0], False)]
+        if ep.get("ipv6"):
+            targets.append((ep["ipv6"].split("/")[0], True))
         for proto, host_ip, host_port, container_port, count in ep.get("ports", []):
-            for i in range(count):
-                if host_ip == "0.0.0.0":
-                    want.add(("dnat_any", f"{proto} . {host_port + i} : {addr} . {container_port + i}"))
-                else:
-                    want.add(("dnat_ip", f"{host_ip} . {proto} . {host_port + i} : {addr} . {container_port + i}"))
+            for addr, v6 in targets:
+                suffix = "6" if v6 else ""
+                if host_ip != "0.0.0.0" and (":" in host_ip) != v6:
+                    continue
+                for i in range(count):
+                    value = f"{proto} . {host_port + i} : {addr} . {container_port + i}"
+                    if host_ip in ("0.0.0.0", "::"):
+                        want.add((f"dnat{suffix}_any", value))
+                    else:
+                        want.add((f"dnat{suffix}_ip", f"{host_ip} . {value}"))
     have = set()
-    for name in ("dnat_any", "dnat_ip"):
+    for name in ("dnat_any", "dnat_ip", "dnat6_any", "dnat6_ip"):
         text = sh("nft", "list", "map", "inet", "ctnet", name)
         body = re.search(r"elements = \{(.*?)\}", text, re.S)
         if body:
