@@ -991,7 +991,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__create)
-            opts="-d -o -q -v -h --driver --subnet --gateway --ip-range --aux-address --ipv6 --internal --label --opt --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-d -o -q -v -h --driver --subnet --gateway --ip-range --aux-address --ipv4 --ipv6 --internal --label --opt --state-dir --format --quiet --verbose --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1019,6 +1019,10 @@ _ctnet() {
                     ;;
                 --aux-address)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ipv4)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --label)

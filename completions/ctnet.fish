@@ -71,6 +71,8 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l gateway -d 'Gateway address (default: the subnet\'s first usable address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ip-range -d 'Allocate endpoint addresses from this sub-range only' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l aux-address -d 'Reserve an address: NAME=IP' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv4 -d 'IPv4 addressing; `--ipv4=false` with --ipv6 makes an IPv6-only network' -r -f -a "true\t''
+false\t''"
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l label -d 'Metadata: K=V' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s o -l opt -d 'Driver option: bridge.name, mtu, icc, masquerade (Docker\'s names work too)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F

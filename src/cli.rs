@@ -187,6 +187,9 @@ pub struct CreateArgs {
     /// Reserve an address: NAME=IP
     #[arg(long, value_name = "NAME=IP")]
     pub aux_address: Vec<String>,
+    /// IPv4 addressing; `--ipv4=false` with --ipv6 makes an IPv6-only network
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub ipv4: bool,
     /// Dual stack: an IPv6 subnet too (given with --subnet, or a /64 of ctnet's unique-local /48)
     #[arg(long)]
     pub ipv6: bool,

@@ -43,12 +43,6 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
         }
         let mut seen6 = HashMap::new();
         for (sandbox, ip) in &net.members6 {
-            if !net.members.contains_key(sandbox) {
-                return Err(format!(
-                    "network {} has an IPv6 address for {sandbox}, which is not on it",
-                    net.name
-                ));
-            }
             if let Some(other) = seen6.insert(ip, sandbox) {
                 return Err(format!(
                     "address {ip} of network {} is held by both {other} and {sandbox}",
@@ -63,7 +57,7 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
             }
         }
         for (sandbox, aliases) in &net.aliases {
-            if !net.members.contains_key(sandbox) {
+            if !net.has_member(sandbox) {
                 return Err(format!(
                     "network {} has aliases for {sandbox}, which is not on it",
                     net.name
@@ -126,10 +120,21 @@ pub fn check_sandbox(file: &SandboxFile, name: &str, networks: &[Network]) -> Re
                 ep.ifname
             ));
         };
-        if !net.ipam.iter().any(|c| c.subnet.contains(&ep.ipv4.addr())) {
+        let inside4 = match ep.ipv4 {
+            Some(ip) => net.ipam.iter().any(|c| c.subnet.contains(&ip.addr())),
+            None => net.ipam.is_empty(),
+        };
+        let inside6 = match (ep.ipv6, &net.ipam6) {
+            (Some(ip), Some(c)) => c.subnet.contains(&ip.addr()),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if !inside4 || !inside6 || ep.addresses().next().is_none() {
             return Err(format!(
-                "{} has {}, outside network {}",
-                ep.ifname, ep.ipv4, net.name
+                "{} has {:?}, which does not fit network {}",
+                ep.ifname,
+                ep.addresses_text(),
+                net.name
             ));
         }
         if !ifnames.insert(&ep.ifname) {

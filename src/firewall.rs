@@ -274,8 +274,7 @@ pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> P
 /// Where an endpoint's published ports lead: to its IPv4 address, and (on a dual-stack
 /// network) to its IPv6 address as well.
 pub fn forwards(ep: &Endpoint) -> impl Iterator<Item = (IpAddr, PortMapping)> + '_ {
-    let addresses = std::iter::once(IpAddr::V4(ep.ipv4.addr()))
-        .chain(ep.ipv6.map(|net| IpAddr::V6(net.addr())));
+    let addresses = ep.addresses().map(|net| net.addr());
     addresses.flat_map(move |address| ep.ports.iter().map(move |m| (address, *m)))
 }
 
@@ -498,7 +497,7 @@ mod tests {
             ifname: "eth0".into(),
             host_ifname: "vctne".into(),
             mac: "02:42:ac:11:00:02".into(),
-            ipv4: "172.17.0.2/16".parse().unwrap(),
+            ipv4: Some("172.17.0.2/16".parse().unwrap()),
             ipv6: None,
             aliases: vec![],
             default_route: true,

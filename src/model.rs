@@ -210,7 +210,9 @@ pub struct Endpoint {
     /// Host end of the veth pair.
     pub host_ifname: String,
     pub mac: String,
-    pub ipv4: Ipv4Net,
+    /// `None` on an IPv6-only network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4: Option<Ipv4Net>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<Ipv6Net>,
     #[serde(default)]
@@ -223,6 +225,22 @@ pub struct Endpoint {
     pub ports: Vec<PortMapping>,
 }
 
+impl Endpoint {
+    /// Its addresses with their prefixes: IPv4 first, then IPv6.
+    pub fn addresses(&self) -> impl Iterator<Item = ipnet::IpNet> + '_ {
+        self.ipv4
+            .map(ipnet::IpNet::V4)
+            .into_iter()
+            .chain(self.ipv6.map(ipnet::IpNet::V6))
+    }
+
+    /// Its addresses for people: `10.1.0.2/24 fd00::2/64`.
+    pub fn addresses_text(&self) -> String {
+        let all: Vec<String> = self.addresses().map(|a| a.to_string()).collect();
+        all.join(" ")
+    }
+}
+
 /// A published port in the host-wide index kept in state.json: which sandbox holds it.
 /// Checking a new port against it needs no sandbox file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -232,6 +250,17 @@ pub struct Published {
 }
 
 impl Network {
+    /// Whether `sandbox` has an endpoint on this network (an IPv6-only network lists its
+    /// members in `members6` alone).
+    pub fn has_member(&self, sandbox: &str) -> bool {
+        self.members.contains_key(sandbox) || self.members6.contains_key(sandbox)
+    }
+
+    /// The names of the sandboxes on this network, sorted, each once.
+    pub fn member_names(&self) -> std::collections::BTreeSet<&String> {
+        self.members.keys().chain(self.members6.keys()).collect()
+    }
+
     /// The settings of a macvlan or ipvlan network.
     pub fn lan(&self) -> Option<&LanSettings> {
         self.macvlan.as_ref().or(self.ipvlan.as_ref())
@@ -351,6 +380,16 @@ pub fn validate_ifname(what: &str, name: &str) -> Result<(), UserError> {
 }
 
 /// Docker derives a container's MAC from its IPv4 address: 02:42 then the four octets.
+/// The MAC of an IPv6-only endpoint: 02:42 and the address's last four bytes, as
+/// `mac_from_ipv4` makes it from an IPv4 address.
+pub fn mac_from_ipv6(ip: Ipv6Addr) -> String {
+    let o = ip.octets();
+    format!(
+        "02:42:{:02x}:{:02x}:{:02x}:{:02x}",
+        o[12], o[13], o[14], o[15]
+    )
+}
+
 pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
     let o = ip.octets();
     format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::model::Network;
 
@@ -17,19 +17,43 @@ pub fn resolves_names(network: &Network) -> bool {
     !network.builtin
 }
 
-/// The `hosts` lines for one member of a network: its address (and IPv6 address on a
-/// dual-stack network), name and aliases.
-pub fn member_line(network: &Network, member: &str, ip: Ipv4Addr) -> String {
+/// The `hosts` lines for one member of a network: its IPv4 and IPv6 addresses (either may
+/// be missing: a v4-only or an IPv6-only network), name and aliases.
+pub fn member_line(network: &Network, member: &str) -> String {
     let mut names = member.to_string();
     for alias in network.aliases.get(member).into_iter().flatten() {
         names.push(' ');
         names.push_str(alias);
     }
-    let mut lines = format!("{ip}\t{names}\n");
+    let mut lines = String::new();
+    if let Some(ip) = network.members.get(member) {
+        lines.push_str(&format!("{ip}\t{names}\n"));
+    }
     if let Some(ip6) = network.members6.get(member) {
         lines.push_str(&format!("{ip6}\t{names}\n"));
     }
     lines
+}
+
+/// A member's addresses on a network.
+pub type Addresses = (Option<Ipv4Addr>, Option<Ipv6Addr>);
+
+/// The member lists of a network as a command found them.
+pub type Members = BTreeMap<String, Addresses>;
+
+/// Every member of `network` with its addresses.
+pub fn members_of(network: &Network) -> Members {
+    network
+        .member_names()
+        .into_iter()
+        .map(|name| {
+            let addresses = (
+                network.members.get(name).copied(),
+                network.members6.get(name).copied(),
+            );
+            (name.clone(), addresses)
+        })
+        .collect()
 }
 
 /// Builds many sandboxes' `hosts` files: each network's lines are formatted once, and a
@@ -64,13 +88,11 @@ impl<'a> HostsFiles<'a> {
         );
         // Its own addresses first, so a lookup of its own name finds them.
         for network in self.networks {
-            if let Some(ip) = network.members.get(sandbox) {
-                text.push_str(&member_line(network, sandbox, *ip));
-            }
+            text.push_str(&member_line(network, sandbox));
         }
         let mut blocks = self.blocks.borrow_mut();
         for (index, network) in self.networks.iter().enumerate() {
-            if !resolves_names(network) || !network.members.contains_key(sandbox) {
+            if !resolves_names(network) || !network.has_member(sandbox) {
                 continue;
             }
             let block = blocks.entry(index).or_insert_with(|| Block::new(network));
@@ -88,9 +110,9 @@ impl Block {
             text: String::new(),
             spans: Default::default(),
         };
-        for (member, ip) in &network.members {
+        for member in network.member_names() {
             let from = block.text.len();
-            block.text.push_str(&member_line(network, member, *ip));
+            block.text.push_str(&member_line(network, member));
             block.spans.insert(member.clone(), (from, block.text.len()));
         }
         block
@@ -188,7 +210,7 @@ pub fn resolver_for(
 ) -> Option<Ipv4Addr> {
     networks
         .iter()
-        .filter(|n| resolves_names(n) && n.members.contains_key(sandbox))
+        .filter(|n| resolves_names(n) && n.has_member(sandbox))
         .flat_map(|n| n.ipam.iter().map(|c| c.gateway))
         .find(|gateway| listening.contains(gateway))
 }
@@ -208,9 +230,6 @@ pub enum FileUpdate {
     Remove(String),
 }
 
-/// The member lists of a network as a command found them.
-pub type Members = BTreeMap<String, Ipv4Addr>;
-
 /// Which name files change when the networks go from `before` (network id → members) to
 /// `after`, given the sandboxes the command itself changed (`touched`) and which of those
 /// no longer exist (`removed`).
@@ -225,17 +244,15 @@ pub fn updates(
     let empty = Members::new();
     for network in after.iter().filter(|n| resolves_names(n)) {
         let old = before.get(&network.id).unwrap_or(&empty);
-        let gone = old
-            .iter()
-            .any(|(name, ip)| network.members.get(name) != Some(ip));
+        let now = members_of(network);
+        let gone = old.iter().any(|(name, ip)| now.get(name) != Some(ip));
         // Each new member's line, formatted once for all its neighbours.
-        let added: Vec<(&String, String)> = network
-            .members
+        let added: Vec<(&String, String)> = now
             .iter()
             .filter(|(name, ip)| old.get(*name) != Some(*ip))
-            .map(|(name, ip)| (name, member_line(network, name, *ip)))
+            .map(|(name, _)| (name, member_line(network, name)))
             .collect();
-        for peer in network.members.keys().filter(|p| !touched.contains(*p)) {
+        for peer in now.keys().filter(|p| !touched.contains(*p)) {
             if gone {
                 rewrite.insert(peer.clone());
             } else {
@@ -327,7 +344,7 @@ mod tests {
         let before_net =
             network_with_members("app", false, &[("a", "10.1.0.2"), ("b", "10.1.0.3")]);
         let before: BTreeMap<String, Members> =
-            [(before_net.id.clone(), before_net.members.clone())].into();
+            [(before_net.id.clone(), members_of(&before_net))].into();
         let mut joined = before_net.clone();
         joined
             .members
@@ -357,7 +374,7 @@ mod tests {
     fn the_default_network_changes_no_neighbour() {
         let before_net = network_with_members("bridge", true, &[("a", "172.17.0.2")]);
         let before: BTreeMap<String, Members> =
-            [(before_net.id.clone(), before_net.members.clone())].into();
+            [(before_net.id.clone(), members_of(&before_net))].into();
         let mut joined = before_net.clone();
         joined
             .members

@@ -52,15 +52,16 @@ impl Zone {
         let mut zone = Zone::default();
         let mut of_sandbox: HashMap<&str, Asker> = HashMap::new();
         for network in networks.iter().filter(|n| !n.internal) {
-            for member in network.members.keys() {
+            for member in network.member_names() {
                 of_sandbox.entry(member).or_default().may_forward = true;
             }
         }
         for network in networks.iter().filter(|n| resolves_names(n)) {
             let index = zone.networks.len();
             let mut names = NetworkNames::default();
-            for (member, ip) in &network.members {
-                let ips: Vec<IpAddr> = std::iter::once(IpAddr::V4(*ip))
+            for member in network.member_names() {
+                let ips: Vec<IpAddr> = (network.members.get(member).map(|ip| IpAddr::V4(*ip)))
+                    .into_iter()
                     .chain(network.members6.get(member).map(|ip6| IpAddr::V6(*ip6)))
                     .collect();
                 let aliases = network.aliases.get(member).into_iter().flatten();

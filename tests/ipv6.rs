@@ -142,3 +142,36 @@ fn ports_are_published_on_ipv6_too() {
     "#
     ));
 }
+
+#[test]
+fn ipv6_only_networks() {
+    ok(&format!(
+        "{WORLD}{}",
+        r#"
+        ctnet network create --ipv4=false --ipv6 --subnet fd00:60::/64 six >/dev/null
+        ctnet network inspect six | json 'len(d[0]["IPAM"]["Config"])' | grep -qx 1 || die "an IPv4 pool on an IPv6-only network"
+        ctnet sandbox create s1 >/dev/null; ctnet sandbox create s2 >/dev/null
+        ctnet connect six s1 --alias one; ctnet connect six s2
+        [ -z "$(ip -n s1 -4 -o addr show dev eth0)" ] || die "IPv4 address on an IPv6-only network"
+        [ "$(v6_of s1)" = fd00:60::2 ] || die "s1: $(v6_of s1)"
+        [ "$(ip -n s1 -j link show eth0 | json 'd[0]["address"]')" = 02:42:00:00:00:02 ] || die "MAC from the IPv6 address"
+        ip netns exec s2 ping -6 -c1 -W1 -q one >/dev/null || die "s2 cannot reach s1 by alias"
+        ip -n s1 -6 route show default | grep -q 'via fd00:60::1' || die "IPv6 default route"
+        [ -z "$(ip -n s1 -4 route show default)" ] || die "IPv4 default route on an IPv6-only network"
+        # Egress (NAT66) and a published port, both IPv6 only.
+        # (The uplink was made a moment ago: its own neighbour discovery may still settle,
+        # so up to three tries.)
+        ip netns exec s1 ping -6 -c3 -i0.3 -W1 -q 2001:db8:1::2 >/dev/null || die "no IPv6 egress"
+        ctnet publish s1 8090:80 >/dev/null
+        ip netns exec s1 timeout 20 socat TCP6-LISTEN:80,fork,reuseaddr SYSTEM:'echo six' &
+        for _ in $(seq 100); do ip netns exec s1 ss -H -lnt 'sport = :80' | grep -q . && break; sleep 0.02; done
+        [ "$(ip netns exec outside timeout 3 socat -T2 - 'TCP:[2001:db8:1::1]:8090' </dev/null)" = six ] || die "published port over IPv6"
+        agree || die "state and kernel disagree"
+        fails "is IPv6-only" ctnet connect six a --ip 10.0.0.5
+        fails "needs --ipv6" ctnet network create --ipv4=false x
+        fails "takes no IPv4" ctnet network create --ipv4=false --ipv6 --subnet 10.9.0.0/24 x
+        ctnet sandbox rm s1 s2 >/dev/null; ctnet network rm six >/dev/null
+        agree || die "state and kernel disagree after removal"
+    "#
+    ));
+}

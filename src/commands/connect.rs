@@ -9,7 +9,9 @@ use super::{Ctx, Tx, new_id, now, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::drivers::{self, bridge};
 use crate::error::UserError;
-use crate::model::{Driver, Endpoint, Sandbox, State, mac_from_ipv4, parse_mac, validate_name};
+use crate::model::{
+    Driver, Endpoint, Sandbox, State, mac_from_ipv4, mac_from_ipv6, parse_mac, validate_name,
+};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
@@ -152,8 +154,17 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .expect("an unused ethN exists"),
     };
     let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
-    let taken: HashSet<_> = network.members.values().copied().collect();
-    let ipv4 = ipam::allocate(&network.ipam[0], &taken, requested, &network.name)?;
+    let ipv4 = match network.ipam.first() {
+        Some(config) => {
+            let taken: HashSet<_> = network.members.values().copied().collect();
+            Some(ipam::allocate(config, &taken, requested, &network.name)?)
+        }
+        None if requested.is_some() => refuse!(
+            "network {} is IPv6-only: give --ip6, not --ip",
+            network.name
+        ),
+        None => None,
+    };
     let ipv6 = match &network.ipam6 {
         Some(config) => {
             let taken: HashSet<_> = network.members6.values().copied().collect();
@@ -171,7 +182,11 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .map(|b| format!("{b:02x}"))
             .collect::<Vec<_>>()
             .join(":"),
-        None => mac_from_ipv4(ipv4.addr()),
+        None => match (ipv4, ipv6) {
+            (Some(v4), _) => mac_from_ipv4(v4.addr()),
+            (None, Some(v6)) => mac_from_ipv6(v6.addr()),
+            (None, None) => unreachable!("a network has an IPv4 or an IPv6 pool"),
+        },
     };
     let id = new_id()?;
     let endpoint = Endpoint {

@@ -128,7 +128,7 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
                     "veth to sandbox {} ({} {} in {})",
                     s.name,
                     e.ifname,
-                    e.ipv4,
+                    e.addresses_text(),
                     s.netns.display()
                 )
             })
@@ -140,7 +140,7 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
     needles.extend(
         state
             .endpoints_of_network(&net.id)
-            .map(|e| e.ipv4.addr().to_string()),
+            .flat_map(|e| e.addresses().map(|a| a.addr().to_string())),
     );
     match sys::nft_ruleset_json() {
         Ok(ruleset) => {

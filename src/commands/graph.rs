@@ -61,7 +61,7 @@ fn edges(state: &State) -> Vec<Edge> {
         .filter_map(|ep| {
             let sandbox = state.sandbox_by_id(&ep.sandbox_id)?;
             let network = state.network_by_id(&ep.network_id)?;
-            let mut label = vec![format!("{} {}", ep.ifname, ep.ipv4)];
+            let mut label = vec![format!("{} {}", ep.ifname, ep.addresses_text())];
             for mapping in &ep.ports {
                 label.extend(ports::describe(mapping));
             }

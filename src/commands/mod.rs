@@ -100,7 +100,7 @@ impl Tx {
             .networks
             .iter()
             .filter(|n| names::resolves_names(n))
-            .map(|n| (n.id.clone(), n.members.clone()))
+            .map(|n| (n.id.clone(), names::members_of(n)))
             .collect();
         Ok(Tx {
             names_before,
@@ -212,7 +212,7 @@ impl Tx {
         type Entry = (
             String,
             String,
-            Ipv4Addr,
+            Option<Ipv4Addr>,
             Option<std::net::Ipv6Addr>,
             Vec<String>,
         );
@@ -224,11 +224,12 @@ impl Tx {
                 let sandbox = self.state.sandbox_by_id(&ep.sandbox_id)?;
                 let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
                 let ipv6 = ep.ipv6.map(|net| net.addr());
-                Some((network, name, ep.ipv4.addr(), ipv6, ep.aliases.clone()))
+                let ipv4 = ep.ipv4.map(|net| net.addr());
+                Some((network, name, ipv4, ipv6, ep.aliases.clone()))
             })
             .collect();
-        for (network_id, name, ip, ipv6, aliases) in entries {
-            released.retain(|(n, s, a)| !(n == &network_id && s == &name && a == &ip));
+        for (network_id, name, ipv4, ipv6, aliases) in entries {
+            released.retain(|(n, s, a)| !(n == &network_id && s == &name && Some(*a) == ipv4));
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
                     network.aliases.insert(name.clone(), aliases);
@@ -236,7 +237,9 @@ impl Tx {
                 if let Some(ipv6) = ipv6 {
                     network.members6.insert(name.clone(), ipv6);
                 }
-                network.members.insert(name, ip);
+                if let Some(ipv4) = ipv4 {
+                    network.members.insert(name, ipv4);
+                }
             }
         }
         self.released = released;

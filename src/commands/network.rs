@@ -242,28 +242,18 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     let ip_range = single("ip-range", &range4)?
         .map(|r| parse_cidr("ip-range", r))
         .transpose()?;
-    let config = match subnet {
-        Some(subnet) => {
-            if let Some(other) = ipam::occupied(state, &[])
-                .into_iter()
-                .find(|o| o.net.contains(&subnet.network()) || subnet.contains(&o.net.network()))
-            {
-                refuse!(
-                    "subnet {subnet} overlaps with {} ({})",
-                    other.reason,
-                    other.net
-                );
-            }
-            ipam::build_config(subnet, gateway, ip_range, &aux)?
+    if !args.ipv4 {
+        if ipam6.is_none() {
+            refuse!("--ipv4=false needs --ipv6: a network needs addresses of one family at least");
         }
-        None => {
-            if gateway.is_some() || ip_range.is_some() || !aux.is_empty() {
-                refuse!("an IPv4 --gateway, --ip-range or --aux-address needs an IPv4 --subnet");
-            }
-            let host_nets = kernel.host_ipv4_in_use()?;
-            let subnet = ipam::pick_subnet(&ipam::occupied(state, &host_nets))?;
-            ipam::build_config(subnet, None, None, &[])?
+        if subnet.is_some() || gateway.is_some() || ip_range.is_some() || !aux.is_empty() {
+            refuse!("--ipv4=false takes no IPv4 --subnet, --gateway, --ip-range or --aux-address");
         }
+    }
+    let ipam = if args.ipv4 {
+        vec![ipv4_pool(subnet, gateway, ip_range, &aux, state, kernel)?]
+    } else {
+        vec![]
     };
 
     let id = new_id()?;
@@ -290,7 +280,7 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         name: args.name.clone(),
         driver,
         created: now(),
-        ipam: vec![config],
+        ipam,
         internal,
         enable_ipv6: ipam6.is_some(),
         ipam6,
@@ -309,6 +299,41 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         members: BTreeMap::new(),
         aliases: BTreeMap::new(),
         members6: BTreeMap::new(),
+    })
+}
+
+/// The IPv4 pool: the given subnet (checked against every other network), or the first
+/// free one of the default pools.
+fn ipv4_pool(
+    subnet: Option<Ipv4Net>,
+    gateway: Option<Ipv4Addr>,
+    ip_range: Option<Ipv4Net>,
+    aux: &[(String, Ipv4Addr)],
+    state: &State,
+    kernel: &mut dyn Kernel,
+) -> Result<IpamConfig> {
+    Ok(match subnet {
+        Some(subnet) => {
+            if let Some(other) = ipam::occupied(state, &[])
+                .into_iter()
+                .find(|o| o.net.contains(&subnet.network()) || subnet.contains(&o.net.network()))
+            {
+                refuse!(
+                    "subnet {subnet} overlaps with {} ({})",
+                    other.reason,
+                    other.net
+                );
+            }
+            ipam::build_config(subnet, gateway, ip_range, aux)?
+        }
+        None => {
+            if gateway.is_some() || ip_range.is_some() || !aux.is_empty() {
+                refuse!("an IPv4 --gateway, --ip-range or --aux-address needs an IPv4 --subnet");
+            }
+            let host_nets = kernel.host_ipv4_in_use()?;
+            let subnet = ipam::pick_subnet(&ipam::occupied(state, &host_nets))?;
+            ipam::build_config(subnet, None, None, &[])?
+        }
     })
 }
 
@@ -444,7 +469,7 @@ fn matches_filter(net: &Network, key: &str, value: &str) -> Result<bool, UserErr
             _ => refuse!("invalid filter type={value}: use builtin or custom"),
         },
         "dangling" => {
-            let unused = !net.builtin && net.members.is_empty();
+            let unused = !net.builtin && net.member_names().is_empty();
             match value {
                 "true" | "1" => unused,
                 "false" | "0" => !unused,
@@ -554,7 +579,7 @@ pub fn inspect_json(net: &Network, state: &State) -> Value {
                 sandbox.id.clone(),
                 json!({
                     "Name": sandbox.name, "EndpointID": ep.id, "MacAddress": ep.mac,
-                    "IPv4Address": ep.ipv4.to_string(),
+                    "IPv4Address": ep.ipv4.map(|a| a.to_string()).unwrap_or_default(),
                     "IPv6Address": ep.ipv6.map(|a| a.to_string()).unwrap_or_default(),
                     "Ports": super::publish::ports_json(&ep.ports),
                 }),
@@ -600,7 +625,7 @@ fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
             network.name
         );
     }
-    let attached: Vec<String> = network.members.keys().cloned().collect();
+    let attached: Vec<String> = network.member_names().into_iter().cloned().collect();
     if !attached.is_empty() {
         refuse!(
             "network {} has active endpoints ({}): disconnect them first",
@@ -645,7 +670,7 @@ pub fn prune(ctx: &mut Ctx) -> Result<()> {
         .state
         .networks
         .iter()
-        .filter(|n| !n.builtin && n.members.is_empty())
+        .filter(|n| !n.builtin && n.member_names().is_empty())
         .cloned()
         .collect();
     let mut plan = Vec::new();

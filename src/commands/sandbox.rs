@@ -95,7 +95,8 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
                 json!({
                     "NetworkID": net.id, "EndpointID": ep.id, "InterfaceName": ep.ifname,
                     "HostInterfaceName": ep.host_ifname, "MacAddress": ep.mac,
-                    "IPAddress": ep.ipv4.addr().to_string(), "IPPrefixLen": ep.ipv4.prefix_len(),
+                    "IPAddress": ep.ipv4.map(|a| a.addr().to_string()).unwrap_or_default(),
+                    "IPPrefixLen": ep.ipv4.map_or(0, |a| a.prefix_len()),
                     "Gateway": net.ipam.first().map(|c| c.gateway.to_string()).unwrap_or_default(),
                     "GlobalIPv6Address": ep.ipv6.map(|a| a.addr().to_string()).unwrap_or_default(),
                     "GlobalIPv6PrefixLen": ep.ipv6.map_or(0, |a| a.prefix_len()),

@@ -1,7 +1,7 @@
 //! The bridge driver: a Linux bridge per network holding the gateway address, and a veth
 //! pair per endpoint with the sandbox end born inside the sandbox.
 
-use crate::model::{Endpoint, Network, Sandbox, mac_from_ipv4, parse_mac};
+use crate::model::{Endpoint, Network, Sandbox, mac_from_ipv4, mac_from_ipv6, parse_mac};
 use crate::plan::{Ns, Op};
 
 use super::NetworkDriver;
@@ -24,11 +24,12 @@ impl NetworkDriver for Bridge {
         let bridge = settings(network);
         // The gateway's address makes the MAC (as containers' addresses make theirs): unique
         // on the bridge, and the same after a restore.
-        let gateway = network.ipam.first().map(|c| c.gateway);
-        let mac = parse_mac(&mac_from_ipv4(
-            gateway.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
-        ))
-        .expect("derived MACs parse");
+        let mac = match (network.ipam.first(), &network.ipam6) {
+            (Some(config), _) => mac_from_ipv4(config.gateway),
+            (None, Some(config)) => mac_from_ipv6(config.gateway),
+            (None, None) => mac_from_ipv4(std::net::Ipv4Addr::UNSPECIFIED),
+        };
+        let mac = parse_mac(&mac).expect("derived MACs parse");
         let mut plan = vec![Op::CreateBridge {
             name: bridge.ifname.clone(),
             mtu: bridge.mtu,
@@ -127,17 +128,12 @@ pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sa
             ns: ns.clone(),
             dev: dev(),
         },
-        Op::AddAddress {
-            ns: ns.clone(),
-            dev: dev(),
-            addr: endpoint.ipv4.into(),
-        },
     ];
-    if let Some(ipv6) = endpoint.ipv6 {
+    for addr in endpoint.addresses() {
         plan.push(Op::AddAddress {
             ns: ns.clone(),
             dev: dev(),
-            addr: ipv6.into(),
+            addr,
         });
     }
     if endpoint.default_route {
@@ -161,17 +157,19 @@ pub fn default_routes(
     replace: bool,
 ) -> Vec<Op> {
     let ns = Ns::Path(sandbox.netns.clone());
-    let mut routes = vec![Op::AddDefaultRoute {
-        replace,
-        ns: ns.clone(),
-        dev: endpoint.ifname.clone(),
-        // ipvlan in l3 mode: the parent routes, there is no gateway to reach.
-        gateway: match network.lan() {
-            Some(lan) if lan.routed() => None,
-            _ => Some(network.ipam[0].gateway),
-        },
-    }];
-    if let (Some(config), Some(_)) = (&network.ipam6, endpoint.ipv6) {
+    let routed = network.lan().is_some_and(|lan| lan.routed());
+    let mut routes = Vec::new();
+    if let (Some(config), Some(_)) = (network.ipam.first(), endpoint.ipv4) {
+        routes.push(Op::AddDefaultRoute {
+            replace,
+            ns: ns.clone(),
+            dev: endpoint.ifname.clone(),
+            // ipvlan in l3 mode: the parent routes, there is no gateway to reach.
+            gateway: (!routed).then_some(config.gateway),
+        });
+    }
+    // (ipvlan l3 over IPv6 keeps the kernel's routes: the parent routes there too.)
+    if let (Some(config), Some(_), false) = (&network.ipam6, endpoint.ipv6, routed) {
         routes.push(Op::AddDefaultRoute6 {
             replace,
             ns,

@@ -36,13 +36,14 @@ def main():
     if kernel != expected:
         problems.append(f"links: kernel has {sorted(kernel - expected)} extra, misses {sorted(expected - kernel)}")
 
-    # Each endpoint's interface and address inside its sandbox.
+    # Each endpoint's interface and addresses (IPv4, IPv6 or both) inside its sandbox.
     for ep in endpoints:
         sb = sandboxes[ep["sandbox_id"]]
-        out = subprocess.run(["nsenter", f"--net={sb['netns']}", "ip", "-o", "-4", "addr", "show", "dev", ep["ifname"]],
+        out = subprocess.run(["nsenter", f"--net={sb['netns']}", "ip", "-o", "addr", "show", "dev", ep["ifname"]],
                              capture_output=True, text=True).stdout
-        if ep["ipv4"] not in out:
-            problems.append(f"sandbox {sb['name']}: {ep['ifname']} lacks {ep['ipv4']}")
+        for family in ("ipv4", "ipv6"):
+            if ep.get(family) and f" {ep[family]} " not in out:
+                problems.append(f"sandbox {sb['name']}: {ep['ifname']} lacks {ep[family]}")
 
     # Every sandbox's namespace exists.
     for sb in sandboxes.values():
@@ -52,17 +53,20 @@ def main():
     # No address handed out twice within a network.
     seen = {}
     for ep in endpoints:
-        key = (ep["network_id"], ep["ipv4"].split("/")[0])
-        if key in seen:
-            problems.append(f"address {key[1]} held by two endpoints")
-        seen[key] = ep
+        for family in ("ipv4", "ipv6"):
+            if not ep.get(family):
+                continue
+            key = (ep["network_id"], ep[family].split("/")[0])
+            if key in seen:
+                problems.append(f"address {key[1]} held by two endpoints")
+            seen[key] = ep
 
     # Published ports: the DNAT map elements are exactly the endpoints' ports.
     # A port without a host address goes to both of a dual-stack endpoint's addresses; one
     # with an address only to the endpoint's address of that family ("::": every IPv6 one).
     want = set()
     for ep in endpoints:
-        targets = [(ep["ipv4"].split("/")[0], False)]
+        targets = [(ep["ipv4"].split("/")[0], False)] if ep.get("ipv4") else []
         if ep.get("ipv6"):
             targets.append((ep["ipv6"].split("/")[0], True))
         for proto, host_ip, host_port, container_port, count in ep.get("ports", []):
@@ -88,10 +92,11 @@ def main():
 
     # The indexes in state.json agree with the sandbox files.
     for net in state["networks"]:
-        members = {sandboxes[ep["sandbox_id"]]["name"]: ep["ipv4"].split("/")[0]
-                   for ep in endpoints if ep["network_id"] == net["id"]}
-        if members != net.get("members", {}):
-            problems.append(f"network {net['name']}: members {net.get('members', {})}, endpoints say {members}")
+        for family, index in (("ipv4", "members"), ("ipv6", "members6")):
+            members = {sandboxes[ep["sandbox_id"]]["name"]: ep[family].split("/")[0]
+                       for ep in endpoints if ep["network_id"] == net["id"] and ep.get(family)}
+            if members != net.get(index, {}):
+                problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
     published = sorted((p["sandbox"], tuple(p["mapping"])) for p in state.get("published", []))
     ports = sorted((sandboxes[ep["sandbox_id"]]["name"], tuple(m)) for ep in endpoints for m in ep.get("ports", []))
     if published != ports:
