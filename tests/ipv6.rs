@@ -67,6 +67,18 @@ fn ipv6_isolation_internal_and_bad_input() {
         ! ip netns exec a ping -6 -c1 -W1 -q "$c6" >/dev/null 2>&1 || die "a reached another network over IPv6"
         ip netns exec b ping -6 -c1 -W1 -q "$c6" >/dev/null || die "b (on both) cannot reach c"
         ip netns exec b ping -6 -c1 -W1 -q "$a6" >/dev/null || die "b (on both) cannot reach a"
+        # masquerade=false: routed, the outside sees the container's own address (it routes
+        # the subnet back through this host); icc=false holds for IPv6 too.
+        ctnet network create --ipv6 --subnet 10.54.0.0/24 --subnet fd00:54::/64 -o masquerade=false -o icc=false routed >/dev/null
+        ip -n outside -6 route add fd00:54::/64 via 2001:db8:1::1
+        ctnet sandbox create r1 >/dev/null; ctnet sandbox create r2 >/dev/null
+        ctnet connect routed r1; ctnet connect routed r2
+        ip netns exec outside timeout 10 socat TCP6-LISTEN:7001,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
+        for _ in $(seq 50); do ip netns exec outside ss -H -lnt 'sport = :7001' | grep -q . && break; sleep 0.05; done
+        seen=$(ip netns exec r1 timeout 3 socat -T2 - 'TCP6:[2001:db8:1::2]:7001' </dev/null)
+        seen=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' "$seen")
+        [ "$seen" = fd00:54::2 ] || die "masquerade=false: the outside saw $seen"
+        ! ip netns exec r1 ping -6 -c1 -W1 -q fd00:54::3 >/dev/null 2>&1 || die "icc=false: r1 reached r2 over IPv6"
         # An internal dual-stack network reaches nothing outside, over IPv6 either.
         ctnet network create --ipv6 --internal --subnet 10.52.0.0/24 closed >/dev/null
         ctnet sandbox create d >/dev/null; ctnet connect closed d

@@ -28,14 +28,16 @@ fn ipvlan_l2_and_l3() {
     ok(&format!(
         "{LAN}\n{}",
         r#"
-        ctnet network create -d ipvlan --subnet 10.77.0.0/24 --gateway 10.77.0.1 -o parent=lan0 l2net >/dev/null
+        ip -n lan -6 addr add fd00:77::1/64 dev eth0 nodad
+        ctnet network create -d ipvlan --ipv6 --subnet 10.77.0.0/24 --gateway 10.77.0.1 --subnet fd00:77::/64 --gateway fd00:77::1 -o parent=lan0 l2net >/dev/null
         ctnet connect l2net a; ctnet connect l2net b
         ip -n a -d link show eth0 | grep -q 'ipvlan  mode l2' || die "not an ipvlan l2 child: $(ip -n a -d link show eth0)"
         reaches a 10.77.0.3 || die "l2: a cannot reach b"
         reaches a 10.77.0.1 || die "l2: a cannot reach the LAN's router"
         reaches lan 10.77.0.2 || die "l2: the LAN cannot reach a"
+        ip netns exec a ping -6 -c3 -i0.3 -W2 -q fd00:77::1 >/dev/null || die "l2: no IPv6 to the LAN's router"
         ip -n a route show default | grep -q 'via 10.77.0.1 dev eth0' || die "l2 default route"
-        ip netns exec a getent hosts b | grep -q 10.77.0.3 || die "names on ipvlan"
+        ip netns exec a getent ahosts b | grep -q 10.77.0.3 || die "names on ipvlan"
         fails "share the parent's MAC" ctnet connect l2net c --mac 02:42:00:00:00:09
         fails "publish no ports" ctnet publish a 8080:80
         ctnet sandbox rm a b >/dev/null; ctnet network rm l2net >/dev/null
