@@ -193,6 +193,7 @@ mod tests {
             }),
             macvlan: None,
             ipvlan: None,
+            overlay: None,
             members: Default::default(),
             aliases: Default::default(),
             members6: Default::default(),

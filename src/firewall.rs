@@ -322,6 +322,17 @@ pub fn elements(state: &State) -> Policy {
 /// The elements that come from the networks alone.
 pub fn network_elements(state: &State) -> Policy {
     let mut out = BTreeSet::new();
+    // An overlay's bridge: closed to routed traffic like any network, open within (its
+    // frames cross the bridge, and the VXLAN port, on every host).
+    for overlay in state.networks.iter().filter_map(|n| n.overlay.as_ref()) {
+        let br = || Atom::Ifname(overlay.bridge.clone());
+        out.insert(Element::set_only("bridges", vec![br()]));
+        out.insert(Element {
+            set: "icc",
+            key: vec![br(), br()],
+            value: Some(vec![Atom::Verdict("accept")]),
+        });
+    }
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };
         let br = || Atom::Ifname(bridge.ifname.clone());
@@ -414,6 +425,7 @@ mod tests {
             }),
             macvlan: None,
             ipvlan: None,
+            overlay: None,
             members: Default::default(),
             aliases: Default::default(),
             members6: Default::default(),

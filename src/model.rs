@@ -118,6 +118,8 @@ pub struct Network {
     pub macvlan: Option<LanSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipvlan: Option<LanSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<OverlaySettings>,
     /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -162,6 +164,23 @@ pub struct LanSettings {
     /// parent, as in Docker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub made_parent: Option<MadeParent>,
+}
+
+/// What the overlay driver made of a network's options. The kernel side (a bridge with a
+/// VXLAN port) exists on this host only while it has endpoints on the network.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OverlaySettings {
+    /// The VXLAN network identifier, the same on every host of the network.
+    pub vni: u32,
+    /// Static mode: the other hosts' VTEP addresses, flooded to for unknown MACs.
+    pub peers: Vec<Ipv4Addr>,
+    /// This host's bridge and VXLAN device for the network.
+    pub bridge: String,
+    pub vxlan: String,
+    /// The host interface towards the peers, and the MTU inside the overlay: the
+    /// underlay's minus VXLAN's 50 bytes, so nothing fragments.
+    pub underlay: String,
+    pub mtu: u32,
 }
 
 /// A parent interface ctnet makes.
@@ -451,6 +470,7 @@ pub mod tests {
             bridge: None,
             macvlan: None,
             ipvlan: None,
+            overlay: None,
             members: Default::default(),
             aliases: Default::default(),
             members6: Default::default(),

@@ -20,6 +20,8 @@ pub fn parse_map(what: &str, items: &[String]) -> Result<BTreeMap<String, String
     for item in items {
         let (k, v) = match (what, item.contains('=')) {
             ("label", false) if !item.is_empty() => (item.clone(), String::new()),
+            // Docker's overlay flag takes no value: `-o encrypted`.
+            ("option", false) if item == "encrypted" => (item.clone(), String::new()),
             _ => parse_key_value(what, item)?,
         };
         if map.insert(k.clone(), v).is_some() {
@@ -232,6 +234,69 @@ impl LanOptions {
                 ),
                 _ => refuse!(
                     "unknown macvlan option {key:?}: known options are parent, macvlan_mode, mtu"
+                ),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The overlay driver's options: `vni`, `peer` (comma-separated VTEP addresses),
+/// `encrypted`, `mtu`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OverlayOptions {
+    pub vni: Option<u32>,
+    pub peers: Vec<std::net::Ipv4Addr>,
+    pub encrypted: bool,
+    pub mtu: Option<u32>,
+}
+
+impl OverlayOptions {
+    pub fn parse(options: &BTreeMap<String, String>) -> Result<OverlayOptions, UserError> {
+        let mut out = OverlayOptions::default();
+        for (key, value) in options {
+            match key.as_str() {
+                "vni" | "com.docker.network.driver.overlay.vxlanid_list" => {
+                    out.vni = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|v| (1..=16_777_215).contains(v))
+                            .ok_or_else(|| {
+                                UserError::new(format!(
+                                    "invalid vni {value:?}: expected a number from 1 to 16777215"
+                                ))
+                            })?,
+                    )
+                }
+                "peer" => {
+                    for peer in value.split(',').filter(|p| !p.is_empty()) {
+                        let ip = peer.parse().map_err(|_| {
+                            UserError::new(format!(
+                                "invalid peer {peer:?}: expected an IPv4 address"
+                            ))
+                        })?;
+                        if !out.peers.contains(&ip) {
+                            out.peers.push(ip);
+                        }
+                    }
+                }
+                "encrypted" => out.encrypted = value.is_empty() || value == "true",
+                "mtu" | "com.docker.network.driver.mtu" => {
+                    out.mtu = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|m| (68..=65535).contains(m))
+                            .ok_or_else(|| {
+                                UserError::new(format!(
+                                    "invalid mtu {value:?}: expected a number from 68 to 65535"
+                                ))
+                            })?,
+                    )
+                }
+                _ => refuse!(
+                    "unknown overlay option {key:?}: known options are vni, peer, encrypted, mtu"
                 ),
             }
         }

@@ -67,6 +67,21 @@ pub enum Op {
         made: MadeParent,
         alias: String,
     },
+    /// A VXLAN device (VNI `vni`, UDP 4789, over `underlay`, learning MACs from traffic) as
+    /// a port of `bridge`, up, tagged with `alias`.
+    CreateVxlan {
+        name: String,
+        vni: u32,
+        underlay: String,
+        mtu: u32,
+        bridge: String,
+        alias: String,
+    },
+    /// A flood entry: frames for unknown MACs (and broadcasts) also go to VTEP `peer`.
+    AddFloodEntry {
+        dev: String,
+        peer: Ipv4Addr,
+    },
     LinkUp {
         ns: Ns,
         dev: String,
@@ -144,6 +159,12 @@ impl Op {
                     dev: name.clone(),
                 })
             }
+            Op::CreateVxlan { name, .. } => Some(Op::DeleteLink {
+                ns: Ns::Host,
+                dev: name.clone(),
+            }),
+            // Flood entries go with their device.
+            Op::AddFloodEntry { .. } => None,
             Op::CreateParent { name, .. } => Some(Op::DeleteLink {
                 ns: Ns::Host,
                 dev: name.clone(),
@@ -174,6 +195,12 @@ impl Op {
             }
             Op::CreateMacvlan { .. } => {
                 "endpoint: a macvlan child of the LAN interface, inside the sandbox, with its own MAC"
+            }
+            Op::CreateVxlan { .. } => {
+                "network: a VXLAN port joins this host's bridge to the other hosts' (UDP 4789)"
+            }
+            Op::AddFloodEntry { .. } => {
+                "network: broadcasts and unknown MACs also go to this peer host (static mode)"
             }
             Op::CreateIpvlan { .. } => {
                 "endpoint: an ipvlan child of the LAN interface, inside the sandbox, sharing its MAC"
@@ -310,6 +337,24 @@ impl fmt::Display for Op {
                     f,
                     "ip link add {name} link {parent} netns {netns}{} type ipvlan mode {mode}{flag}",
                     mtu_arg(mtu)
+                )
+            }
+            Op::CreateVxlan {
+                name,
+                vni,
+                underlay,
+                mtu,
+                bridge,
+                alias,
+            } => write!(
+                f,
+                "ip link add {name} mtu {mtu} type vxlan id {vni} dstport 4789 dev {underlay} learning \
+                 && ip link set {name} master {bridge} alias {alias} addrgenmode none up"
+            ),
+            Op::AddFloodEntry { dev, peer } => {
+                write!(
+                    f,
+                    "bridge fdb append 00:00:00:00:00:00 dev {dev} dst {peer}"
                 )
             }
             Op::CreateParent { name, made, alias } => {

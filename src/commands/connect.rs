@@ -153,7 +153,10 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
             .expect("an unused ethN exists"),
     };
-    let default_route = !network.internal && !in_sandbox.iter().any(|e| e.default_route);
+    // An overlay has no gateway on any host: its endpoints take no default route.
+    let default_route = !network.internal
+        && network.overlay.is_none()
+        && !in_sandbox.iter().any(|e| e.default_route);
     let ipv4 = match network.ipam.first() {
         Some(config) => {
             let taken: HashSet<_> = network.members.values().copied().collect();
@@ -191,7 +194,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     let id = new_id()?;
     let endpoint = Endpoint {
         // Only a veth has a host end; a macvlan or ipvlan child lives in the sandbox alone.
-        host_ifname: if network.driver == Driver::Bridge {
+        host_ifname: if matches!(network.driver, Driver::Bridge | Driver::Overlay) {
             format!("vctn{}", &id[..11])
         } else {
             String::new()
@@ -211,7 +214,12 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             publish::allocate(&tx.state, ctx.kernel, &network, &specs)?
         },
     };
-    let plan = driver.join(&network, &endpoint, &sandbox);
+    let mut plan = Vec::new();
+    // The first endpoint of an overlay on this host brings the host's share of it.
+    if network.overlay.is_some() && network.member_names().is_empty() {
+        plan.extend(driver.create(&network));
+    }
+    plan.extend(driver.join(&network, &endpoint, &sandbox));
     tx.state.endpoints.push(endpoint);
     tx.commit(ctx, plan)
 }
@@ -256,6 +264,21 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         }
     }
     plan.extend(leave);
+    // An overlay's bridge and VXLAN device go with the last endpoint on this host.
+    if network.overlay.is_some() {
+        let remaining = network.member_names().into_iter().any(|name| {
+            match state.sandboxes.iter().find(|s| &s.name == name) {
+                // Loaded by this command: still there only if it still has an endpoint.
+                Some(s) => state
+                    .endpoints_of_sandbox(&s.id)
+                    .any(|e| e.network_id == network.id),
+                None => true,
+            }
+        });
+        if !remaining {
+            plan.extend(drivers::for_network(&network)?.delete(&network));
+        }
+    }
     Ok(plan)
 }
 

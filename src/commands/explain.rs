@@ -73,7 +73,24 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
         net.driver.name()
     )?;
     let Some(bridge) = &net.bridge else {
-        if let Some(lan) = net.lan() {
+        if let Some(overlay) = &net.overlay {
+            writeln!(
+                ctx.out,
+                "  bridge {} with VXLAN port {} (VNI {}, UDP 4789 over {}, MTU {}), present while \
+                 this host has endpoints on it; static peers: {}",
+                overlay.bridge,
+                overlay.vxlan,
+                overlay.vni,
+                overlay.underlay,
+                overlay.mtu,
+                overlay
+                    .peers
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        } else if let Some(lan) = net.lan() {
             writeln!(
                 ctx.out,
                 "  no bridge: each endpoint is a {} child ({} mode) of {} inside its sandbox{}",

@@ -90,7 +90,7 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         .state
         .networks
         .iter()
-        .filter_map(drivers::host_link)
+        .filter_map(|n| drivers::host_link(&tx.state, n))
         // A macvlan/ipvlan parent is never removed while a network names it, whatever
         // mark it carries (one left by a crashed create, say).
         .chain(

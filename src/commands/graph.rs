@@ -28,6 +28,9 @@ fn network_label(net: &Network) -> Vec<String> {
     if let Some(bridge) = &net.bridge {
         lines.push(format!("bridge {}", bridge.ifname));
     }
+    if let Some(overlay) = &net.overlay {
+        lines.push(format!("VXLAN {} (VNI {})", overlay.vxlan, overlay.vni));
+    }
     if let Some(lan) = net.lan() {
         lines.push(format!(
             "{} on {} ({})",

@@ -12,10 +12,10 @@ use crate::cli::{CreateArgs, Format, LsArgs};
 use crate::drivers::{self, NetworkDriver, bridge::Bridge};
 use crate::error::UserError;
 use crate::model::{
-    BridgeSettings, Driver, Ipam6Config, IpamConfig, LanSettings, MadeParent, Network, State,
-    validate_name,
+    BridgeSettings, Driver, Ipam6Config, IpamConfig, LanSettings, MadeParent, Network,
+    OverlaySettings, State, validate_name,
 };
-use crate::netopts::{BridgeOptions, LanOptions, parse_key_value, parse_map};
+use crate::netopts::{BridgeOptions, LanOptions, OverlayOptions, parse_key_value, parse_map};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
@@ -46,6 +46,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             bridge: None,
             macvlan: None,
             ipvlan: None,
+            overlay: None,
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
             members6: BTreeMap::new(),
@@ -193,17 +194,13 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     }
     let driver = Driver::parse(&args.driver)?;
     match driver {
-        Driver::Bridge | Driver::Macvlan | Driver::Ipvlan => {}
+        Driver::Bridge | Driver::Macvlan | Driver::Ipvlan | Driver::Overlay => {}
         Driver::Host | Driver::Null => {
             refuse!(
                 "only one instance of the {} network is allowed, and it exists already",
                 driver.name()
             )
         }
-        other => refuse!(
-            "the {} driver is not available in this version of ctnet",
-            other.name()
-        ),
     }
     // Each address flag may carry one IPv4 and (with --ipv6) one IPv6 value, as Docker's.
     let (subnet4, subnet6) = by_family(&args.subnet);
@@ -220,7 +217,12 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     let ipam6 = plan_ipv6(args.ipv6, &subnet6, &gateway6, &range6, &aux6, state)?;
     let labels = parse_map("label", &args.label)?;
     let options = parse_map("option", &args.opt)?;
+    let overlay_opts = match driver {
+        Driver::Overlay => Some(OverlayOptions::parse(&options)?),
+        _ => None,
+    };
     let (bridge_opts, lan) = match driver {
+        Driver::Overlay => (BridgeOptions::default(), None),
         Driver::Macvlan | Driver::Ipvlan => (
             BridgeOptions::default(),
             Some(plan_lan(driver, args, &options, state, kernel)?),
@@ -275,6 +277,10 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
     {
         refuse!("bridge {ifname} already belongs to network {}", other.name);
     }
+    let overlay = match overlay_opts {
+        Some(opts) => Some(plan_overlay(opts, &args.name, &ipam, &id, state, kernel)?),
+        None => None,
+    };
     Ok(Network {
         id,
         name: args.name.clone(),
@@ -287,7 +293,8 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         labels,
         options,
         builtin: false,
-        bridge: lan.is_none().then(|| BridgeSettings {
+        overlay,
+        bridge: (lan.is_none() && driver != Driver::Overlay).then(|| BridgeSettings {
             ifname,
             mtu: bridge_opts.mtu,
             icc: bridge_opts.icc.unwrap_or(true),
@@ -335,6 +342,66 @@ fn ipv4_pool(
             ipam::build_config(subnet, None, None, &[])?
         }
     })
+}
+
+/// An overlay network's settings: its VNI (given, or derived from its name, which every
+/// host of the network shares), its peers, and the underlay towards them.
+fn plan_overlay(
+    opts: OverlayOptions,
+    name: &str,
+    ipam: &[IpamConfig],
+    id: &str,
+    state: &State,
+    kernel: &mut dyn Kernel,
+) -> Result<OverlaySettings> {
+    if opts.encrypted {
+        refuse!("-o encrypted (IPsec between VTEPs) is not available yet");
+    }
+    if opts.peers.is_empty() {
+        refuse!(
+            "an overlay network needs -o peer=IP[,IP...] (static mode: the other hosts' \
+             addresses); cluster mode with a store is not available yet"
+        );
+    }
+    if ipam.is_empty() {
+        refuse!("an overlay network needs an IPv4 --subnet");
+    }
+    let vni = opts.vni.unwrap_or_else(|| overlay_vni(name));
+    if let Some(other) = state
+        .networks
+        .iter()
+        .find(|n| n.overlay.as_ref().is_some_and(|o| o.vni == vni))
+    {
+        refuse!(
+            "VNI {vni} is already used by network {}; pick another with -o vni=N",
+            other.name
+        );
+    }
+    let peer = opts.peers[0];
+    let Some((underlay, underlay_mtu)) = kernel.route_to(peer)? else {
+        refuse!("no route to peer {peer}: the overlay's VXLAN traffic could not leave this host");
+    };
+    Ok(OverlaySettings {
+        vni,
+        peers: opts.peers,
+        bridge: format!("cto-{}", &id[..10]),
+        vxlan: format!("ctv-{}", &id[..10]),
+        mtu: opts
+            .mtu
+            .unwrap_or(underlay_mtu.saturating_sub(crate::drivers::overlay::VXLAN_OVERHEAD)),
+        underlay,
+    })
+}
+
+/// Docker's overlay VNIs start at 4096; ctnet derives one from the network's name so that
+/// every host that creates the network by that name agrees without asking anyone.
+fn overlay_vni(name: &str) -> u32 {
+    let mut hash: u32 = 0x811c9dc5;
+    for byte in name.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x01000193);
+    }
+    4096 + hash % (16_777_215 - 4096)
 }
 
 /// A macvlan or ipvlan network's settings, refusing what cannot work here.
@@ -442,7 +509,11 @@ fn vlan_of(parent: &str) -> Option<(String, u16)> {
 pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let network = plan_network(args, &tx.state, ctx.kernel)?;
-    let plan = drivers::for_network(&network)?.create(&network);
+    // An overlay comes to a host with its first endpoint there.
+    let plan = match network.overlay {
+        Some(_) => Vec::new(),
+        None => drivers::for_network(&network)?.create(&network),
+    };
     let id = network.id.clone();
     tx.state.networks.push(network);
     tx.commit(ctx, plan)?;

@@ -2,6 +2,7 @@
 
 pub mod bridge;
 pub mod lan;
+pub mod overlay;
 
 use crate::error::UserError;
 use crate::model::{Driver, Endpoint, Network, Sandbox};
@@ -26,8 +27,13 @@ pub trait NetworkDriver {
     ) -> Vec<Op>;
 }
 
-/// The host link a network owns: its bridge, or the parent ctnet made for it.
-pub fn host_link(network: &Network) -> Option<&str> {
+/// The host link a network owns: its bridge, or the parent ctnet made for it. For an
+/// overlay, only while this host has endpoints on it (`state` has every sandbox loaded).
+pub fn host_link<'a>(state: &crate::model::State, network: &'a Network) -> Option<&'a str> {
+    if let Some(overlay) = &network.overlay {
+        let here = state.endpoints.iter().any(|e| e.network_id == network.id);
+        return here.then_some(overlay.bridge.as_str());
+    }
     match (&network.bridge, network.lan()) {
         (Some(bridge), _) => Some(&bridge.ifname),
         (None, Some(lan)) if lan.made_parent.is_some() => Some(&lan.parent),
@@ -45,7 +51,7 @@ pub fn missing_network_links(
     state
         .networks
         .iter()
-        .filter_map(|n| Some((n, host_link(n)?)))
+        .filter_map(|n| Some((n, host_link(state, n)?)))
         .filter(|(_, link)| !exists(link))
         .filter_map(|(n, link)| {
             let steps = for_network(n).ok()?.create(n);
@@ -59,15 +65,12 @@ pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, User
     match network.driver {
         Driver::Bridge => Ok(&bridge::Bridge),
         Driver::Macvlan | Driver::Ipvlan => Ok(&lan::Lan),
+        Driver::Overlay => Ok(&overlay::Overlay),
         Driver::Host => refuse!(
             "a sandbox cannot join the host network: run the process in the host's own namespace instead"
         ),
         Driver::Null => refuse!(
             "the none network has no interfaces: a sandbox connected to no network already has only lo"
-        ),
-        other => refuse!(
-            "the {} driver is not available in this version of ctnet",
-            other.name()
         ),
     }
 }

@@ -35,6 +35,8 @@ pub trait Kernel {
     fn undo(&mut self, undo: Vec<Op>);
     /// IPv4 subnets the host namespace already uses (addresses and routes).
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
+    /// The host interface traffic to `peer` leaves by, and its MTU (the overlay's underlay).
+    fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<(String, u32)>>;
     /// Which of these link kinds (labels as `probe_link_kinds` has them) this kernel cannot
     /// make.
     fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str>;
@@ -273,6 +275,48 @@ impl Linux {
                     return Err(anyhow!("cannot tag {name} as ctnet's: {e}"));
                 }
             }
+            Op::CreateVxlan {
+                name,
+                vni,
+                underlay,
+                mtu,
+                bridge,
+                alias,
+            } => {
+                let nl = self.socket(&Ns::Host)?;
+                let lower = nl
+                    .ifindex(underlay)
+                    .with_context(|| format!("underlay {underlay} is missing"))?;
+                let master = nl.ifindex(bridge)?;
+                let mut msg = LinkMessage::default();
+                msg.attributes.push(LinkAttribute::IfName(name.clone()));
+                msg.attributes.push(LinkAttribute::Mtu(*mtu));
+                msg.attributes.push(LinkAttribute::Controller(master));
+                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                    LinkInfo::Kind(InfoKind::Vxlan),
+                    LinkInfo::Data(InfoData::Vxlan(vec![
+                        netlink_packet_route::link::InfoVxlan::Id(*vni),
+                        netlink_packet_route::link::InfoVxlan::Port(
+                            crate::drivers::overlay::VXLAN_PORT,
+                        ),
+                        netlink_packet_route::link::InfoVxlan::Link(lower),
+                        netlink_packet_route::link::InfoVxlan::Learning(true),
+                    ])),
+                ]));
+                nl.create(RouteNetlinkMessage::NewLink(msg))
+                    .map_err(|e| anyhow!("cannot create vxlan {name} (VNI {vni}): {e}"))?;
+                let attributes = vec![LinkAttribute::IfAlias(alias.clone())];
+                let tagged = set_link_without_link_local(nl, name, attributes)
+                    .and_then(|()| nl.link_up(name));
+                if let Err(e) = tagged {
+                    let _ = nl.delete_link(name);
+                    return Err(anyhow!("cannot set up {name}: {e}"));
+                }
+            }
+            Op::AddFloodEntry { dev, peer } => self
+                .socket(&Ns::Host)?
+                .append_flood_entry(dev, *peer)
+                .map_err(|e| anyhow!("cannot add the flood entry for {peer} on {dev}: {e}"))?,
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
             Op::PrepareLink {
                 ns,
@@ -378,6 +422,10 @@ impl Kernel for Linux {
 
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
         Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
+    }
+
+    fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<(String, u32)>> {
+        Ok(self.socket(&Ns::Host)?.route_to(peer)?)
     }
 
     fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str> {

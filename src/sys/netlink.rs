@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use ipnet::Ipv4Net;
 use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
-    NetlinkMessage, NetlinkPayload,
+    NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{
@@ -311,6 +311,77 @@ impl Netlink {
             NLM_F_CREATE | NLM_F_EXCL
         };
         self.request(RouteNetlinkMessage::NewRoute(msg), flags)
+    }
+
+    /// The interface the kernel would send a packet to `dst` by, with its MTU.
+    pub fn route_to(&mut self, dst: std::net::Ipv4Addr) -> Result<Option<(String, u32)>> {
+        let mut msg = RouteMessage::default();
+        msg.header.address_family = AddressFamily::Inet;
+        msg.header.destination_prefix_length = 32;
+        msg.attributes
+            .push(RouteAttribute::Destination(RouteAddress::Inet(dst)));
+        let seq = self.send(
+            RouteNetlinkMessage::GetRoute(msg),
+            NLM_F_REQUEST | NLM_F_ACK,
+        )?;
+        let replies = match self.receive(seq) {
+            Err(e) if e.errno == nix::libc::ENETUNREACH || e.errno == nix::libc::EHOSTUNREACH => {
+                return Ok(None);
+            }
+            other => other?,
+        };
+        let index = replies.into_iter().find_map(|m| match m {
+            RouteNetlinkMessage::NewRoute(route) => {
+                route.attributes.into_iter().find_map(|a| match a {
+                    RouteAttribute::Oif(index) => Some(index),
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+        let Some(index) = index else { return Ok(None) };
+        let mut link = LinkMessage::default();
+        link.header.index = index;
+        let seq = self.send(
+            RouteNetlinkMessage::GetLink(link),
+            NLM_F_REQUEST | NLM_F_ACK,
+        )?;
+        let (mut name, mut mtu) = (None, None);
+        for reply in self.receive(seq)? {
+            if let RouteNetlinkMessage::NewLink(link) = reply {
+                for attribute in link.attributes {
+                    match attribute {
+                        LinkAttribute::IfName(n) => name = Some(n),
+                        LinkAttribute::Mtu(m) => mtu = Some(m),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(name.zip(mtu))
+    }
+
+    /// `bridge fdb append 00:00:00:00:00:00 dev DEV dst PEER`: another VTEP to flood to.
+    pub fn append_flood_entry(&mut self, dev: &str, peer: std::net::Ipv4Addr) -> Result<()> {
+        use netlink_packet_route::neighbour::{
+            NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
+        };
+        let index = self.ifindex(dev)?;
+        let mut msg = NeighbourMessage::default();
+        msg.header.family = AddressFamily::Bridge;
+        msg.header.ifindex = index;
+        msg.header.state = NeighbourState::Permanent;
+        msg.header.flags = NeighbourFlags::Own;
+        msg.attributes
+            .push(NeighbourAttribute::LinkLayerAddress(vec![0; 6]));
+        msg.attributes
+            .push(NeighbourAttribute::Destination(NeighbourAddress::Inet(
+                peer,
+            )));
+        self.request(
+            RouteNetlinkMessage::NewNeighbour(msg),
+            NLM_F_CREATE | NLM_F_APPEND,
+        )
     }
 
     /// `None` if there is no link called `name`; else its bridge (or bond) master's index.
