@@ -16,13 +16,14 @@ fn lab_scripts_run_and_clean_up() {
         bash "$dir/lab-ports.sh"
         bash "$dir/lab-macvlan.sh"
         bash "$dir/lab-names.sh"
+        bash "$dir/lab-overlay.sh"
         bash "$dir/unshare-container.sh" >/dev/null
         [ -z "$(ls /run/netns)" ] || die "a lab left namespaces"
         [ -z "$(ctnet sandbox ls -q)" ] || die "a lab left sandboxes"
     "#);
     assert_eq!(
         out.matches("lab done; everything removed").count(),
-        4,
+        5,
         "{out}"
     );
     // Isolation: app reaches both networks. macvlan: the children reach each other and the
@@ -44,4 +45,7 @@ fn lab_scripts_run_and_clean_up() {
         "{out}"
     );
     assert!(out.contains("\ndb.\n"), "{out}");
+    // Overlay: web on host1 reaches db on host2 across VXLAN.
+    assert!(out.contains("64 bytes from 10.220.0.128"), "{out}");
+    assert!(out.contains("00:00:00:00:00:00 dst 192.0.2.2"), "{out}");
 }
