@@ -43,13 +43,24 @@ fn static_peers_join_two_hosts_at_l2() {
         on h2 ctnet restore | grep -q 'network ov' || die "restore did not bring the overlay back"
         ip netns exec c1 ping -c2 -i0.2 -W1 -q "$c2" >/dev/null || die "c1 cannot reach c2 after restore"
         on h2 ctnet network inspect --explain ov | grep -q 'VXLAN port ctv-' || die "explain"
+        # The gateway bridge: eth1, the default route, egress (to h2's underlay address,
+        # masqueraded by h1), published ports; closed between containers.
+        ip -n c1 -o -4 addr show eth1 | grep -q 'inet 172\.' || die "no gateway bridge interface: $(ip -n c1 -o addr)"
+        ip -n c1 route show default | grep -q 'dev eth1' || die "default route not via the gateway bridge"
+        ip netns exec c1 ping -c1 -W1 -q 192.0.2.2 >/dev/null || die "no egress through the gateway bridge"
+        on h1 ctnet sandbox create c3 >/dev/null; on h1 ctnet connect ov c3 -p 8080:80
+        ip netns exec c3 timeout 20 socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo c3' &
+        for _ in $(seq 100); do ip netns exec c3 ss -H -lnt 'sport = :80' | grep -q . && break; sleep 0.02; done
+        [ "$(ip netns exec h2 timeout 3 socat -T2 - TCP:192.0.2.1:8080 </dev/null)" = c3 ] || die "published port of an overlay endpoint"
+        c3gw=$(ip_of c3 eth1)
+        ! ip netns exec c1 ping -c1 -W1 -q "$c3gw" >/dev/null 2>&1 || die "containers talk over the gateway bridge"
         # A second container on h1 reaches c2 too; the last one leaving takes the devices.
-        on h1 ctnet sandbox create c3 >/dev/null; on h1 ctnet connect ov c3
         ip netns exec c3 ping -c1 -W1 -q "$c2" >/dev/null || die "c3 cannot reach c2"
         on h1 ctnet disconnect ov c1
         ip -n h1 -o link show type vxlan | grep -q ctv- || die "vxlan gone with endpoints left"
         on h1 ctnet disconnect ov c3
         [ -z "$(ip -n h1 -o link show type vxlan)" ] || die "vxlan left after the last endpoint"
+        [ -z "$(ip -n c3 -o link show eth1 2>/dev/null)" ] || die "gateway bridge endpoint left after the overlay"
         [ -z "$(ip -n h1 -o link show | grep cto-)" ] || die "overlay bridge left"
         on h1 ctnet --dry-run connect ov c1 | grep -q 'type vxlan id' || die "dry run does not show the VXLAN"
         fails "needs -o peer" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 ov2

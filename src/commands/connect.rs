@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::{Ctx, Tx, new_id, now, publish};
+use super::{Ctx, Tx, network, new_id, now, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
-use crate::drivers::{self, bridge};
+use crate::drivers::{self, NetworkDriver, bridge};
 use crate::error::UserError;
 use crate::model::{
     Driver, Endpoint, Sandbox, State, mac_from_ipv4, mac_from_ipv6, parse_mac, validate_name,
@@ -96,6 +96,59 @@ fn validate_ifname(name: &str) -> Result<(), UserError> {
         refuse!("invalid interface name lo: the sandbox's loopback has it");
     }
     crate::model::validate_ifname("interface name", name)
+}
+
+/// Gives a sandbox on an overlay its interface on the gateway bridge (made on first use):
+/// its way out, its default route if it has none, and where its ports are published.
+fn attach_gateway_bridge(
+    tx: &mut Tx,
+    kernel: &mut dyn Kernel,
+    sandbox: &Sandbox,
+    specs: &[crate::ports::PortSpec],
+) -> Result<Vec<Op>> {
+    let (gateway, mut plan) = network::gateway_bridge(&tx.state, kernel)?;
+    if plan.is_empty() && tx.state.endpoint(&gateway.id, &sandbox.id).is_some() {
+        if !specs.is_empty() {
+            refuse!(
+                "sandbox {} already has its ports on {}: publish them with 'ctnet publish'",
+                sandbox.name,
+                network::GATEWAY_BRIDGE
+            );
+        }
+        return Ok(plan);
+    }
+    if !plan.is_empty() {
+        tx.state.networks.push(gateway.clone());
+    }
+    let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
+    let ifname = (0..)
+        .map(|i| format!("eth{i}"))
+        .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
+        .expect("an unused ethN exists");
+    let default_route = !in_sandbox.iter().any(|e| e.default_route);
+    let taken: HashSet<_> = gateway.members.values().copied().collect();
+    let ipv4 = ipam::allocate(&gateway.ipam[0], &taken, None, &gateway.name)?;
+    let id = new_id()?;
+    let endpoint = Endpoint {
+        host_ifname: format!("vctn{}", &id[..11]),
+        id,
+        network_id: gateway.id.clone(),
+        sandbox_id: sandbox.id.clone(),
+        ifname,
+        mac: mac_from_ipv4(ipv4.addr()),
+        ipv4: Some(ipv4),
+        ipv6: None,
+        aliases: vec![],
+        default_route,
+        ports: if specs.is_empty() {
+            Vec::new()
+        } else {
+            publish::allocate(&tx.state, kernel, &gateway, specs)?
+        },
+    };
+    plan.extend(bridge::Bridge.join(&gateway, &endpoint, sandbox));
+    tx.state.endpoints.push(endpoint);
+    Ok(plan)
 }
 
 pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
@@ -208,11 +261,17 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
         ipv6,
         aliases: args.alias.clone(),
         default_route,
-        ports: if specs.is_empty() {
+        // An overlay endpoint publishes through its gateway bridge endpoint (below).
+        ports: if specs.is_empty() || network.overlay.is_some() {
             Vec::new()
         } else {
             publish::allocate(&tx.state, ctx.kernel, &network, &specs)?
         },
+    };
+    let gateway_specs = if network.overlay.is_some() {
+        specs
+    } else {
+        Vec::new()
     };
     let mut plan = Vec::new();
     // The first endpoint of an overlay on this host brings the host's share of it.
@@ -221,6 +280,14 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     }
     plan.extend(driver.join(&network, &endpoint, &sandbox));
     tx.state.endpoints.push(endpoint);
+    if network.overlay.is_some() {
+        plan.extend(attach_gateway_bridge(
+            &mut tx,
+            ctx.kernel,
+            &sandbox,
+            &gateway_specs,
+        )?);
+    }
     tx.commit(ctx, plan)
 }
 
@@ -264,6 +331,25 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         }
     }
     plan.extend(leave);
+    // A sandbox that leaves its last overlay leaves the gateway bridge too.
+    if network.overlay.is_some() {
+        let overlays_left = state.endpoints_of_sandbox(&sandbox.id).any(|e| {
+            state
+                .network_by_id(&e.network_id)
+                .is_some_and(|n| n.overlay.is_some())
+        });
+        let gateway = state
+            .endpoints_of_sandbox(&sandbox.id)
+            .find(|e| {
+                state
+                    .network_by_id(&e.network_id)
+                    .is_some_and(|n| n.name == network::GATEWAY_BRIDGE)
+            })
+            .cloned();
+        if let (false, Some(gateway)) = (overlays_left, gateway) {
+            plan.extend(plan_disconnect(state, &gateway, alive)?);
+        }
+    }
     // An overlay's bridge and VXLAN device go with the last endpoint on this host.
     if network.overlay.is_some() {
         let remaining = network.member_names().into_iter().any(|name| {

@@ -506,6 +506,39 @@ fn vlan_of(parent: &str) -> Option<(String, u16)> {
     (!link.is_empty()).then(|| (link.to_string(), id))
 }
 
+/// Docker's `docker_gwbridge`: the bridge network through which overlay endpoints reach the
+/// outside and publish ports. Made on a host with its first overlay endpoint; closed
+/// between its endpoints (icc=false), so containers never talk to each other over it.
+pub const GATEWAY_BRIDGE: &str = "ctnet_gwbridge";
+
+/// The gateway bridge network, and the steps that make it (none if it exists).
+pub fn gateway_bridge(state: &State, kernel: &mut dyn Kernel) -> Result<(Network, Vec<Op>)> {
+    if let Some(existing) = state.networks.iter().find(|n| n.name == GATEWAY_BRIDGE) {
+        return Ok((existing.clone(), Vec::new()));
+    }
+    let args = CreateArgs {
+        driver: "bridge".into(),
+        subnet: vec![],
+        gateway: vec![],
+        ip_range: vec![],
+        aux_address: vec![],
+        ipv4: true,
+        ipv6: false,
+        internal: false,
+        label: vec![],
+        opt: vec![
+            "com.docker.network.bridge.enable_icc=false".into(),
+            "com.docker.network.bridge.name=ctnet_gwbridge".into(),
+        ],
+        name: GATEWAY_BRIDGE.into(),
+    };
+    let mut network = plan_network(&args, state, kernel)?;
+    // Like the predefined networks: it resolves no names and `network rm` leaves it.
+    network.builtin = true;
+    let plan = Bridge.create(&network);
+    Ok((network, plan))
+}
+
 pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let network = plan_network(args, &tx.state, ctx.kernel)?;
