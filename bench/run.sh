@@ -18,3 +18,5 @@ echo
 ../shared/bin/hermetic bench/ports.sh "$PWD/target/release/ctnet" "$samples"
 echo
 ../shared/bin/hermetic bench/dns.sh "$PWD/target/release/ctnet" "$samples"
+echo
+../shared/bin/hermetic bench/overlay.sh "$PWD/target/release/ctnet"
