@@ -48,8 +48,8 @@ fn dual_stack_sandboxes_talk_over_ipv6_at_once() {
         agree || die "state and kernel disagree"
         # Removal takes everything away.
         ctnet sandbox rm a b >/dev/null; ctnet network rm ds >/dev/null
-        nft list set inet ctnet egress_nets6 | grep -q "$prefix" && die "egress element left"
-        true
+        set6=$(nft list set inet ctnet egress_nets6) || die "no egress_nets6 set"
+        ! grep -q "$prefix" <<<"$set6" || die "egress element left"
     "#
     ));
 }
@@ -78,6 +78,7 @@ fn ipv6_isolation_internal_and_bad_input() {
         seen=$(ip netns exec r1 timeout 3 socat -T2 - 'TCP6:[2001:db8:1::2]:7001' </dev/null)
         seen=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' "$seen")
         [ "$seen" = fd00:54::2 ] || die "masquerade=false: the outside saw $seen"
+        [ "$(v6_of r2)" = fd00:54::3 ] || die "r2's address: $(v6_of r2)"
         ! ip netns exec r1 ping -6 -c1 -W1 -q fd00:54::3 >/dev/null 2>&1 || die "icc=false: r1 reached r2 over IPv6"
         # An internal dual-stack network reaches nothing outside, over IPv6 either.
         ctnet network create --ipv6 --internal --subnet 10.52.0.0/24 closed >/dev/null
@@ -149,8 +150,8 @@ fn ports_are_published_on_ipv6_too() {
         agree || die "state and kernel disagree"
         ctnet unpublish a 8080:80
         [ -z "$(ask outside '[2001:db8:1::1]' 8080)" ] || die "unpublished port still answers over IPv6"
-        nft list map inet ctnet dnat6_any | grep -q 8080 && die "dnat6 element left"
-        true
+        map6=$(nft list map inet ctnet dnat6_any) || die "no dnat6_any map"
+        ! grep -q 8080 <<<"$map6" || die "dnat6 element left"
     "#
     ));
 }

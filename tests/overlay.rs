@@ -56,12 +56,23 @@ fn static_peers_join_two_hosts_at_l2() {
         ! ip netns exec c1 ping -c1 -W1 -q "$c3gw" >/dev/null 2>&1 || die "containers talk over the gateway bridge"
         # A second container on h1 reaches c2 too; the last one leaving takes the devices.
         ip netns exec c3 ping -c1 -W1 -q "$c2" >/dev/null || die "c3 cannot reach c2"
-        on h1 ctnet disconnect ov c1
-        ip -n h1 -o link show type vxlan | grep -q ctv- || die "vxlan gone with endpoints left"
+        nsenter --net=/run/netns/h1 env CTNET_STATE_DIR=$T/h1 python3 "$SUPPORT/agree.py" || die "h1: state and kernel disagree"
         on h1 ctnet disconnect ov c3
-        [ -z "$(ip -n h1 -o link show type vxlan)" ] || die "vxlan left after the last endpoint"
+        ip -n h1 -o link show type vxlan | grep -q ctv- || die "vxlan gone with endpoints left"
         [ -z "$(ip -n c3 -o link show eth1 2>/dev/null)" ] || die "gateway bridge endpoint left after the overlay"
+        on h1 ctnet connect ov c3
+        # Both of h1's containers removed in one command: the devices go with them.
+        on h1 ctnet sandbox rm c1 c3 >/dev/null
+        [ -z "$(ip -n h1 -o link show type vxlan)" ] || die "vxlan left after the last endpoint"
+        nsenter --net=/run/netns/h1 env CTNET_STATE_DIR=$T/h1 python3 "$SUPPORT/agree.py" || die "h1: state and kernel disagree after removal"
+        # An internal overlay has no way out: no gateway bridge.
+        on h2 ctnet network create -d overlay --internal --subnet 10.213.0.0/24 -o peer=192.0.2.1 closed >/dev/null
+        on h2 ctnet sandbox create c4 >/dev/null; on h2 ctnet connect closed c4
+        [ -z "$(ip -n c4 -o link show eth1 2>/dev/null)" ] || die "an internal overlay got the gateway bridge"
+        fails "is ctnet's" on h2 ctnet network create ctnet_gwbridge
+        fails "this host's own address" on h2 ctnet network create -d overlay --subnet 10.214.0.0/24 -o peer=192.0.2.2 self
         [ -z "$(ip -n h1 -o link show | grep cto-)" ] || die "overlay bridge left"
+        on h1 ctnet sandbox create c1 >/dev/null
         on h1 ctnet --dry-run connect ov c1 | grep -q 'type vxlan id' || die "dry run does not show the VXLAN"
         fails "needs -o peer" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 ov2
         fails "no route to peer" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 -o peer=198.51.100.9 ov2

@@ -280,13 +280,19 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     }
     plan.extend(driver.join(&network, &endpoint, &sandbox));
     tx.state.endpoints.push(endpoint);
-    if network.overlay.is_some() {
+    // An internal overlay has no way out, as in Docker: no gateway bridge, no ports.
+    if network.overlay.is_some() && !network.internal {
         plan.extend(attach_gateway_bridge(
             &mut tx,
             ctx.kernel,
             &sandbox,
             &gateway_specs,
         )?);
+    } else if network.overlay.is_some() && !gateway_specs.is_empty() {
+        refuse!(
+            "network {} is internal: it publishes no ports",
+            network.name
+        );
     }
     tx.commit(ctx, plan)
 }
@@ -310,9 +316,10 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         let successor = state
             .endpoints_of_sandbox(&sandbox.id)
             .find(|e| {
+                // Nor an overlay: its gateway is on no host.
                 state
                     .network_by_id(&e.network_id)
-                    .is_some_and(|n| !n.internal)
+                    .is_some_and(|n| !n.internal && n.overlay.is_none())
             })
             .map(|e| e.id.clone());
         if let Some(id) = successor {

@@ -377,13 +377,33 @@ fn plan_overlay(
             other.name
         );
     }
-    let peer = opts.peers[0];
-    let Some((underlay, underlay_mtu)) = kernel.route_to(peer)? else {
-        refuse!("no route to peer {peer}: the overlay's VXLAN traffic could not leave this host");
+    // The same peer list may be pasted on every host: this host's own address is dropped.
+    let mut peers = Vec::new();
+    let mut underlay: Option<(String, u32)> = None;
+    for peer in opts.peers {
+        let Some((dev, mtu)) = kernel.route_to(peer)? else {
+            refuse!(
+                "no route to peer {peer}: the overlay's VXLAN traffic could not leave this host"
+            );
+        };
+        if dev == "lo" {
+            continue;
+        }
+        match &underlay {
+            Some((other, _)) if *other != dev => {
+                refuse!("peers are reached through {other} and {dev}: an overlay has one underlay")
+            }
+            Some((_, known)) if *known <= mtu => {}
+            _ => underlay = Some((dev, mtu)),
+        }
+        peers.push(peer);
+    }
+    let Some((underlay, underlay_mtu)) = underlay else {
+        refuse!("every peer is this host's own address: list the other hosts");
     };
     Ok(OverlaySettings {
         vni,
-        peers: opts.peers,
+        peers,
         bridge: format!("cto-{}", &id[..10]),
         vxlan: format!("ctv-{}", &id[..10]),
         mtu: opts
@@ -540,6 +560,9 @@ pub fn gateway_bridge(state: &State, kernel: &mut dyn Kernel) -> Result<(Network
 }
 
 pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
+    if args.name == GATEWAY_BRIDGE {
+        refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
+    }
     let mut tx = Tx::begin(ctx)?;
     let network = plan_network(args, &tx.state, ctx.kernel)?;
     // An overlay comes to a host with its first endpoint there.
@@ -723,7 +746,8 @@ pub fn inspect(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
 
 /// Removes `network` from `tx.state` and returns the kernel steps, refusing what Docker refuses.
 fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
-    if network.builtin {
+    // The gateway bridge is made on demand, and may go once no overlay endpoint uses it.
+    if network.builtin && network.name != GATEWAY_BRIDGE {
         refuse!(
             "{} is a pre-defined network and cannot be removed",
             network.name

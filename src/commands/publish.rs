@@ -38,7 +38,7 @@ pub fn allocate(
         .bridge
         .as_ref()
         .and_then(|b| b.host_binding)
-        .filter(|ip| !ip.is_unspecified())
+        .filter(|ip| !ip.is_unspecified() && !network.ipam.is_empty())
         .map(IpAddr::V4);
     let mut taken: Vec<(PortMapping, String)> = state
         .published
@@ -47,6 +47,12 @@ pub fn allocate(
         .collect();
     let mut out = Vec::new();
     for spec in specs {
+        if spec.host_ip.is_some_and(|ip| ip.is_ipv4()) && network.ipam.is_empty() {
+            refuse!(
+                "cannot publish {spec}: network {} is IPv6-only (publish on [::] or an IPv6 address)",
+                network.name
+            );
+        }
         if spec.host_ip.is_some_and(|ip| ip.is_ipv6()) && network.ipam6.is_none() {
             refuse!(
                 "cannot publish {spec}: network {} has no IPv6 subnet (create it with --ipv6)",

@@ -135,17 +135,27 @@ pub fn inspect(ctx: &mut Ctx, names: &[String]) -> Result<()> {
 pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let mut plan = Vec::new();
+    // All of them first: a network's last endpoint on this host (an overlay's, whose
+    // devices go with it) is then known whichever order they are removed in.
+    let mut sandboxes = Vec::new();
     for name in names {
         let Some(sandbox) = tx.sandbox(name)? else {
             refuse!("sandbox {name} not found");
         };
+        sandboxes.push(sandbox);
+    }
+    for sandbox in &sandboxes {
         let endpoints: Vec<_> = tx
             .state
             .endpoints_of_sandbox(&sandbox.id)
             .cloned()
             .collect();
         for ep in endpoints {
-            let alive = super::sandbox_alive(ctx.kernel, &sandbox);
+            // Leaving an overlay may have taken its gateway bridge endpoint along already.
+            if !tx.state.endpoints.iter().any(|e| e.id == ep.id) {
+                continue;
+            }
+            let alive = super::sandbox_alive(ctx.kernel, sandbox);
             plan.extend(connect::plan_disconnect(&mut tx.state, &ep, alive)?);
         }
         if sandbox.owned {
@@ -153,6 +163,8 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
                 name: sandbox.name.clone(),
             });
         }
+    }
+    for sandbox in &sandboxes {
         tx.state.sandboxes.retain(|s| s.id != sandbox.id);
     }
     tx.commit(ctx, plan)?;

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-STATE = "/var/lib/ctnet"
+STATE = os.environ.get("CTNET_STATE_DIR", "/var/lib/ctnet")
 
 
 def sh(*args):
@@ -28,11 +28,19 @@ def main():
     networks = {n["id"]: n for n in state["networks"]}
 
     # ctnet's links in the host namespace: exactly the bridges and the host ends of veths.
-    ours = re.compile(r"^(vctn[0-9a-f]{11}|ctn-[0-9a-f]{10})$")
+    ours = re.compile(r"^(vctn[0-9a-f]{11}|ct[nvod]-[0-9a-f]{10})$")
     links = json.loads(sh("ip", "-j", "-d", "link", "show"))
     kernel = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:") or ours.match(l["ifname"])}
     expected = {n["bridge"]["ifname"] for n in state["networks"] if n.get("bridge")}
     expected |= {ep["host_ifname"] for ep in endpoints if ep["host_ifname"]}
+    # An overlay's bridge and VXLAN device, while this host has endpoints on it; a
+    # macvlan/ipvlan parent ctnet made.
+    for n in state["networks"]:
+        if n.get("overlay") and any(ep["network_id"] == n["id"] for ep in endpoints):
+            expected |= {n["overlay"]["bridge"], n["overlay"]["vxlan"]}
+        lan = n.get("macvlan") or n.get("ipvlan")
+        if lan and lan.get("made_parent"):
+            expected.add(lan["parent"])
     if kernel != expected:
         problems.append(f"links: kernel has {sorted(kernel - expected)} extra, misses {sorted(expected - kernel)}")
 
