@@ -35,6 +35,10 @@ fn a_crash_at_any_step_is_repaired_by_gc() {
         matrix network-rm 'ctnet network create --subnet 10.99.0.0/24 tmp' 'ctnet network rm tmp'
         matrix sandbox-rm 'ctnet sandbox create b; ctnet connect lab b -p 6060:60' 'ctnet sandbox rm b'
         matrix sandbox-create 'ctnet sandbox rm d' 'ctnet sandbox create d'
+        # Dual stack: IPv6 addresses, routes and DNAT elements too.
+        ctnet network create --ipv6 --subnet 10.49.0.0/24 --subnet fd00:49::/64 ds >/dev/null
+        matrix connect-dual-stack 'ctnet disconnect ds a' 'ctnet connect ds a -p 8181:81'
+        matrix disconnect-dual-stack 'ctnet connect ds a -p 8181:81' 'ctnet disconnect ds a'
         [ "$(ls /run/netns | grep -c '^d$')" = "$(ctnet sandbox ls -q | grep -c '^d$')" ] || die "namespace d without its sandbox"
         # After all that, ctnet still works: a fresh connect talks to the survivor.
         ctnet sandbox create c >/dev/null; ctnet connect lab c
@@ -45,7 +49,7 @@ fn a_crash_at_any_step_is_repaired_by_gc() {
         let points: u32 = line.split(' ').nth(1).unwrap().parse().unwrap();
         assert!(points >= 2, "{line}");
     }
-    assert_eq!(out.lines().count(), 8, "{out}");
+    assert_eq!(out.lines().count(), 10, "{out}");
 }
 
 #[test]

@@ -53,7 +53,7 @@ pub struct Tx {
     networks_on_disk: Vec<u8>,
     /// Members the command took out of networks (network id, sandbox, address), and
     /// published ports it gave up: kept on disk until the sandbox files are written.
-    released: Vec<(String, String, std::net::Ipv4Addr)>,
+    released: Vec<(String, String, std::net::IpAddr)>,
     released_ports: Vec<Published>,
     /// Each sandbox name looked up, with its file as it was (`None`: there was none).
     loaded: BTreeMap<String, Option<SandboxFile>>,
@@ -202,12 +202,18 @@ impl Tx {
             network.members.retain(|name, ip| {
                 let keep = !seen.contains(name);
                 if !keep {
-                    released.push((network.id.clone(), name.clone(), *ip));
+                    released.push((network.id.clone(), name.clone(), (*ip).into()));
+                }
+                keep
+            });
+            network.members6.retain(|name, ip| {
+                let keep = !seen.contains(name);
+                if !keep {
+                    released.push((network.id.clone(), name.clone(), (*ip).into()));
                 }
                 keep
             });
             network.aliases.retain(|name, _| !seen.contains(name));
-            network.members6.retain(|name, _| !seen.contains(name));
         }
         type Entry = (
             String,
@@ -229,7 +235,13 @@ impl Tx {
             })
             .collect();
         for (network_id, name, ipv4, ipv6, aliases) in entries {
-            released.retain(|(n, s, a)| !(n == &network_id && s == &name && Some(*a) == ipv4));
+            released.retain(|(n, s, a)| {
+                let same = match a {
+                    std::net::IpAddr::V4(a) => Some(*a) == ipv4,
+                    std::net::IpAddr::V6(a) => Some(*a) == ipv6,
+                };
+                !(n == &network_id && s == &name && same)
+            });
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
                     network.aliases.insert(name.clone(), aliases);
@@ -301,7 +313,14 @@ impl Tx {
             let mut widened = self.state.networks.clone();
             for (network_id, name, ip) in &self.released {
                 if let Some(network) = widened.iter_mut().find(|n| &n.id == network_id) {
-                    network.members.insert(name.clone(), *ip);
+                    match ip {
+                        std::net::IpAddr::V4(ip) => {
+                            network.members.insert(name.clone(), *ip);
+                        }
+                        std::net::IpAddr::V6(ip) => {
+                            network.members6.insert(name.clone(), *ip);
+                        }
+                    }
                 }
             }
             let mut published = self.state.published.clone();
