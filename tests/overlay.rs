@@ -20,8 +20,11 @@ fn static_peers_join_two_hosts_at_l2() {
     ok(&format!(
         "{HOSTS}{}",
         r#"
-        on h1 ctnet network create -d overlay --subnet 10.210.0.0/24 --ip-range 10.210.0.0/25 -o peer=192.0.2.2 ov >/dev/null
-        on h2 ctnet network create -d overlay --subnet 10.210.0.0/24 --ip-range 10.210.0.128/25 -o peer=192.0.2.1 ov >/dev/null
+        # Dual stack; each host hands out addresses from its own half of each pool.
+        on h1 ctnet network create -d overlay --ipv6 --subnet 10.210.0.0/24 --ip-range 10.210.0.0/25 \
+          --subnet fd00:210::/64 --ip-range fd00:210::/65 -o peer=192.0.2.2 ov >/dev/null
+        on h2 ctnet network create -d overlay --ipv6 --subnet 10.210.0.0/24 --ip-range 10.210.0.128/25 \
+          --subnet fd00:210::/64 --ip-range fd00:210:0:0:8000::/65 -o peer=192.0.2.1 ov >/dev/null
         # Lazy: nothing on a host before its first endpoint.
         [ -z "$(ip -n h1 -o link show type vxlan)" ] || die "vxlan before any endpoint"
         on h1 ctnet sandbox create c1 >/dev/null; on h2 ctnet sandbox create c2 >/dev/null
@@ -36,6 +39,7 @@ fn static_peers_join_two_hosts_at_l2() {
         c1=$(ip_of c1); c2=$(ip_of c2)
         [ "$c1" = 10.210.0.2 ] && [ "$c2" = 10.210.0.128 ] || die "addresses $c1 $c2"
         ip netns exec c1 ping -c2 -i0.2 -W1 -q "$c2" >/dev/null || die "c1 cannot reach c2 across the overlay"
+        ip netns exec c1 ping -6 -c2 -i0.2 -W1 -q fd00:210::8000:0:0:0 >/dev/null || die "no IPv6 across the overlay"
         # A full-size packet crosses without fragmenting (1450 - 28 bytes of ICMP/IP).
         ip netns exec c1 ping -c1 -W1 -M do -s 1422 -q "$c2" >/dev/null || die "1450-byte packets do not cross"
         # After a "reboot" of h2's links, restore brings the overlay back.
