@@ -513,6 +513,7 @@ mod tests {
             ipv6: None,
             aliases: vec![],
             default_route: true,
+            default_route6: false,
             ports: vec![
                 PortMapping {
                     proto: Proto::Tcp,

@@ -236,9 +236,13 @@ pub struct Endpoint {
     pub ipv6: Option<Ipv6Net>,
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// This endpoint's network gives the sandbox its default route.
+    /// This endpoint's network gives the sandbox its IPv4 default route.
     #[serde(default)]
     pub default_route: bool,
+    /// ...and its IPv6 default route: the families are decided apart, so a sandbox on an
+    /// IPv6-only network and an IPv4 one has both.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default_route6: bool,
     /// Host ports forwarded to this endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<PortMapping>,

@@ -109,12 +109,13 @@ pub enum Op {
         /// `None`: a route through the device itself (ipvlan l3, where the parent routes).
         gateway: Option<Ipv4Addr>,
     },
-    /// The IPv6 default route through the network's IPv6 gateway.
+    /// The IPv6 default route through the network's IPv6 gateway (`None`: through the
+    /// device, for ipvlan l3).
     AddDefaultRoute6 {
         replace: bool,
         ns: Ns,
         dev: String,
-        gateway: Ipv6Addr,
+        gateway: Option<Ipv6Addr>,
     },
     /// Removing either end of a veth removes both. A link already gone counts as done.
     DeleteLink {
@@ -391,11 +392,8 @@ impl fmt::Display for Op {
                 replace,
             } => {
                 let verb = if *replace { "replace" } else { "add" };
-                write!(
-                    f,
-                    "{} -6 route {verb} default via {gateway} dev {dev}",
-                    ip_in(ns)
-                )
+                let via = gateway.map(|g| format!(" via {g}")).unwrap_or_default();
+                write!(f, "{} -6 route {verb} default{via} dev {dev}", ip_in(ns))
             }
             Op::AddDefaultRoute {
                 ns,

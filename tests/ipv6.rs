@@ -180,10 +180,16 @@ fn ipv6_only_networks() {
         for _ in $(seq 100); do ip netns exec s1 ss -H -lnt 'sport = :80' | grep -q . && break; sleep 0.02; done
         [ "$(ip netns exec outside timeout 3 socat -T2 - 'TCP:[2001:db8:1::1]:8090' </dev/null)" = six ] || die "published port over IPv6"
         agree || die "state and kernel disagree"
+        # Each family's default route comes from the first network that has the family.
+        ctnet network create --subnet 10.61.0.0/24 four4 >/dev/null; ctnet connect four4 s1
+        ip -n s1 route show default | grep -q 'via 10.61.0.1' || die "no IPv4 default route after an IPv6-only network"
+        ip -n s1 -6 route show default | grep -q 'via fd00:60::1' || die "IPv6 default route lost"
+        ctnet disconnect six s1
+        ip -n s1 route show default | grep -q 'via 10.61.0.1' || die "IPv4 default route lost with the IPv6-only network"
         fails "is IPv6-only" ctnet connect six a --ip 10.0.0.5
         fails "needs --ipv6" ctnet network create --ipv4=false x
         fails "takes no IPv4" ctnet network create --ipv4=false --ipv6 --subnet 10.9.0.0/24 x
-        ctnet sandbox rm s1 s2 >/dev/null; ctnet network rm six >/dev/null
+        ctnet sandbox rm s1 s2 >/dev/null; ctnet network rm six four4 >/dev/null
         agree || die "state and kernel disagree after removal"
     "#
     ));

@@ -140,6 +140,7 @@ fn attach_gateway_bridge(
         ipv6: None,
         aliases: vec![],
         default_route,
+        default_route6: false,
         ports: if specs.is_empty() {
             Vec::new()
         } else {
@@ -207,9 +208,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .expect("an unused ethN exists"),
     };
     // An overlay has no gateway on any host: its endpoints take no default route.
-    let default_route = !network.internal
-        && network.overlay.is_none()
-        && !in_sandbox.iter().any(|e| e.default_route);
+    let may_route = !network.internal && network.overlay.is_none();
     let ipv4 = match network.ipam.first() {
         Some(config) => {
             let taken: HashSet<_> = network.members.values().copied().collect();
@@ -260,7 +259,9 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
         ipv4,
         ipv6,
         aliases: args.alias.clone(),
-        default_route,
+        // The first network of each family gives the sandbox that family's default route.
+        default_route: may_route && ipv4.is_some() && !in_sandbox.iter().any(|e| e.default_route),
+        default_route6: may_route && ipv6.is_some() && !in_sandbox.iter().any(|e| e.default_route6),
         // An overlay endpoint publishes through its gateway bridge endpoint (below).
         ports: if specs.is_empty() || network.overlay.is_some() {
             Vec::new()
@@ -312,29 +313,52 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
     let leave = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox, alive);
     let mut plan = Vec::new();
     state.endpoints.retain(|e| e.id != endpoint.id);
-    if endpoint.default_route {
+    // Each family's default route moves to the next network that has that family (never
+    // an internal one, nor an overlay: its gateway is on no host).
+    for v6 in [false, true] {
+        let had = if v6 {
+            endpoint.default_route6
+        } else {
+            endpoint.default_route
+        };
+        if !had {
+            continue;
+        }
         let successor = state
             .endpoints_of_sandbox(&sandbox.id)
             .find(|e| {
-                // Nor an overlay: its gateway is on no host.
-                state
-                    .network_by_id(&e.network_id)
-                    .is_some_and(|n| !n.internal && n.overlay.is_none())
+                let family = if v6 {
+                    e.ipv6.is_some()
+                } else {
+                    e.ipv4.is_some()
+                };
+                family
+                    && state
+                        .network_by_id(&e.network_id)
+                        .is_some_and(|n| !n.internal && n.overlay.is_none())
             })
             .map(|e| e.id.clone());
-        if let Some(id) = successor {
-            let ep = state
-                .endpoints
-                .iter_mut()
-                .find(|e| e.id == id)
-                .expect("found above");
+        let Some(id) = successor else { continue };
+        let ep = state
+            .endpoints
+            .iter_mut()
+            .find(|e| e.id == id)
+            .expect("found above");
+        // Only the family that moves: the other one's route stays as it is.
+        let mut moving = ep.clone();
+        if v6 {
+            ep.default_route6 = true;
+        } else {
             ep.default_route = true;
-            let ep = ep.clone();
-            let net = state.network_by_id(&ep.network_id).expect("known network");
-            // Replacing the route before the old interface goes keeps a failure undoable.
-            if alive {
-                plan.extend(bridge::default_routes(net, &ep, &sandbox, true));
-            }
+        }
+        moving.default_route = !v6;
+        moving.default_route6 = v6;
+        let net = state
+            .network_by_id(&moving.network_id)
+            .expect("known network");
+        // Replacing the route before the old interface goes keeps a failure undoable.
+        if alive {
+            plan.extend(bridge::default_routes(net, &moving, &sandbox, true));
         }
     }
     plan.extend(leave);

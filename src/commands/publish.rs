@@ -161,7 +161,7 @@ fn publishing_endpoint<'a>(
     }
     endpoints
         .iter()
-        .find(|ep| ep.default_route)
+        .find(|ep| ep.default_route || ep.default_route6)
         .or(endpoints.first())
         .copied()
         .ok_or_else(|| {

@@ -136,9 +136,7 @@ pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sa
             addr,
         });
     }
-    if endpoint.default_route {
-        plan.extend(default_routes(network, endpoint, sandbox, false));
-    }
+    plan.extend(default_routes(network, endpoint, sandbox, false));
     // Last, since it is not undone: a sandbox made by --pid or `ip netns add` may have lo
     // down, and a failed connect should leave it as it was.
     plan.push(Op::LinkUp {
@@ -159,7 +157,9 @@ pub fn default_routes(
     let ns = Ns::Path(sandbox.netns.clone());
     let routed = network.lan().is_some_and(|lan| lan.routed());
     let mut routes = Vec::new();
-    if let (Some(config), Some(_)) = (network.ipam.first(), endpoint.ipv4) {
+    if let (Some(config), Some(_), true) =
+        (network.ipam.first(), endpoint.ipv4, endpoint.default_route)
+    {
         routes.push(Op::AddDefaultRoute {
             replace,
             ns: ns.clone(),
@@ -168,13 +168,13 @@ pub fn default_routes(
             gateway: (!routed).then_some(config.gateway),
         });
     }
-    // (ipvlan l3 over IPv6 keeps the kernel's routes: the parent routes there too.)
-    if let (Some(config), Some(_), false) = (&network.ipam6, endpoint.ipv6, routed) {
+    if let (Some(config), Some(_), true) = (&network.ipam6, endpoint.ipv6, endpoint.default_route6)
+    {
         routes.push(Op::AddDefaultRoute6 {
             replace,
             ns,
             dev: endpoint.ifname.clone(),
-            gateway: config.gateway,
+            gateway: (!routed).then_some(config.gateway),
         });
     }
     routes

@@ -344,7 +344,7 @@ impl Linux {
             } => self
                 .socket(ns)?
                 .add_default_route6(dev, *gateway, *replace)
-                .map_err(|e| anyhow!("cannot add an IPv6 default route via {gateway}: {e}"))?,
+                .map_err(|e| anyhow!("cannot add an IPv6 default route on {dev}: {e}"))?,
             Op::AddDefaultRoute {
                 ns,
                 dev,

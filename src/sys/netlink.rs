@@ -262,7 +262,7 @@ impl Netlink {
     pub fn add_default_route6(
         &mut self,
         dev: &str,
-        gateway: std::net::Ipv6Addr,
+        gateway: Option<std::net::Ipv6Addr>,
         replace: bool,
     ) -> Result<()> {
         let index = self.ifindex(dev)?;
@@ -272,8 +272,11 @@ impl Netlink {
         msg.header.protocol = RouteProtocol::Boot;
         msg.header.kind = RouteType::Unicast;
         msg.header.scope = RouteScope::Universe;
-        msg.attributes
-            .push(RouteAttribute::Gateway(RouteAddress::Inet6(gateway)));
+        // Without a gateway: a route through the device (ipvlan l3).
+        if let Some(gateway) = gateway {
+            msg.attributes
+                .push(RouteAttribute::Gateway(RouteAddress::Inet6(gateway)));
+        }
         msg.attributes.push(RouteAttribute::Oif(index));
         let flags = if replace {
             NLM_F_CREATE | NLM_F_REPLACE
