@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -45,7 +45,7 @@ pub struct Files<'a> {
     pub hosts: names::HostsFiles<'a>,
     /// The addresses `ctnet dns serve` answers on (empty when it does not run): a
     /// sandbox's resolv.conf names it only where it really listens.
-    pub resolver: BTreeSet<Ipv4Addr>,
+    pub resolver: BTreeSet<IpAddr>,
 }
 
 /// Carries out `updates`; every file is attempted, and the first failure is returned.
@@ -117,7 +117,7 @@ fn append_hosts(ctx: &Files, name: &str, lines: &str) -> Result<()> {
 }
 
 /// The address of the resolver a sandbox should ask, when `dns serve` runs.
-fn resolver(ctx: &Files, name: &str) -> Option<Ipv4Addr> {
+fn resolver(ctx: &Files, name: &str) -> Option<IpAddr> {
     names::resolver_for(ctx.networks, name, &ctx.resolver)
 }
 

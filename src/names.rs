@@ -175,7 +175,7 @@ pub fn upstream(etc_resolv: &str, systemd_resolv: Option<&str>) -> Upstream {
 
 /// A sandbox's `resolv.conf`: the host's upstream servers, or ctnet's resolver at
 /// `resolver` when `ctnet dns serve` runs for one of the sandbox's networks.
-pub fn resolv_conf(upstream: &Upstream, resolver: Option<Ipv4Addr>) -> String {
+pub fn resolv_conf(upstream: &Upstream, resolver: Option<IpAddr>) -> String {
     let mut text = String::from("# Written by ctnet.\n");
     match resolver {
         Some(ip) => {
@@ -206,12 +206,15 @@ pub fn resolv_conf(upstream: &Upstream, resolver: Option<Ipv4Addr>) -> String {
 pub fn resolver_for(
     networks: &[Network],
     sandbox: &str,
-    listening: &BTreeSet<Ipv4Addr>,
-) -> Option<Ipv4Addr> {
+    listening: &BTreeSet<IpAddr>,
+) -> Option<IpAddr> {
     networks
         .iter()
         .filter(|n| resolves_names(n) && n.has_member(sandbox))
-        .flat_map(|n| n.ipam.iter().map(|c| c.gateway))
+        .flat_map(|n| {
+            let v4 = n.ipam.iter().map(|c| IpAddr::V4(c.gateway));
+            v4.chain(n.ipam6.iter().map(|c| IpAddr::V6(c.gateway)))
+        })
         .find(|gateway| listening.contains(gateway))
 }
 

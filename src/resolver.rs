@@ -5,7 +5,7 @@
 //! as in Docker; everything else is forwarded upstream. The wire format is hickory's.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, PTR};
@@ -34,7 +34,7 @@ pub struct Zone {
     /// gateway is reachable from outside too, and must not become an open relay.
     askers: HashMap<IpAddr, Asker>,
     /// Where the resolver listens: the gateways of the networks that resolve names.
-    pub listen: BTreeSet<Ipv4Addr>,
+    pub listen: BTreeSet<IpAddr>,
 }
 
 /// A sandbox as the resolver sees it.
@@ -79,7 +79,13 @@ impl Zone {
             }
             zone.networks.push(names);
             if network.bridge.is_some() {
-                zone.listen.extend(network.ipam.iter().map(|c| c.gateway));
+                zone.listen
+                    .extend(network.ipam.iter().map(|c| IpAddr::V4(c.gateway)));
+                // An IPv6-only network's sandboxes ask on its IPv6 gateway.
+                if network.ipam.is_empty() {
+                    zone.listen
+                        .extend(network.ipam6.iter().map(|c| IpAddr::V6(c.gateway)));
+                }
             }
         }
         // Every address of a sandbox, on any network, asks with that sandbox's view.

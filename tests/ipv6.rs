@@ -112,6 +112,13 @@ fn the_resolver_answers_aaaa() {
         [ "$(ip netns exec a dig +short +time=2 +tries=1 @10.50.0.1 bee AAAA)" = "$b6" ] || die "AAAA"
         [ "$(ip netns exec a dig +short +time=2 +tries=1 @10.50.0.1 -x "$b6")" = b. ] || die "IPv6 PTR"
         [ "$(ip netns exec a dig +short +time=2 +tries=1 @10.50.0.1 bee A)" = 10.50.0.3 ] || die "A"
+        # An IPv6-only network: the resolver answers on its IPv6 gateway.
+        ctnet network create --ipv4=false --ipv6 --subnet fd00:62::/64 six >/dev/null
+        ctnet sandbox create s1 >/dev/null; ctnet sandbox create s2 >/dev/null
+        ctnet connect six s1; ctnet connect six s2 --alias two
+        for _ in $(seq 30); do grep -qx 'nameserver fd00:62::1' /var/lib/ctnet/etc/s1/resolv.conf && break; sleep 0.1; done
+        grep -qx 'nameserver fd00:62::1' /var/lib/ctnet/etc/s1/resolv.conf || die "s1 not pointed at the IPv6 resolver: $(cat /var/lib/ctnet/etc/s1/resolv.conf)"
+        [ "$(ip netns exec s1 dig +short +time=2 +tries=1 two AAAA)" = fd00:62::3 ] || die "AAAA over IPv6"
         kill $dns; wait $dns
     "#
     ));

@@ -47,7 +47,7 @@ fn pid_file(state_dir: &Path) -> PathBuf {
 }
 
 /// The addresses a running `ctnet dns serve` answers on (empty when none runs).
-pub fn listening(state_dir: &Path) -> BTreeSet<Ipv4Addr> {
+pub fn listening(state_dir: &Path) -> BTreeSet<IpAddr> {
     let Ok(file) = File::open(pid_file(state_dir)) else {
         return BTreeSet::new();
     };
@@ -121,7 +121,7 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
 /// Publishes the addresses the server answers on and rewrites every sandbox's resolv.conf
 /// to match, under the state lock: a command that connects a sandbox meanwhile sees either
 /// the old addresses and files or the new ones.
-fn point_sandboxes(state_dir: &Path, pid: &File, listening: &BTreeSet<Ipv4Addr>) -> Result<()> {
+fn point_sandboxes(state_dir: &Path, pid: &File, listening: &BTreeSet<IpAddr>) -> Result<()> {
     let store = Store::lock(state_dir)?;
     let mut text = format!("{}\n", std::process::id());
     for ip in listening {
@@ -156,7 +156,7 @@ struct Server {
     /// dns.pid, locked for as long as the server runs.
     pid: File,
     zone: Zone,
-    sockets: BTreeMap<Ipv4Addr, UdpSocket>,
+    sockets: BTreeMap<IpAddr, UdpSocket>,
     /// state.json's inode and modification time when the zone was built.
     seen: Option<(u64, i64, i64)>,
     /// Whether the addresses were published once (even an empty set, on a first start).
@@ -185,7 +185,7 @@ impl Server {
             }
         };
         self.zone = Zone::build(&networks);
-        let before: BTreeSet<Ipv4Addr> = self.sockets.keys().copied().collect();
+        let before: BTreeSet<IpAddr> = self.sockets.keys().copied().collect();
         self.sockets.retain(|ip, _| self.zone.listen.contains(ip));
         for ip in &self.zone.listen {
             if self.sockets.contains_key(ip) {
@@ -193,13 +193,13 @@ impl Server {
             }
             match UdpSocket::bind((*ip, PORT)).and_then(|s| s.set_nonblocking(true).map(|()| s)) {
                 Ok(socket) => {
-                    eprintln!("ctnet: dns: listening on {ip}:{PORT}");
+                    eprintln!("ctnet: dns: listening on {}", SocketAddr::new(*ip, PORT));
                     self.sockets.insert(*ip, socket);
                 }
                 Err(e) => eprintln!("ctnet: warning: cannot listen on {ip}:{PORT}: {e}"),
             }
         }
-        let now: BTreeSet<Ipv4Addr> = self.sockets.keys().copied().collect();
+        let now: BTreeSet<IpAddr> = self.sockets.keys().copied().collect();
         if now != before || stamp.is_some() && self.seen_published.is_none() {
             if let Err(e) = point_sandboxes(&self.state_dir, &self.pid, &now) {
                 eprintln!("ctnet: warning: {e:#}");
