@@ -82,6 +82,15 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
                     }
                 }
             }
+            if let (Some(ca), Some(cb)) = (&a.ipam6, &b.ipam6)
+                && (ca.subnet.contains(&cb.subnet.network())
+                    || cb.subnet.contains(&ca.subnet.network()))
+            {
+                return Err(format!(
+                    "subnet {} of network {} overlaps subnet {} of network {}",
+                    ca.subnet, a.name, cb.subnet, b.name
+                ));
+            }
         }
     }
     for (i, a) in published.iter().enumerate() {

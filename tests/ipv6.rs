@@ -194,6 +194,7 @@ fn ipv6_only_networks() {
         ctnet disconnect six s1
         ip -n s1 route show default | grep -q 'via 10.61.0.1' || die "IPv4 default route lost with the IPv6-only network"
         fails "is IPv6-only" ctnet connect six a --ip 10.0.0.5
+        fails "would get the MAC" ctnet connect six a --ip6 fd00:60::1:0:0:3
         fails "needs --ipv6" ctnet network create --ipv4=false x
         fails "takes no IPv4" ctnet network create --ipv4=false --ipv6 --subnet 10.9.0.0/24 x
         ctnet sandbox rm s1 s2 >/dev/null; ctnet network rm six four4 >/dev/null

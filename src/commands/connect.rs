@@ -239,7 +239,23 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             .join(":"),
         None => match (ipv4, ipv6) {
             (Some(v4), _) => mac_from_ipv4(v4.addr()),
-            (None, Some(v6)) => mac_from_ipv6(v6.addr()),
+            (None, Some(v6)) => {
+                // Only the address's last 32 bits make the MAC: two static addresses of one
+                // /64 can share them.
+                let mac = mac_from_ipv6(v6.addr());
+                if let Some((other, _)) = network
+                    .members6
+                    .iter()
+                    .find(|(_, ip)| mac_from_ipv6(**ip) == mac)
+                {
+                    refuse!(
+                        "address {} would get the MAC {mac} of {other} on network {}: give --mac",
+                        v6.addr(),
+                        network.name
+                    );
+                }
+                mac
+            }
             (None, None) => unreachable!("a network has an IPv4 or an IPv6 pool"),
         },
     };
