@@ -15,6 +15,19 @@ pub fn parse_key_value(what: &str, text: &str) -> Result<(String, String), UserE
 }
 
 /// Labels may be a bare key, as Docker allows (`--label env`); options may not.
+/// An `mtu` option: IPv4's minimum (68) to the largest a link takes.
+fn parse_mtu(value: &str) -> Result<u32, UserError> {
+    value
+        .parse()
+        .ok()
+        .filter(|m| (68..=65535).contains(m))
+        .ok_or_else(|| {
+            UserError::new(format!(
+                "invalid mtu {value:?}: expected a number from 68 to 65535"
+            ))
+        })
+}
+
 pub fn parse_map(what: &str, items: &[String]) -> Result<BTreeMap<String, String>, UserError> {
     let mut map = BTreeMap::new();
     for item in items {
@@ -91,18 +104,7 @@ impl BridgeOptions {
                     crate::model::validate_ifname("bridge.name", value)?;
                     out.name = Some(value.clone());
                 }
-                "mtu" => {
-                    let mtu: u32 = value
-                        .parse()
-                        .ok()
-                        .filter(|m| (68..=65535).contains(m))
-                        .ok_or_else(|| {
-                            UserError::new(format!(
-                                "invalid mtu {value:?}: expected a number from 68 to 65535"
-                            ))
-                        })?;
-                    out.mtu = Some(mtu);
-                }
+                "mtu" => out.mtu = Some(parse_mtu(value)?),
                 "icc" => out.icc = Some(parse_bool(key, value)?),
                 "masquerade" => out.masquerade = Some(parse_bool(key, value)?),
                 "host_binding_ipv4" => {
@@ -216,19 +218,7 @@ impl LanOptions {
                     "bridge" | "private" | "vepa" => out.flag = Some(value.clone()),
                     _ => refuse!("invalid ipvlan_flag {value:?}: use bridge, private or vepa"),
                 },
-                ("mtu" | "com.docker.network.driver.mtu", _) => {
-                    out.mtu = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|m| (68..=65535).contains(m))
-                            .ok_or_else(|| {
-                                UserError::new(format!(
-                                    "invalid mtu {value:?}: expected a number from 68 to 65535"
-                                ))
-                            })?,
-                    )
-                }
+                ("mtu" | "com.docker.network.driver.mtu", _) => out.mtu = Some(parse_mtu(value)?),
                 _ if ipvlan => refuse!(
                     "unknown ipvlan option {key:?}: known options are parent, ipvlan_mode, ipvlan_flag, mtu"
                 ),
@@ -282,19 +272,7 @@ impl OverlayOptions {
                     }
                 }
                 "encrypted" => out.encrypted = value.is_empty() || value == "true",
-                "mtu" | "com.docker.network.driver.mtu" => {
-                    out.mtu = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|m| (68..=65535).contains(m))
-                            .ok_or_else(|| {
-                                UserError::new(format!(
-                                    "invalid mtu {value:?}: expected a number from 68 to 65535"
-                                ))
-                            })?,
-                    )
-                }
+                "mtu" | "com.docker.network.driver.mtu" => out.mtu = Some(parse_mtu(value)?),
                 _ => refuse!(
                     "unknown overlay option {key:?}: known options are vni, peer, encrypted, mtu"
                 ),

@@ -115,14 +115,8 @@ impl Linux {
                     .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(
                         InfoKind::Bridge,
                     )]));
-                let nl = self.socket(&Ns::Host)?;
-                nl.create(RouteNetlinkMessage::NewLink(msg))
+                create_tagged(self.socket(&Ns::Host)?, msg, name, alias)
                     .with_context(|| format!("cannot create bridge {name}"))?;
-                // The alias marks the link as ctnet's, so leaks are found by asking the kernel.
-                if let Err(e) = nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())]) {
-                    let _ = nl.delete_link(name);
-                    return Err(anyhow!("cannot configure bridge {name}: {e}"));
-                }
             }
             Op::CreateVeth {
                 host_name,
@@ -268,12 +262,8 @@ impl Linux {
                     MadeParent::Dummy => vec![LinkInfo::Kind(InfoKind::Dummy)],
                 };
                 msg.attributes.push(LinkAttribute::LinkInfo(info));
-                nl.create(RouteNetlinkMessage::NewLink(msg))
-                    .map_err(|e| anyhow!("cannot create {name}: {e}"))?;
-                if let Err(e) = nl.set_link(name, vec![LinkAttribute::IfAlias(alias.clone())]) {
-                    let _ = nl.delete_link(name);
-                    return Err(anyhow!("cannot tag {name} as ctnet's: {e}"));
-                }
+                create_tagged(nl, msg, name, alias)
+                    .with_context(|| format!("cannot create {name}"))?;
             }
             Op::CreateVxlan {
                 name,
@@ -343,7 +333,7 @@ impl Linux {
                 replace,
             } => self
                 .socket(ns)?
-                .add_default_route6(dev, *gateway, *replace)
+                .add_default_route(dev, true, gateway.map(Into::into), *replace)
                 .map_err(|e| anyhow!("cannot add an IPv6 default route on {dev}: {e}"))?,
             Op::AddDefaultRoute {
                 ns,
@@ -352,7 +342,7 @@ impl Linux {
                 replace,
             } => self
                 .socket(ns)?
-                .add_default_route(dev, *gateway, *replace)
+                .add_default_route(dev, false, gateway.map(Into::into), *replace)
                 .map_err(|e| {
                     if e.errno == nix::libc::EEXIST {
                         anyhow!(
@@ -568,6 +558,18 @@ impl LanChild<'_> {
             }
         })
     }
+}
+
+/// Creates a host link and tags it with ctnet's alias, which marks it as ctnet's so that
+/// leaks are found by asking the kernel. The kernel takes no alias at creation; a link
+/// that cannot be tagged is removed again.
+fn create_tagged(nl: &mut Netlink, msg: LinkMessage, name: &str, alias: &str) -> Result<()> {
+    nl.create(RouteNetlinkMessage::NewLink(msg))?;
+    if let Err(e) = nl.set_link(name, vec![LinkAttribute::IfAlias(alias.to_string())]) {
+        let _ = nl.delete_link(name);
+        return Err(anyhow!("cannot tag it as ctnet's: {e}"));
+    }
+    Ok(())
 }
 
 fn via(gateway: &Option<std::net::Ipv4Addr>) -> String {

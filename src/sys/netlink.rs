@@ -258,54 +258,36 @@ impl Netlink {
         self.create(RouteNetlinkMessage::NewAddress(msg))
     }
 
-    /// The IPv6 default route via `gateway` out of `dev`.
-    pub fn add_default_route6(
+    /// The default route (of `gateway`'s family, or IPv6 if `v6`) out of `dev`, via
+    /// `gateway`, or through the device itself when there is none (ipvlan l3).
+    pub fn add_default_route(
         &mut self,
         dev: &str,
-        gateway: Option<std::net::Ipv6Addr>,
+        v6: bool,
+        gateway: Option<IpAddr>,
         replace: bool,
     ) -> Result<()> {
         let index = self.ifindex(dev)?;
         let mut msg = RouteMessage::default();
-        msg.header.address_family = AddressFamily::Inet6;
+        msg.header.address_family = if v6 {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
         msg.header.table = RouteHeader::RT_TABLE_MAIN;
         msg.header.protocol = RouteProtocol::Boot;
         msg.header.kind = RouteType::Unicast;
         msg.header.scope = RouteScope::Universe;
-        // Without a gateway: a route through the device (ipvlan l3).
-        if let Some(gateway) = gateway {
-            msg.attributes
-                .push(RouteAttribute::Gateway(RouteAddress::Inet6(gateway)));
-        }
-        msg.attributes.push(RouteAttribute::Oif(index));
-        let flags = if replace {
-            NLM_F_CREATE | NLM_F_REPLACE
-        } else {
-            NLM_F_CREATE | NLM_F_EXCL
-        };
-        self.request(RouteNetlinkMessage::NewRoute(msg), flags)
-    }
-
-    pub fn add_default_route(
-        &mut self,
-        dev: &str,
-        gateway: Option<std::net::Ipv4Addr>,
-        replace: bool,
-    ) -> Result<()> {
-        let index = self.ifindex(dev)?;
-        let mut msg = RouteMessage::default();
-        msg.header.address_family = AddressFamily::Inet;
-        msg.header.table = RouteHeader::RT_TABLE_MAIN;
-        msg.header.protocol = RouteProtocol::Boot;
-        msg.header.kind = RouteType::Unicast;
         match gateway {
-            Some(gateway) => {
-                msg.header.scope = RouteScope::Universe;
-                msg.attributes
-                    .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
-            }
-            // A device route: everything goes out of the interface as it is.
-            None => msg.header.scope = RouteScope::Link,
+            Some(IpAddr::V4(gateway)) => msg
+                .attributes
+                .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway))),
+            Some(IpAddr::V6(gateway)) => msg
+                .attributes
+                .push(RouteAttribute::Gateway(RouteAddress::Inet6(gateway))),
+            // An IPv4 device route is link-scoped; IPv6 has no such distinction.
+            None if !v6 => msg.header.scope = RouteScope::Link,
+            None => {}
         }
         msg.attributes.push(RouteAttribute::Oif(index));
         let flags = if replace {
