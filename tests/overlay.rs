@@ -35,7 +35,9 @@ fn static_peers_join_two_hosts_at_l2() {
         [ "$vni1" = "$vni2" ] || die "the hosts disagree on the VNI: $vni1 / $vni2"
         ip -n h1 -o link show type vxlan | grep -q 'mtu 1450' || die "VXLAN MTU is not underlay - 50"
         ip -n c1 -o link show eth0 | grep -q 'mtu 1450' || die "endpoint MTU is not underlay - 50"
-        bridge -n h1 fdb show | grep -q '00:00:00:00:00:00 dev ctv-.* dst 192.0.2.2' || die "no flood entry for the peer"
+        # (Captured first: with pipefail, grep -q closing the pipe early would fail `bridge`.)
+        fdb=$(bridge -n h1 fdb show)
+        grep -q '00:00:00:00:00:00 dev ctv-.* dst 192.0.2.2' <<<"$fdb" || die "no flood entry for the peer"
         c1=$(ip_of c1); c2=$(ip_of c2)
         [ "$c1" = 10.210.0.2 ] && [ "$c2" = 10.210.0.128 ] || die "addresses $c1 $c2"
         ip netns exec c1 ping -c2 -i0.2 -W1 -q "$c2" >/dev/null || die "c1 cannot reach c2 across the overlay"
