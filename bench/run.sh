@@ -2,7 +2,8 @@
 # Benchmark: builds ctnet (release) and times connect, disconnect and network create with
 # 1, 100 and 500 endpoints already on the network, beside plain `ip -batch` doing the same
 # work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach); published ports; and
-# the resolver's queries per second beside aardvark-dns.
+# the resolver's queries per second beside aardvark-dns; overlay throughput; and how soon
+# a cluster overlay endpoint is programmed on another host by `overlay watch`.
 # Everything runs in a throw-away host (../shared/bin/hermetic). Usage: sudo bench/run.sh [SAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,5 @@ echo
 ../shared/bin/hermetic bench/dns.sh "$PWD/target/release/ctnet" "$samples"
 echo
 ../shared/bin/hermetic bench/overlay.sh "$PWD/target/release/ctnet"
+echo
+../shared/bin/hermetic bench/cluster.sh "$PWD/target/release/ctnet" "$samples"

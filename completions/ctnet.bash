@@ -43,6 +43,9 @@ _ctnet() {
             ctnet,network)
                 cmd="ctnet__subcmd__network"
                 ;;
+            ctnet,overlay)
+                cmd="ctnet__subcmd__overlay"
+                ;;
             ctnet,port)
                 cmd="ctnet__subcmd__port"
                 ;;
@@ -100,6 +103,9 @@ _ctnet() {
             ctnet__subcmd__help,network)
                 cmd="ctnet__subcmd__help__subcmd__network"
                 ;;
+            ctnet__subcmd__help,overlay)
+                cmd="ctnet__subcmd__help__subcmd__overlay"
+                ;;
             ctnet__subcmd__help,port)
                 cmd="ctnet__subcmd__help__subcmd__port"
                 ;;
@@ -141,6 +147,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help__subcmd__network,rm)
                 cmd="ctnet__subcmd__help__subcmd__network__subcmd__rm"
+                ;;
+            ctnet__subcmd__help__subcmd__overlay,watch)
+                cmd="ctnet__subcmd__help__subcmd__overlay__subcmd__watch"
                 ;;
             ctnet__subcmd__help__subcmd__sandbox,create)
                 cmd="ctnet__subcmd__help__subcmd__sandbox__subcmd__create"
@@ -202,6 +211,18 @@ _ctnet() {
             ctnet__subcmd__network__subcmd__help,rm)
                 cmd="ctnet__subcmd__network__subcmd__help__subcmd__rm"
                 ;;
+            ctnet__subcmd__overlay,help)
+                cmd="ctnet__subcmd__overlay__subcmd__help"
+                ;;
+            ctnet__subcmd__overlay,watch)
+                cmd="ctnet__subcmd__overlay__subcmd__watch"
+                ;;
+            ctnet__subcmd__overlay__subcmd__help,help)
+                cmd="ctnet__subcmd__overlay__subcmd__help__subcmd__help"
+                ;;
+            ctnet__subcmd__overlay__subcmd__help,watch)
+                cmd="ctnet__subcmd__overlay__subcmd__help__subcmd__watch"
+                ;;
             ctnet__subcmd__sandbox,create)
                 cmd="ctnet__subcmd__sandbox__subcmd__create"
                 ;;
@@ -239,7 +260,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +274,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -261,7 +286,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__completions)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help bash elvish fish powershell zsh"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +300,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -283,7 +312,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__connect)
-            opts="-p -q -v -h --pid --netns --ip --ip6 --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --pid --netns --ip --ip6 --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +362,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -341,7 +374,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__disconnect)
-            opts="-f -q -v -h --force --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-f -q -v -h --force --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +386,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -363,7 +400,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__dns)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help serve help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +412,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -427,7 +468,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__dns__subcmd__serve)
-            opts="-q -v -h --upstream --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --upstream --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +486,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -453,7 +498,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__doctor)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,6 +510,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -475,7 +524,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__gc)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,6 +536,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -497,7 +550,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__graph)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +564,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -519,7 +576,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,6 +827,34 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__help__subcmd__overlay)
+            opts="watch"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__overlay__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__help__subcmd__port)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -911,7 +996,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help create ls inspect rm prune connect disconnect help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help create ls inspect rm prune connect disconnect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,6 +1010,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -933,7 +1022,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__connect)
-            opts="-p -q -v -h --pid --netns --ip --ip6 --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --pid --netns --ip --ip6 --alias --mac --ifname --publish --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -983,6 +1072,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -991,7 +1084,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__create)
-            opts="-d -o -q -v -h --driver --subnet --gateway --ip-range --aux-address --ipv4 --ipv6 --internal --label --opt --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-d -o -q -v -h --driver --subnet --gateway --ip-range --aux-address --ipv4 --ipv6 --internal --label --opt --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,6 +1138,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1053,7 +1150,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__disconnect)
-            opts="-f -q -v -h --force --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-f -q -v -h --force --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,6 +1162,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1201,7 +1302,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__inspect)
-            opts="-q -v -h --explain --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --explain --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,6 +1316,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1223,7 +1328,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__ls)
-            opts="-f -q -v -h --filter --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-f -q -v -h --filter --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1245,6 +1350,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1253,7 +1362,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__prune)
-            opts="-f -q -v -h --force --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-f -q -v -h --force --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1374,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1275,7 +1388,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__network__subcmd__rm)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1289,6 +1402,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1296,8 +1413,8 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ctnet__subcmd__port)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+        ctnet__subcmd__overlay)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1309,6 +1426,104 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__overlay__subcmd__help)
+            opts="watch help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__overlay__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__overlay__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__overlay__subcmd__watch)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__port)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1319,7 +1534,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__publish)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,6 +1546,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1341,7 +1560,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__restore)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1355,6 +1574,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1363,7 +1586,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__run)
-            opts="-p -q -v -h --name --network --publish --ip --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-p -q -v -h --name --network --publish --ip --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1397,6 +1620,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1405,7 +1632,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__sandbox)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help create ls inspect rm help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help create ls inspect rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1419,6 +1646,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1427,7 +1658,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__sandbox__subcmd__create)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1439,6 +1670,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1533,7 +1768,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__sandbox__subcmd__inspect)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1545,6 +1780,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1555,7 +1794,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__sandbox__subcmd__ls)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1567,6 +1806,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1577,7 +1820,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__sandbox__subcmd__rm)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1591,6 +1834,10 @@ _ctnet() {
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1599,7 +1846,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__unpublish)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1611,6 +1858,10 @@ _ctnet() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

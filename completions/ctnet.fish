@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ctnet_global_optspecs
-    string join \n state-dir= format= q/quiet v/verbose dry-run h/help V/version
+    string join \n state-dir= format= q/quiet v/verbose dry-run store= h/help V/version
 end
 
 function __fish_ctnet_needs_command
@@ -29,6 +29,7 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -l format -d 'Output of ls, po
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_needs_command" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_needs_command" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_needs_command" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_needs_command" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -47,6 +48,7 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "doctor" -d 'Check what 
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "dns" -d 'Name resolution for sandboxes'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l state-dir -d 'Where state.json and its lock live' -r -F
@@ -54,6 +56,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -80,6 +83,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Dual stack: an IPv6 subnet too (given with --subnet, or a /64 of ctnet\'s unique-local /48)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No traffic leaves the network, none enters it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
@@ -92,6 +96,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -101,6 +106,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l explain -d 'Show the Linux objects behind each network instead, read from the kernel'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -111,6 +117,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -120,6 +127,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation (ctnet never asks; accepted for Docker\'s habit)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -138,6 +146,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -147,6 +156,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -165,6 +175,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -179,6 +190,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -188,6 +200,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -197,6 +210,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -206,6 +220,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -228,6 +243,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l format -d 'Outpu
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -237,6 +253,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l format -d 'Ou
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -247,6 +264,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l format -d 'Outpu
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -256,6 +274,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l format -d 'Out
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -265,6 +284,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l format -d 'Output o
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -274,6 +294,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l format -d 'Output of 
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -283,6 +304,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l format -d 'Outpu
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -292,6 +314,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l format -d 'Output
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -301,6 +324,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l format -d 'Output 
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -314,6 +338,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l format -d 'Output of
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -323,6 +348,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -335,36 +361,63 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcomm
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "network" -d 'Manage networks'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "connect" -d 'Connect a sandbox to a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "unpublish" -d 'Remove published ports'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "dns" -d 'Name resolution for sandboxes'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "network" -d 'Manage networks'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "connect" -d 'Connect a sandbox to a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "unpublish" -d 'Remove published ports'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "dns" -d 'Name resolution for sandboxes'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'
@@ -377,3 +430,4 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcom
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "inspect" -d 'Show sandboxes as JSON'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "rm" -d 'Disconnect a sandbox from every network and remove it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'

@@ -24,7 +24,13 @@ linked from /etc/netns/NAME/ for named namespaces). Links ctnet creates carry th
 'ctnet:<network or endpoint id>'; its firewall is the nftables table 'inet ctnet'.
 
 KERNEL NAMES: the default network's bridge is ctnet0, other bridges ctn-<10 id chars> \
-(or -o bridge.name), host ends of veth pairs vctn<11 endpoint id chars>."
+(or -o bridge.name), host ends of veth pairs vctn<11 endpoint id chars>; an overlay's bridge \
+and VXLAN device on a host are cto- and ctv-<10 id chars>.
+
+CLUSTER STORE: with --store etcd://HOST:PORT (or CTNET_STORE), overlay networks live in etcd \
+under /ctnet/: networks/NAME, vnis/VNI, endpoints/NAME/SANDBOX and ipam/NAME/IP. Every address \
+is claimed by a compare-and-swap transaction; a host finds a network it has not used on its \
+first connect."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -55,6 +61,9 @@ pub struct Global {
     /// Print what would be done, as ip/nft commands, and change nothing
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]
+    #[arg(long, global = true, env = "CTNET_STORE", value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,11 +117,30 @@ pub enum Command {
     /// Name resolution for sandboxes
     #[command(subcommand)]
     Dns(DnsCommand),
+    /// Cluster-mode overlay networks (with --store)
+    #[command(subcommand)]
+    Overlay(OverlayCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverlayCommand {
+    /// Follow the cluster store and keep this host's VXLAN entries and names up to date,
+    /// until stopped
+    #[command(
+        long_about = "Reads every cluster overlay's endpoints from the store, programs this \
+host's VXLAN FDB and neighbour entries for the endpoints on other hosts (and their names into \
+local sandboxes' hosts files), then follows the store's watch events and does the same for \
+each change, within milliseconds. If the store goes away it retries every second and reads \
+everything again when it is back. Every ctnet command that touches a cluster network does \
+the same once; this keeps hosts current in between. The store is --store (CTNET_STORE), or \
+the one this host's cluster networks were made with."
+    )]
+    Watch,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! ctnet: Docker's Container Network Model as a command-line tool for Linux.
 
 mod cli;
+mod cluster;
 mod commands;
 mod consistency;
 mod drivers;
@@ -10,6 +11,7 @@ mod faults;
 mod firewall;
 mod ipam;
 mod ipam6;
+mod kv;
 mod model;
 mod names;
 mod netopts;
@@ -25,7 +27,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, DnsCommand, NetworkCommand, SandboxCommand};
+use cli::{Cli, Command, DnsCommand, NetworkCommand, OverlayCommand, SandboxCommand};
 use commands::Ctx;
 
 /// Runs the command; returns the exit status (0, or the status of `ctnet run`'s command).
@@ -91,6 +93,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Graph => commands::graph::graph(ctx),
         Command::Restore => commands::restore::restore(ctx),
         Command::Dns(DnsCommand::Serve(args)) => commands::dns::serve(ctx, args),
+        Command::Overlay(OverlayCommand::Watch) => commands::overlay::watch(ctx),
         Command::Completions { .. } | Command::Run(_) | Command::Doctor => {
             unreachable!("handled above")
         }

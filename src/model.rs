@@ -181,6 +181,32 @@ pub struct OverlaySettings {
     /// underlay's minus VXLAN's 50 bytes, so nothing fragments.
     pub underlay: String,
     pub mtu: u32,
+    /// Cluster mode: the etcd store (`etcd://HOST:PORT[,...]`) that holds the network, its
+    /// address allocations and every host's endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// Cluster mode: this host's VTEP address on the underlay (its endpoints' records
+    /// carry it; other hosts send their VXLAN packets for those endpoints here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vtep: Option<Ipv4Addr>,
+    /// Cluster mode: the other hosts' endpoints (by sandbox name) as this host last
+    /// programmed them into its VXLAN device's FDB and neighbour tables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub remotes: BTreeMap<String, RemoteEndpoint>,
+}
+
+/// An endpoint of a cluster overlay as the store records it: enough for any host to
+/// reach it (MAC behind which VTEP, for which addresses) and to resolve its name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RemoteEndpoint {
+    pub vtep: Ipv4Addr,
+    pub mac: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4: Option<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<Ipv6Addr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 /// A parent interface ctnet makes.
@@ -282,6 +308,44 @@ impl Network {
     /// The names of the sandboxes on this network, sorted, each once.
     pub fn member_names(&self) -> std::collections::BTreeSet<&String> {
         self.members.keys().chain(self.members6.keys()).collect()
+    }
+
+    /// The other hosts' endpoints on a cluster overlay (none elsewhere).
+    pub fn remotes(&self) -> impl Iterator<Item = (&String, &RemoteEndpoint)> {
+        self.overlay.iter().flat_map(|o| o.remotes.iter())
+    }
+
+    /// Every name the network resolves: its members here and, on a cluster overlay, the
+    /// endpoints on other hosts.
+    pub fn named_members(&self) -> std::collections::BTreeSet<&String> {
+        let mut names = self.member_names();
+        names.extend(self.remotes().map(|(name, _)| name));
+        names
+    }
+
+    /// The addresses a member (here or on another host) has on this network.
+    pub fn addresses_of(&self, name: &str) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
+        if self.has_member(name) {
+            return (
+                self.members.get(name).copied(),
+                self.members6.get(name).copied(),
+            );
+        }
+        self.remotes()
+            .find(|(n, _)| *n == name)
+            .map_or((None, None), |(_, r)| (r.ipv4, r.ipv6))
+    }
+
+    /// The `--alias` names of a member (here or on another host).
+    pub fn aliases_of(&self, name: &str) -> &[String] {
+        match self.aliases.get(name) {
+            Some(aliases) => aliases,
+            None => self
+                .overlay
+                .as_ref()
+                .and_then(|o| o.remotes.get(name))
+                .map_or(&[], |r| &r.aliases),
+        }
     }
 
     /// The settings of a macvlan or ipvlan network.

@@ -21,15 +21,16 @@ pub fn resolves_names(network: &Network) -> bool {
 /// be missing: a v4-only or an IPv6-only network), name and aliases.
 pub fn member_line(network: &Network, member: &str) -> String {
     let mut names = member.to_string();
-    for alias in network.aliases.get(member).into_iter().flatten() {
+    for alias in network.aliases_of(member) {
         names.push(' ');
         names.push_str(alias);
     }
     let mut lines = String::new();
-    if let Some(ip) = network.members.get(member) {
+    let (ipv4, ipv6) = network.addresses_of(member);
+    if let Some(ip) = ipv4 {
         lines.push_str(&format!("{ip}\t{names}\n"));
     }
-    if let Some(ip6) = network.members6.get(member) {
+    if let Some(ip6) = ipv6 {
         lines.push_str(&format!("{ip6}\t{names}\n"));
     }
     lines
@@ -41,18 +42,12 @@ pub type Addresses = (Option<Ipv4Addr>, Option<Ipv6Addr>);
 /// The member lists of a network as a command found them.
 pub type Members = BTreeMap<String, Addresses>;
 
-/// Every member of `network` with its addresses.
+/// Every name `network` resolves (members on other hosts too) with its addresses.
 pub fn members_of(network: &Network) -> Members {
     network
-        .member_names()
+        .named_members()
         .into_iter()
-        .map(|name| {
-            let addresses = (
-                network.members.get(name).copied(),
-                network.members6.get(name).copied(),
-            );
-            (name.clone(), addresses)
-        })
+        .map(|name| (name.clone(), network.addresses_of(name)))
         .collect()
 }
 
@@ -110,7 +105,7 @@ impl Block {
             text: String::new(),
             spans: Default::default(),
         };
-        for member in network.member_names() {
+        for member in network.named_members() {
             let from = block.text.len();
             block.text.push_str(&member_line(network, member));
             block.spans.insert(member.clone(), (from, block.text.len()));
@@ -255,7 +250,11 @@ pub fn updates(
             .filter(|(name, ip)| old.get(*name) != Some(*ip))
             .map(|(name, _)| (name, member_line(network, name)))
             .collect();
-        for peer in now.keys().filter(|p| !touched.contains(*p)) {
+        // Only this host's members have files here; members on other hosts only have lines.
+        for peer in now
+            .keys()
+            .filter(|p| network.has_member(p) && !touched.contains(*p))
+        {
             if gone {
                 rewrite.insert(peer.clone());
             } else {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ipnet::IpNet;
 
-use crate::model::MadeParent;
+use crate::model::{MadeParent, RemoteEndpoint};
 
 /// Which network namespace an operation runs in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -67,8 +67,10 @@ pub enum Op {
         made: MadeParent,
         alias: String,
     },
-    /// A VXLAN device (VNI `vni`, UDP 4789, over `underlay`, learning MACs from traffic) as
-    /// a port of `bridge`, up, tagged with `alias`.
+    /// A VXLAN device (VNI `vni`, UDP 4789, over `underlay`) as a port of `bridge`, up,
+    /// tagged with `alias`. Static mode learns MACs from traffic; with a `vtep` (cluster
+    /// mode) the store says where each MAC lives, so learning is off and the device answers
+    /// ARP and neighbour solicitations itself from its neighbour table (`proxy`).
     CreateVxlan {
         name: String,
         vni: u32,
@@ -76,6 +78,17 @@ pub enum Op {
         mtu: u32,
         bridge: String,
         alias: String,
+        vtep: Option<Ipv4Addr>,
+    },
+    /// An endpoint on another host: its MAC lives behind that host's VTEP (FDB), and its
+    /// addresses have that MAC (neighbour entries the VXLAN device answers ARP from).
+    AddRemote {
+        dev: String,
+        remote: RemoteEndpoint,
+    },
+    DeleteRemote {
+        dev: String,
+        remote: RemoteEndpoint,
     },
     /// A flood entry: frames for unknown MACs (and broadcasts) also go to VTEP `peer`.
     AddFloodEntry {
@@ -166,6 +179,14 @@ impl Op {
             }),
             // Flood entries go with their device.
             Op::AddFloodEntry { .. } => None,
+            Op::AddRemote { dev, remote } => Some(Op::DeleteRemote {
+                dev: dev.clone(),
+                remote: remote.clone(),
+            }),
+            Op::DeleteRemote { dev, remote } => Some(Op::AddRemote {
+                dev: dev.clone(),
+                remote: remote.clone(),
+            }),
             Op::CreateParent { name, .. } => Some(Op::DeleteLink {
                 ns: Ns::Host,
                 dev: name.clone(),
@@ -203,6 +224,10 @@ impl Op {
             Op::AddFloodEntry { .. } => {
                 "network: broadcasts and unknown MACs also go to this peer host (static mode)"
             }
+            Op::AddRemote { .. } => {
+                "network: an endpoint on another host, from the store: its MAC behind that host's VTEP, its address answered here"
+            }
+            Op::DeleteRemote { .. } => "remove: an endpoint that left another host",
             Op::CreateIpvlan { .. } => {
                 "endpoint: an ipvlan child of the LAN interface, inside the sandbox, sharing its MAC"
             }
@@ -242,6 +267,13 @@ impl Op {
             }
         }
     }
+}
+
+/// The addresses a remote endpoint answers to.
+pub fn remote_addresses(remote: &RemoteEndpoint) -> impl Iterator<Item = std::net::IpAddr> {
+    (remote.ipv4.map(std::net::IpAddr::V4))
+        .into_iter()
+        .chain(remote.ipv6.map(std::net::IpAddr::V6))
 }
 
 /// `ip -n NAME` for named namespaces, `nsenter --net=PATH ip` for the rest.
@@ -347,11 +379,43 @@ impl fmt::Display for Op {
                 mtu,
                 bridge,
                 alias,
-            } => write!(
-                f,
-                "ip link add {name} mtu {mtu} type vxlan id {vni} dstport 4789 dev {underlay} learning \
-                 && ip link set {name} master {bridge} alias {alias} addrgenmode none up"
-            ),
+                vtep,
+            } => {
+                write!(
+                    f,
+                    "ip link add {name} mtu {mtu} type vxlan id {vni} dstport 4789 dev {underlay} "
+                )?;
+                match vtep {
+                    Some(vtep) => write!(f, "local {vtep} nolearning proxy")?,
+                    None => write!(f, "learning")?,
+                }
+                write!(
+                    f,
+                    " && ip link set {name} master {bridge} alias {alias} addrgenmode none up"
+                )
+            }
+            Op::AddRemote { dev, remote } => {
+                let mac = &remote.mac;
+                write!(
+                    f,
+                    "bridge fdb replace {mac} dev {dev} dst {} self permanent",
+                    remote.vtep
+                )?;
+                for ip in remote_addresses(remote) {
+                    write!(
+                        f,
+                        " && ip neigh replace {ip} lladdr {mac} dev {dev} nud permanent"
+                    )?;
+                }
+                Ok(())
+            }
+            Op::DeleteRemote { dev, remote } => {
+                write!(f, "bridge fdb del {} dev {dev} self", remote.mac)?;
+                for ip in remote_addresses(remote) {
+                    write!(f, " && ip neigh del {ip} dev {dev}")?;
+                }
+                Ok(())
+            }
             Op::AddFloodEntry { dev, peer } => {
                 write!(
                     f,

@@ -59,12 +59,13 @@ impl Zone {
         for network in networks.iter().filter(|n| resolves_names(n)) {
             let index = zone.networks.len();
             let mut names = NetworkNames::default();
-            for member in network.member_names() {
-                let ips: Vec<IpAddr> = (network.members.get(member).map(|ip| IpAddr::V4(*ip)))
+            for member in network.named_members() {
+                let (ipv4, ipv6) = network.addresses_of(member);
+                let ips: Vec<IpAddr> = (ipv4.map(IpAddr::V4))
                     .into_iter()
-                    .chain(network.members6.get(member).map(|ip6| IpAddr::V6(*ip6)))
+                    .chain(ipv6.map(IpAddr::V6))
                     .collect();
-                let aliases = network.aliases.get(member).into_iter().flatten();
+                let aliases = network.aliases_of(member).iter();
                 for name in std::iter::once(member).chain(aliases) {
                     let entry = names
                         .addresses

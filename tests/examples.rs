@@ -17,13 +17,14 @@ fn lab_scripts_run_and_clean_up() {
         bash "$dir/lab-macvlan.sh"
         bash "$dir/lab-names.sh"
         bash "$dir/lab-overlay.sh"
+        bash "$dir/lab-cluster.sh"
         bash "$dir/unshare-container.sh" >/dev/null
         [ -z "$(ls /run/netns)" ] || die "a lab left namespaces"
         [ -z "$(ctnet sandbox ls -q)" ] || die "a lab left sandboxes"
     "#);
     assert_eq!(
         out.matches("lab done; everything removed").count(),
-        5,
+        6,
         "{out}"
     );
     // Isolation: app reaches both networks. macvlan: the children reach each other and the

@@ -27,7 +27,13 @@ const WORLD: &str = r#"
     ask() { # ask NS|host HOST PORT [udp]
       local run=(); [ "$1" = host ] || run=(ip netns exec "$1")
       if [ "${4:-}" = udp ]; then
-        echo ping | "${run[@]}" timeout 3 socat -T2 - UDP:"$2":"$3" 2>/dev/null || true
+        # One datagram may be lost (say, while the neighbour entry resolves): up to 3 tries.
+        local reply
+        for _ in 1 2 3; do
+          reply=$(echo ping | "${run[@]}" timeout 2 socat -T1 - UDP:"$2":"$3" 2>/dev/null || true)
+          [ -n "$reply" ] && break
+        done
+        echo "$reply"
       else
         "${run[@]}" timeout 3 socat -T2 - TCP:"$2":"$3" </dev/null 2>/dev/null || true
       fi

@@ -1,7 +1,10 @@
 //! `ctnet connect` and `ctnet disconnect`: endpoints between a network and a sandbox.
 
 use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
+
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use anyhow::Result;
 
@@ -9,13 +12,15 @@ use super::{Ctx, Tx, network, new_id, now, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::drivers::{self, NetworkDriver, bridge};
 use crate::error::UserError;
+use crate::kv::Kv;
 use crate::model::{
-    Driver, Endpoint, Sandbox, State, mac_from_ipv4, mac_from_ipv6, parse_mac, validate_name,
+    Driver, Endpoint, Network, RemoteEndpoint, Sandbox, State, mac_from_ipv4, mac_from_ipv6,
+    parse_mac, validate_name,
 };
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
-use crate::{ipam, ipam6};
+use crate::{cluster, ipam, ipam6};
 
 /// Finds the sandbox the user means, registering it on first use when it is given by
 /// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
@@ -152,66 +157,22 @@ fn attach_gateway_bridge(
     Ok(plan)
 }
 
-pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
-    let mut tx = Tx::begin(ctx)?;
-    let network = tx.state.network(&args.network)?.clone();
-    let driver = drivers::for_network(&network)?;
-    let requested = args
-        .ip
-        .as_deref()
-        .map(|ip| {
-            ip.parse().map_err(|_| {
-                UserError::new(format!("invalid --ip {ip:?}: expected an IPv4 address"))
-            })
-        })
-        .transpose()?;
-    let requested6: Option<std::net::Ipv6Addr> = args
-        .ip6
-        .as_deref()
-        .map(|ip| {
-            ip.parse().map_err(|_| {
-                UserError::new(format!("invalid --ip6 {ip:?}: expected an IPv6 address"))
-            })
-        })
-        .transpose()?;
-    if requested6.is_some() && network.ipam6.is_none() {
-        refuse!(
-            "network {} has no IPv6 subnet: --ip6 needs a network made with --ipv6",
-            network.name
-        );
-    }
-    let mac = args.mac.as_deref().map(parse_mac).transpose()?;
-    for alias in &args.alias {
-        validate_name("alias", alias)?;
-    }
-    if let Some(name) = &args.ifname {
-        validate_ifname(name)?;
-    }
-    let specs = publish::parse_specs(&args.publish)?;
-    let sandbox = resolve_sandbox(&mut tx, ctx.kernel, args)?;
-    if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
-        refuse!(
-            "sandbox {} is already connected to network {}",
-            sandbox.name,
-            network.name
-        );
-    }
-    let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
-    let ifname = match &args.ifname {
-        Some(name) if in_sandbox.iter().any(|e| &e.ifname == name) => {
-            refuse!("sandbox {} already has an interface {name}", sandbox.name)
-        }
-        Some(name) => name.clone(),
-        None => (0..)
-            .map(|i| format!("eth{i}"))
-            .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
-            .expect("an unused ethN exists"),
-    };
-    // An overlay has no gateway on any host: its endpoints take no default route.
-    let may_route = !network.internal && network.overlay.is_none();
+/// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
+/// (free here, and not in `elsewhere`: what other hosts of a cluster network hold).
+fn pick_addresses(
+    network: &Network,
+    requested: Option<Ipv4Addr>,
+    requested6: Option<Ipv6Addr>,
+    mac: Option<[u8; 6]>,
+    elsewhere: &HashSet<IpAddr>,
+) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, String)> {
     let ipv4 = match network.ipam.first() {
         Some(config) => {
-            let taken: HashSet<_> = network.members.values().copied().collect();
+            let mut taken: HashSet<_> = network.members.values().copied().collect();
+            taken.extend(elsewhere.iter().filter_map(|ip| match ip {
+                IpAddr::V4(v4) => Some(*v4),
+                IpAddr::V6(_) => None,
+            }));
             Some(ipam::allocate(config, &taken, requested, &network.name)?)
         }
         None if requested.is_some() => refuse!(
@@ -222,7 +183,11 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     };
     let ipv6 = match &network.ipam6 {
         Some(config) => {
-            let taken: HashSet<_> = network.members6.values().copied().collect();
+            let mut taken: HashSet<_> = network.members6.values().copied().collect();
+            taken.extend(elsewhere.iter().filter_map(|ip| match ip {
+                IpAddr::V6(v6) => Some(*v6),
+                IpAddr::V4(_) => None,
+            }));
             Some(ipam6::allocate(config, &taken, requested6, &network.name)?)
         }
         None => None,
@@ -259,6 +224,161 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             (None, None) => unreachable!("a network has an IPv4 or an IPv6 pool"),
         },
     };
+    Ok((ipv4, ipv6, mac))
+}
+
+/// The network a connect names: a local one, or (with a store) a cluster network this
+/// host has not used yet, taken from the store. With a cluster network comes the
+/// connection to its store, made before anything changes.
+fn resolve_network(ctx: &mut Ctx, tx: &mut Tx, key: &str) -> Result<(Network, Option<Kv>)> {
+    let network = match tx.state.network(key) {
+        Ok(network) => network.clone(),
+        Err(not_here) => {
+            let Some(url) = ctx.global.store.as_deref() else {
+                return Err(not_here.into());
+            };
+            let mut kv = Kv::connect(url)?;
+            let Some(network) = cluster::adopt(&mut kv, key, &tx.state, ctx.kernel)? else {
+                return Err(not_here.into());
+            };
+            tx.state.networks.push(network.clone());
+            return Ok((network, Some(kv)));
+        }
+    };
+    let kv = match cluster::store_of(&network) {
+        Some(url) => Some(Kv::connect(url)?),
+        None => None,
+    };
+    Ok((network, kv))
+}
+
+pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let (network, mut kv) = resolve_network(ctx, &mut tx, &args.network)?;
+    // A cluster endpoint holds keys in the store from its claim on: any failure after it
+    // gives them back.
+    let mut claimed: Vec<String> = Vec::new();
+    let result = plan_connect(ctx, &mut tx, args, network, kv.as_mut(), &mut claimed)
+        .and_then(|plan| tx.commit(ctx, plan));
+    if let (Err(_), Some(kv)) = (&result, kv.as_mut())
+        && !claimed.is_empty()
+        && let Err(e) = kv.delete(&claimed, &[])
+    {
+        eprintln!(
+            "ctnet: warning: could not give back the claim in the store: {e:#} ('ctnet gc' will)"
+        );
+    }
+    result
+}
+
+/// Everything a connect decides: the endpoint (and its addresses, claimed in the store for
+/// a cluster network), the state, and the kernel steps.
+fn plan_connect(
+    ctx: &mut Ctx,
+    tx: &mut Tx,
+    args: &ConnectArgs,
+    mut network: Network,
+    kv: Option<&mut Kv>,
+    claimed: &mut Vec<String>,
+) -> Result<Vec<Op>> {
+    let driver = drivers::for_network(&network)?;
+    let requested = args
+        .ip
+        .as_deref()
+        .map(|ip| {
+            ip.parse().map_err(|_| {
+                UserError::new(format!("invalid --ip {ip:?}: expected an IPv4 address"))
+            })
+        })
+        .transpose()?;
+    let requested6: Option<Ipv6Addr> = args
+        .ip6
+        .as_deref()
+        .map(|ip| {
+            ip.parse().map_err(|_| {
+                UserError::new(format!("invalid --ip6 {ip:?}: expected an IPv6 address"))
+            })
+        })
+        .transpose()?;
+    if requested6.is_some() && network.ipam6.is_none() {
+        refuse!(
+            "network {} has no IPv6 subnet: --ip6 needs a network made with --ipv6",
+            network.name
+        );
+    }
+    let mac = args.mac.as_deref().map(parse_mac).transpose()?;
+    for alias in &args.alias {
+        validate_name("alias", alias)?;
+    }
+    if let Some(name) = &args.ifname {
+        validate_ifname(name)?;
+    }
+    let specs = publish::parse_specs(&args.publish)?;
+    let sandbox = resolve_sandbox(tx, ctx.kernel, args)?;
+    if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
+        refuse!(
+            "sandbox {} is already connected to network {}",
+            sandbox.name,
+            network.name
+        );
+    }
+    let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
+    let ifname = match &args.ifname {
+        Some(name) if in_sandbox.iter().any(|e| &e.ifname == name) => {
+            refuse!("sandbox {} already has an interface {name}", sandbox.name)
+        }
+        Some(name) => name.clone(),
+        None => (0..)
+            .map(|i| format!("eth{i}"))
+            .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
+            .expect("an unused ethN exists"),
+    };
+    // An overlay has no gateway on any host: its endpoints take no default route.
+    let may_route = !network.internal && network.overlay.is_none();
+    let first_here = network.member_names().is_empty();
+    let (ipv4, ipv6, mac, remote_plan) = match kv {
+        None => {
+            let (ipv4, ipv6, mac) =
+                pick_addresses(&network, requested, requested6, mac, &HashSet::new())?;
+            (ipv4, ipv6, mac, Vec::new())
+        }
+        Some(kv) => {
+            // Cluster mode: the store decides, by compare-and-swap, who gets an address.
+            let vtep = (network.overlay.as_ref())
+                .and_then(|o| o.vtep)
+                .expect("cluster overlays know their VTEP");
+            let mut picked = None;
+            let (record, others) = cluster::claim(kv, &network.name, &sandbox.name, |others| {
+                let addresses = pick_addresses(
+                    &network,
+                    requested,
+                    requested6,
+                    mac,
+                    &cluster::taken(others),
+                )?;
+                picked = Some(addresses.clone());
+                let (ipv4, ipv6, mac) = addresses;
+                Ok(RemoteEndpoint {
+                    vtep,
+                    mac,
+                    ipv4: ipv4.map(|n| n.addr()),
+                    ipv6: ipv6.map(|n| n.addr()),
+                    aliases: args.alias.clone(),
+                })
+            })?;
+            *claimed = cluster::endpoint_keys(&network.name, &sandbox.name, &record);
+            let (ipv4, ipv6, mac) = picked.expect("claim chose addresses");
+            // The other hosts' endpoints, as the store has them now. The first endpoint
+            // here brings them all with the devices (the driver's create).
+            let overlay = network
+                .overlay
+                .as_mut()
+                .expect("cluster networks are overlays");
+            let (steps, remotes) = cluster::sync_remotes(overlay, &others, false);
+            overlay.remotes = remotes;
+            (ipv4, ipv6, mac, if first_here { Vec::new() } else { steps })
+        }
+    };
     let id = new_id()?;
     let endpoint = Endpoint {
         // Only a veth has a host end; a macvlan or ipvlan child lives in the sandbox alone.
@@ -292,15 +412,20 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     };
     let mut plan = Vec::new();
     // The first endpoint of an overlay on this host brings the host's share of it.
-    if network.overlay.is_some() && network.member_names().is_empty() {
+    if network.overlay.is_some() && first_here {
         plan.extend(driver.create(&network));
     }
     plan.extend(driver.join(&network, &endpoint, &sandbox));
+    plan.extend(remote_plan);
+    // The state keeps the other hosts' endpoints as now programmed (cluster mode).
+    if let Some(stored) = tx.state.networks.iter_mut().find(|n| n.id == network.id) {
+        stored.overlay = network.overlay.clone();
+    }
     tx.state.endpoints.push(endpoint);
     // An internal overlay has no way out, as in Docker: no gateway bridge, no ports.
     if network.overlay.is_some() && !network.internal {
         plan.extend(attach_gateway_bridge(
-            &mut tx,
+            tx,
             ctx.kernel,
             &sandbox,
             &gateway_specs,
@@ -311,7 +436,7 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
             network.name
         );
     }
-    tx.commit(ctx, plan)
+    Ok(plan)
 }
 
 /// Removes `endpoint` from the state and returns the steps that take it out of the kernel.
@@ -410,6 +535,15 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         });
         if !remaining {
             plan.extend(drivers::for_network(&network)?.delete(&network));
+            // The other hosts' entries went with the VXLAN device (and so do their names).
+            if let Some(overlay) = state
+                .networks
+                .iter_mut()
+                .find(|n| n.id == network.id)
+                .and_then(|n| n.overlay.as_mut())
+            {
+                overlay.remotes.clear();
+            }
         }
     }
     Ok(plan)

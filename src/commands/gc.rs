@@ -100,6 +100,11 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
                 .filter_map(|n| Some(n.lan()?.parent.as_str())),
         )
         .chain(tx.state.endpoints.iter().map(|e| e.host_ifname.as_str()))
+        // An overlay in use here has a VXLAN device beside its bridge.
+        .chain(tx.state.networks.iter().filter_map(|n| {
+            drivers::host_link(&tx.state, n)?;
+            Some(n.overlay.as_ref()?.vxlan.as_str())
+        }))
         .collect();
     for (name, id) in &marked {
         if !known.contains(name.as_str())
@@ -129,6 +134,7 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         report.push(format!("{what}: it was missing"));
     }
     plan.splice(0..0, recreate);
+    plan.extend(super::overlay::resync(&mut tx));
     let dry_run = ctx.global.dry_run;
     tx.commit(ctx, plan)?;
     for line in report {

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod gc;
 pub mod graph;
 pub mod network;
+pub mod overlay;
 pub mod publish;
 pub mod restore;
 pub mod run;
@@ -21,7 +22,10 @@ use crate::cli::{Format, Global};
 use crate::firewall;
 use crate::{etcfiles, names};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::cluster;
+use crate::kv::Kv;
 
 use crate::ports::PortMapping;
 
@@ -416,6 +420,7 @@ impl Tx {
             }
             return Ok(());
         }
+        let stores = self.reach_stores()?;
         self.update_members();
         // The new files are written before the kernel is touched (a full disk fails here),
         // and put in place after it: the state on disk never claims what did not happen.
@@ -430,6 +435,7 @@ impl Tx {
                 return Err(e);
             }
             self.update_name_files(ctx);
+            give_back(stores);
             std::mem::forget(std::mem::take(&mut self.state));
             return Ok(());
         }
@@ -446,6 +452,7 @@ impl Tx {
             return Err(e);
         }
         self.update_name_files(ctx);
+        give_back(stores);
         // The command ends right after this; freeing every network's member list would cost
         // more than the netlink work of a connect, so the state is left to the process exit.
         // The lock is released now (`ctnet run` lives on after its setup commands).
@@ -456,6 +463,44 @@ impl Tx {
 }
 
 impl Tx {
+    /// The store keys of the cluster endpoints this command removes (a disconnect, a
+    /// sandbox's removal, gc), by store, each store connected to before anything changes:
+    /// an unreachable store is an error then. Only a repair (gc) goes on without it, and
+    /// leaves the records to a later gc.
+    fn reach_stores(&self) -> Result<Vec<(Kv, Vec<String>)>> {
+        let mut by_store: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for file in self.loaded.values().flatten() {
+            for ep in &file.endpoints {
+                if self.state.endpoints.iter().any(|e| e.id == ep.id) {
+                    continue;
+                }
+                let Some(network) = self.state.network_by_id(&ep.network_id) else {
+                    continue;
+                };
+                let Some(url) = cluster::store_of(network) else {
+                    continue;
+                };
+                let keys = by_store.entry(url.to_string()).or_default();
+                keys.push(cluster::endpoint_key(&network.name, &file.sandbox.name));
+                let addresses = (ep.ipv4.map(|n| IpAddr::V4(n.addr())))
+                    .into_iter()
+                    .chain(ep.ipv6.map(|n| IpAddr::V6(n.addr())));
+                keys.extend(addresses.map(|ip| cluster::ipam_key(&network.name, ip)));
+            }
+        }
+        let mut stores = Vec::new();
+        for (url, keys) in by_store {
+            match Kv::connect(&url) {
+                Ok(kv) => stores.push((kv, keys)),
+                Err(e) if self.rewrite_firewall.is_some() => eprintln!(
+                    "ctnet: warning: {e:#}: the store keeps this host's removed endpoints until a later 'ctnet gc'"
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(stores)
+    }
+
     /// Brings the `hosts` and `resolv.conf` files of the sandboxes this command changed,
     /// and of their neighbours, up to date. They are derived from the saved state (`ctnet
     /// restore` writes them all again), so a failure here is a warning, not a reason to
@@ -513,6 +558,16 @@ impl Tx {
             }
         }
         self.commit(ctx, vec![])
+    }
+}
+
+/// Deletes the store's records of endpoints a command removed (after its own changes are
+/// saved: an address is never free in the store while this host still uses it).
+fn give_back(stores: Vec<(Kv, Vec<String>)>) {
+    for (mut kv, keys) in stores {
+        if let Err(e) = kv.delete(&keys, &[]) {
+            eprintln!("ctnet: warning: {e:#}: 'ctnet gc' gives the addresses back later");
+        }
     }
 }
 

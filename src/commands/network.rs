@@ -11,6 +11,7 @@ use super::{Ctx, Tx, new_id, now, print_table, short_id};
 use crate::cli::{CreateArgs, Format, LsArgs};
 use crate::drivers::{self, NetworkDriver, bridge::Bridge};
 use crate::error::UserError;
+use crate::kv::Kv;
 use crate::model::{
     BridgeSettings, Driver, Ipam6Config, IpamConfig, LanSettings, MadeParent, Network,
     OverlaySettings, State, validate_name,
@@ -19,7 +20,7 @@ use crate::netopts::{BridgeOptions, LanOptions, OverlayOptions, parse_key_value,
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
-use crate::{ipam, ipam6};
+use crate::{cluster, ipam, ipam6};
 
 /// The Linux bridge of the default `bridge` network.
 pub const DEFAULT_BRIDGE: &str = "ctnet0";
@@ -187,7 +188,12 @@ fn single<'a>(flag: &str, values: &'a [String]) -> Result<Option<&'a String>, Us
 }
 
 /// The network `args` describe, fully validated against `state`; nothing is changed.
-fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Result<Network> {
+fn plan_network(
+    args: &CreateArgs,
+    state: &State,
+    kernel: &mut dyn Kernel,
+    store: Option<&str>,
+) -> Result<Network> {
     validate_name("network", &args.name)?;
     if state.networks.iter().any(|n| n.name == args.name) {
         refuse!("network with name {} already exists", args.name);
@@ -278,7 +284,9 @@ fn plan_network(args: &CreateArgs, state: &State, kernel: &mut dyn Kernel) -> Re
         refuse!("bridge {ifname} already belongs to network {}", other.name);
     }
     let overlay = match overlay_opts {
-        Some(opts) => Some(plan_overlay(opts, &args.name, &ipam, &id, state, kernel)?),
+        Some(opts) => Some(plan_overlay(
+            opts, &args.name, &ipam, &id, state, kernel, store,
+        )?),
         None => None,
     };
     Ok(Network {
@@ -353,15 +361,10 @@ fn plan_overlay(
     id: &str,
     state: &State,
     kernel: &mut dyn Kernel,
+    store: Option<&str>,
 ) -> Result<OverlaySettings> {
     if opts.encrypted {
         refuse!("-o encrypted (IPsec between VTEPs) is not available yet");
-    }
-    if opts.peers.is_empty() {
-        refuse!(
-            "an overlay network needs -o peer=IP[,IP...] (static mode: the other hosts' \
-             addresses); cluster mode with a store is not available yet"
-        );
     }
     if ipam.is_empty() {
         refuse!("an overlay network needs an IPv4 --subnet");
@@ -377,15 +380,45 @@ fn plan_overlay(
             other.name
         );
     }
+    let mtu = |underlay_mtu: u32| {
+        opts.mtu
+            .unwrap_or(underlay_mtu.saturating_sub(crate::drivers::overlay::VXLAN_OVERHEAD))
+    };
+    let mut settings = OverlaySettings {
+        vni,
+        peers: Vec::new(),
+        bridge: format!("cto-{}", &id[..10]),
+        vxlan: format!("ctv-{}", &id[..10]),
+        underlay: String::new(),
+        mtu: 0,
+        store: None,
+        vtep: None,
+        remotes: BTreeMap::new(),
+    };
+    // Cluster mode: the store knows the peers; the underlay is the way to the store.
+    if opts.peers.is_empty() {
+        let Some(url) = store else {
+            refuse!(
+                "an overlay network needs -o peer=IP[,IP...] (static mode: the other hosts' \
+                 addresses) or --store etcd://HOST:PORT (cluster mode)"
+            );
+        };
+        let underlay = cluster::underlay_towards(kernel, url)?;
+        settings.mtu = mtu(underlay.mtu);
+        settings.vtep = Some(cluster::local_vtep(&underlay));
+        settings.underlay = underlay.dev;
+        settings.store = Some(url.to_string());
+        return Ok(settings);
+    }
     // The same peer list may be pasted on every host: this host's own address is dropped.
-    let mut peers = Vec::new();
     let mut underlay: Option<(String, u32)> = None;
     for peer in opts.peers {
-        let Some((dev, mtu)) = kernel.route_to(peer)? else {
+        let Some(route) = kernel.route_to(peer)? else {
             refuse!(
                 "no route to peer {peer}: the overlay's VXLAN traffic could not leave this host"
             );
         };
+        let (dev, route_mtu) = (route.dev, route.mtu);
         if dev == "lo" {
             continue;
         }
@@ -393,24 +426,17 @@ fn plan_overlay(
             Some((other, _)) if *other != dev => {
                 refuse!("peers are reached through {other} and {dev}: an overlay has one underlay")
             }
-            Some((_, known)) if *known <= mtu => {}
-            _ => underlay = Some((dev, mtu)),
+            Some((_, known)) if *known <= route_mtu => {}
+            _ => underlay = Some((dev, route_mtu)),
         }
-        peers.push(peer);
+        settings.peers.push(peer);
     }
     let Some((underlay, underlay_mtu)) = underlay else {
         refuse!("every peer is this host's own address: list the other hosts");
     };
-    Ok(OverlaySettings {
-        vni,
-        peers,
-        bridge: format!("cto-{}", &id[..10]),
-        vxlan: format!("ctv-{}", &id[..10]),
-        mtu: opts
-            .mtu
-            .unwrap_or(underlay_mtu.saturating_sub(crate::drivers::overlay::VXLAN_OVERHEAD)),
-        underlay,
-    })
+    settings.mtu = mtu(underlay_mtu);
+    settings.underlay = underlay;
+    Ok(settings)
 }
 
 /// Docker's overlay VNIs start at 4096; ctnet derives one from the network's name so that
@@ -552,7 +578,7 @@ pub fn gateway_bridge(state: &State, kernel: &mut dyn Kernel) -> Result<(Network
         ],
         name: GATEWAY_BRIDGE.into(),
     };
-    let mut network = plan_network(&args, state, kernel)?;
+    let mut network = plan_network(&args, state, kernel, None)?;
     // Like the predefined networks: it resolves no names and `network rm` leaves it.
     network.builtin = true;
     let plan = Bridge.create(&network);
@@ -564,15 +590,31 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
         refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
     }
     let mut tx = Tx::begin(ctx)?;
-    let network = plan_network(args, &tx.state, ctx.kernel)?;
+    let network = plan_network(args, &tx.state, ctx.kernel, ctx.global.store.as_deref())?;
     // An overlay comes to a host with its first endpoint there.
     let plan = match network.overlay {
         Some(_) => Vec::new(),
         None => drivers::for_network(&network)?.create(&network),
     };
+    // A cluster network is the cluster's first: it exists once the store has it.
+    let mut published = match cluster::store_of(&network) {
+        Some(url) if !ctx.global.dry_run => {
+            let mut kv = Kv::connect(url)?;
+            cluster::publish_network(&mut kv, &network)?;
+            Some(kv)
+        }
+        _ => None,
+    };
     let id = network.id.clone();
+    let name = network.name.clone();
+    let vni = network.overlay.as_ref().map(|o| o.vni);
     tx.state.networks.push(network);
-    tx.commit(ctx, plan)?;
+    if let Err(e) = tx.commit(ctx, plan) {
+        if let (Some(kv), Some(vni)) = (published.as_mut(), vni) {
+            cluster::withdraw_network(kv, &name, vni)?;
+        }
+        return Err(e);
+    }
     if !ctx.global.dry_run {
         writeln!(ctx.out, "{id}")?;
     }
@@ -649,7 +691,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
                     "CreatedAt": net.created, "Driver": net.driver.name(), "ID": short_id(&net.id),
                     "IPv6": net.enable_ipv6.to_string(), "Internal": net.internal.to_string(),
                     "Labels": net.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
-                    "Name": net.name, "Scope": "local",
+                    "Name": net.name, "Scope": scope(net),
                 });
                 writeln!(ctx.out, "{line}")?;
             }
@@ -662,7 +704,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
                         short_id(&n.id).into(),
                         n.name.clone(),
                         n.driver.name().into(),
-                        "local".into(),
+                        scope(n).into(),
                     ]
                 })
                 .collect();
@@ -670,6 +712,14 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Docker's scope: "global" for a network the cluster store holds.
+fn scope(net: &Network) -> &'static str {
+    match cluster::store_of(net) {
+        Some(_) => "global",
+        None => "local",
+    }
 }
 
 /// A network as `docker network inspect` shows it.
@@ -717,7 +767,7 @@ pub fn inspect_json(net: &Network, state: &State) -> Value {
         "Name": net.name,
         "Id": net.id,
         "Created": net.created,
-        "Scope": "local",
+        "Scope": scope(net),
         "Driver": net.driver.name(),
         "EnableIPv4": net.driver != Driver::Null && net.driver != Driver::Host,
         "EnableIPv6": net.enable_ipv6,
@@ -783,7 +833,38 @@ pub fn rm(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
     for network in &networks {
         plan.extend(plan_removal(&mut tx, network)?);
     }
-    tx.commit(ctx, plan)?;
+    // Cluster networks leave the store first (refused while any host has endpoints on
+    // them), and come back if anything fails.
+    let mut withdrawn: Vec<(Kv, &Network)> = Vec::new();
+    let mut result = Ok(());
+    for network in networks.iter().filter(|_| !ctx.global.dry_run) {
+        let Some(url) = cluster::store_of(network) else {
+            continue;
+        };
+        let removed = Kv::connect(url).and_then(|mut kv| {
+            cluster::remove_network(&mut kv, network)?;
+            Ok(kv)
+        });
+        match removed {
+            Ok(kv) => withdrawn.push((kv, network)),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let result = result.and_then(|()| tx.commit(ctx, plan));
+    if result.is_err() {
+        for (mut kv, network) in withdrawn {
+            if let Err(e) = cluster::publish_network(&mut kv, network) {
+                eprintln!(
+                    "ctnet: warning: could not put network {} back into the store: {e:#}",
+                    network.name
+                );
+            }
+        }
+    }
+    result?;
     if !ctx.global.dry_run {
         for key in keys {
             writeln!(ctx.out, "{key}")?;
@@ -798,7 +879,8 @@ pub fn prune(ctx: &mut Ctx) -> Result<()> {
         .state
         .networks
         .iter()
-        .filter(|n| !n.builtin && n.member_names().is_empty())
+        // A cluster network is the cluster's: unused here says nothing about elsewhere.
+        .filter(|n| !n.builtin && n.member_names().is_empty() && cluster::store_of(n).is_none())
         .cloned()
         .collect();
     let mut plan = Vec::new();

@@ -11,7 +11,7 @@ use crate::drivers::{self, missing_network_links};
 use crate::plan::Op;
 
 pub fn restore(ctx: &mut Ctx) -> Result<()> {
-    let tx = Tx::begin_repair(ctx)?;
+    let mut tx = Tx::begin_repair(ctx)?;
     let marked = ctx.kernel.marked_links()?;
     let present: HashSet<&str> = marked.iter().map(|(name, _)| name.as_str()).collect();
     // Units: a bridge, a namespace, an endpoint; each is made whole or not at all.
@@ -58,6 +58,12 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             restored.push(format!("endpoint of {} on {}", sandbox.name, network.name));
         }
     }
+    // Cluster overlays: the other hosts' endpoints as the store has them now.
+    plan.extend(
+        super::overlay::resync(&mut tx)
+            .into_iter()
+            .map(|op| vec![op]),
+    );
     // Each missing piece is restored on its own: one that fails is reported, not fatal.
     let dry_run = ctx.global.dry_run;
     tx.commit_best_effort(ctx, plan)?;

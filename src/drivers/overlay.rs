@@ -1,8 +1,10 @@
 //! The overlay driver: one L2 network across hosts. On each host with an endpoint on it, a
 //! bridge with a VXLAN port (UDP 4789, the network's VNI) joins the endpoints' veths to the
 //! other hosts' bridges. Static mode (`-o peer=`) floods unknown MACs to the listed VTEPs
-//! and learns where each MAC lives from the traffic. Nothing exists on a host until its
-//! first endpoint arrives, and it goes with the last one.
+//! and learns where each MAC lives from the traffic. Cluster mode (`--store`) learns
+//! nothing from traffic: each host programs the other hosts' endpoints from the store
+//! (see `cluster`). Nothing exists on a host until its first endpoint arrives, and it goes
+//! with the last one.
 
 use crate::model::{Endpoint, Network, OverlaySettings, Sandbox, parse_mac};
 use crate::plan::{Ns, Op};
@@ -54,11 +56,17 @@ impl NetworkDriver for Overlay {
                 mtu: overlay.mtu,
                 bridge: overlay.bridge.clone(),
                 alias: link_alias(id),
+                vtep: overlay.vtep,
             },
         ];
         plan.extend(overlay.peers.iter().map(|peer| Op::AddFloodEntry {
             dev: overlay.vxlan.clone(),
             peer: *peer,
+        }));
+        // Cluster mode: the other hosts' endpoints, as last read from the store.
+        plan.extend(overlay.remotes.values().map(|remote| Op::AddRemote {
+            dev: overlay.vxlan.clone(),
+            remote: remote.clone(),
         }));
         plan
     }

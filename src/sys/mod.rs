@@ -35,8 +35,9 @@ pub trait Kernel {
     fn undo(&mut self, undo: Vec<Op>);
     /// IPv4 subnets the host namespace already uses (addresses and routes).
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
-    /// The host interface traffic to `peer` leaves by, and its MTU (the overlay's underlay).
-    fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<(String, u32)>>;
+    /// The host interface traffic to `peer` leaves by, its MTU and the source address
+    /// (the overlay's underlay).
+    fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<Underlay>>;
     /// Which of these link kinds (labels as `probe_link_kinds` has them) this kernel cannot
     /// make.
     fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str>;
@@ -67,7 +68,7 @@ pub trait Kernel {
     ) -> Option<String>;
 }
 
-pub use netlink::BridgeView;
+pub use netlink::{BridgeView, Underlay};
 
 /// The real kernel, through netlink sockets opened per namespace on first use.
 pub struct Linux {
@@ -272,6 +273,7 @@ impl Linux {
                 mtu,
                 bridge,
                 alias,
+                vtep,
             } => {
                 let nl = self.socket(&Ns::Host)?;
                 let lower = nl
@@ -282,16 +284,19 @@ impl Linux {
                 msg.attributes.push(LinkAttribute::IfName(name.clone()));
                 msg.attributes.push(LinkAttribute::Mtu(*mtu));
                 msg.attributes.push(LinkAttribute::Controller(master));
+                use netlink_packet_route::link::InfoVxlan;
+                let mut vxlan = vec![
+                    InfoVxlan::Id(*vni),
+                    InfoVxlan::Port(crate::drivers::overlay::VXLAN_PORT),
+                    InfoVxlan::Link(lower),
+                    InfoVxlan::Learning(vtep.is_none()),
+                ];
+                if let Some(vtep) = vtep {
+                    vxlan.extend([InfoVxlan::Local(*vtep), InfoVxlan::Proxy(true)]);
+                }
                 msg.attributes.push(LinkAttribute::LinkInfo(vec![
                     LinkInfo::Kind(InfoKind::Vxlan),
-                    LinkInfo::Data(InfoData::Vxlan(vec![
-                        netlink_packet_route::link::InfoVxlan::Id(*vni),
-                        netlink_packet_route::link::InfoVxlan::Port(
-                            crate::drivers::overlay::VXLAN_PORT,
-                        ),
-                        netlink_packet_route::link::InfoVxlan::Link(lower),
-                        netlink_packet_route::link::InfoVxlan::Learning(true),
-                    ])),
+                    LinkInfo::Data(InfoData::Vxlan(vxlan)),
                 ]));
                 nl.create(RouteNetlinkMessage::NewLink(msg))
                     .map_err(|e| anyhow!("cannot create vxlan {name} (VNI {vni}): {e}"))?;
@@ -307,6 +312,16 @@ impl Linux {
                 .socket(&Ns::Host)?
                 .append_flood_entry(dev, *peer)
                 .map_err(|e| anyhow!("cannot add the flood entry for {peer} on {dev}: {e}"))?,
+            Op::AddRemote { dev, remote } => self
+                .socket(&Ns::Host)?
+                .set_remote(dev, remote, true)
+                .map_err(|e| anyhow!("cannot add the entries for {} on {dev}: {e}", remote.mac))?,
+            Op::DeleteRemote { dev, remote } => self
+                .socket(&Ns::Host)?
+                .set_remote(dev, remote, false)
+                .map_err(|e| {
+                    anyhow!("cannot remove the entries for {} on {dev}: {e}", remote.mac)
+                })?,
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
             Op::PrepareLink {
                 ns,
@@ -414,7 +429,7 @@ impl Kernel for Linux {
         Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
     }
 
-    fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<(String, u32)>> {
+    fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<Underlay>> {
         Ok(self.socket(&Ns::Host)?.route_to(peer)?)
     }
 

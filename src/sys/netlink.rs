@@ -61,6 +61,15 @@ pub struct BridgeView {
     pub ports: Vec<(String, String)>,
 }
 
+/// Where traffic to an address leaves the host (an overlay's underlay).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Underlay {
+    pub dev: String,
+    pub mtu: u32,
+    /// The address the kernel would send from: this host's VTEP address.
+    pub source: Option<std::net::Ipv4Addr>,
+}
+
 pub struct Netlink {
     socket: Socket,
     seq: u32,
@@ -298,8 +307,9 @@ impl Netlink {
         self.request(RouteNetlinkMessage::NewRoute(msg), flags)
     }
 
-    /// The interface the kernel would send a packet to `dst` by, with its MTU.
-    pub fn route_to(&mut self, dst: std::net::Ipv4Addr) -> Result<Option<(String, u32)>> {
+    /// The interface the kernel would send a packet to `dst` by, its MTU, and the source
+    /// address it would pick.
+    pub fn route_to(&mut self, dst: std::net::Ipv4Addr) -> Result<Option<Underlay>> {
         let mut msg = RouteMessage::default();
         msg.header.address_family = AddressFamily::Inet;
         msg.header.destination_prefix_length = 32;
@@ -315,15 +325,18 @@ impl Netlink {
             }
             other => other?,
         };
-        let index = replies.into_iter().find_map(|m| match m {
-            RouteNetlinkMessage::NewRoute(route) => {
-                route.attributes.into_iter().find_map(|a| match a {
-                    RouteAttribute::Oif(index) => Some(index),
-                    _ => None,
-                })
+        let (mut index, mut source) = (None, None);
+        for reply in replies {
+            if let RouteNetlinkMessage::NewRoute(route) = reply {
+                for attribute in route.attributes {
+                    match attribute {
+                        RouteAttribute::Oif(i) => index = Some(i),
+                        RouteAttribute::PrefSource(RouteAddress::Inet(ip)) => source = Some(ip),
+                        _ => {}
+                    }
+                }
             }
-            _ => None,
-        });
+        }
         let Some(index) = index else { return Ok(None) };
         let mut link = LinkMessage::default();
         link.header.index = index;
@@ -343,7 +356,9 @@ impl Netlink {
                 }
             }
         }
-        Ok(name.zip(mtu))
+        Ok(name
+            .zip(mtu)
+            .map(|(dev, mtu)| Underlay { dev, mtu, source }))
     }
 
     /// `bridge fdb append 00:00:00:00:00:00 dev DEV dst PEER`: another VTEP to flood to.
@@ -367,6 +382,73 @@ impl Netlink {
             RouteNetlinkMessage::NewNeighbour(msg),
             NLM_F_CREATE | NLM_F_APPEND,
         )
+    }
+
+    /// Adds (or replaces) or removes what a VXLAN device needs for an endpoint on another
+    /// host: the FDB entry sending its MAC to that host's VTEP, and a neighbour entry per
+    /// address so that the device answers ARP and neighbour solicitations for it. Removing
+    /// what is already gone is not an error.
+    pub fn set_remote(
+        &mut self,
+        dev: &str,
+        remote: &crate::model::RemoteEndpoint,
+        add: bool,
+    ) -> Result<()> {
+        use netlink_packet_route::neighbour::{
+            NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
+        };
+        let index = self.ifindex(dev)?;
+        let mac = crate::model::parse_mac(&remote.mac)
+            .map_err(|e| NetlinkError {
+                errno: nix::libc::EINVAL,
+                message: Some(e.to_string()),
+            })?
+            .to_vec();
+        let entry = |family, flags, destination| {
+            let mut msg = NeighbourMessage::default();
+            msg.header.family = family;
+            msg.header.ifindex = index;
+            msg.header.state = NeighbourState::Permanent;
+            msg.header.flags = flags;
+            msg.attributes
+                .push(NeighbourAttribute::LinkLayerAddress(mac.clone()));
+            msg.attributes
+                .push(NeighbourAttribute::Destination(destination));
+            msg
+        };
+        let mut messages = vec![entry(
+            AddressFamily::Bridge,
+            NeighbourFlags::Own,
+            NeighbourAddress::Inet(remote.vtep),
+        )];
+        for ip in crate::plan::remote_addresses(remote) {
+            messages.push(match ip {
+                std::net::IpAddr::V4(v4) => entry(
+                    AddressFamily::Inet,
+                    NeighbourFlags::empty(),
+                    NeighbourAddress::Inet(v4),
+                ),
+                std::net::IpAddr::V6(v6) => entry(
+                    AddressFamily::Inet6,
+                    NeighbourFlags::empty(),
+                    NeighbourAddress::Inet6(v6),
+                ),
+            });
+        }
+        for msg in messages {
+            if add {
+                self.request(
+                    RouteNetlinkMessage::NewNeighbour(msg),
+                    NLM_F_CREATE | NLM_F_REPLACE,
+                )?;
+            } else {
+                match self.request(RouteNetlinkMessage::DelNeighbour(msg), 0) {
+                    Err(e) if e.errno == nix::libc::ENOENT => {}
+                    other => other?,
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `None` if there is no link called `name`; else its bridge (or bond) master's index.

@@ -1,0 +1,513 @@
+//! Cluster mode of overlay networks: what lives in etcd, and how a host follows it.
+//!
+//! The store holds, under `/ctnet/`:
+//! - `networks/NAME`: the network as its creator planned it (JSON, without anything that
+//!   is one host's own: members, underlay, VTEP);
+//! - `vnis/VNI`: the name of the network that holds the VNI (one network per VNI);
+//! - `endpoints/NAME/SANDBOX`: an endpoint (a [`RemoteEndpoint`]: VTEP, MAC, addresses,
+//!   aliases), so sandbox names are unique on a network across hosts;
+//! - `ipam/NAME/IP`: the sandbox that holds the address.
+//!
+//! An endpoint's record and its addresses are written in one transaction that succeeds
+//! only if none of those keys exists and the network does: two hosts never hold one
+//! address, and a removed network takes no new endpoints. Everything else a host knows
+//! about the cluster (the other hosts' endpoints it programmed) is a cache in state.json.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
+
+use anyhow::{Context, Result, bail};
+use ipnet::IpNet;
+
+use crate::kv::{Entry, Kv};
+use crate::model::{Network, OverlaySettings, RemoteEndpoint};
+use crate::plan::{Op, remote_addresses};
+use crate::refuse;
+use crate::sys::{Kernel, Underlay};
+
+/// Everything ctnet keeps in the store is under this prefix.
+pub const ROOT: &str = "/ctnet/";
+
+/// How often a connect re-reads and retries when another host took its address first.
+const CLAIM_TRIES: usize = 100;
+
+pub fn network_key(name: &str) -> String {
+    format!("{ROOT}networks/{name}")
+}
+
+pub fn vni_key(vni: u32) -> String {
+    format!("{ROOT}vnis/{vni}")
+}
+
+pub fn endpoints_prefix(network: &str) -> String {
+    format!("{ROOT}endpoints/{network}/")
+}
+
+pub fn endpoint_key(network: &str, sandbox: &str) -> String {
+    format!("{}{sandbox}", endpoints_prefix(network))
+}
+
+pub fn ipam_prefix(network: &str) -> String {
+    format!("{ROOT}ipam/{network}/")
+}
+
+pub fn ipam_key(network: &str, ip: IpAddr) -> String {
+    format!("{}{ip}", ipam_prefix(network))
+}
+
+/// The keys an endpoint holds: its record and its addresses.
+pub fn endpoint_keys(network: &str, sandbox: &str, remote: &RemoteEndpoint) -> Vec<String> {
+    let mut keys = vec![endpoint_key(network, sandbox)];
+    keys.extend(remote_addresses(remote).map(|ip| ipam_key(network, ip)));
+    keys
+}
+
+/// The store's URL of a cluster network (`None` for every other network).
+pub fn store_of(network: &Network) -> Option<&str> {
+    network.overlay.as_ref()?.store.as_deref()
+}
+
+/// What the store keeps of a network: nothing that belongs to one host.
+pub fn network_record(network: &Network) -> Result<Vec<u8>> {
+    let mut shared = network.clone();
+    shared.members.clear();
+    shared.members6.clear();
+    shared.aliases.clear();
+    if let Some(overlay) = shared.overlay.as_mut() {
+        overlay.vtep = None;
+        overlay.underlay.clear();
+        overlay.remotes.clear();
+    }
+    Ok(serde_json::to_vec(&shared)?)
+}
+
+/// A subnet of `b` that overlaps one of `a` (either family). CIDR blocks overlap only
+/// when one holds the other.
+fn overlapping(a: &Network, b: &Network) -> Option<String> {
+    let subnets = |n: &Network| -> Vec<IpNet> {
+        (n.ipam.iter().map(|c| IpNet::V4(c.subnet)))
+            .chain(n.ipam6.iter().map(|c| IpNet::V6(c.subnet)))
+            .collect()
+    };
+    let theirs = subnets(b);
+    subnets(a).into_iter().find_map(|x| {
+        theirs
+            .iter()
+            .find(|y| x.contains(*y) || y.contains(&x))
+            .map(|y| y.to_string())
+    })
+}
+
+/// Makes a new network the cluster's: its record and its VNI, both only if nobody has
+/// them, in one transaction.
+pub fn publish_network(kv: &mut Kv, network: &Network) -> Result<()> {
+    let vni = network
+        .overlay
+        .as_ref()
+        .expect("cluster networks are overlays")
+        .vni;
+    let (records, _) = kv.list(&format!("{ROOT}networks/"))?;
+    for record in records {
+        let Ok(other) = serde_json::from_slice::<Network>(&record.value) else {
+            continue;
+        };
+        if other.name == network.name {
+            refuse!(
+                "network with name {} already exists in the cluster",
+                network.name
+            );
+        }
+        if let Some(subnet) = overlapping(network, &other) {
+            refuse!(
+                "the subnet overlaps with cluster network {} ({subnet})",
+                other.name
+            );
+        }
+    }
+    let entries = [
+        Entry {
+            key: network_key(&network.name),
+            value: network_record(network)?,
+        },
+        Entry {
+            key: vni_key(vni),
+            value: network.name.as_bytes().to_vec(),
+        },
+    ];
+    if !kv.create(&entries, &[])? {
+        if kv.get(&network_key(&network.name))?.is_some() {
+            refuse!(
+                "network with name {} already exists in the cluster",
+                network.name
+            );
+        }
+        let holder = kv.get(&vni_key(vni))?.unwrap_or_default();
+        refuse!(
+            "VNI {vni} is already used by cluster network {}; pick another with -o vni=N",
+            String::from_utf8_lossy(&holder)
+        );
+    }
+    Ok(())
+}
+
+/// Takes a network's record and VNI out of the store (after it was removed, or when its
+/// creation failed on this host).
+pub fn withdraw_network(kv: &mut Kv, name: &str, vni: u32) -> Result<()> {
+    kv.delete(&[network_key(name), vni_key(vni)], &[])
+}
+
+/// Removes a cluster network from the store, refusing while any host has an endpoint on
+/// it: one transaction deletes it only if no endpoint record exists.
+pub fn remove_network(kv: &mut Kv, network: &Network) -> Result<()> {
+    let vni = network
+        .overlay
+        .as_ref()
+        .expect("cluster networks are overlays")
+        .vni;
+    let name = &network.name;
+    let removed = kv.delete_if_empty(
+        &network_key(name),
+        &endpoints_prefix(name),
+        &[network_key(name), vni_key(vni)],
+        &[ipam_prefix(name)],
+    )?;
+    if removed {
+        return Ok(());
+    }
+    let attached = endpoints(kv, name)?;
+    if attached.is_empty() {
+        // Removed from the store already (on another host): only this host's copy is left.
+        return Ok(());
+    }
+    let names: Vec<String> = attached
+        .iter()
+        .map(|(sandbox, r)| format!("{sandbox} on {}", r.vtep))
+        .collect();
+    refuse!(
+        "network {name} has active endpoints in the cluster ({}): disconnect them first",
+        names.join(", ")
+    );
+}
+
+/// A cluster network this host has not used yet, from the store, with this host's own
+/// underlay and VTEP. `None` if the store has no network by that name.
+pub fn adopt(
+    kv: &mut Kv,
+    name: &str,
+    state: &crate::model::State,
+    kernel: &mut dyn Kernel,
+) -> Result<Option<Network>> {
+    let Some(bytes) = kv.get(&network_key(name))? else {
+        return Ok(None);
+    };
+    let mut network: Network = serde_json::from_slice(&bytes)
+        .with_context(|| format!("the store's record of network {name} is not ctnet's"))?;
+    for other in &state.networks {
+        if other.id == network.id || other.name == network.name {
+            refuse!("network {name} exists here already, as a local network");
+        }
+        if let Some(subnet) = overlapping(&network, other) {
+            refuse!(
+                "cluster network {name} overlaps with network {} ({subnet}) on this host",
+                other.name
+            );
+        }
+        if other.overlay.as_ref().map(|o| o.vni) == network.overlay.as_ref().map(|o| o.vni) {
+            refuse!(
+                "cluster network {name} has the VNI of network {} on this host",
+                other.name
+            );
+        }
+    }
+    let underlay = underlay_towards(kernel, kv.url())?;
+    let Some(overlay) = network.overlay.as_mut() else {
+        bail!("the store's record of network {name} is not an overlay");
+    };
+    overlay.vtep = Some(local_vtep(&underlay));
+    overlay.underlay = underlay.dev;
+    overlay.store = Some(kv.url().to_string());
+    Ok(Some(network))
+}
+
+/// Where this host's VXLAN traffic leaves from: the route towards the store. Its source
+/// address is this host's VTEP, the address the other hosts send to.
+pub fn underlay_towards(kernel: &mut dyn Kernel, url: &str) -> Result<Underlay> {
+    let endpoints = crate::kv::parse_url(url)?;
+    let hostport = endpoints[0].trim_start_matches("http://");
+    let ip = hostport
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve the store's host {hostport}"))?
+        .find_map(|addr| match addr.ip() {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        });
+    let Some(ip) = ip else {
+        refuse!("the store {url} has no IPv4 address: VTEPs are IPv4");
+    };
+    let Some(underlay) = kernel.route_to(ip)? else {
+        refuse!("no route to the store at {ip}");
+    };
+    if underlay.dev == "lo" {
+        refuse!(
+            "the store {url} is this host's own address: give it by an address other hosts reach it at, on the underlay"
+        );
+    }
+    if underlay.source.is_none() {
+        refuse!(
+            "{} has no IPv4 address to send VXLAN traffic from",
+            underlay.dev
+        );
+    }
+    Ok(underlay)
+}
+
+/// The other hosts' endpoints on one network, as the store has them.
+pub fn endpoints(kv: &mut Kv, network: &str) -> Result<BTreeMap<String, RemoteEndpoint>> {
+    let prefix = endpoints_prefix(network);
+    let (entries, _) = kv.list(&prefix)?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| parse_endpoint(&prefix, e))
+        .collect())
+}
+
+/// `endpoints/NAME/SANDBOX` → (SANDBOX, record); records ctnet cannot read are skipped.
+fn parse_endpoint(prefix: &str, entry: &Entry) -> Option<(String, RemoteEndpoint)> {
+    let sandbox = entry.key.strip_prefix(prefix)?;
+    let remote = serde_json::from_slice(&entry.value).ok()?;
+    Some((sandbox.to_string(), remote))
+}
+
+/// The whole cluster as one listing of `/ctnet/` shows it: the networks that exist, and
+/// every endpoint by network.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Snapshot {
+    pub networks: BTreeSet<String>,
+    pub endpoints: BTreeMap<String, BTreeMap<String, RemoteEndpoint>>,
+}
+
+impl Snapshot {
+    pub fn from_entries(entries: &[Entry]) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for entry in entries {
+            snapshot.apply(&entry.key, Some(&entry.value));
+        }
+        snapshot
+    }
+
+    /// Follows one change of the store (`value: None` for a deletion).
+    pub fn apply(&mut self, key: &str, value: Option<&[u8]>) {
+        let Some(rest) = key.strip_prefix(ROOT) else {
+            return;
+        };
+        if let Some(name) = rest.strip_prefix("networks/") {
+            match value {
+                Some(_) => self.networks.insert(name.to_string()),
+                None => self.networks.remove(name),
+            };
+        } else if let Some((network, sandbox)) = rest
+            .strip_prefix("endpoints/")
+            .and_then(|r| r.split_once('/'))
+        {
+            let on_network = self.endpoints.entry(network.to_string()).or_default();
+            match value.and_then(|v| serde_json::from_slice(v).ok()) {
+                Some(remote) => {
+                    on_network.insert(sandbox.to_string(), remote);
+                }
+                None => {
+                    on_network.remove(sandbox);
+                }
+            }
+        }
+    }
+}
+
+/// Claims addresses and the sandbox's name on a cluster network: `choose` picks addresses
+/// from the endpoints the store has (it is called again after losing a race), and the
+/// record is written only if nobody took any of its keys meanwhile. Returns the record
+/// and the endpoints the store had.
+pub fn claim(
+    kv: &mut Kv,
+    network: &str,
+    sandbox: &str,
+    mut choose: impl FnMut(&BTreeMap<String, RemoteEndpoint>) -> Result<RemoteEndpoint>,
+) -> Result<(RemoteEndpoint, BTreeMap<String, RemoteEndpoint>)> {
+    for _ in 0..CLAIM_TRIES {
+        let existing = endpoints(kv, network)?;
+        if let Some(other) = existing.get(sandbox) {
+            refuse!(
+                "a sandbox named {sandbox} is already on network {network} (on the host with VTEP {})",
+                other.vtep
+            );
+        }
+        let record = choose(&existing)?;
+        let mut entries = vec![Entry {
+            key: endpoint_key(network, sandbox),
+            value: serde_json::to_vec(&record)?,
+        }];
+        entries.extend(remote_addresses(&record).map(|ip| Entry {
+            key: ipam_key(network, ip),
+            value: sandbox.as_bytes().to_vec(),
+        }));
+        if kv.create(&entries, &[network_key(network)])? {
+            return Ok((record, existing));
+        }
+        if kv.get(&network_key(network))?.is_none() {
+            refuse!("network {network} was removed from the cluster");
+        }
+    }
+    bail!("could not claim an address on network {network}: other hosts kept taking them first")
+}
+
+/// The addresses the store's endpoints hold.
+pub fn taken(endpoints: &BTreeMap<String, RemoteEndpoint>) -> HashSet<IpAddr> {
+    endpoints.values().flat_map(remote_addresses).collect()
+}
+
+/// The steps that bring this host's VXLAN entries from what it programmed (`overlay.
+/// remotes`) to what the store says, and the new list. `full`: program every entry again
+/// (after a restart: the kernel may have lost them).
+pub fn sync_remotes(
+    overlay: &OverlaySettings,
+    store: &BTreeMap<String, RemoteEndpoint>,
+    full: bool,
+) -> (Vec<Op>, BTreeMap<String, RemoteEndpoint>) {
+    let wanted: BTreeMap<String, RemoteEndpoint> = store
+        .iter()
+        .filter(|(_, r)| Some(r.vtep) != overlay.vtep)
+        .map(|(n, r)| (n.clone(), r.clone()))
+        .collect();
+    let dev = || overlay.vxlan.clone();
+    let mut plan: Vec<Op> = overlay
+        .remotes
+        .iter()
+        .filter(|(name, old)| wanted.get(*name) != Some(old))
+        .map(|(_, old)| Op::DeleteRemote {
+            dev: dev(),
+            remote: old.clone(),
+        })
+        .collect();
+    plan.extend(
+        wanted
+            .iter()
+            .filter(|(name, new)| full || overlay.remotes.get(*name) != Some(new))
+            .map(|(_, new)| Op::AddRemote {
+                dev: dev(),
+                remote: new.clone(),
+            }),
+    );
+    (plan, wanted)
+}
+
+/// This host's VTEP for the overlays of `url` (from the route to the store).
+pub fn local_vtep(underlay: &Underlay) -> Ipv4Addr {
+    underlay.source.expect("checked by underlay_towards")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(vtep: &str, ip: &str) -> RemoteEndpoint {
+        let ip: Ipv4Addr = ip.parse().unwrap();
+        RemoteEndpoint {
+            vtep: vtep.parse().unwrap(),
+            mac: crate::model::mac_from_ipv4(ip),
+            ipv4: Some(ip),
+            ipv6: None,
+            aliases: vec![],
+        }
+    }
+
+    fn overlay(vtep: &str, remotes: &[(&str, RemoteEndpoint)]) -> OverlaySettings {
+        OverlaySettings {
+            vni: 4242,
+            peers: vec![],
+            bridge: "cto-x".into(),
+            vxlan: "ctv-x".into(),
+            underlay: "eth0".into(),
+            mtu: 1450,
+            store: Some("etcd://10.0.0.9:2379".into()),
+            vtep: Some(vtep.parse().unwrap()),
+            remotes: remotes
+                .iter()
+                .map(|(n, r)| (n.to_string(), r.clone()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn sync_adds_new_removes_gone_and_skips_this_hosts_own() {
+        let a = remote("10.0.0.2", "10.9.0.2");
+        let b = remote("10.0.0.3", "10.9.0.3");
+        let mine = remote("10.0.0.1", "10.9.0.4");
+        let current = overlay("10.0.0.1", &[("a", a.clone())]);
+        let store: BTreeMap<String, RemoteEndpoint> =
+            [("b".to_string(), b.clone()), ("me".to_string(), mine)].into();
+        let (plan, remotes) = sync_remotes(&current, &store, false);
+        assert_eq!(
+            plan,
+            vec![
+                Op::DeleteRemote {
+                    dev: "ctv-x".into(),
+                    remote: a
+                },
+                Op::AddRemote {
+                    dev: "ctv-x".into(),
+                    remote: b.clone()
+                },
+            ]
+        );
+        assert_eq!(remotes, [("b".to_string(), b.clone())].into());
+        // Nothing to do when the cache matches; everything again when asked for.
+        let synced = overlay("10.0.0.1", &[("b", b.clone())]);
+        assert!(sync_remotes(&synced, &store, false).0.is_empty());
+        assert_eq!(sync_remotes(&synced, &store, true).0.len(), 1);
+    }
+
+    #[test]
+    fn a_moved_endpoint_is_replaced() {
+        let before = remote("10.0.0.2", "10.9.0.2");
+        let after = remote("10.0.0.3", "10.9.0.2");
+        let current = overlay("10.0.0.1", &[("a", before.clone())]);
+        let store = [("a".to_string(), after.clone())].into();
+        let (plan, _) = sync_remotes(&current, &store, false);
+        assert!(matches!(&plan[0], Op::DeleteRemote { remote, .. } if *remote == before));
+        assert!(matches!(&plan[1], Op::AddRemote { remote, .. } if *remote == after));
+    }
+
+    #[test]
+    fn snapshot_follows_puts_and_deletes() {
+        let a = remote("10.0.0.2", "10.9.0.2");
+        let entries = vec![
+            Entry {
+                key: network_key("ov"),
+                value: b"{}".to_vec(),
+            },
+            Entry {
+                key: endpoint_key("ov", "a"),
+                value: serde_json::to_vec(&a).unwrap(),
+            },
+            Entry {
+                key: ipam_key("ov", "10.9.0.2".parse().unwrap()),
+                value: b"a".to_vec(),
+            },
+        ];
+        let mut snapshot = Snapshot::from_entries(&entries);
+        assert!(snapshot.networks.contains("ov"));
+        assert_eq!(snapshot.endpoints["ov"]["a"], a);
+        snapshot.apply(&endpoint_key("ov", "a"), None);
+        snapshot.apply(&network_key("ov"), None);
+        assert!(snapshot.endpoints["ov"].is_empty());
+        assert!(snapshot.networks.is_empty());
+    }
+
+    #[test]
+    fn an_endpoint_holds_its_record_and_its_addresses() {
+        let a = remote("10.0.0.2", "10.9.0.2");
+        assert_eq!(
+            endpoint_keys("ov", "a", &a),
+            vec!["/ctnet/endpoints/ov/a", "/ctnet/ipam/ov/10.9.0.2"]
+        );
+    }
+}

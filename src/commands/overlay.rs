@@ -1,0 +1,173 @@
+//! `ctnet overlay watch`: keeps this host's share of the cluster overlays in step with the
+//! store between commands.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{Ctx, Tx};
+use crate::cluster::{self, Snapshot};
+use crate::kv::Kv;
+use crate::plan::Op;
+use crate::refuse;
+
+/// How long to wait before trying an unreachable store again.
+const RETRY: Duration = Duration::from_secs(1);
+/// A watch that stays quiet this long is checked by reading everything again (it also
+/// heals entries someone deleted by hand).
+const RESYNC: Duration = Duration::from_secs(60);
+
+pub fn watch(ctx: &mut Ctx) -> Result<()> {
+    let url = match &ctx.global.store {
+        Some(url) => url.clone(),
+        None => {
+            let state = Tx::read(ctx, false)?;
+            let stores: Vec<&str> = state
+                .networks
+                .iter()
+                .filter_map(cluster::store_of)
+                .collect();
+            match stores.first() {
+                Some(url) => url.to_string(),
+                None => refuse!(
+                    "no store to follow: give --store etcd://HOST:PORT (or set CTNET_STORE)"
+                ),
+            }
+        }
+    };
+    crate::kv::parse_url(&url)?;
+    eprintln!("ctnet: following {url}");
+    loop {
+        if let Err(e) = follow(ctx, &url) {
+            eprintln!("ctnet: warning: {e:#}; trying again");
+        }
+        std::thread::sleep(RETRY);
+    }
+}
+
+/// One session with the store: everything read and applied, then each change as it comes.
+/// Returns when the store goes away (the caller starts over).
+fn follow(ctx: &mut Ctx, url: &str) -> Result<()> {
+    let mut kv = Kv::connect(url)?;
+    loop {
+        let (entries, revision) = kv.list(cluster::ROOT)?;
+        let mut snapshot = Snapshot::from_entries(&entries);
+        reconcile(ctx, url, &snapshot, true)?;
+        let mut watch = kv.watch(cluster::ROOT, revision + 1)?;
+        while let Some(changes) = watch.next(RESYNC)? {
+            for change in changes {
+                match change {
+                    crate::kv::Change::Put(entry) => snapshot.apply(&entry.key, Some(&entry.value)),
+                    crate::kv::Change::Deleted(key) => snapshot.apply(&key, None),
+                }
+            }
+            reconcile(ctx, url, &snapshot, false)?;
+        }
+    }
+}
+
+/// Brings every cluster network of `url` on this host in step with `snapshot`: the other
+/// hosts' endpoints into the VXLAN device and the names files; local copies of networks
+/// the cluster no longer has (and this host does not use) are dropped.
+fn reconcile(ctx: &mut Ctx, url: &str, snapshot: &Snapshot, full: bool) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let mut plan = Vec::new();
+    let mut dropped = Vec::new();
+    let none = BTreeMap::new();
+    for network in &mut tx.state.networks {
+        let used_here = !network.members.is_empty() || !network.members6.is_empty();
+        let Some(overlay) = network.overlay.as_mut() else {
+            continue;
+        };
+        if overlay.store.as_deref() != Some(url) {
+            continue;
+        }
+        if !used_here {
+            if !snapshot.networks.contains(&network.name) {
+                dropped.push(network.id.clone());
+            }
+            continue;
+        }
+        let endpoints = snapshot.endpoints.get(&network.name).unwrap_or(&none);
+        let (steps, remotes) = cluster::sync_remotes(overlay, endpoints, full);
+        if !steps.is_empty() && !full {
+            let added = steps
+                .iter()
+                .filter(|s| matches!(s, crate::plan::Op::AddRemote { .. }))
+                .count();
+            eprintln!(
+                "ctnet: network {}: {added} endpoint entries added, {} removed",
+                network.name,
+                steps.len() - added
+            );
+        }
+        plan.extend(steps);
+        overlay.remotes = remotes;
+    }
+    tx.state.networks.retain(|n| !dropped.contains(&n.id));
+    tx.commit(ctx, plan)
+}
+
+/// For gc and restore: every cluster network with endpoints here is brought in step with
+/// its store (each entry programmed again), and the store's records of this host's
+/// endpoints that no longer exist (a crash between a claim and its commit, a removal while
+/// the store was down) are deleted. An unreachable store is a warning: the entries this
+/// host last programmed stay, and the next gc or `overlay watch` catches up.
+pub fn resync(tx: &mut Tx) -> Vec<Op> {
+    let here: BTreeMap<String, BTreeSet<String>> =
+        tx.state
+            .endpoints
+            .iter()
+            .fold(BTreeMap::new(), |mut by_network, ep| {
+                if let Some(sandbox) = tx.state.sandbox_by_id(&ep.sandbox_id) {
+                    by_network
+                        .entry(ep.network_id.clone())
+                        .or_insert_with(BTreeSet::new)
+                        .insert(sandbox.name.clone());
+                }
+                by_network
+            });
+    let mut stores: BTreeMap<String, Option<Kv>> = BTreeMap::new();
+    let mut plan = Vec::new();
+    for network in &mut tx.state.networks {
+        let Some(url) = cluster::store_of(network).map(String::from) else {
+            continue;
+        };
+        let Some(local) = here.get(&network.id) else {
+            continue;
+        };
+        let kv = stores.entry(url.clone()).or_insert_with(|| {
+            Kv::connect(&url)
+                .map_err(|e| {
+                    eprintln!("ctnet: warning: {e:#}: cluster overlays keep the entries they had")
+                })
+                .ok()
+        });
+        let Some(kv) = kv.as_mut() else { continue };
+        let overlay = network
+            .overlay
+            .as_mut()
+            .expect("cluster networks are overlays");
+        let synced = cluster::endpoints(kv, &network.name).and_then(|endpoints| {
+            let stale: Vec<String> = endpoints
+                .iter()
+                .filter(|(name, r)| Some(r.vtep) == overlay.vtep && !local.contains(*name))
+                .flat_map(|(name, r)| cluster::endpoint_keys(&network.name, name, r))
+                .collect();
+            if !stale.is_empty() {
+                kv.delete(&stale, &[])?;
+            }
+            Ok(endpoints)
+        });
+        match synced {
+            Ok(endpoints) => {
+                let (steps, remotes) = cluster::sync_remotes(overlay, &endpoints, true);
+                plan.extend(steps);
+                overlay.remotes = remotes;
+            }
+            Err(e) => eprintln!("ctnet: warning: network {}: {e:#}", network.name),
+        }
+    }
+    plan
+}

@@ -1,0 +1,183 @@
+//! Issue 9, cluster mode: overlay networks whose state lives in etcd. Three "hosts" (h1,
+//! h2, h3: namespaces on a bridge underlay, each running ctnet with its own state
+//! directory) and a real etcd (Debian's etcd-server) in a fourth namespace, `store`.
+
+mod common;
+use common::ok;
+
+/// The world: hosts 192.0.2.1-3 and the store at 192.0.2.100 on bridge `ul`; `on HOST
+/// ctnet ...` runs ctnet as that host (with CTNET_STORE set), `watch_on HOST` starts its
+/// `overlay watch`, `kv` is etcdctl, and `fails_on HOST EXPECT CMD...` is `fails` for a
+/// host: one error line, and no change to that host's links, addresses, routes, FDB and
+/// neighbour entries, its state directory, the sandboxes' namespaces, or the store.
+const WORLD: &str = r#"
+    STORE=192.0.2.100:2379
+    command -v etcd >/dev/null || die "etcd is not installed (Debian package etcd-server)"
+    ip link add ul type bridge; ip link set ul up
+    for h in h1:1 h2:2 h3:3 store:100; do
+      n=${h%%:*}; i=${h##*:}
+      ip netns add $n; ip link add u$i type veth peer name under netns $n
+      ip link set u$i master ul up
+      ip -n $n addr add 192.0.2.$i/24 dev under; ip -n $n link set under up; ip -n $n link set lo up
+    done
+    start_etcd() {
+      ip netns exec store etcd --name s --data-dir $T/etcd --listen-client-urls http://$STORE \
+        --advertise-client-urls http://$STORE --listen-peer-urls http://127.0.0.1:2380 \
+        --initial-advertise-peer-urls http://127.0.0.1:2380 \
+        --initial-cluster s=http://127.0.0.1:2380 >>$T/etcd.log 2>&1 &
+      ETCD=$!
+      for _ in $(seq 100); do
+        ip netns exec store etcdctl --endpoints $STORE endpoint health >/dev/null 2>&1 && return
+        sleep 0.1
+      done
+      cat $T/etcd.log; die "etcd did not start"
+    }
+    stop_etcd() { kill $ETCD; wait $ETCD 2>/dev/null || true; }
+    start_etcd
+    on() { local host=$1; shift; nsenter --net=/run/netns/"$host" env CTNET_STATE_DIR=$T/$host CTNET_STORE=etcd://$STORE "$@"; }
+    declare -A WATCH
+    watch_on() {
+      nsenter --net=/run/netns/$1 env CTNET_STATE_DIR=$T/$1 CTNET_STORE=etcd://$STORE ctnet overlay watch 2>>$T/watch-$1.log &
+      WATCH[$1]=$!
+    }
+    kv() { ip netns exec store etcdctl --endpoints $STORE "$@"; }
+    host_snapshot() {
+      ip -n $1 -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//'
+      ip -n $1 -o addr show; ip -n $1 route show | sed "s/ linkdown//"
+      bridge -n $1 fdb show | grep -v 'dev under' || true
+      ip -n $1 neigh show | grep -v 'dev under' || true
+      cat $T/$1/state.json $T/$1/sandboxes/*.json 2>/dev/null || true
+      ls /run/netns
+      kv --dial-timeout=300ms --command-timeout=500ms get --prefix /ctnet/ 2>/dev/null || true
+    }
+    fails_on() {
+      local host=$1 expect=$2; shift 2
+      local before after rc=0
+      before=$(host_snapshot $host)
+      on $host "$@" >$T/fails.out 2>$T/fails.err || rc=$?
+      after=$(host_snapshot $host)
+      [ "$rc" = 1 ] || die "'$*' on $host exited $rc, expected 1; stderr: $(cat $T/fails.err)"
+      [ "$(wc -l <$T/fails.err)" = 1 ] || die "'$*' printed $(wc -l <$T/fails.err) lines: $(cat $T/fails.err)"
+      grep -q '^ctnet: error: ' $T/fails.err || die "'$*' stderr lacks the prefix: $(cat $T/fails.err)"
+      grep -qi -- "$expect" $T/fails.err || die "'$*' error does not mention '$expect': $(cat $T/fails.err)"
+      [ "$before" = "$after" ] || die "'$*' on $host changed something: $(diff <(echo "$before") <(echo "$after"))"
+    }
+    # Waits up to $1 seconds for a command to succeed.
+    within() {
+      local limit=$1; shift
+      local until=$(( $(date +%s%N) + limit * 1000000000 ))
+      while ! "$@" >/dev/null 2>&1; do
+        [ "$(date +%s%N)" -lt "$until" ] || return 1
+        sleep 0.02
+      done
+    }
+"#;
+
+#[test]
+fn three_hosts_share_one_overlay_through_etcd() {
+    ok(&format!(
+        "{WORLD}{}",
+        r#"
+        on h1 ctnet network create -d overlay --ipv6 --subnet 10.220.0.0/24 --subnet fd00:220::/64 ov >/dev/null
+        kv get /ctnet/networks/ov --print-value-only | grep -q '"10.220.0.0/24"' || die "the network is not in the store"
+        on h1 ctnet network ls | grep -q 'ov .*overlay .*global' || die "scope is not global"
+        for h in 1 2 3; do on h$h ctnet sandbox create c$h >/dev/null; done
+        # Each host finds the network in the store on its first connect.
+        for h in 1 2 3; do on h$h ctnet connect ov c$h; done
+        # Learning is off: every host programs the others' endpoints from the store.
+        ip -n h1 -d -o link show type vxlan | grep -q 'local 192.0.2.1 .*nolearning proxy' || die "h1's VXLAN: $(ip -n h1 -d -o link show type vxlan)"
+        [ -z "$(bridge -n h1 fdb show | grep '00:00:00:00:00:00')" ] || die "cluster mode floods"
+        # h3 connected last: it knows c1 and c2 from the store (FDB to their VTEPs, and
+        # neighbour entries its VXLAN device answers ARP from).
+        fdb=$(bridge -n h3 fdb show)
+        neigh=$(ip -n h3 neigh show)
+        c1=$(ip_of c1); c2=$(ip_of c2); c3=$(ip_of c3)
+        grep -q "dst 192.0.2.1 self permanent" <<<"$fdb" || die "h3 has no FDB entry for h1: $fdb"
+        grep -q "$c2 dev ctv-.* PERMANENT" <<<"$neigh" || die "h3 has no neighbour entry for c2: $neigh"
+        [ "$(printf '%s\n' $c1 $c2 $c3 | sort -u | wc -l)" = 3 ] || die "addresses $c1 $c2 $c3"
+        # h1 and h2 learn of the later ones on their next command (here gc); then every
+        # pair talks, by address and by name, in both families.
+        on h1 ctnet gc >/dev/null; on h2 ctnet gc >/dev/null
+        for pair in c1:c2 c1:c3 c2:c3 c3:c1; do
+          ip netns exec ${pair%%:*} ping -c1 -W1 -q ${pair##*:} >/dev/null || die "${pair%%:*} cannot reach ${pair##*:} by name"
+        done
+        ip netns exec c1 ping -6 -c1 -W1 -q c3 >/dev/null || die "no IPv6 across hosts"
+        ip netns exec c2 getent ahostsv4 c3 | grep -q "^$c3 " || die "c3's name on h2: $(cat /etc/netns/c2/hosts)"
+
+        # With `overlay watch` on h1 and h3, a container connected on h2 is reachable from
+        # them within a second, and its entries go when it leaves.
+        watch_on h1; watch_on h3
+        sleep 0.5
+        on h2 ctnet sandbox create c4 >/dev/null; on h2 ctnet connect ov c4
+        c4=$(ip_of c4)
+        within 1 ip netns exec c1 ping -c1 -W1 -q "$c4" || die "c4 not reachable from h1 within a second: $(cat $T/watch-h1.log)"
+        within 1 ip netns exec c3 ping -c1 -W1 -q c4 || die "c4 not reachable by name from h3 within a second"
+        on h2 ctnet disconnect ov c4
+        within 1 sh -c "! ip -n h1 neigh show | grep -q '$c4 '" || die "h1 kept c4's entries"
+        within 1 sh -c "! grep -q c4 /etc/netns/c1/hosts" || die "c1 still resolves c4"
+        ! kv get --prefix /ctnet/ --keys-only | grep -q "/c4\|$c4" || die "the store kept c4: $(kv get --prefix /ctnet/ --keys-only)"
+
+        # 3 hosts × 20 containers connected in parallel get 60 distinct addresses.
+        for h in 1 2 3; do for i in $(seq 20); do on h$h ctnet sandbox create p$h-$i >/dev/null; done; done
+        pids=()
+        for h in 1 2 3; do for i in $(seq 20); do
+          on h$h ctnet connect ov p$h-$i 2>>$T/parallel.err & pids+=($!)
+        done; done
+        for p in "${pids[@]}"; do wait $p || die "a parallel connect failed: $(cat $T/parallel.err)"; done
+        seen=$(for h in 1 2 3; do for i in $(seq 20); do ip_of p$h-$i; done; done | sort -u | wc -l)
+        [ "$seen" = 60 ] || die "60 parallel connects gave $seen distinct addresses"
+        stored=$(kv get --prefix /ctnet/ipam/ov/ --keys-only | grep -c '^/ctnet/ipam/ov/10\.')
+        [ "$stored" = 63 ] || die "the store holds $stored IPv4 addresses, expected 63"
+        # With watches on, h1 reaches h3's newest container without another command.
+        within 2 ip netns exec p1-1 ping -c1 -W1 -q "$(ip_of p3-20)" || die "p1-1 cannot reach p3-20"
+        for h in 1 2 3; do on h$h ctnet sandbox rm $(for i in $(seq 20); do echo p$h-$i; done) >/dev/null; done
+        [ "$(kv get --prefix /ctnet/endpoints/ov/ --keys-only | grep -c .)" = 3 ] || die "the store kept removed endpoints"
+
+        # A host that was down converges: h3's watch is stopped while c5 joins on h1, and
+        # picks c5 up when it starts again.
+        kill ${WATCH[h3]}; wait ${WATCH[h3]} 2>/dev/null || true
+        on h1 ctnet sandbox create c5 >/dev/null; on h1 ctnet connect ov c5
+        ! ip netns exec c3 ping -c1 -W1 -q "$(ip_of c5)" >/dev/null 2>&1 || die "h3 knew c5 without a command (test is void)"
+        watch_on h3
+        c5=$(ip_of c5)
+        within 2 sh -c "ip -n h3 neigh show | grep -q '^$c5 dev ctv-.* PERMANENT'" || die "h3 did not converge after its watch came back: $(cat $T/watch-h3.log)"
+        # (c3's failed ARP for c5 above is retried on the kernel's own schedule.)
+        within 5 ip netns exec c3 ping -c1 -W1 -q c5 || die "c3 cannot reach c5 by name after h3 converged"
+
+        # etcd stopped: a clear error, and nothing changes on the host or in the store.
+        on h1 ctnet network create -d overlay --subnet 10.224.0.0/24 unused >/dev/null
+        stop_etcd
+        on h2 ctnet sandbox create c6 >/dev/null
+        fails_on h2 "cannot reach the store etcd://192.0.2.100:2379" ctnet connect ov c6
+        fails_on h2 "cannot reach the store" ctnet disconnect ov c2
+        fails_on h2 "cannot reach the store" ctnet sandbox rm c2
+        fails_on h1 "cannot reach the store" ctnet network create -d overlay --subnet 10.221.0.0/24 ov2
+        fails_on h1 "cannot reach the store" ctnet network rm unused
+        # Back up: the watches reconnect and the commands work again.
+        start_etcd
+        on h2 ctnet connect ov c6
+        within 3 ip netns exec c5 ping -c1 -W1 -q c6 || die "c6 unreachable from h1 after etcd came back: $(cat $T/watch-h1.log)"
+
+        # Refusals that need the store.
+        fails_on h2 "already on network ov" ctnet connect ov c1 --netns /run/netns/c6
+        fails_on h3 "already exists in the cluster" ctnet network create -d overlay --subnet 10.222.0.0/24 unused
+        vni=$(kv get /ctnet/networks/unused --print-value-only | json 'd["overlay"]["vni"]')
+        fails_on h3 "VNI $vni is already used by cluster network unused" \
+          ctnet network create -d overlay --subnet 10.222.0.0/24 -o vni=$vni other
+        fails_on h3 "overlaps with cluster network unused" ctnet network create -d overlay --subnet 10.224.0.0/16 ov3
+        on h1 ctnet network rm unused >/dev/null
+        fails_on h3 "invalid store" ctnet --store http://192.0.2.100:2379 network create -d overlay --subnet 10.223.0.0/24 ov4
+        for c in c1 c5; do on h1 ctnet disconnect ov $c; done
+        fails_on h1 "active endpoints in the cluster (c2 on 192.0.2.2, c3 on 192.0.2.3, c6 on 192.0.2.2)" ctnet network rm ov
+        kv get /ctnet/networks/ov --keys-only | grep -q . || die "a refused rm left the network out of the store"
+        for h in 2 3; do on h$h ctnet sandbox rm $(on h$h ctnet sandbox ls -q) >/dev/null; done
+        on h1 ctnet network rm ov >/dev/null
+        [ -z "$(kv get --prefix /ctnet/ --keys-only)" ] || die "the store kept keys: $(kv get --prefix /ctnet/ --keys-only)"
+        # The other hosts' copies go once the watch sees the network leave.
+        within 2 sh -c "! grep -q '\"ov\"' $T/h3/state.json" || die "h3 kept its copy of the removed network"
+        for h in 1 2 3; do
+          [ -z "$(ip -n h$h -o link show type vxlan)" ] || die "h$h kept its VXLAN device"
+        done
+    "#
+    ));
+}
