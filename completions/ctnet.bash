@@ -148,6 +148,9 @@ _ctnet() {
             ctnet__subcmd__help__subcmd__network,rm)
                 cmd="ctnet__subcmd__help__subcmd__network__subcmd__rm"
                 ;;
+            ctnet__subcmd__help__subcmd__overlay,rotate-key)
+                cmd="ctnet__subcmd__help__subcmd__overlay__subcmd__rotate__subcmd__key"
+                ;;
             ctnet__subcmd__help__subcmd__overlay,watch)
                 cmd="ctnet__subcmd__help__subcmd__overlay__subcmd__watch"
                 ;;
@@ -214,11 +217,17 @@ _ctnet() {
             ctnet__subcmd__overlay,help)
                 cmd="ctnet__subcmd__overlay__subcmd__help"
                 ;;
+            ctnet__subcmd__overlay,rotate-key)
+                cmd="ctnet__subcmd__overlay__subcmd__rotate__subcmd__key"
+                ;;
             ctnet__subcmd__overlay,watch)
                 cmd="ctnet__subcmd__overlay__subcmd__watch"
                 ;;
             ctnet__subcmd__overlay__subcmd__help,help)
                 cmd="ctnet__subcmd__overlay__subcmd__help__subcmd__help"
+                ;;
+            ctnet__subcmd__overlay__subcmd__help,rotate-key)
+                cmd="ctnet__subcmd__overlay__subcmd__help__subcmd__rotate__subcmd__key"
                 ;;
             ctnet__subcmd__overlay__subcmd__help,watch)
                 cmd="ctnet__subcmd__overlay__subcmd__help__subcmd__watch"
@@ -828,8 +837,22 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__overlay)
-            opts="watch"
+            opts="watch rotate-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__overlay__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1414,7 +1437,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__overlay)
-            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help watch help"
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help watch rotate-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1440,7 +1463,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__overlay__subcmd__help)
-            opts="watch help"
+            opts="watch rotate-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1467,6 +1490,20 @@ _ctnet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ctnet__subcmd__overlay__subcmd__help__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ctnet__subcmd__overlay__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1474,6 +1511,32 @@ _ctnet() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__overlay__subcmd__rotate__subcmd__key)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

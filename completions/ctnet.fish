@@ -368,18 +368,19 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcomm
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l state-dir -d 'Where state.json and its lock live' -r -F
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -s q -l quiet -d 'Print only names or IDs'
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
@@ -390,7 +391,18 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
@@ -431,3 +443,4 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcom
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "rm" -d 'Disconnect a sandbox from every network and remove it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'

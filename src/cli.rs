@@ -141,6 +141,19 @@ the same once; this keeps hosts current in between. The store is --store (CTNET_
 the one this host's cluster networks were made with."
     )]
     Watch,
+    /// Give an encrypted overlay a new IPsec key, without dropping traffic
+    #[command(
+        long_about = "Rotates an encrypted overlay's key in three steps, each written to the store \
+and applied by every host's `overlay watch`, 2 seconds apart: a new key that every host \
+accepts, then the new key as the one every host sends with, then the old key removed. No \
+packet is sent with a key its receiver does not have yet. Hosts that do not run \
+`overlay watch` pick the keys up on their next ctnet command, and meanwhile cannot talk to \
+the others: run the watch on every host of an encrypted overlay."
+    )]
+    RotateKey {
+        /// The encrypted overlay network
+        network: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

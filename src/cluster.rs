@@ -6,7 +6,8 @@
 //! - `vnis/VNI`: the name of the network that holds the VNI (one network per VNI);
 //! - `endpoints/NAME/SANDBOX`: an endpoint (a [`RemoteEndpoint`]: VTEP, MAC, addresses,
 //!   aliases), so sandbox names are unique on a network across hosts;
-//! - `ipam/NAME/IP`: the sandbox that holds the address.
+//! - `ipam/NAME/IP`: the sandbox that holds the address;
+//! - `keys/NAME`: an encrypted network's IPsec keys.
 //!
 //! An endpoint's record and its addresses are written in one transaction that succeeds
 //! only if none of those keys exists and the network does: two hosts never hold one
@@ -47,6 +48,11 @@ pub fn endpoint_key(network: &str, sandbox: &str) -> String {
     format!("{}{sandbox}", endpoints_prefix(network))
 }
 
+/// An encrypted network's keys (`esp::EspKeys`).
+pub fn keys_key(network: &str) -> String {
+    format!("{ROOT}keys/{network}")
+}
+
 pub fn ipam_prefix(network: &str) -> String {
     format!("{ROOT}ipam/{network}/")
 }
@@ -77,6 +83,7 @@ pub fn network_record(network: &Network) -> Result<Vec<u8>> {
         overlay.vtep = None;
         overlay.underlay.clear();
         overlay.remotes.clear();
+        overlay.keys = None;
     }
     Ok(serde_json::to_vec(&shared)?)
 }
@@ -124,7 +131,7 @@ pub fn publish_network(kv: &mut Kv, network: &Network) -> Result<()> {
             );
         }
     }
-    let entries = [
+    let mut entries = vec![
         Entry {
             key: network_key(&network.name),
             value: network_record(network)?,
@@ -134,6 +141,12 @@ pub fn publish_network(kv: &mut Kv, network: &Network) -> Result<()> {
             value: network.name.as_bytes().to_vec(),
         },
     ];
+    if let Some(keys) = network.overlay.as_ref().and_then(|o| o.keys.as_ref()) {
+        entries.push(Entry {
+            key: keys_key(&network.name),
+            value: serde_json::to_vec(keys)?,
+        });
+    }
     if !kv.create(&entries, &[])? {
         if kv.get(&network_key(&network.name))?.is_some() {
             refuse!(
@@ -153,7 +166,7 @@ pub fn publish_network(kv: &mut Kv, network: &Network) -> Result<()> {
 /// Takes a network's record and VNI out of the store (after it was removed, or when its
 /// creation failed on this host).
 pub fn withdraw_network(kv: &mut Kv, name: &str, vni: u32) -> Result<()> {
-    kv.delete(&[network_key(name), vni_key(vni)], &[])
+    kv.delete(&[network_key(name), vni_key(vni), keys_key(name)], &[])
 }
 
 /// Removes a cluster network from the store, refusing while any host has an endpoint on
@@ -168,7 +181,7 @@ pub fn remove_network(kv: &mut Kv, network: &Network) -> Result<()> {
     let removed = kv.delete_if_empty(
         &network_key(name),
         &endpoints_prefix(name),
-        &[network_key(name), vni_key(vni)],
+        &[network_key(name), vni_key(vni), keys_key(name)],
         &[ipam_prefix(name)],
     )?;
     if removed {
@@ -226,7 +239,24 @@ pub fn adopt(
     overlay.vtep = Some(local_vtep(&underlay));
     overlay.underlay = underlay.dev;
     overlay.store = Some(kv.url().to_string());
+    refresh_keys(kv, &mut network)?;
     Ok(Some(network))
+}
+
+/// An encrypted network's keys as the store has them now.
+pub fn refresh_keys(kv: &mut Kv, network: &mut Network) -> Result<()> {
+    let name = network.name.clone();
+    let Some(overlay) = network.overlay.as_mut().filter(|o| o.encrypted) else {
+        return Ok(());
+    };
+    let Some(bytes) = kv.get(&keys_key(&name))? else {
+        bail!("the store has no keys for encrypted network {name}");
+    };
+    overlay.keys = Some(
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("the store's keys of network {name} are not ctnet's"))?,
+    );
+    Ok(())
 }
 
 /// Where this host's VXLAN traffic leaves from: the route towards the store. Its source
@@ -284,6 +314,7 @@ fn parse_endpoint(prefix: &str, entry: &Entry) -> Option<(String, RemoteEndpoint
 pub struct Snapshot {
     pub networks: BTreeSet<String>,
     pub endpoints: BTreeMap<String, BTreeMap<String, RemoteEndpoint>>,
+    pub keys: BTreeMap<String, crate::esp::EspKeys>,
 }
 
 impl Snapshot {
@@ -300,7 +331,12 @@ impl Snapshot {
         let Some(rest) = key.strip_prefix(ROOT) else {
             return;
         };
-        if let Some(name) = rest.strip_prefix("networks/") {
+        if let Some(name) = rest.strip_prefix("keys/") {
+            match value.and_then(|v| serde_json::from_slice(v).ok()) {
+                Some(keys) => self.keys.insert(name.to_string(), keys),
+                None => self.keys.remove(name),
+            };
+        } else if let Some(name) = rest.strip_prefix("networks/") {
             match value {
                 Some(_) => self.networks.insert(name.to_string()),
                 None => self.networks.remove(name),
@@ -433,6 +469,8 @@ mod tests {
                 .iter()
                 .map(|(n, r)| (n.to_string(), r.clone()))
                 .collect(),
+            encrypted: false,
+            keys: None,
         }
     }
 

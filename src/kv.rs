@@ -145,6 +145,18 @@ impl Kv {
         Ok(response.succeeded())
     }
 
+    /// Replaces `key`'s value if it still is `old` (a compare-and-swap). False if it was not.
+    pub fn swap(&mut self, key: &str, old: &[u8], new: Vec<u8>) -> Result<bool> {
+        let txn = Txn::new()
+            .when(vec![Compare::value(key, CompareOp::Equal, old.to_vec())])
+            .and_then(vec![TxnOp::put(key, new, None)]);
+        let response = self
+            .runtime
+            .block_on(self.client.txn(txn))
+            .map_err(|e| unreachable_store(&self.url, e))?;
+        Ok(response.succeeded())
+    }
+
     /// Deletes `keys`, and every key under `prefixes`, in one transaction.
     pub fn delete(&mut self, keys: &[String], prefixes: &[String]) -> Result<()> {
         self.delete_when(Vec::new(), keys, prefixes).map(|_| ())

@@ -6,6 +6,7 @@ mod commands;
 mod consistency;
 mod drivers;
 mod error;
+mod esp;
 mod etcfiles;
 mod faults;
 mod firewall;
@@ -94,6 +95,9 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Restore => commands::restore::restore(ctx),
         Command::Dns(DnsCommand::Serve(args)) => commands::dns::serve(ctx, args),
         Command::Overlay(OverlayCommand::Watch) => commands::overlay::watch(ctx),
+        Command::Overlay(OverlayCommand::RotateKey { network }) => {
+            commands::overlay::rotate_key(ctx, network)
+        }
         Command::Completions { .. } | Command::Run(_) | Command::Doctor => {
             unreachable!("handled above")
         }

@@ -193,6 +193,13 @@ pub struct OverlaySettings {
     /// programmed them into its VXLAN device's FDB and neighbour tables.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub remotes: BTreeMap<String, RemoteEndpoint>,
+    /// `-o encrypted` (cluster mode): VXLAN between hosts goes in IPsec ESP.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
+    /// The encryption keys as this host last read them from the store (never in the
+    /// store's network record; state files are readable by root only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<crate::esp::EspKeys>,
 }
 
 /// An endpoint of a cluster overlay as the store records it: enough for any host to

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use ipnet::IpNet;
 
+use crate::esp::Xfrm;
 use crate::model::{MadeParent, RemoteEndpoint};
 
 /// Which network namespace an operation runs in.
@@ -89,6 +90,12 @@ pub enum Op {
     DeleteRemote {
         dev: String,
         remote: RemoteEndpoint,
+    },
+    /// IPsec for an encrypted overlay: a policy pair or a security association, added or
+    /// removed (see `esp`).
+    Xfrm {
+        add: bool,
+        object: Xfrm,
     },
     /// A flood entry: frames for unknown MACs (and broadcasts) also go to VTEP `peer`.
     AddFloodEntry {
@@ -187,6 +194,10 @@ impl Op {
                 dev: dev.clone(),
                 remote: remote.clone(),
             }),
+            Op::Xfrm { add, object } => Some(Op::Xfrm {
+                add: !add,
+                object: object.clone(),
+            }),
             Op::CreateParent { name, .. } => Some(Op::DeleteLink {
                 ns: Ns::Host,
                 dev: name.clone(),
@@ -228,6 +239,15 @@ impl Op {
                 "network: an endpoint on another host, from the store: its MAC behind that host's VTEP, its address answered here"
             }
             Op::DeleteRemote { .. } => "remove: an endpoint that left another host",
+            Op::Xfrm {
+                add: true,
+                object: Xfrm::Policy { .. },
+            } => "encryption: VXLAN to and from this host must be IPsec ESP (never plaintext)",
+            Op::Xfrm {
+                add: true,
+                object: Xfrm::Sa { .. },
+            } => "encryption: an ESP security association (AES-GCM) with a key from the store",
+            Op::Xfrm { add: false, .. } => "remove: IPsec no longer needed (or an old key)",
             Op::CreateIpvlan { .. } => {
                 "endpoint: an ipvlan child of the LAN interface, inside the sandbox, sharing its MAC"
             }
@@ -266,6 +286,36 @@ impl Op {
                 "policy: isolation, masquerade and published ports in table inet ctnet"
             }
         }
+    }
+}
+
+/// The `ip xfrm` commands that add or remove an IPsec object: what `-v` prints, and what
+/// `sys` runs (the kernel's XFRM netlink family has no maintained crate that matches the
+/// netlink crates ctnet uses; iproute2 is ctnet's dependency anyway).
+pub fn xfrm_commands(add: bool, object: &Xfrm) -> Vec<String> {
+    const VXLAN: &str = "proto udp dport 4789";
+    match (add, object) {
+        (true, Xfrm::Policy { local, remote }) => vec![
+            format!(
+                "ip xfrm policy update src {local}/32 dst {remote}/32 {VXLAN} dir out \
+                 tmpl src {local} dst {remote} proto esp mode transport"
+            ),
+            format!(
+                "ip xfrm policy update src {remote}/32 dst {local}/32 {VXLAN} dir in \
+                 tmpl src {remote} dst {local} proto esp mode transport"
+            ),
+        ],
+        (false, Xfrm::Policy { local, remote }) => vec![
+            format!("ip xfrm policy delete src {local}/32 dst {remote}/32 {VXLAN} dir out"),
+            format!("ip xfrm policy delete src {remote}/32 dst {local}/32 {VXLAN} dir in"),
+        ],
+        (true, Xfrm::Sa { src, dst, spi, key }) => vec![format!(
+            "ip xfrm state add src {src} dst {dst} proto esp spi {spi:#010x} mode transport \
+             aead rfc4106(gcm(aes)) 0x{key} 128"
+        )],
+        (false, Xfrm::Sa { src, dst, spi, .. }) => vec![format!(
+            "ip xfrm state delete src {src} dst {dst} proto esp spi {spi:#010x}"
+        )],
     }
 }
 
@@ -408,6 +458,14 @@ impl fmt::Display for Op {
                     )?;
                 }
                 Ok(())
+            }
+            // Keys stay out of logs and dry runs.
+            Op::Xfrm { add, object } => {
+                let commands: Vec<String> = xfrm_commands(*add, object)
+                    .iter()
+                    .map(|c| crate::sys::redact(c))
+                    .collect();
+                write!(f, "{}", commands.join(" && "))
             }
             Op::DeleteRemote { dev, remote } => {
                 write!(f, "bridge fdb del {} dev {dev} self", remote.mac)?;

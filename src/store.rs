@@ -11,6 +11,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -209,7 +210,7 @@ impl Store {
                 let mut tmp = target.as_os_str().to_owned();
                 tmp.push(format!(".{i}.tmp"));
                 let tmp = PathBuf::from(tmp);
-                let written = File::create(&tmp)
+                let written = create_private(&tmp)
                     .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()));
                 if let Err(e) = written {
                     let _ = std::fs::remove_file(&tmp);
@@ -266,7 +267,7 @@ impl Store {
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
         let write = || -> std::io::Result<()> {
-            let mut file = File::create(&tmp)?;
+            let mut file = create_private(&tmp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)?;
@@ -413,4 +414,15 @@ mod properties {
             }
         }
     }
+}
+
+/// A new state file, readable by root alone: state.json can hold an encrypted overlay's
+/// keys.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
 }

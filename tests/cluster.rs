@@ -3,75 +3,8 @@
 //! directory) and a real etcd (Debian's etcd-server) in a fourth namespace, `store`.
 
 mod common;
+use common::cluster::WORLD;
 use common::ok;
-
-/// The world: hosts 192.0.2.1-3 and the store at 192.0.2.100 on bridge `ul`; `on HOST
-/// ctnet ...` runs ctnet as that host (with CTNET_STORE set), `watch_on HOST` starts its
-/// `overlay watch`, `kv` is etcdctl, and `fails_on HOST EXPECT CMD...` is `fails` for a
-/// host: one error line, and no change to that host's links, addresses, routes, FDB and
-/// neighbour entries, its state directory, the sandboxes' namespaces, or the store.
-const WORLD: &str = r#"
-    STORE=192.0.2.100:2379
-    command -v etcd >/dev/null || die "etcd is not installed (Debian package etcd-server)"
-    ip link add ul type bridge; ip link set ul up
-    for h in h1:1 h2:2 h3:3 store:100; do
-      n=${h%%:*}; i=${h##*:}
-      ip netns add $n; ip link add u$i type veth peer name under netns $n
-      ip link set u$i master ul up
-      ip -n $n addr add 192.0.2.$i/24 dev under; ip -n $n link set under up; ip -n $n link set lo up
-    done
-    start_etcd() {
-      ip netns exec store etcd --name s --data-dir $T/etcd --listen-client-urls http://$STORE \
-        --advertise-client-urls http://$STORE --listen-peer-urls http://127.0.0.1:2380 \
-        --initial-advertise-peer-urls http://127.0.0.1:2380 \
-        --initial-cluster s=http://127.0.0.1:2380 >>$T/etcd.log 2>&1 &
-      ETCD=$!
-      for _ in $(seq 100); do
-        ip netns exec store etcdctl --endpoints $STORE endpoint health >/dev/null 2>&1 && return
-        sleep 0.1
-      done
-      cat $T/etcd.log; die "etcd did not start"
-    }
-    stop_etcd() { kill $ETCD; wait $ETCD 2>/dev/null || true; }
-    start_etcd
-    on() { local host=$1; shift; nsenter --net=/run/netns/"$host" env CTNET_STATE_DIR=$T/$host CTNET_STORE=etcd://$STORE "$@"; }
-    declare -A WATCH
-    watch_on() {
-      nsenter --net=/run/netns/$1 env CTNET_STATE_DIR=$T/$1 CTNET_STORE=etcd://$STORE ctnet overlay watch 2>>$T/watch-$1.log &
-      WATCH[$1]=$!
-    }
-    kv() { ip netns exec store etcdctl --endpoints $STORE "$@"; }
-    host_snapshot() {
-      ip -n $1 -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//'
-      ip -n $1 -o addr show; ip -n $1 route show | sed "s/ linkdown//"
-      bridge -n $1 fdb show | grep -v 'dev under' || true
-      ip -n $1 neigh show | grep -v 'dev under' || true
-      cat $T/$1/state.json $T/$1/sandboxes/*.json 2>/dev/null || true
-      ls /run/netns
-      kv --dial-timeout=300ms --command-timeout=500ms get --prefix /ctnet/ 2>/dev/null || true
-    }
-    fails_on() {
-      local host=$1 expect=$2; shift 2
-      local before after rc=0
-      before=$(host_snapshot $host)
-      on $host "$@" >$T/fails.out 2>$T/fails.err || rc=$?
-      after=$(host_snapshot $host)
-      [ "$rc" = 1 ] || die "'$*' on $host exited $rc, expected 1; stderr: $(cat $T/fails.err)"
-      [ "$(wc -l <$T/fails.err)" = 1 ] || die "'$*' printed $(wc -l <$T/fails.err) lines: $(cat $T/fails.err)"
-      grep -q '^ctnet: error: ' $T/fails.err || die "'$*' stderr lacks the prefix: $(cat $T/fails.err)"
-      grep -qi -- "$expect" $T/fails.err || die "'$*' error does not mention '$expect': $(cat $T/fails.err)"
-      [ "$before" = "$after" ] || die "'$*' on $host changed something: $(diff <(echo "$before") <(echo "$after"))"
-    }
-    # Waits up to $1 seconds for a command to succeed.
-    within() {
-      local limit=$1; shift
-      local until=$(( $(date +%s%N) + limit * 1000000000 ))
-      while ! "$@" >/dev/null 2>&1; do
-        [ "$(date +%s%N)" -lt "$until" ] || return 1
-        sleep 0.02
-      done
-    }
-"#;
 
 #[test]
 fn three_hosts_share_one_overlay_through_etcd() {
@@ -80,7 +13,10 @@ fn three_hosts_share_one_overlay_through_etcd() {
         r#"
         on h1 ctnet network create -d overlay --ipv6 --subnet 10.220.0.0/24 --subnet fd00:220::/64 ov >/dev/null
         kv get /ctnet/networks/ov --print-value-only | grep -q '"10.220.0.0/24"' || die "the network is not in the store"
-        on h1 ctnet network ls | grep -q 'ov .*overlay .*global' || die "scope is not global"
+        # (Outputs of several lines are captured first: with pipefail, grep -q closing the pipe
+        # early could fail the writer.)
+        ls=$(on h1 ctnet network ls)
+        grep -q 'ov .*overlay .*global' <<<"$ls" || die "scope is not global: $ls"
         for h in 1 2 3; do on h$h ctnet sandbox create c$h >/dev/null; done
         # Each host finds the network in the store on its first connect.
         for h in 1 2 3; do on h$h ctnet connect ov c$h; done
@@ -102,7 +38,8 @@ fn three_hosts_share_one_overlay_through_etcd() {
           ip netns exec ${pair%%:*} ping -c1 -W1 -q ${pair##*:} >/dev/null || die "${pair%%:*} cannot reach ${pair##*:} by name"
         done
         ip netns exec c1 ping -6 -c1 -W1 -q c3 >/dev/null || die "no IPv6 across hosts"
-        ip netns exec c2 getent ahostsv4 c3 | grep -q "^$c3 " || die "c3's name on h2: $(cat /etc/netns/c2/hosts)"
+        names=$(ip netns exec c2 getent ahostsv4 c3)
+        grep -q "^$c3 " <<<"$names" || die "c3's name on h2: $(cat /etc/netns/c2/hosts)"
 
         # With `overlay watch` on h1 and h3, a container connected on h2 is reachable from
         # them within a second, and its entries go when it leaves.
@@ -115,7 +52,8 @@ fn three_hosts_share_one_overlay_through_etcd() {
         on h2 ctnet disconnect ov c4
         within 1 sh -c "! ip -n h1 neigh show | grep -q '$c4 '" || die "h1 kept c4's entries"
         within 1 sh -c "! grep -q c4 /etc/netns/c1/hosts" || die "c1 still resolves c4"
-        ! kv get --prefix /ctnet/ --keys-only | grep -q "/c4\|$c4" || die "the store kept c4: $(kv get --prefix /ctnet/ --keys-only)"
+        keys=$(kv get --prefix /ctnet/ --keys-only)
+        ! grep -q "/c4\|$c4" <<<"$keys" || die "the store kept c4: $(kv get --prefix /ctnet/ --keys-only)"
 
         # 3 hosts × 20 containers connected in parallel get 60 distinct addresses.
         for h in 1 2 3; do for i in $(seq 20); do on h$h ctnet sandbox create p$h-$i >/dev/null; done; done

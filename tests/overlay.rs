@@ -82,7 +82,7 @@ fn static_peers_join_two_hosts_at_l2() {
         on h1 ctnet --dry-run connect ov c1 | grep -q 'type vxlan id' || die "dry run does not show the VXLAN"
         fails "needs -o peer" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 ov2
         fails "no route to peer" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 -o peer=198.51.100.9 ov2
-        fails "not available yet" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 -o peer=192.0.2.2 -o encrypted ov2
+        fails "needs cluster mode" on h1 ctnet network create -d overlay --subnet 10.211.0.0/24 -o peer=192.0.2.2 -o encrypted ov2
         fails "already used by network ov" on h1 ctnet network create -d overlay --subnet 10.212.0.0/24 -o peer=192.0.2.2 -o vni=$(echo $vni1 | cut -d' ' -f2) ov3
     "#
     ));

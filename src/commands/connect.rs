@@ -367,6 +367,7 @@ fn plan_connect(
                 })
             })?;
             *claimed = cluster::endpoint_keys(&network.name, &sandbox.name, &record);
+            cluster::refresh_keys(kv, &mut network)?;
             let (ipv4, ipv6, mac) = picked.expect("claim chose addresses");
             // The other hosts' endpoints, as the store has them now. The first endpoint
             // here brings them all with the devices (the driver's create).

@@ -24,8 +24,8 @@ use crate::{etcfiles, names};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::cluster;
 use crate::kv::Kv;
+use crate::{cluster, esp};
 
 use crate::ports::PortMapping;
 
@@ -72,6 +72,8 @@ pub struct Tx {
     /// The members of each network that resolves names, as loaded: what tells which
     /// neighbours' `hosts` files a command changes.
     names_before: BTreeMap<String, names::Members>,
+    /// The IPsec objects of encrypted overlays, as loaded (empty for a repair: all again).
+    esp_before: BTreeSet<esp::Xfrm>,
 }
 
 impl Tx {
@@ -106,7 +108,9 @@ impl Tx {
             .filter(|n| names::resolves_names(n))
             .map(|n| (n.id.clone(), names::members_of(n)))
             .collect();
+        let esp_before = esp::wanted(&state.networks);
         Ok(Tx {
+            esp_before,
             names_before,
             store,
             state,
@@ -135,6 +139,7 @@ impl Tx {
         let mut tx = Tx::begin(ctx)?;
         tx.load_all_sandboxes()?;
         tx.rewrite_firewall = Some(firewall::render_full(&tx.state));
+        tx.esp_before.clear();
         for network in &mut tx.state.networks {
             network.members.clear();
             network.aliases.clear();
@@ -403,6 +408,19 @@ impl Tx {
                 )
             })
         };
+        // IPsec: what the encrypted overlays need now that they did not, before the firewall;
+        // what they no longer need, last (a new key is accepted before an old one goes).
+        let esp_after = esp::wanted(&self.state.networks);
+        let xfrm = |add: bool, objects: std::collections::btree_set::Difference<'_, esp::Xfrm>| {
+            objects
+                .map(|object| Op::Xfrm {
+                    add,
+                    object: object.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
+        steps.extend(xfrm(true, esp_after.difference(&self.esp_before)));
+        let esp_removals = xfrm(false, self.esp_before.difference(&esp_after));
         if let Some((ruleset, previous)) = change {
             // Reversible steps first, the firewall next, removals last: a failure at any
             // point can still be undone.
@@ -414,6 +432,7 @@ impl Tx {
                 Op::Firewall { ruleset, previous },
             );
         }
+        steps.extend(esp_removals);
         if ctx.global.dry_run {
             for op in &steps {
                 writeln!(ctx.out, "# {}\n{op}", op.explain())?;
@@ -616,11 +635,17 @@ pub fn sandbox_alive(kernel: &dyn Kernel, sandbox: &Sandbox) -> bool {
 
 /// 64 hex characters from the kernel's random source, as Docker's IDs.
 pub fn new_id() -> Result<String> {
-    let mut bytes = [0u8; 32];
+    let bytes: [u8; 32] = random_bytes()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Bytes from the kernel's random source (ids, encryption keys).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
         .context("cannot read /dev/urandom")?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(bytes)
 }
 
 pub fn now() -> String {

@@ -363,9 +363,6 @@ fn plan_overlay(
     kernel: &mut dyn Kernel,
     store: Option<&str>,
 ) -> Result<OverlaySettings> {
-    if opts.encrypted {
-        refuse!("-o encrypted (IPsec between VTEPs) is not available yet");
-    }
     if ipam.is_empty() {
         refuse!("an overlay network needs an IPv4 --subnet");
     }
@@ -394,6 +391,8 @@ fn plan_overlay(
         store: None,
         vtep: None,
         remotes: BTreeMap::new(),
+        encrypted: false,
+        keys: None,
     };
     // Cluster mode: the store knows the peers; the underlay is the way to the store.
     if opts.peers.is_empty() {
@@ -408,7 +407,16 @@ fn plan_overlay(
         settings.vtep = Some(cluster::local_vtep(&underlay));
         settings.underlay = underlay.dev;
         settings.store = Some(url.to_string());
+        if opts.encrypted {
+            settings.encrypted = true;
+            settings.keys = Some(crate::esp::EspKeys::new(&super::random_bytes()?));
+        }
         return Ok(settings);
+    }
+    if opts.encrypted {
+        refuse!(
+            "-o encrypted needs cluster mode (--store etcd://HOST:PORT): the keys are held in the store"
+        );
     }
     // The same peer list may be pasted on every host: this host's own address is dropped.
     let mut underlay: Option<(String, u32)> = None;

@@ -8,10 +8,13 @@ use anyhow::Result;
 
 use super::{Ctx, Tx};
 use crate::cluster::{self, Snapshot};
+use crate::esp::EspKeys;
 use crate::kv::Kv;
 use crate::plan::Op;
 use crate::refuse;
 
+/// How long each step of a key rotation is given to reach every host's watch.
+const ROTATION_GRACE: Duration = Duration::from_secs(2);
 /// How long to wait before trying an unreachable store again.
 const RETRY: Duration = Duration::from_secs(1);
 /// A watch that stays quiet this long is checked by reading everything again (it also
@@ -89,6 +92,9 @@ fn reconcile(ctx: &mut Ctx, url: &str, snapshot: &Snapshot, full: bool) -> Resul
             }
             continue;
         }
+        if overlay.encrypted {
+            overlay.keys = snapshot.keys.get(&network.name).cloned();
+        }
         let endpoints = snapshot.endpoints.get(&network.name).unwrap_or(&none);
         let (steps, remotes) = cluster::sync_remotes(overlay, endpoints, full);
         if !steps.is_empty() && !full {
@@ -145,6 +151,9 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
                 .ok()
         });
         let Some(kv) = kv.as_mut() else { continue };
+        if let Err(e) = cluster::refresh_keys(kv, network) {
+            eprintln!("ctnet: warning: network {}: {e:#}", network.name);
+        }
         let overlay = network
             .overlay
             .as_mut()
@@ -170,4 +179,63 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
         }
     }
     plan
+}
+
+/// `overlay rotate-key NAME`: a new key in three steps (see `esp`), each written to the
+/// store only if nobody else changed the keys meanwhile, and applied here at once.
+pub fn rotate_key(ctx: &mut Ctx, name: &str) -> Result<()> {
+    let url = {
+        let state = Tx::read(ctx, false)?;
+        match state.network(name).ok().and_then(cluster::store_of) {
+            Some(url) => url.to_string(),
+            None => match &ctx.global.store {
+                Some(url) => url.clone(),
+                None => refuse!(
+                    "network {name} is not a cluster network here: give --store etcd://HOST:PORT"
+                ),
+            },
+        }
+    };
+    let mut kv = Kv::connect(&url)?;
+    let key = cluster::keys_key(name);
+    let Some(mut current) = kv.get(&key)? else {
+        refuse!(
+            "network {name} is not an encrypted cluster network (the store has no keys for it)"
+        );
+    };
+    let keys: EspKeys = serde_json::from_slice(&current)?;
+    let steps = keys.rotation(&super::random_bytes()?);
+    for (i, step) in steps.iter().enumerate() {
+        let next = serde_json::to_vec(step)?;
+        if !kv.swap(&key, &current, next.clone())? {
+            refuse!("network {name}'s keys changed meanwhile (another rotation?): try again");
+        }
+        current = next;
+        apply_keys_here(ctx, name, step)?;
+        if i + 1 < steps.len() {
+            std::thread::sleep(ROTATION_GRACE);
+        }
+    }
+    writeln!(
+        ctx.out,
+        "network {name}: key {} is now the only key",
+        steps[2].primary
+    )?;
+    Ok(())
+}
+
+/// This host's share of a rotation step (other hosts get it from their watch).
+fn apply_keys_here(ctx: &mut Ctx, name: &str, keys: &EspKeys) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    if let Some(overlay) = tx
+        .state
+        .networks
+        .iter_mut()
+        .find(|n| n.name == name)
+        .and_then(|n| n.overlay.as_mut())
+        .filter(|o| o.encrypted)
+    {
+        overlay.keys = Some(keys.clone());
+    }
+    tx.commit(ctx, Vec::new())
 }

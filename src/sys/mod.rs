@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use ipnet::Ipv4Net;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{
@@ -69,6 +69,44 @@ pub trait Kernel {
 }
 
 pub use netlink::{BridgeView, Underlay};
+
+/// Runs one `ip xfrm` command (as `plan::xfrm_commands` spells it). Adding what exists,
+/// or removing what is gone, is not an error: the state says what should be there.
+fn run_ip_xfrm(command: &str, add: bool) -> Result<()> {
+    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let output = std::process::Command::new("ip")
+        .args(&words)
+        .output()
+        .with_context(|| format!("cannot run `{}`", redact(command)))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let benign = if add {
+        stderr.contains("File exists")
+    } else {
+        stderr.contains("No such") || stderr.contains("not found")
+    };
+    if benign {
+        return Ok(());
+    }
+    bail!("`{}` failed: {}", redact(command), stderr.trim())
+}
+
+/// A command with its key hidden (for error messages).
+pub fn redact(command: &str) -> String {
+    command
+        .split_whitespace()
+        .map(|w| {
+            if w.len() > 20 && w.starts_with("0x") {
+                "0x<key>"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// The real kernel, through netlink sockets opened per namespace on first use.
 pub struct Linux {
@@ -322,6 +360,11 @@ impl Linux {
                 .map_err(|e| {
                     anyhow!("cannot remove the entries for {} on {dev}: {e}", remote.mac)
                 })?,
+            Op::Xfrm { add, object } => {
+                for command in crate::plan::xfrm_commands(*add, object) {
+                    run_ip_xfrm(&command, *add)?;
+                }
+            }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
             Op::PrepareLink {
                 ns,
@@ -393,8 +436,8 @@ impl Linux {
             Op::Firewall { ruleset, .. } => {
                 for part in &ruleset.parts {
                     match part {
-                        Part::Text(text) => apply_nft(&["-f", "-"], text)?,
-                        Part::Json { json, .. } => apply_nft(&["-j", "-f", "-"], json)?,
+                        Part::Text(text) => apply_nft(&["-f", NFT_STDIN], text)?,
+                        Part::Json { json, .. } => apply_nft(&["-j", "-f", NFT_STDIN], json)?,
                     }
                 }
             }
@@ -705,6 +748,10 @@ pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
 
 /// Runs `nft -c` (check only, but with the kernel's verdict) on `ruleset` inside a fresh
 /// network namespace, so the host's tables are never involved.
+/// Where nft reads a ruleset piped to it. `-f -` makes nft open /dev/stdin, a link that
+/// a bare devtmpfs (a minimal VM, an initramfs) lacks; /proc is always there.
+const NFT_STDIN: &str = "/proc/self/fd/0";
+
 pub fn nft_accepts_in_scratch_namespace(
     ruleset: &str,
     json: bool,
@@ -713,9 +760,9 @@ pub fn nft_accepts_in_scratch_namespace(
     let mut command = Command::new("nft");
     command
         .args(if json {
-            &["-j", "-c", "-f", "-"][..]
+            &["-j", "-c", "-f", NFT_STDIN][..]
         } else {
-            &["-c", "-f", "-"][..]
+            &["-c", "-f", NFT_STDIN][..]
         })
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

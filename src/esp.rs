@@ -1,0 +1,230 @@
+//! Encrypted overlays (`-o encrypted`): IPsec ESP in transport mode between each pair of
+//! VTEPs for their VXLAN traffic (UDP 4789), AES-GCM (rfc4106, 128-bit key and 32-bit
+//! salt), with the keys in the cluster store.
+//!
+//! What the kernel should hold follows from the state alone, like the firewall: for every
+//! encrypted overlay with endpoints on another host, a pair of policies that require ESP
+//! for VXLAN to and from that host (so nothing crosses in plaintext, even with no key), an
+//! inbound security association per key, and an outbound one for the primary key. A
+//! command compares that set before and after and adds or removes the difference.
+//!
+//! Rotation (`overlay rotate-key`) is three store updates, each applied by every host: a
+//! new key that hosts accept, then the new key as the one they send with, then the old
+//! key gone. Every host accepts a key before any host sends with it, so no packet is
+//! dropped.
+//!
+//! The policies match VXLAN between two hosts, not one network: two hosts that share an
+//! encrypted overlay encrypt all their overlays' traffic.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Network;
+
+/// A network's keys, as the store holds them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EspKeys {
+    pub keys: Vec<EspKey>,
+    /// The id of the key hosts send with.
+    pub primary: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EspKey {
+    pub id: u32,
+    /// 20 bytes in hex: the AES-128 key, then GCM's 4-byte salt.
+    pub key: String,
+}
+
+/// One object of the kernel's IPsec configuration.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Xfrm {
+    /// Both directions' policies: VXLAN between this host and `remote` must be ESP.
+    Policy { local: Ipv4Addr, remote: Ipv4Addr },
+    /// A security association: ESP from `src` to `dst` under `spi` with `key`.
+    Sa {
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        spi: u32,
+        key: String,
+    },
+}
+
+impl EspKeys {
+    /// A first key, from 20 random bytes.
+    pub fn new(random: &[u8; 20]) -> EspKeys {
+        EspKeys {
+            keys: vec![EspKey {
+                id: 1,
+                key: hex(random),
+            }],
+            primary: 1,
+        }
+    }
+
+    /// The three steps of a rotation to a new key from `random`: accepted everywhere,
+    /// then sent with, then alone.
+    pub fn rotation(&self, random: &[u8; 20]) -> [EspKeys; 3] {
+        let id = self.keys.iter().map(|k| k.id).max().unwrap_or(0) + 1;
+        let new = EspKey {
+            id,
+            key: hex(random),
+        };
+        let mut accepted = self.clone();
+        accepted.keys.push(new.clone());
+        let mut sending = accepted.clone();
+        sending.primary = id;
+        let alone = EspKeys {
+            keys: vec![new],
+            primary: id,
+        };
+        [accepted, sending, alone]
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SPI of one direction of one key of one network: every host derives the same one.
+/// (FNV-1a; SPIs below 256 are reserved.)
+pub fn spi(network_id: &str, src: Ipv4Addr, dst: Ipv4Addr, key_id: u32) -> u32 {
+    let mut hash: u32 = 0x811c9dc5;
+    let bytes = network_id
+        .bytes()
+        .chain(src.octets())
+        .chain(dst.octets())
+        .chain(key_id.to_be_bytes());
+    for byte in bytes {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x01000193);
+    }
+    hash.max(0x100)
+}
+
+/// Everything the kernel should hold for the encrypted overlays among `networks`.
+pub fn wanted(networks: &[Network]) -> BTreeSet<Xfrm> {
+    let mut out = BTreeSet::new();
+    for network in networks {
+        let Some(overlay) = &network.overlay else {
+            continue;
+        };
+        let (Some(keys), Some(local)) = (&overlay.keys, overlay.vtep) else {
+            continue;
+        };
+        let remotes: BTreeSet<Ipv4Addr> = overlay.remotes.values().map(|r| r.vtep).collect();
+        for remote in remotes {
+            out.insert(Xfrm::Policy { local, remote });
+            for key in &keys.keys {
+                out.insert(Xfrm::Sa {
+                    src: remote,
+                    dst: local,
+                    spi: spi(&network.id, remote, local, key.id),
+                    key: key.key.clone(),
+                });
+                if key.id == keys.primary {
+                    out.insert(Xfrm::Sa {
+                        src: local,
+                        dst: remote,
+                        spi: spi(&network.id, local, remote, key.id),
+                        key: key.key.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{OverlaySettings, RemoteEndpoint};
+
+    fn encrypted(keys: EspKeys, remotes: &[&str]) -> Network {
+        let mut network = crate::model::tests::network_with_members("sec", false, &[]);
+        network.overlay = Some(OverlaySettings {
+            vni: 5000,
+            peers: vec![],
+            bridge: "cto-x".into(),
+            vxlan: "ctv-x".into(),
+            underlay: "eth0".into(),
+            mtu: 1450,
+            store: Some("etcd://10.0.0.9:2379".into()),
+            vtep: Some("10.0.0.1".parse().unwrap()),
+            remotes: remotes
+                .iter()
+                .enumerate()
+                .map(|(i, vtep)| {
+                    let remote = RemoteEndpoint {
+                        vtep: vtep.parse().unwrap(),
+                        mac: "02:42:0a:00:00:02".into(),
+                        ipv4: None,
+                        ipv6: None,
+                        aliases: vec![],
+                    };
+                    (format!("c{i}"), remote)
+                })
+                .collect(),
+            encrypted: true,
+            keys: Some(keys),
+        });
+        network
+    }
+
+    fn count(set: &BTreeSet<Xfrm>) -> (usize, usize) {
+        let policies = set
+            .iter()
+            .filter(|x| matches!(x, Xfrm::Policy { .. }))
+            .count();
+        (policies, set.len() - policies)
+    }
+
+    #[test]
+    fn one_policy_pair_per_remote_host_and_a_sa_per_direction() {
+        let keys = EspKeys::new(&[7; 20]);
+        // Two endpoints behind one host, one behind another: two hosts.
+        let network = encrypted(keys, &["10.0.0.2", "10.0.0.2", "10.0.0.3"]);
+        assert_eq!(count(&wanted(&[network])), (2, 4));
+    }
+
+    #[test]
+    fn rotation_accepts_then_sends_then_forgets() {
+        let keys = EspKeys::new(&[1; 20]);
+        let [accepted, sending, alone] = keys.rotation(&[2; 20]);
+        let sas = |keys: &EspKeys| wanted(&[encrypted(keys.clone(), &["10.0.0.2"])]);
+        // Accepting: inbound for both keys, outbound still with the old one.
+        assert_eq!(count(&sas(&accepted)), (1, 3));
+        assert!(sas(&accepted).is_superset(&sas(&keys)));
+        // Sending: the outbound SA moves to the new key; both are still accepted.
+        let moved: Vec<_> = sas(&sending).difference(&sas(&accepted)).cloned().collect();
+        assert!(
+            matches!(&moved[..], [Xfrm::Sa { src, .. }] if *src == "10.0.0.1".parse::<Ipv4Addr>().unwrap())
+        );
+        // Alone: only the new key, both ways.
+        assert_eq!(count(&sas(&alone)), (1, 2));
+        assert_eq!(alone.keys.len(), 1);
+        assert_eq!(alone.primary, 2);
+    }
+
+    #[test]
+    fn both_hosts_derive_each_others_spis() {
+        let (a, b): (Ipv4Addr, Ipv4Addr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert_eq!(spi("n", a, b, 1), spi("n", a, b, 1));
+        assert_ne!(spi("n", a, b, 1), spi("n", b, a, 1));
+        assert_ne!(spi("n", a, b, 1), spi("n", a, b, 2));
+        assert!(spi("n", a, b, 1) >= 0x100);
+    }
+
+    #[test]
+    fn unencrypted_or_lonely_overlays_want_nothing() {
+        let keys = EspKeys::new(&[7; 20]);
+        assert!(wanted(&[encrypted(keys, &[])]).is_empty());
+        let mut plain = encrypted(EspKeys::new(&[7; 20]), &["10.0.0.2"]);
+        plain.overlay.as_mut().unwrap().keys = None;
+        assert!(wanted(&[plain]).is_empty());
+    }
+}
