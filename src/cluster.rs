@@ -178,6 +178,10 @@ pub fn remove_network(kv: &mut Kv, network: &Network) -> Result<()> {
         .expect("cluster networks are overlays")
         .vni;
     let name = &network.name;
+    // Gone, or made again since: only this host's copy is removed.
+    if store_has_same(kv, network)? != Some(true) {
+        return Ok(());
+    }
     let removed = kv.delete_if_empty(
         &network_key(name),
         &endpoints_prefix(name),
@@ -304,7 +308,10 @@ pub fn endpoints(kv: &mut Kv, network: &str) -> Result<BTreeMap<String, RemoteEn
 /// `endpoints/NAME/SANDBOX` → (SANDBOX, record); records ctnet cannot read are skipped.
 fn parse_endpoint(prefix: &str, entry: &Entry) -> Option<(String, RemoteEndpoint)> {
     let sandbox = entry.key.strip_prefix(prefix)?;
-    let remote = serde_json::from_slice(&entry.value).ok()?;
+    let remote: RemoteEndpoint = serde_json::from_slice(&entry.value).ok()?;
+    // A record the kernel would refuse must not stop every other endpoint's entries.
+    crate::model::parse_mac(&remote.mac).ok()?;
+    crate::model::validate_name("sandbox", sandbox).ok()?;
     Some((sandbox.to_string(), remote))
 }
 
@@ -315,6 +322,9 @@ pub struct Snapshot {
     pub networks: BTreeSet<String>,
     pub endpoints: BTreeMap<String, BTreeMap<String, RemoteEndpoint>>,
     pub keys: BTreeMap<String, crate::esp::EspKeys>,
+    /// Networks whose deletion a watch saw (a listing cannot tell a deleted network from
+    /// one made after it was read).
+    pub removed: BTreeSet<String>,
 }
 
 impl Snapshot {
@@ -338,15 +348,25 @@ impl Snapshot {
             };
         } else if let Some(name) = rest.strip_prefix("networks/") {
             match value {
-                Some(_) => self.networks.insert(name.to_string()),
-                None => self.networks.remove(name),
+                Some(_) => {
+                    self.removed.remove(name);
+                    self.networks.insert(name.to_string())
+                }
+                None => {
+                    self.removed.insert(name.to_string());
+                    self.networks.remove(name)
+                }
             };
         } else if let Some((network, sandbox)) = rest
             .strip_prefix("endpoints/")
             .and_then(|r| r.split_once('/'))
         {
             let on_network = self.endpoints.entry(network.to_string()).or_default();
-            match value.and_then(|v| serde_json::from_slice(v).ok()) {
+            let entry = value.map(|v| Entry {
+                key: sandbox.to_string(),
+                value: v.to_vec(),
+            });
+            match entry.and_then(|e| parse_endpoint("", &e)).map(|(_, r)| r) {
                 Some(remote) => {
                     on_network.insert(sandbox.to_string(), remote);
                 }
@@ -358,46 +378,80 @@ impl Snapshot {
     }
 }
 
+/// Whether the store's network of this name is `network` (not another one made after it
+/// was removed): `None` if the store has no network of that name.
+fn store_has_same(kv: &mut Kv, network: &Network) -> Result<Option<bool>> {
+    let Some(bytes) = kv.get(&network_key(&network.name))? else {
+        return Ok(None);
+    };
+    let id = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("id")?.as_str().map(String::from));
+    Ok(Some(id.as_deref() == Some(network.id.as_str())))
+}
+
+/// Every address the store holds on a network, from `ipam/` (so that an endpoint record
+/// ctnet cannot read still keeps its addresses).
+fn held_addresses(kv: &mut Kv, network: &str) -> Result<HashSet<IpAddr>> {
+    let prefix = ipam_prefix(network);
+    let (entries, _) = kv.list(&prefix)?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| e.key.strip_prefix(&prefix)?.parse().ok())
+        .collect())
+}
+
 /// Claims addresses and the sandbox's name on a cluster network: `choose` picks addresses
-/// from the endpoints the store has (it is called again after losing a race), and the
-/// record is written only if nobody took any of its keys meanwhile. Returns the record
-/// and the endpoints the store had.
+/// given those the store holds (it is called again after losing a race), and the record
+/// is written only if nobody took any of its keys meanwhile. Returns the record and the
+/// endpoints the store had. `dry_run`: choose, but write nothing.
 pub fn claim(
     kv: &mut Kv,
-    network: &str,
+    network: &Network,
     sandbox: &str,
-    mut choose: impl FnMut(&BTreeMap<String, RemoteEndpoint>) -> Result<RemoteEndpoint>,
+    dry_run: bool,
+    mut choose: impl FnMut(&HashSet<IpAddr>) -> Result<RemoteEndpoint>,
 ) -> Result<(RemoteEndpoint, BTreeMap<String, RemoteEndpoint>)> {
+    let name = &network.name;
+    match store_has_same(kv, network)? {
+        None => refuse!(
+            "network {name} is not in the store any more (removed on another host): 'ctnet network rm {name}' removes this host's copy"
+        ),
+        Some(false) => refuse!(
+            "the store's network {name} is another network of that name (made again after this host's copy): 'ctnet network rm {name}' removes the copy"
+        ),
+        Some(true) => {}
+    }
     for _ in 0..CLAIM_TRIES {
-        let existing = endpoints(kv, network)?;
+        let existing = endpoints(kv, name)?;
         if let Some(other) = existing.get(sandbox) {
             refuse!(
-                "a sandbox named {sandbox} is already on network {network} (on the host with VTEP {})",
+                "a sandbox named {sandbox} is already on network {name} (on the host with VTEP {})",
                 other.vtep
             );
         }
-        let record = choose(&existing)?;
+        let mut taken = held_addresses(kv, name)?;
+        taken.extend(existing.values().flat_map(remote_addresses));
+        let record = choose(&taken)?;
+        if dry_run {
+            return Ok((record, existing));
+        }
         let mut entries = vec![Entry {
-            key: endpoint_key(network, sandbox),
+            key: endpoint_key(name, sandbox),
             value: serde_json::to_vec(&record)?,
         }];
         entries.extend(remote_addresses(&record).map(|ip| Entry {
-            key: ipam_key(network, ip),
+            key: ipam_key(name, ip),
             value: sandbox.as_bytes().to_vec(),
         }));
-        if kv.create(&entries, &[network_key(network)])? {
+        if kv.create(&entries, &[network_key(name)])? {
             return Ok((record, existing));
         }
-        if kv.get(&network_key(network))?.is_none() {
-            refuse!("network {network} was removed from the cluster");
+        if kv.get(&network_key(name))?.is_none() {
+            refuse!("network {name} was removed from the cluster");
         }
     }
-    bail!("could not claim an address on network {network}: other hosts kept taking them first")
-}
-
-/// The addresses the store's endpoints hold.
-pub fn taken(endpoints: &BTreeMap<String, RemoteEndpoint>) -> HashSet<IpAddr> {
-    endpoints.values().flat_map(remote_addresses).collect()
+    bail!("could not claim an address on network {name}: other hosts kept taking them first")
 }
 
 /// The steps that bring this host's VXLAN entries from what it programmed (`overlay.

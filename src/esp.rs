@@ -38,6 +38,16 @@ pub struct EspKey {
     pub key: String,
 }
 
+/// What a step does with an IPsec object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XfrmChange {
+    Add,
+    Remove,
+    /// Add unless it is there already (gc and restore, which cannot tell what the kernel
+    /// had): undoing it removes nothing.
+    Ensure,
+}
+
 /// One object of the kernel's IPsec configuration.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Xfrm {
@@ -111,13 +121,16 @@ pub fn wanted(networks: &[Network]) -> BTreeSet<Xfrm> {
         let Some(overlay) = &network.overlay else {
             continue;
         };
-        let (Some(keys), Some(local)) = (&overlay.keys, overlay.vtep) else {
+        let (true, Some(local)) = (overlay.encrypted, overlay.vtep) else {
             continue;
         };
         let remotes: BTreeSet<Ipv4Addr> = overlay.remotes.values().map(|r| r.vtep).collect();
         for remote in remotes {
+            // The policies whatever the keys: without a key VXLAN to that host is dropped,
+            // never sent in plaintext.
             out.insert(Xfrm::Policy { local, remote });
-            for key in &keys.keys {
+            for key in overlay.keys.iter().flat_map(|k| &k.keys) {
+                let keys = overlay.keys.as_ref().expect("iterating its keys");
                 out.insert(Xfrm::Sa {
                     src: remote,
                     dst: local,
@@ -224,7 +237,14 @@ mod tests {
         let keys = EspKeys::new(&[7; 20]);
         assert!(wanted(&[encrypted(keys, &[])]).is_empty());
         let mut plain = encrypted(EspKeys::new(&[7; 20]), &["10.0.0.2"]);
-        plain.overlay.as_mut().unwrap().keys = None;
+        plain.overlay.as_mut().unwrap().encrypted = false;
         assert!(wanted(&[plain]).is_empty());
+    }
+
+    #[test]
+    fn without_keys_the_policies_stay_and_nothing_goes_in_plaintext() {
+        let mut keyless = encrypted(EspKeys::new(&[7; 20]), &["10.0.0.2"]);
+        keyless.overlay.as_mut().unwrap().keys = None;
+        assert_eq!(count(&wanted(&[keyless])), (1, 0));
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ipnet::IpNet;
 
-use crate::esp::Xfrm;
+use crate::esp::{Xfrm, XfrmChange};
 use crate::model::{MadeParent, RemoteEndpoint};
 
 /// Which network namespace an operation runs in.
@@ -94,7 +94,7 @@ pub enum Op {
     /// IPsec for an encrypted overlay: a policy pair or a security association, added or
     /// removed (see `esp`).
     Xfrm {
-        add: bool,
+        change: XfrmChange,
         object: Xfrm,
     },
     /// A flood entry: frames for unknown MACs (and broadcasts) also go to VTEP `peer`.
@@ -194,8 +194,12 @@ impl Op {
                 dev: dev.clone(),
                 remote: remote.clone(),
             }),
-            Op::Xfrm { add, object } => Some(Op::Xfrm {
-                add: !add,
+            Op::Xfrm { change, object } => Some(Op::Xfrm {
+                change: match change {
+                    XfrmChange::Add => XfrmChange::Remove,
+                    XfrmChange::Remove => XfrmChange::Add,
+                    XfrmChange::Ensure => return None,
+                },
                 object: object.clone(),
             }),
             Op::CreateParent { name, .. } => Some(Op::DeleteLink {
@@ -240,14 +244,17 @@ impl Op {
             }
             Op::DeleteRemote { .. } => "remove: an endpoint that left another host",
             Op::Xfrm {
-                add: true,
+                change: XfrmChange::Remove,
+                ..
+            } => "remove: IPsec no longer needed (or an old key)",
+            Op::Xfrm {
                 object: Xfrm::Policy { .. },
+                ..
             } => "encryption: VXLAN to and from this host must be IPsec ESP (never plaintext)",
             Op::Xfrm {
-                add: true,
                 object: Xfrm::Sa { .. },
+                ..
             } => "encryption: an ESP security association (AES-GCM) with a key from the store",
-            Op::Xfrm { add: false, .. } => "remove: IPsec no longer needed (or an old key)",
             Op::CreateIpvlan { .. } => {
                 "endpoint: an ipvlan child of the LAN interface, inside the sandbox, sharing its MAC"
             }
@@ -460,8 +467,8 @@ impl fmt::Display for Op {
                 Ok(())
             }
             // Keys stay out of logs and dry runs.
-            Op::Xfrm { add, object } => {
-                let commands: Vec<String> = xfrm_commands(*add, object)
+            Op::Xfrm { change, object } => {
+                let commands: Vec<String> = xfrm_commands(*change != XfrmChange::Remove, object)
                     .iter()
                     .map(|c| crate::sys::redact(c))
                     .collect();

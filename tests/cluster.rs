@@ -47,8 +47,12 @@ fn three_hosts_share_one_overlay_through_etcd() {
         sleep 0.5
         on h2 ctnet sandbox create c4 >/dev/null; on h2 ctnet connect ov c4
         c4=$(ip_of c4)
-        within 1 ip netns exec c1 ping -c1 -W1 -q "$c4" || die "c4 not reachable from h1 within a second: $(cat $T/watch-h1.log)"
-        within 1 ip netns exec c3 ping -c1 -W1 -q c4 || die "c4 not reachable by name from h3 within a second"
+        # Within a second h1 and h3 have c4's entries and its name; then it answers at once.
+        within 1 sh -c "ip -n h1 neigh show | grep -q '^$c4 dev ctv-.* PERMANENT'" || die "h1 lacks c4's entries after a second: $(cat $T/watch-h1.log)"
+        within 1 grep -q "^$c4\sc4$" /etc/netns/c3/hosts || die "c3 cannot resolve c4 after a second"
+        ip netns exec c1 ping -c1 -W1 -q "$c4" >/dev/null || die "c4 not reachable from h1"
+        ip netns exec c3 ping -c1 -W1 -q c4 >/dev/null || die "c4 not reachable by name from h3"
+        grep -q c4 /etc/netns/c1/hosts || die "c1 does not resolve c4 (the removal check below would be void)"
         on h2 ctnet disconnect ov c4
         within 1 sh -c "! ip -n h1 neigh show | grep -q '$c4 '" || die "h1 kept c4's entries"
         within 1 sh -c "! grep -q c4 /etc/netns/c1/hosts" || die "c1 still resolves c4"
@@ -81,6 +85,13 @@ fn three_hosts_share_one_overlay_through_etcd() {
         within 2 sh -c "ip -n h3 neigh show | grep -q '^$c5 dev ctv-.* PERMANENT'" || die "h3 did not converge after its watch came back: $(cat $T/watch-h3.log)"
         # (c3's failed ARP for c5 above is retried on the kernel's own schedule.)
         within 5 ip netns exec c3 ping -c1 -W1 -q c5 || die "c3 cannot reach c5 by name after h3 converged"
+
+        # A dry run claims nothing in the store and changes nothing on the host.
+        on h2 ctnet sandbox create c7 >/dev/null
+        before=$(host_snapshot h2)
+        on h2 ctnet --dry-run connect ov c7 | grep -q 'type veth' || die "dry run shows no plan"
+        [ "$before" = "$(host_snapshot h2)" ] || die "a dry run changed the host or the store"
+        on h2 ctnet sandbox rm c7 >/dev/null
 
         # etcd stopped: a clear error, and nothing changes on the host or in the store.
         on h1 ctnet network create -d overlay --subnet 10.224.0.0/24 unused >/dev/null

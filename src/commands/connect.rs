@@ -348,14 +348,9 @@ fn plan_connect(
                 .and_then(|o| o.vtep)
                 .expect("cluster overlays know their VTEP");
             let mut picked = None;
-            let (record, others) = cluster::claim(kv, &network.name, &sandbox.name, |others| {
-                let addresses = pick_addresses(
-                    &network,
-                    requested,
-                    requested6,
-                    mac,
-                    &cluster::taken(others),
-                )?;
+            let dry_run = ctx.global.dry_run;
+            let (record, others) = cluster::claim(kv, &network, &sandbox.name, dry_run, |taken| {
+                let addresses = pick_addresses(&network, requested, requested6, mac, taken)?;
                 picked = Some(addresses.clone());
                 let (ipv4, ipv6, mac) = addresses;
                 Ok(RemoteEndpoint {
@@ -366,7 +361,9 @@ fn plan_connect(
                     aliases: args.alias.clone(),
                 })
             })?;
-            *claimed = cluster::endpoint_keys(&network.name, &sandbox.name, &record);
+            if !dry_run {
+                *claimed = cluster::endpoint_keys(&network.name, &sandbox.name, &record);
+            }
             cluster::refresh_keys(kv, &mut network)?;
             let (ipv4, ipv6, mac) = picked.expect("claim chose addresses");
             // The other hosts' endpoints, as the store has them now. The first endpoint

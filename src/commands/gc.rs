@@ -134,7 +134,7 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         report.push(format!("{what}: it was missing"));
     }
     plan.splice(0..0, recreate);
-    plan.extend(super::overlay::resync(&mut tx));
+    plan.extend(super::overlay::resync(&mut tx, ctx.global.dry_run));
     let dry_run = ctx.global.dry_run;
     tx.commit(ctx, plan)?;
     for line in report {

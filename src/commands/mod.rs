@@ -74,6 +74,8 @@ pub struct Tx {
     names_before: BTreeMap<String, names::Members>,
     /// The IPsec objects of encrypted overlays, as loaded (empty for a repair: all again).
     esp_before: BTreeSet<esp::Xfrm>,
+    /// gc or restore: goes on without an unreachable store, and ensures what it can.
+    repair: bool,
 }
 
 impl Tx {
@@ -110,6 +112,7 @@ impl Tx {
             .collect();
         let esp_before = esp::wanted(&state.networks);
         Ok(Tx {
+            repair: false,
             esp_before,
             names_before,
             store,
@@ -140,6 +143,7 @@ impl Tx {
         tx.load_all_sandboxes()?;
         tx.rewrite_firewall = Some(firewall::render_full(&tx.state));
         tx.esp_before.clear();
+        tx.repair = true;
         for network in &mut tx.state.networks {
             network.members.clear();
             network.aliases.clear();
@@ -408,19 +412,28 @@ impl Tx {
                 )
             })
         };
-        // IPsec: what the encrypted overlays need now that they did not, before the firewall;
-        // what they no longer need, last (a new key is accepted before an old one goes).
+        // IPsec: what the encrypted overlays need now that they did not goes first, before
+        // any FDB entry can send to a new host (never a moment in plaintext); what they no
+        // longer need goes last (a new key is accepted before an old one goes). A repair
+        // cannot tell what the kernel had, so it ensures everything.
         let esp_after = esp::wanted(&self.state.networks);
-        let xfrm = |add: bool, objects: std::collections::btree_set::Difference<'_, esp::Xfrm>| {
+        let xfrm = |change, objects: std::collections::btree_set::Difference<'_, esp::Xfrm>| {
             objects
                 .map(|object| Op::Xfrm {
-                    add,
+                    change,
                     object: object.clone(),
                 })
                 .collect::<Vec<_>>()
         };
-        steps.extend(xfrm(true, esp_after.difference(&self.esp_before)));
-        let esp_removals = xfrm(false, self.esp_before.difference(&esp_after));
+        let adding = match self.repair {
+            true => esp::XfrmChange::Ensure,
+            false => esp::XfrmChange::Add,
+        };
+        steps.splice(0..0, xfrm(adding, esp_after.difference(&self.esp_before)));
+        let esp_removals = xfrm(
+            esp::XfrmChange::Remove,
+            self.esp_before.difference(&esp_after),
+        );
         if let Some((ruleset, previous)) = change {
             // Reversible steps first, the firewall next, removals last: a failure at any
             // point can still be undone.
@@ -511,7 +524,7 @@ impl Tx {
         for (url, keys) in by_store {
             match Kv::connect(&url) {
                 Ok(kv) => stores.push((kv, keys)),
-                Err(e) if self.rewrite_firewall.is_some() => eprintln!(
+                Err(e) if self.repair => eprintln!(
                     "ctnet: warning: {e:#}: the store keeps this host's removed endpoints until a later 'ctnet gc'"
                 ),
                 Err(e) => return Err(e),

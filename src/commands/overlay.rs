@@ -87,13 +87,21 @@ fn reconcile(ctx: &mut Ctx, url: &str, snapshot: &Snapshot, full: bool) -> Resul
             continue;
         }
         if !used_here {
-            if !snapshot.networks.contains(&network.name) {
+            // Only a deletion the watch saw: a network missing from an older listing may
+            // have been made here since.
+            if snapshot.removed.contains(&network.name) {
                 dropped.push(network.id.clone());
             }
             continue;
         }
-        if overlay.encrypted {
-            overlay.keys = snapshot.keys.get(&network.name).cloned();
+        // Keys the store lost are kept: the policies stay either way (nothing is ever sent
+        // in plaintext), and the last keys keep the traffic going.
+        if let Some(keys) = snapshot
+            .keys
+            .get(&network.name)
+            .filter(|_| overlay.encrypted)
+        {
+            overlay.keys = Some(keys.clone());
         }
         let endpoints = snapshot.endpoints.get(&network.name).unwrap_or(&none);
         let (steps, remotes) = cluster::sync_remotes(overlay, endpoints, full);
@@ -115,12 +123,13 @@ fn reconcile(ctx: &mut Ctx, url: &str, snapshot: &Snapshot, full: bool) -> Resul
     tx.commit(ctx, plan)
 }
 
-/// For gc and restore: every cluster network with endpoints here is brought in step with
-/// its store (each entry programmed again), and the store's records of this host's
-/// endpoints that no longer exist (a crash between a claim and its commit, a removal while
-/// the store was down) are deleted. An unreachable store is a warning: the entries this
-/// host last programmed stay, and the next gc or `overlay watch` catches up.
-pub fn resync(tx: &mut Tx) -> Vec<Op> {
+/// For gc and restore: every cluster network this host knows is brought in step with its
+/// store. Where endpoints are here, every entry is programmed again; where none are, the
+/// cached remotes are dropped. The store's records of this host's endpoints that no longer
+/// exist (a crash between a claim and its commit, a removal while the store was down) are
+/// deleted, unless `dry_run`. An unreachable store is a warning: the entries this host last
+/// programmed stay, and the next gc or `overlay watch` catches up.
+pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
     let here: BTreeMap<String, BTreeSet<String>> =
         tx.state
             .endpoints
@@ -134,15 +143,19 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
                 }
                 by_network
             });
+    let none = BTreeSet::new();
     let mut stores: BTreeMap<String, Option<Kv>> = BTreeMap::new();
     let mut plan = Vec::new();
     for network in &mut tx.state.networks {
         let Some(url) = cluster::store_of(network).map(String::from) else {
             continue;
         };
-        let Some(local) = here.get(&network.id) else {
-            continue;
-        };
+        let local = here.get(&network.id).unwrap_or(&none);
+        if local.is_empty()
+            && let Some(overlay) = network.overlay.as_mut()
+        {
+            overlay.remotes.clear();
+        }
         let kv = stores.entry(url.clone()).or_insert_with(|| {
             Kv::connect(&url)
                 .map_err(|e| {
@@ -151,7 +164,9 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
                 .ok()
         });
         let Some(kv) = kv.as_mut() else { continue };
-        if let Err(e) = cluster::refresh_keys(kv, network) {
+        if !local.is_empty()
+            && let Err(e) = cluster::refresh_keys(kv, network)
+        {
             eprintln!("ctnet: warning: network {}: {e:#}", network.name);
         }
         let overlay = network
@@ -164,17 +179,18 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
                 .filter(|(name, r)| Some(r.vtep) == overlay.vtep && !local.contains(*name))
                 .flat_map(|(name, r)| cluster::endpoint_keys(&network.name, name, r))
                 .collect();
-            if !stale.is_empty() {
+            if !stale.is_empty() && !dry_run {
                 kv.delete(&stale, &[])?;
             }
             Ok(endpoints)
         });
         match synced {
-            Ok(endpoints) => {
+            Ok(endpoints) if !local.is_empty() => {
                 let (steps, remotes) = cluster::sync_remotes(overlay, &endpoints, true);
                 plan.extend(steps);
                 overlay.remotes = remotes;
             }
+            Ok(_) => {}
             Err(e) => eprintln!("ctnet: warning: network {}: {e:#}", network.name),
         }
     }
@@ -198,6 +214,19 @@ pub fn rotate_key(ctx: &mut Ctx, name: &str) -> Result<()> {
     };
     let mut kv = Kv::connect(&url)?;
     let key = cluster::keys_key(name);
+    if ctx.global.dry_run {
+        let known = kv.get(&key)?.is_some();
+        writeln!(
+            ctx.out,
+            "# would rotate network {name}'s key: a new key accepted everywhere, then sent with, then alone ({})",
+            if known {
+                "keys found"
+            } else {
+                "no keys in the store: it would refuse"
+            }
+        )?;
+        return Ok(());
+    }
     let Some(mut current) = kv.get(&key)? else {
         refuse!(
             "network {name} is not an encrypted cluster network (the store has no keys for it)"

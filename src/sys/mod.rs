@@ -70,14 +70,23 @@ pub trait Kernel {
 
 pub use netlink::{BridgeView, Underlay};
 
-/// Runs one `ip xfrm` command (as `plan::xfrm_commands` spells it). Adding what exists,
-/// or removing what is gone, is not an error: the state says what should be there.
+/// Runs one `ip xfrm` command (as `plan::xfrm_commands` spells it) through `ip -batch -`,
+/// so that a key is never in a command line other users can read. Adding what exists, or
+/// removing what is gone, is not an error: the state says what should be there.
 fn run_ip_xfrm(command: &str, add: bool) -> Result<()> {
-    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
-    let output = std::process::Command::new("ip")
-        .args(&words)
-        .output()
-        .with_context(|| format!("cannot run `{}`", redact(command)))?;
+    let line = command.strip_prefix("ip ").unwrap_or(command);
+    let mut child = Command::new("ip")
+        .args(["-batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run ip")?;
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, format!("{line}\n").as_bytes())
+            .context("cannot write to ip")?;
+    }
+    let output = child.wait_with_output().context("cannot run ip")?;
     if output.status.success() {
         return Ok(());
     }
@@ -90,7 +99,7 @@ fn run_ip_xfrm(command: &str, add: bool) -> Result<()> {
     if benign {
         return Ok(());
     }
-    bail!("`{}` failed: {}", redact(command), stderr.trim())
+    bail!("`{}` failed: {}", redact(command), redact(stderr.trim()))
 }
 
 /// A command with its key hidden (for error messages).
@@ -360,9 +369,10 @@ impl Linux {
                 .map_err(|e| {
                     anyhow!("cannot remove the entries for {} on {dev}: {e}", remote.mac)
                 })?,
-            Op::Xfrm { add, object } => {
-                for command in crate::plan::xfrm_commands(*add, object) {
-                    run_ip_xfrm(&command, *add)?;
+            Op::Xfrm { change, object } => {
+                let add = *change != crate::esp::XfrmChange::Remove;
+                for command in crate::plan::xfrm_commands(add, object) {
+                    run_ip_xfrm(&command, add)?;
                 }
             }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
