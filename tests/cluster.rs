@@ -86,6 +86,14 @@ fn three_hosts_share_one_overlay_through_etcd() {
         # (c3's failed ARP for c5 above is retried on the kernel's own schedule.)
         within 5 ip netns exec c3 ping -c1 -W1 -q c5 || die "c3 cannot reach c5 by name after h3 converged"
 
+        # A connect refused after its claim (the port is taken on h2) gives the claim back.
+        ip netns exec h2 socat TCP-LISTEN:8088,reuseaddr - >/dev/null 2>&1 &
+        ON_EXIT+=("kill $! 2>/dev/null")
+        for _ in $(seq 100); do ip netns exec h2 ss -H -lnt 'sport = :8088' | grep -q . && break; sleep 0.02; done
+        on h2 ctnet sandbox create c8 >/dev/null
+        fails_on h2 "8088" ctnet connect ov c8 -p 8088:80
+        on h2 ctnet sandbox rm c8 >/dev/null
+
         # A dry run claims nothing in the store and changes nothing on the host.
         on h2 ctnet sandbox create c7 >/dev/null
         before=$(host_snapshot h2)

@@ -619,7 +619,9 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     tx.state.networks.push(network);
     if let Err(e) = tx.commit(ctx, plan) {
         if let (Some(kv), Some(vni)) = (published.as_mut(), vni) {
-            cluster::withdraw_network(kv, &name, vni)?;
+            if let Err(undo) = cluster::withdraw_network(kv, &name, vni) {
+                eprintln!("ctnet: warning: network {name} stays in the store: {undo:#}");
+            }
         }
         return Err(e);
     }
