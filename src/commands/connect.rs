@@ -560,11 +560,36 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
             network.name
         );
     };
-    let plan = plan_disconnect(
+    let mut plan = plan_disconnect(
         &mut tx.state,
         &endpoint,
         super::sandbox_alive(ctx.kernel, &sandbox),
     )?;
+    // A cluster network that stays on this host: its other hosts' entries as the store
+    // has them now (the store is reached before anything changes).
+    if let Some(url) = cluster::store_of(&network)
+        && !ctx.global.dry_run
+    {
+        let mut kv = Kv::connect(url)?;
+        let endpoints = cluster::endpoints(&mut kv, &network.name)?;
+        if let Some(overlay) = tx
+            .state
+            .networks
+            .iter_mut()
+            .find(|n| n.id == network.id)
+            .and_then(|n| n.overlay.as_mut())
+            .filter(|o| {
+                // Not when the devices go with this endpoint.
+                !plan
+                    .iter()
+                    .any(|op| matches!(op, Op::DeleteLink { dev, .. } if *dev == o.vxlan))
+            })
+        {
+            let (steps, remotes) = cluster::sync_remotes(overlay, &endpoints, false);
+            overlay.remotes = remotes;
+            plan.extend(steps);
+        }
+    }
     if args.force {
         tx.commit_best_effort(ctx, plan.into_iter().map(|op| vec![op]).collect())
     } else {

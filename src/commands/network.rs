@@ -618,10 +618,10 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     let vni = network.overlay.as_ref().map(|o| o.vni);
     tx.state.networks.push(network);
     if let Err(e) = tx.commit(ctx, plan) {
-        if let (Some(kv), Some(vni)) = (published.as_mut(), vni) {
-            if let Err(undo) = cluster::withdraw_network(kv, &name, vni) {
-                eprintln!("ctnet: warning: network {name} stays in the store: {undo:#}");
-            }
+        if let (Some(kv), Some(vni)) = (published.as_mut(), vni)
+            && let Err(undo) = cluster::withdraw_network(kv, &name, vni)
+        {
+            eprintln!("ctnet: warning: network {name} stays in the store: {undo:#}");
         }
         return Err(e);
     }
