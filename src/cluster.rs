@@ -264,7 +264,8 @@ pub fn refresh_keys(kv: &mut Kv, network: &mut Network) -> Result<()> {
 }
 
 /// Where this host's VXLAN traffic leaves from: the route towards the store. Its source
-/// address is this host's VTEP, the address the other hosts send to.
+/// address is this host's VTEP, the address the other hosts send to. When the store runs
+/// on this host, the link holding its address is the underlay.
 pub fn underlay_towards(kernel: &mut dyn Kernel, url: &str) -> Result<Underlay> {
     let endpoints = crate::kv::parse_url(url)?;
     let hostport = endpoints[0].trim_start_matches("http://");
@@ -281,11 +282,17 @@ pub fn underlay_towards(kernel: &mut dyn Kernel, url: &str) -> Result<Underlay> 
     let Some(underlay) = kernel.route_to(ip)? else {
         refuse!("no route to the store at {ip}");
     };
-    if underlay.dev == "lo" {
-        refuse!(
-            "the store {url} is this host's own address: give it by an address other hosts reach it at, on the underlay"
-        );
-    }
+    // The store runs on this host: its address is this host's VTEP, on the link that holds
+    // it (a store on 127.0.0.1 says nothing about the underlay).
+    let underlay = match underlay.dev.as_str() {
+        "lo" => match kernel.link_with_address(ip)? {
+            Some(link) if link.dev != "lo" => link,
+            _ => refuse!(
+                "the store {url} is on this host's loopback: give it by the address the other hosts reach it at, on the underlay"
+            ),
+        },
+        _ => underlay,
+    };
     if underlay.source.is_none() {
         refuse!(
             "{} has no IPv4 address to send VXLAN traffic from",

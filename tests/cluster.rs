@@ -138,3 +138,22 @@ fn three_hosts_share_one_overlay_through_etcd() {
     "#
     ));
 }
+
+/// The store may run on one of the hosts (etcd on h1's underlay address): that host's VTEP
+/// is then the address itself; a store on its loopback is refused.
+#[test]
+fn a_store_on_one_of_the_hosts() {
+    ok(&format!(
+        "ETCD_NS=h1; STORE=192.0.2.1:2379\n{WORLD}{}",
+        r#"
+        on h1 ctnet network create -d overlay --subnet 10.226.0.0/24 ov >/dev/null
+        on h1 ctnet sandbox create a >/dev/null; on h2 ctnet sandbox create b >/dev/null
+        on h1 ctnet connect ov a; on h2 ctnet connect ov b
+        vx=$(ip -n h1 -d -o link show type vxlan)
+        grep -q 'local 192.0.2.1 dev under' <<<"$vx" || die "h1's VTEP: $vx"
+        on h1 ctnet gc >/dev/null
+        ip netns exec a ping -c1 -W1 -q b >/dev/null || die "a cannot reach b"
+        fails_on h1 "loopback" ctnet --store etcd://127.0.0.1:2379 network create -d overlay --subnet 10.227.0.0/24 lo-store
+    "#
+    ));
+}

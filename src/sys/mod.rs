@@ -38,6 +38,8 @@ pub trait Kernel {
     /// The host interface traffic to `peer` leaves by, its MTU and the source address
     /// (the overlay's underlay).
     fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<Underlay>>;
+    /// The host interface that holds `ip` as its own address (for a store on this host).
+    fn link_with_address(&mut self, ip: Ipv4Addr) -> Result<Option<Underlay>>;
     /// Which of these link kinds (labels as `probe_link_kinds` has them) this kernel cannot
     /// make.
     fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str>;
@@ -484,6 +486,10 @@ impl Kernel for Linux {
 
     fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<Underlay>> {
         Ok(self.socket(&Ns::Host)?.route_to(peer)?)
+    }
+
+    fn link_with_address(&mut self, ip: Ipv4Addr) -> Result<Option<Underlay>> {
+        Ok(self.socket(&Ns::Host)?.link_with_address(ip)?)
     }
 
     fn missing_link_kinds(&mut self, kinds: &[&str]) -> Vec<&'static str> {

@@ -338,6 +338,36 @@ impl Netlink {
             }
         }
         let Some(index) = index else { return Ok(None) };
+        self.underlay_of(index, source)
+    }
+
+    /// The link that holds `ip` as one of its own addresses (as an underlay, `ip` its
+    /// source), if any.
+    pub fn link_with_address(&mut self, ip: std::net::Ipv4Addr) -> Result<Option<Underlay>> {
+        let mut addr = AddressMessage::default();
+        addr.header.family = AddressFamily::Inet;
+        let mut index = None;
+        for reply in self.dump(RouteNetlinkMessage::GetAddress(addr))? {
+            if let RouteNetlinkMessage::NewAddress(a) = reply
+                && a.attributes
+                    .iter()
+                    .any(|attr| *attr == AddressAttribute::Local(IpAddr::V4(ip)))
+            {
+                index = Some(a.header.index);
+            }
+        }
+        match index {
+            Some(index) => self.underlay_of(index, Some(ip)),
+            None => Ok(None),
+        }
+    }
+
+    /// Link `index`'s name and MTU, as an underlay sending from `source`.
+    fn underlay_of(
+        &mut self,
+        index: u32,
+        source: Option<std::net::Ipv4Addr>,
+    ) -> Result<Option<Underlay>> {
         let mut link = LinkMessage::default();
         link.header.index = index;
         let seq = self.send(

@@ -6,7 +6,9 @@
 /// host: one error line, and no change to that host's links, addresses, routes, FDB and
 /// neighbour entries, its state directory, the sandboxes' namespaces, or the store.
 pub const WORLD: &str = r#"
-    STORE=192.0.2.100:2379
+    # A scenario may put the store elsewhere first: ETCD_NS (a host's namespace) and STORE.
+    STORE=${STORE:-192.0.2.100:2379}
+    ETCD_NS=${ETCD_NS:-store}
     command -v etcd >/dev/null || die "etcd is not installed (Debian package etcd-server)"
     ip link add ul type bridge; ip link set ul up
     for h in h1:1 h2:2 h3:3 store:100; do
@@ -16,14 +18,14 @@ pub const WORLD: &str = r#"
       ip -n $n addr add 192.0.2.$i/24 dev under; ip -n $n link set under up; ip -n $n link set lo up
     done
     start_etcd() {
-      ip netns exec store etcd --name s --data-dir $T/etcd --listen-client-urls http://$STORE \
+      ip netns exec $ETCD_NS etcd --name s --data-dir $T/etcd --listen-client-urls http://$STORE \
         --advertise-client-urls http://$STORE --listen-peer-urls http://127.0.0.1:2380 \
         --initial-advertise-peer-urls http://127.0.0.1:2380 \
         --initial-cluster s=http://127.0.0.1:2380 >>$T/etcd.log 2>&1 &
       ETCD=$!
       # (Up to 60 s: in the full-kernel lane's emulated VM etcd starts slowly.)
       for _ in $(seq 600); do
-        ip netns exec store etcdctl --endpoints $STORE endpoint health >/dev/null 2>&1 && return
+        ip netns exec $ETCD_NS etcdctl --endpoints $STORE endpoint health >/dev/null 2>&1 && return
         sleep 0.1
       done
       cat $T/etcd.log; die "etcd did not start"
@@ -36,7 +38,7 @@ pub const WORLD: &str = r#"
       nsenter --net=/run/netns/$1 env CTNET_STATE_DIR=$T/$1 CTNET_STORE=etcd://$STORE ctnet overlay watch 2>>$T/watch-$1.log &
       WATCH[$1]=$!
     }
-    kv() { ip netns exec store etcdctl --endpoints $STORE "$@"; }
+    kv() { ip netns exec $ETCD_NS etcdctl --endpoints $STORE "$@"; }
     host_snapshot() {
       ip -n $1 -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//'
       ip -n $1 -o addr show; ip -n $1 route show | sed "s/ linkdown//"
