@@ -350,8 +350,7 @@ impl Netlink {
         for reply in self.dump(RouteNetlinkMessage::GetAddress(addr))? {
             if let RouteNetlinkMessage::NewAddress(a) = reply
                 && a.attributes
-                    .iter()
-                    .any(|attr| *attr == AddressAttribute::Local(IpAddr::V4(ip)))
+                    .contains(&AddressAttribute::Local(IpAddr::V4(ip)))
             {
                 index = Some(a.header.index);
             }
