@@ -103,7 +103,9 @@ fn the_resolver_answers_forwards_and_survives_garbage() {
         }
         ask() { ip netns exec "$1" dig +short +time=2 +tries=1 @10.70.0.1 "${@:2}"; }
         serve_dns
-        # resolv.conf points at it while it runs.
+        # resolv.conf points at it while it runs. (It logs "listening" before it rewrites the
+        # files; once, in CI, a read here also caught a half-rewritten file: see the notes.)
+        for _ in $(seq 20); do grep -qx 'nameserver 10.70.0.1' /var/lib/ctnet/etc/web/resolv.conf && break; sleep 0.1; done
         grep -qx 'nameserver 10.70.0.1' /var/lib/ctnet/etc/web/resolv.conf || die "resolv.conf: $(cat /var/lib/ctnet/etc/web/resolv.conf)"
         [ "$(ask web db)" = 10.70.0.3 ] || die "db: $(ask web db)"
         [ "$(ask web POSTGRES)" = 10.70.0.3 ] || die "alias"
