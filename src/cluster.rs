@@ -22,7 +22,7 @@ use ipnet::IpNet;
 
 use crate::kv::{Entry, Kv};
 use crate::model::{Network, OverlaySettings, RemoteEndpoint};
-use crate::plan::{Op, remote_addresses};
+use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, Underlay};
 
@@ -62,9 +62,13 @@ pub fn ipam_key(network: &str, ip: IpAddr) -> String {
 }
 
 /// The keys an endpoint holds: its record and its addresses.
-pub fn endpoint_keys(network: &str, sandbox: &str, remote: &RemoteEndpoint) -> Vec<String> {
+pub fn endpoint_keys(
+    network: &str,
+    sandbox: &str,
+    addresses: impl IntoIterator<Item = IpAddr>,
+) -> Vec<String> {
     let mut keys = vec![endpoint_key(network, sandbox)];
-    keys.extend(remote_addresses(remote).map(|ip| ipam_key(network, ip)));
+    keys.extend(addresses.into_iter().map(|ip| ipam_key(network, ip)));
     keys
 }
 
@@ -308,18 +312,21 @@ pub fn endpoints(kv: &mut Kv, network: &str) -> Result<BTreeMap<String, RemoteEn
     let (entries, _) = kv.list(&prefix)?;
     Ok(entries
         .iter()
-        .filter_map(|e| parse_endpoint(&prefix, e))
+        .filter_map(|e| {
+            let sandbox = e.key.strip_prefix(&prefix)?;
+            Some((sandbox.to_string(), parse_endpoint(sandbox, &e.value)?))
+        })
         .collect())
 }
 
-/// `endpoints/NAME/SANDBOX` → (SANDBOX, record); records ctnet cannot read are skipped.
-fn parse_endpoint(prefix: &str, entry: &Entry) -> Option<(String, RemoteEndpoint)> {
-    let sandbox = entry.key.strip_prefix(prefix)?;
-    let remote: RemoteEndpoint = serde_json::from_slice(&entry.value).ok()?;
+/// The record of `sandbox`'s endpoint (`endpoints/NAME/SANDBOX`); `None` for one ctnet
+/// cannot use.
+fn parse_endpoint(sandbox: &str, value: &[u8]) -> Option<RemoteEndpoint> {
+    let remote: RemoteEndpoint = serde_json::from_slice(value).ok()?;
     // A record the kernel would refuse must not stop every other endpoint's entries.
     crate::model::parse_mac(&remote.mac).ok()?;
     crate::model::validate_name("sandbox", sandbox).ok()?;
-    Some((sandbox.to_string(), remote))
+    Some(remote)
 }
 
 /// The whole cluster as one listing of `/ctnet/` shows it: the networks that exist, and
@@ -369,11 +376,7 @@ impl Snapshot {
             .and_then(|r| r.split_once('/'))
         {
             let on_network = self.endpoints.entry(network.to_string()).or_default();
-            let entry = value.map(|v| Entry {
-                key: sandbox.to_string(),
-                value: v.to_vec(),
-            });
-            match entry.and_then(|e| parse_endpoint("", &e)).map(|(_, r)| r) {
+            match value.and_then(|v| parse_endpoint(sandbox, v)) {
                 Some(remote) => {
                     on_network.insert(sandbox.to_string(), remote);
                 }
@@ -438,7 +441,7 @@ pub fn claim(
             );
         }
         let mut taken = held_addresses(kv, name)?;
-        taken.extend(existing.values().flat_map(remote_addresses));
+        taken.extend(existing.values().flat_map(RemoteEndpoint::addresses));
         let record = choose(&taken)?;
         if dry_run {
             return Ok((record, existing));
@@ -447,7 +450,7 @@ pub fn claim(
             key: endpoint_key(name, sandbox),
             value: serde_json::to_vec(&record)?,
         }];
-        entries.extend(remote_addresses(&record).map(|ip| Entry {
+        entries.extend(record.addresses().map(|ip| Entry {
             key: ipam_key(name, ip),
             value: sandbox.as_bytes().to_vec(),
         }));
@@ -605,7 +608,7 @@ mod tests {
     fn an_endpoint_holds_its_record_and_its_addresses() {
         let a = remote("10.0.0.2", "10.9.0.2");
         assert_eq!(
-            endpoint_keys("ov", "a", &a),
+            endpoint_keys("ov", "a", a.addresses()),
             vec!["/ctnet/endpoints/ov/a", "/ctnet/ipam/ov/10.9.0.2"]
         );
     }

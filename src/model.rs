@@ -216,6 +216,15 @@ pub struct RemoteEndpoint {
     pub aliases: Vec<String>,
 }
 
+impl RemoteEndpoint {
+    /// The addresses it answers to.
+    pub fn addresses(&self) -> impl Iterator<Item = std::net::IpAddr> + use<> {
+        (self.ipv4.map(std::net::IpAddr::V4))
+            .into_iter()
+            .chain(self.ipv6.map(std::net::IpAddr::V6))
+    }
+}
+
 /// A parent interface ctnet makes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "lowercase")]

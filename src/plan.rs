@@ -326,13 +326,6 @@ pub fn xfrm_commands(add: bool, object: &Xfrm) -> Vec<String> {
     }
 }
 
-/// The addresses a remote endpoint answers to.
-pub fn remote_addresses(remote: &RemoteEndpoint) -> impl Iterator<Item = std::net::IpAddr> {
-    (remote.ipv4.map(std::net::IpAddr::V4))
-        .into_iter()
-        .chain(remote.ipv6.map(std::net::IpAddr::V6))
-}
-
 /// `ip -n NAME` for named namespaces, `nsenter --net=PATH ip` for the rest.
 fn ip_in(ns: &Ns) -> String {
     match ns {
@@ -458,7 +451,7 @@ impl fmt::Display for Op {
                     "bridge fdb replace {mac} dev {dev} dst {} self permanent",
                     remote.vtep
                 )?;
-                for ip in remote_addresses(remote) {
+                for ip in remote.addresses() {
                     write!(
                         f,
                         " && ip neigh replace {ip} lladdr {mac} dev {dev} nud permanent"
@@ -476,7 +469,7 @@ impl fmt::Display for Op {
             }
             Op::DeleteRemote { dev, remote } => {
                 write!(f, "bridge fdb del {} dev {dev} self", remote.mac)?;
-                for ip in remote_addresses(remote) {
+                for ip in remote.addresses() {
                     write!(f, " && ip neigh del {ip} dev {dev}")?;
                 }
                 Ok(())

@@ -362,7 +362,7 @@ fn plan_connect(
                 })
             })?;
             if !dry_run {
-                *claimed = cluster::endpoint_keys(&network.name, &sandbox.name, &record);
+                *claimed = cluster::endpoint_keys(&network.name, &sandbox.name, record.addresses());
             }
             cluster::refresh_keys(kv, &mut network)?;
             let (ipv4, ipv6, mac) = picked.expect("claim chose addresses");

@@ -512,12 +512,17 @@ impl Tx {
                 let Some(url) = cluster::store_of(network) else {
                     continue;
                 };
-                let keys = by_store.entry(url.to_string()).or_default();
-                keys.push(cluster::endpoint_key(&network.name, &file.sandbox.name));
                 let addresses = (ep.ipv4.map(|n| IpAddr::V4(n.addr())))
                     .into_iter()
                     .chain(ep.ipv6.map(|n| IpAddr::V6(n.addr())));
-                keys.extend(addresses.map(|ip| cluster::ipam_key(&network.name, ip)));
+                by_store
+                    .entry(url.to_string())
+                    .or_default()
+                    .extend(cluster::endpoint_keys(
+                        &network.name,
+                        &file.sandbox.name,
+                        addresses,
+                    ));
             }
         }
         let mut stores = Vec::new();

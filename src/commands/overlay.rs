@@ -177,7 +177,7 @@ pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
             let stale: Vec<String> = endpoints
                 .iter()
                 .filter(|(name, r)| Some(r.vtep) == overlay.vtep && !local.contains(*name))
-                .flat_map(|(name, r)| cluster::endpoint_keys(&network.name, name, r))
+                .flat_map(|(name, r)| cluster::endpoint_keys(&network.name, name, r.addresses()))
                 .collect();
             if !stale.is_empty() && !dry_run {
                 kv.delete(&stale, &[])?;

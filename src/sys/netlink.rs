@@ -450,7 +450,7 @@ impl Netlink {
             NeighbourFlags::Own,
             NeighbourAddress::Inet(remote.vtep),
         )];
-        for ip in crate::plan::remote_addresses(remote) {
+        for ip in remote.addresses() {
             messages.push(match ip {
                 std::net::IpAddr::V4(v4) => entry(
                     AddressFamily::Inet,
