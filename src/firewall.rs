@@ -24,6 +24,9 @@ use crate::ports::{PortMapping, Proto};
 
 pub const TABLE: &str = "inet ctnet";
 
+/// The admin's chain: created once, never flushed or rewritten by ctnet.
+pub const USER_CHAIN: &str = "user";
+
 /// Sets, maps, chains and the fixed rules. Same-bridge traffic only reaches the forward
 /// hook when routed through the gateway; `icc` decides it. Whatever else heads into a
 /// network (another network, or a host that routes container subnets through us) is
@@ -55,6 +58,10 @@ table inet ctnet {
 	set hairpin {
 		type ifname . ifname
 		comment \"a bridge to itself: published ports reached from the same network\"
+	}
+	set forward_guard {
+		type nf_proto
+		comment \"families whose forwarding ctnet turned on: it forwards only its own traffic\"
 	}
 	map dnat_any {
 		type inet_proto . inet_service : ipv4_addr . inet_service
@@ -90,6 +97,12 @@ table inet ctnet {
 		dnat ip6 to ip6 daddr . meta l4proto . th dport map @dnat6_ip
 		fib daddr type local dnat ip6 to meta l4proto . th dport map @dnat6_any
 	}
+	chain user {
+	}
+	chain user_hook {
+		type filter hook forward priority -1; policy accept;
+		ct state new oifname @bridges jump user comment \"the admin's filter for new traffic into containers\"
+	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		ct state established,related accept
@@ -98,6 +111,7 @@ table inet ctnet {
 		oifname @internal drop
 		oifname @bridges ct status dnat accept comment \"published ports\"
 		oifname @bridges drop
+		meta nfproto @forward_guard iifname != @bridges oifname != @bridges meta iifkind != \"bridge\" meta oifkind != \"bridge\" drop comment \"not an open router\"
 	}
 	chain postrouting {
 		type nat hook postrouting priority 100; policy accept;
@@ -119,6 +133,8 @@ enum Atom {
     Port(u16),
     Prefix(IpNet),
     Verdict(&'static str),
+    /// `ipv4` or `ipv6`, nft's `nf_proto`.
+    Family(&'static str),
 }
 
 impl Atom {
@@ -129,7 +145,7 @@ impl Atom {
             Atom::Addr(a) => a.to_string(),
             Atom::Port(p) => p.to_string(),
             Atom::Prefix(n) => n.to_string(),
-            Atom::Verdict(v) => v.to_string(),
+            Atom::Verdict(v) | Atom::Family(v) => v.to_string(),
         }
     }
 
@@ -143,6 +159,7 @@ impl Atom {
                 json!({ "prefix": { "addr": n.network().to_string(), "len": n.prefix_len() } })
             }
             Atom::Verdict(v) => json!({ *v: null }),
+            Atom::Family(f) => json!(f),
         }
     }
 }
@@ -312,6 +329,17 @@ pub fn mapping_elements(mappings: impl IntoIterator<Item = (IpAddr, PortMapping)
     out
 }
 
+/// Every bridge of ctnet's on this host, in the order the state lists them: the bridge
+/// networks' and the overlays'.
+pub fn bridges(state: &State) -> Vec<String> {
+    let overlays = state.networks.iter().filter_map(|n| n.overlay.as_ref());
+    let bridged = state.networks.iter().filter(|n| n.driver == Driver::Bridge);
+    bridged
+        .filter_map(|n| Some(n.bridge.as_ref()?.ifname.clone()))
+        .chain(overlays.map(|o| o.bridge.clone()))
+        .collect()
+}
+
 /// Every element the state calls for.
 pub fn elements(state: &State) -> Policy {
     let mut out = network_elements(state);
@@ -322,6 +350,15 @@ pub fn elements(state: &State) -> Policy {
 /// The elements that come from the networks alone.
 pub fn network_elements(state: &State) -> Policy {
     let mut out = BTreeSet::new();
+    let guard = &state.forwarding_guard;
+    for (on, family) in [(guard.ipv4, "ipv4"), (guard.ipv6, "ipv6")] {
+        if on {
+            out.insert(Element::set_only(
+                "forward_guard",
+                vec![Atom::Family(family)],
+            ));
+        }
+    }
     // An overlay's bridge: closed to routed traffic like any network, open within (its
     // frames cross the bridge, and the VXLAN port, on every host).
     for overlay in state.networks.iter().filter_map(|n| n.overlay.as_ref()) {
@@ -364,22 +401,84 @@ pub fn network_elements(state: &State) -> Policy {
     out
 }
 
-/// The whole table for `state`, replacing whatever is there: for the first run and for
-/// re-creating kernel state. Creating the table first makes the delete safe when it does
-/// not exist. It is one nft transaction, so the table is never seen half made; the
-/// elements are written as text here, which is safe because every name in them was
-/// validated to `[A-Za-z0-9_.-]` and every other value is typed.
+/// The whole table for `state`, replacing whatever ctnet had there but the admin's chain:
+/// for the first run and for re-creating kernel state. Each of ctnet's objects is declared
+/// (a no-op where it exists) and then deleted, chains flushed first so that no rule still
+/// refers to a set, and the skeleton made anew; the admin's chain is declared only, so its
+/// rules stay. It is one nft transaction, so the table is never seen half made; the elements
+/// are written as text here, which is safe because every name in them was validated to
+/// `[A-Za-z0-9_.-]` and every other value is typed. With no bridge network left the whole
+/// table goes.
 pub fn render_full(state: &State) -> Script {
-    let mut text = format!("table {TABLE}\ndelete table {TABLE}\n");
-    if state.networks.iter().any(|n| n.bridge.is_some()) {
-        text.push_str(SKELETON);
-        for element in elements(state) {
-            text.push_str(&element.add());
-        }
+    let mut text = format!("table {TABLE}\n");
+    if !state.networks.iter().any(|n| n.bridge.is_some()) {
+        text.push_str(&format!("delete table {TABLE}\n"));
+        return Script {
+            parts: vec![Part::Text(text)],
+        };
+    }
+    let objects = skeleton_objects();
+    let chains = || objects.iter().filter(|o| o.kind == "chain");
+    for chain in chains() {
+        text.push_str(&format!(
+            "add chain {TABLE} {0}\nflush chain {TABLE} {0}\n",
+            chain.name
+        ));
+    }
+    for chain in chains() {
+        text.push_str(&format!("delete chain {TABLE} {}\n", chain.name));
+    }
+    for set in objects.iter().filter(|o| o.kind != "chain") {
+        text.push_str(&format!(
+            "add {0} {TABLE} {1} {{ {2}; }}\ndelete {0} {TABLE} {1}\n",
+            set.kind, set.name, set.declaration
+        ));
+    }
+    text.push_str(SKELETON);
+    for element in elements(state) {
+        text.push_str(&element.add());
     }
     Script {
         parts: vec![Part::Text(text)],
     }
+}
+
+/// A set, map or chain the skeleton declares (the admin's chain aside).
+struct SkeletonObject {
+    kind: &'static str,
+    name: &'static str,
+    /// A set's or map's `type ...` and `flags ...` lines, as nft takes them in one line.
+    declaration: String,
+}
+
+/// Read off the skeleton itself, so the list of what a rewrite replaces cannot drift from
+/// what the skeleton makes.
+fn skeleton_objects() -> Vec<SkeletonObject> {
+    let mut out: Vec<SkeletonObject> = Vec::new();
+    for line in SKELETON.lines() {
+        let trimmed = line.trim();
+        let header = ["set ", "map ", "chain "]
+            .iter()
+            .find(|kind| line.starts_with(&format!("\t{kind}")));
+        if let Some(kind) = header {
+            let name = trimmed[kind.len()..].trim_end_matches(" {").trim();
+            if name != USER_CHAIN {
+                out.push(SkeletonObject {
+                    kind: kind.trim(),
+                    name,
+                    declaration: String::new(),
+                });
+            }
+        } else if (trimmed.starts_with("type ") || trimmed.starts_with("flags "))
+            && let Some(last) = out.last_mut().filter(|o| o.kind != "chain")
+        {
+            if !last.declaration.is_empty() {
+                last.declaration.push_str("; ");
+            }
+            last.declaration.push_str(trimmed);
+        }
+    }
+    out
 }
 
 /// The element changes that take the table from `old` to `new`, or `None` if the policy

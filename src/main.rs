@@ -10,6 +10,7 @@ mod esp;
 mod etcfiles;
 mod faults;
 mod firewall;
+mod hostfw;
 mod ipam;
 mod ipam6;
 mod kv;

@@ -23,6 +23,16 @@ pub struct State {
     pub endpoints: Vec<Endpoint>,
     /// Every published port on the host (from state.json, all sandboxes).
     pub published: Vec<Published>,
+    /// The families whose forwarding ctnet turned on itself this boot (read from the
+    /// kernel's side, not saved): ctnet's table then forwards only ctnet's traffic.
+    pub forwarding_guard: ForwardingGuard,
+}
+
+/// Per family, whether ctnet guards the host's forwarding (see `firewall`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ForwardingGuard {
+    pub ipv4: bool,
+    pub ipv6: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

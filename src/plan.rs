@@ -154,6 +154,19 @@ pub enum Op {
         key: String,
         value: String,
     },
+    /// Turns on IPv4 (or IPv6) forwarding, noting first that ctnet did it this boot: the
+    /// forwarding guard in ctnet's table follows that note. Not undone, as with Docker.
+    EnableForwarding {
+        ipv6: bool,
+    },
+    /// Makes Docker's `DOCKER-USER` chains (in `ip filter` and `ip6 filter`, where Docker
+    /// made them) accept traffic from and to exactly these bridges, so that Docker's FORWARD
+    /// policy of DROP spares them; ctnet's own table still decides. Nothing where Docker
+    /// has no such chain. `previous` is what undo puts back.
+    DockerUser {
+        bridges: Vec<String>,
+        previous: Vec<String>,
+    },
     /// Changes the `inet ctnet` table; `previous` is what undo puts back.
     Firewall {
         ruleset: crate::firewall::Script,
@@ -206,6 +219,10 @@ impl Op {
                 ns: Ns::Host,
                 dev: name.clone(),
             }),
+            Op::DockerUser { bridges, previous } => Some(Op::DockerUser {
+                bridges: previous.clone(),
+                previous: bridges.clone(),
+            }),
             Op::Firewall { ruleset, previous } => Some(Op::Firewall {
                 ruleset: previous.clone(),
                 previous: ruleset.clone(),
@@ -216,7 +233,10 @@ impl Op {
             | Op::AddAddress { .. }
             | Op::AddDefaultRoute { .. }
             | Op::AddDefaultRoute6 { .. } => None,
-            Op::DeleteLink { .. } | Op::DeleteNetns { .. } | Op::Sysctl { .. } => None,
+            Op::DeleteLink { .. }
+            | Op::DeleteNetns { .. }
+            | Op::Sysctl { .. }
+            | Op::EnableForwarding { .. } => None,
         }
     }
 }
@@ -289,10 +309,25 @@ impl Op {
             Op::CreateNetns { .. } => "sandbox: a named network namespace",
             Op::DeleteNetns { .. } => "remove: the sandbox's namespace",
             Op::Sysctl { .. } => "network: let the kernel route for the network",
+            Op::EnableForwarding { .. } => {
+                "host: let the kernel route for ctnet's networks (ctnet's table forwards nothing else)"
+            }
+            Op::DockerUser { .. } => {
+                "coexistence: Docker's DOCKER-USER chain lets ctnet's bridges past Docker's FORWARD policy"
+            }
             Op::Firewall { .. } => {
                 "policy: isolation, masquerade and published ports in table inet ctnet"
             }
         }
+    }
+}
+
+/// The sysctl behind each family's forwarding, as a path under /proc/sys.
+pub fn forwarding_key(ipv6: bool) -> &'static str {
+    if ipv6 {
+        "net/ipv6/conf/all/forwarding"
+    } else {
+        "net/ipv4/ip_forward"
     }
 }
 
@@ -533,6 +568,16 @@ impl fmt::Display for Op {
             }
             Op::DeleteNetns { name } => write!(f, "ip netns del {name}"),
             Op::Sysctl { key, value } => write!(f, "sysctl -w {key}={value}"),
+            Op::EnableForwarding { ipv6 } => write!(f, "sysctl -w {}=1", forwarding_key(*ipv6)),
+            Op::DockerUser { bridges, .. } => write!(
+                f,
+                "# where Docker's chain exists: iptables -I DOCKER-USER -i BRIDGE -j ACCEPT, and -o, for {}",
+                if bridges.is_empty() {
+                    "no bridge (ctnet's rules go)".to_string()
+                } else {
+                    bridges.join(", ")
+                }
+            ),
             // Keys are paths under /proc/sys (slashes, since interface names may hold dots);
             // sysctl(8) takes that form too.
             Op::Firewall { ruleset, .. } => write!(f, "nft -f - <<'EOF'\n{}EOF", ruleset),

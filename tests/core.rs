@@ -6,7 +6,12 @@ use common::{ok, run};
 #[test]
 fn fresh_host_has_bridge_host_and_none() {
     let out = ok(r#"
+        echo 0 > /proc/sys/net/ipv4/ip_forward
         ctnet network ls
+        # Listing shows the default networks without making them: reading changes nothing.
+        ! ip link show ctnet0 >/dev/null 2>&1 || die "ls made ctnet0"
+        [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || die "ls turned forwarding on"
+        ctnet sandbox create first >/dev/null
         ip -j addr show ctnet0 | json 'd[0]["addr_info"][0]["local"] + "/" + str(d[0]["addr_info"][0]["prefixlen"])'
         ctnet network inspect bridge | json 'd[0]["IPAM"]["Config"][0]["Subnet"], d[0]["Options"]["com.docker.network.bridge.name"]'
         nft list table inet ctnet >/dev/null
@@ -246,7 +251,7 @@ fn not_root_is_refused_and_changes_nothing() {
 #[test]
 fn removal_leaves_nothing_behind() {
     ok(r#"
-        ctnet network ls >/dev/null
+        ctnet gc >/dev/null
         baseline_links=$(ctnet_links); baseline_nft=$(nft list ruleset)
         ctnet network create --subnet 10.8.0.0/24 -o icc=false lab >/dev/null
         ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null

@@ -69,7 +69,7 @@ fn macvlan_refuses_what_cannot_work() {
     ok(&format!(
         "{LAN}\n{}",
         r#"
-        ctnet network ls >/dev/null
+        ctnet gc >/dev/null
         ip link add port0 type veth peer name port1
         ip link add br-x type bridge; ip link set port0 master br-x
         fails "does not exist" ctnet network create -d macvlan --subnet 10.77.0.0/24 -o parent=nosuch m

@@ -12,32 +12,6 @@ const WORLD: &str = r#"
     ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
     ctnet network create --subnet 10.60.0.0/24 web >/dev/null
     ctnet sandbox create srv >/dev/null; ctnet sandbox create nb >/dev/null
-    serve() { # serve NS PORT TEXT [udp]; returns once the server listens
-      if [ "${4:-}" = udp ]; then
-        ip netns exec "$1" timeout 20 socat UDP-RECVFROM:"$2",fork SYSTEM:"echo $3" &
-      else
-        ip netns exec "$1" timeout 20 socat TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:"echo $3" &
-      fi
-      local flag=-lnt; [ "${4:-}" = udp ] && flag=-lnu
-      for _ in $(seq 100); do
-        ip netns exec "$1" ss -H $flag "sport = :$2" | grep -q . && return; sleep 0.02
-      done
-      die "nothing listens on $1 port $2"
-    }
-    ask() { # ask NS|host HOST PORT [udp]
-      local run=(); [ "$1" = host ] || run=(ip netns exec "$1")
-      if [ "${4:-}" = udp ]; then
-        # One datagram may be lost (say, while the neighbour entry resolves): up to 3 tries.
-        local reply
-        for _ in 1 2 3; do
-          reply=$(echo ping | "${run[@]}" timeout 2 socat -T1 - UDP:"$2":"$3" 2>/dev/null || true)
-          [ -n "$reply" ] && break
-        done
-        echo "$reply"
-      else
-        "${run[@]}" timeout 3 socat -T2 - TCP:"$2":"$3" </dev/null 2>/dev/null || true
-      fi
-    }
 "#;
 
 fn scenario(body: &str) -> String {

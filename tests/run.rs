@@ -6,7 +6,7 @@ use common::ok;
 #[test]
 fn run_publishes_forwards_signals_and_cleans_up() {
     ok(r#"
-        ctnet network ls >/dev/null
+        ctnet gc >/dev/null
         links=$(ctnet_links); rules=$(nft list ruleset)
         ctnet run --name web -p 8080:80 -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hi' &
         runpid=$!

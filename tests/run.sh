@@ -10,14 +10,22 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux dot:graphviz
-      dig:bind9-dnsutils dnsmasq:dnsmasq-base protoc:protobuf-compiler etcd:etcd-server etcdctl:etcd-client)
+      dig:bind9-dnsutils dnsmasq:dnsmasq-base protoc:protobuf-compiler etcd:etcd-server etcdctl:etcd-client
+      dockerd:docker.io busybox:busybox-static iptables:iptables)
 missing=()
 for pair in "${need[@]}"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  # Packages with daemons (docker.io, etcd-server) must not start them on this machine: the
+  # tests start their own inside throw-away hosts. policy-rc.d is how Debian says so.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; guard=1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
 fi
 [ -x ../shared/bin/hermetic ] || { echo "tests/run.sh: ../shared/bin/hermetic is missing" >&2; exit 1; }
 

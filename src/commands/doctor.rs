@@ -5,7 +5,8 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::Ctx;
-use crate::sys;
+use crate::sys::{self, Forwarding};
+use crate::{firewall, hostfw};
 
 enum Level {
     Ok,
@@ -105,75 +106,83 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
         }
     }
 
-    match std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").map(|v| v.trim() == "1") {
-        Ok(true) => r.add(Level::Ok, "IPv4 forwarding is on"),
-        _ => r.add(
-            Level::Warn,
-            "IPv4 forwarding is off: ctnet turns it on when it creates a bridge network (net.ipv4.ip_forward)",
-        ),
+    for ipv6 in [false, true] {
+        let family = if ipv6 { "IPv6" } else { "IPv4" };
+        match ctx.kernel.forwarding(ipv6) {
+            Forwarding::OnByCtnet => r.add(
+                Level::Ok,
+                format!("{family} forwarding is on, turned on by ctnet: table inet ctnet forwards only traffic of ctnet's networks (and other container bridges), so this host is no open router"),
+            ),
+            Forwarding::OnByOthers => r.add(
+                Level::Ok,
+                format!("{family} forwarding is on, set by someone else (the admin, Docker, libvirt): ctnet leaves the rest of the forwarding to them"),
+            ),
+            Forwarding::Off if ipv6 => {}
+            Forwarding::Off => r.add(
+                Level::Warn,
+                "IPv4 forwarding is off: ctnet turns it on when it makes a bridge network, and then forwards only its own traffic (net.ipv4.ip_forward)",
+            ),
+        }
     }
 
-    match sys::nft_ruleset_json() {
-        Ok(ruleset) => {
-            let blockers = forward_drops(&ruleset);
-            if blockers.is_empty() {
-                r.add(Level::Ok, "no other table drops forwarded traffic");
-            }
-            for chain in blockers {
-                r.add(
-                    Level::Warn,
-                    format!(
-                        "{chain} drops forwarded traffic by default (Docker's iptables rules and firewalld do this): \
-                         containers will not reach the outside unless it accepts traffic from and to ctnet's bridges"
-                    ),
-                );
+    // What ctnet's state expects of the firewall, if it has a state.
+    let state = if root && ctx.global.state_dir.join("state.json").exists() {
+        let store = crate::store::Store::lock(&ctx.global.state_dir)?;
+        match store.load_networks() {
+            Ok(Some(loaded)) => Some(crate::model::State {
+                networks: loaded.networks,
+                ..crate::model::State::new()
+            }),
+            Ok(None) => None,
+            Err(e) => {
+                r.add(Level::Fail, format!("{e:#}"));
+                None
             }
         }
+    } else {
+        None
+    };
+    let bridges = state.as_ref().map(firewall::bridges).unwrap_or_default();
+
+    match sys::nft_ruleset_json() {
+        Ok(ruleset) => firewall_report(&mut r, &ruleset, &bridges, ctx.kernel),
         Err(e) => r.add(
             Level::Warn,
             format!("cannot read the host's nftables ruleset: {e}"),
         ),
     }
 
-    if root && ctx.global.state_dir.join("state.json").exists() {
-        let store = crate::store::Store::lock(&ctx.global.state_dir)?;
-        match store.load_networks() {
-            Ok(Some(loaded)) => {
-                let host = ctx.kernel.host_ipv4_in_use().unwrap_or_default();
-                let mut clashes = 0;
-                for net in &loaded.networks {
-                    for config in &net.ipam {
-                        // The bridge's own connected route is the subnet itself; anything
-                        // else overlapping it is another link or route claiming the range.
-                        let others: Vec<_> = host
-                            .iter()
-                            .filter(|h| **h != config.subnet && h.prefix_len() > 0)
-                            .filter(|h| {
-                                h.contains(&config.subnet.network())
-                                    || config.subnet.contains(&h.network())
-                            })
-                            .collect();
-                        for other in others {
-                            clashes += 1;
-                            r.add(
-                                Level::Warn,
-                                format!(
-                                    "subnet {} of network {} overlaps {other} on this host: traffic for it may go the wrong way",
-                                    config.subnet, net.name
-                                ),
-                            );
-                        }
-                    }
-                }
-                if clashes == 0 {
+    if let Some(loaded) = &state {
+        let host = ctx.kernel.host_ipv4_in_use().unwrap_or_default();
+        let mut clashes = 0;
+        for net in &loaded.networks {
+            for config in &net.ipam {
+                // The bridge's own connected route is the subnet itself; anything
+                // else overlapping it is another link or route claiming the range.
+                let others: Vec<_> = host
+                    .iter()
+                    .filter(|h| **h != config.subnet && h.prefix_len() > 0)
+                    .filter(|h| {
+                        h.contains(&config.subnet.network()) || config.subnet.contains(&h.network())
+                    })
+                    .collect();
+                for other in others {
+                    clashes += 1;
                     r.add(
-                        Level::Ok,
-                        "no network's subnet collides with a host route or address",
+                        Level::Warn,
+                        format!(
+                            "subnet {} of network {} overlaps {other} on this host: traffic for it may go the wrong way",
+                            config.subnet, net.name
+                        ),
                     );
                 }
             }
-            Ok(None) => {}
-            Err(e) => r.add(Level::Fail, format!("{e:#}")),
+        }
+        if clashes == 0 {
+            r.add(
+                Level::Ok,
+                "no network's subnet collides with a host route or address",
+            );
         }
     }
 
@@ -187,42 +196,95 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
                 "FAIL"
             }
         };
-        writeln!(ctx.out, "{tag}  {text}")?;
+        writeln!(ctx.out, "{tag}  {}", text.replace('\n', "\n      "))?;
     }
     Ok(if failed { 1 } else { 0 })
 }
 
-/// Base chains of other tables hooked at forward with policy drop.
-fn forward_drops(ruleset: &Value) -> Vec<String> {
-    let items = ruleset["nftables"].as_array().cloned().unwrap_or_default();
-    items
-        .iter()
-        .filter_map(|item| item.get("chain"))
-        .filter(|c| c["hook"] == "forward" && c["policy"] == "drop")
-        .filter(|c| !(c["family"] == "inet" && c["table"] == "ctnet"))
-        .map(|c| {
+/// ctnet's table, the admin's chain in it, Docker's DOCKER-USER chain and other tables that
+/// drop forwarded traffic, as `ruleset` (nft JSON) has them, for a host whose ctnet
+/// networks have `bridges`.
+fn firewall_report(
+    r: &mut Report,
+    ruleset: &Value,
+    bridges: &[String],
+    kernel: &mut dyn sys::Kernel,
+) {
+    let chains = hostfw::parse_chains(ruleset);
+    let ours = |name: &str| {
+        chains
+            .iter()
+            .any(|c| c.family == "inet" && c.table == "ctnet" && c.name == name)
+    };
+    if !bridges.is_empty() {
+        if ours("forward") {
+            r.add(
+                Level::Ok,
+                "table inet ctnet is in place (isolation, masquerade, published ports)",
+            );
+        } else if !bridges
+            .iter()
+            .any(|b| kernel.has_link(&crate::plan::Ns::Host, b))
+        {
+            r.add(
+                Level::Ok,
+                "ctnet's networks are not made in the kernel yet: the first command that changes something makes them (after a reboot, run 'ctnet restore')",
+            );
+        } else {
+            r.add(
+                Level::Fail,
+                "table inet ctnet is missing (was the ruleset flushed, say by 'systemctl restart nftables'?): containers are not isolated and published ports do not answer until 'ctnet restore' or any ctnet command that changes something writes it again",
+            );
+        }
+    }
+    if ours(firewall::USER_CHAIN) {
+        let rules = ruleset["nftables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.get("rule"))
+            .filter(|rule| rule["table"] == "ctnet" && rule["chain"] == firewall::USER_CHAIN)
+            .count();
+        r.add(
+            Level::Ok,
+            format!("the admin's chain inet ctnet user (new traffic into containers) has {rules} rule(s)"),
+        );
+    }
+    let host = hostfw::HostFirewall {
+        chains: chains.clone(),
+        bridge_netfilter: kernel.host_firewall().is_ok_and(|h| h.bridge_netfilter),
+    };
+    for family in host.docker_user_families() {
+        let pending = hostfw::docker_user_commands(family, ruleset, bridges).len();
+        if pending == 0 {
+            r.add(
+                Level::Ok,
+                format!("Docker is here: its {family} DOCKER-USER chain lets ctnet's bridges past Docker's FORWARD policy"),
+            );
+        } else {
+            r.add(
+                Level::Warn,
+                format!("Docker is here, but its {family} DOCKER-USER chain lacks {pending} of ctnet's rules: run 'ctnet restore' to put them back"),
+            );
+        }
+    }
+    let blockers = host.forward_blockers();
+    if blockers.is_empty() {
+        r.add(Level::Ok, "no other table drops forwarded traffic");
+    }
+    let shown: Vec<String> = if bridges.is_empty() {
+        vec!["BRIDGE".to_string()]
+    } else {
+        bridges.to_vec()
+    };
+    for chain in blockers {
+        r.add(
+            Level::Warn,
             format!(
-                "chain {} {} {}",
-                c["family"].as_str().unwrap_or("?"),
-                c["table"].as_str().unwrap_or("?"),
-                c["name"].as_str().unwrap_or("?")
-            )
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_forward_chains_with_policy_drop_elsewhere() {
-        let ruleset = serde_json::json!({"nftables": [
-            {"metainfo": {"version": "1.0.6"}},
-            {"chain": {"family": "ip", "table": "filter", "name": "FORWARD", "hook": "forward", "policy": "drop"}},
-            {"chain": {"family": "inet", "table": "ctnet", "name": "forward", "hook": "forward", "policy": "accept"}},
-            {"chain": {"family": "inet", "table": "fw", "name": "input", "hook": "input", "policy": "drop"}},
-        ]});
-        assert_eq!(forward_drops(&ruleset), ["chain ip filter FORWARD"]);
+                "{chain} drops forwarded traffic by default, and ctnet cannot overrule it: {} of ctnet's networks break unless it accepts them. The rules to add:\n{}",
+                host.what_breaks(),
+                hostfw::admin_rules(chain, &shown)
+            ),
+        );
     }
 }

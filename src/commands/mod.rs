@@ -19,6 +19,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use crate::cli::{Format, Global};
+use crate::drivers;
 use crate::firewall;
 use crate::{etcfiles, names};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,10 +30,10 @@ use crate::{cluster, esp};
 
 use crate::ports::PortMapping;
 
-use crate::model::{Endpoint, Published, Sandbox, State, validate_name};
+use crate::model::{Endpoint, ForwardingGuard, Published, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::store::{FileChange, SandboxFile, Store};
-use crate::sys::Kernel;
+use crate::sys::{Forwarding, Kernel};
 
 /// What every command gets: the global options, the kernel and where output goes.
 pub struct Ctx<'a> {
@@ -62,6 +63,8 @@ pub struct Tx {
     /// Each sandbox name looked up, with its file as it was (`None`: there was none).
     loaded: BTreeMap<String, Option<SandboxFile>>,
     policy_before: firewall::Policy,
+    /// ctnet's bridges as loaded: when they change, Docker's DOCKER-USER chain follows.
+    bridges_before: Vec<String>,
     /// Kernel steps for a host where ctnet never ran: the default bridge network.
     bootstrap: Vec<Op>,
     /// Write the whole firewall table rather than element changes (gc, restore); the
@@ -80,11 +83,35 @@ pub struct Tx {
 
 impl Tx {
     /// Locks the state directory and loads the networks, setting up the default networks
-    /// on the first run (as Docker's daemon does when it starts). Sandboxes are loaded by
-    /// the commands that need them.
+    /// on the first run (as Docker's daemon does when it starts), for a command that
+    /// changes things. Sandboxes are loaded by the commands that need them. If ctnet's
+    /// table is gone (`nft flush ruleset`), the command writes it whole again.
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
+        let mut tx = Tx::load(ctx)?;
+        let has_table = tx.state.networks.iter().any(|n| n.bridge.is_some());
+        if tx.bootstrap.is_empty() && has_table && !ctx.kernel.firewall_table_present()? {
+            // Either only read-only commands ran so far (they save the default networks but
+            // make nothing), or the ruleset was flushed: make what is missing of the
+            // networks' links, and the whole table.
+            let missing = drivers::missing_network_links(&tx.state, |link| {
+                ctx.kernel.has_link(&crate::plan::Ns::Host, link)
+            });
+            if missing.is_empty() {
+                eprintln!(
+                    "ctnet: warning: the nftables table inet ctnet was gone (was the ruleset flushed?): writing it again"
+                );
+            }
+            tx.bootstrap = missing.into_iter().flat_map(|(steps, _)| steps).collect();
+            tx.load_all_sandboxes()?;
+            tx.rewrite_firewall = Some(firewall::render_full(&State::new()));
+        }
+        Ok(tx)
+    }
+
+    /// Locks and loads, planning a first run's setup without carrying it out.
+    fn load(ctx: &mut Ctx) -> Result<Tx> {
         let store = Store::lock(&ctx.global.state_dir)?;
-        let (networks_on_disk, state, bootstrap) = match store.load_networks()? {
+        let (networks_on_disk, mut state, bootstrap) = match store.load_networks()? {
             Some(loaded) => {
                 let state = State {
                     networks: loaded.networks,
@@ -99,8 +126,15 @@ impl Tx {
                 (vec![], state, bootstrap)
             }
         };
-        let policy_before = if bootstrap.is_empty() {
-            firewall::network_elements(&state)
+        state.forwarding_guard = ForwardingGuard {
+            ipv4: ctx.kernel.forwarding(false) == Forwarding::OnByCtnet,
+            ipv6: ctx.kernel.forwarding(true) == Forwarding::OnByCtnet,
+        };
+        let (policy_before, bridges_before) = if bootstrap.is_empty() {
+            (
+                firewall::network_elements(&state),
+                firewall::bridges(&state),
+            )
         } else {
             Default::default()
         };
@@ -122,10 +156,39 @@ impl Tx {
             released_ports: Vec::new(),
             loaded: BTreeMap::new(),
             policy_before,
+            bridges_before,
             bootstrap,
             rewrite_firewall: None,
             intent_first: false,
         })
+    }
+
+    /// Forwarding for the networks the state now has: a family they need that is off is
+    /// turned on, and since ctnet turned it on, guarded (see `firewall`).
+    fn plan_forwarding(&mut self, kernel: &dyn Kernel) -> Vec<Op> {
+        let bridges: Vec<&crate::model::Network> = self
+            .state
+            .networks
+            .iter()
+            .filter(|n| n.driver == crate::model::Driver::Bridge)
+            .collect();
+        let needs = [
+            (false, !bridges.is_empty()),
+            (true, bridges.iter().any(|n| n.ipam6.is_some())),
+        ];
+        let mut ops = Vec::new();
+        for (ipv6, needed) in needs {
+            if needed && kernel.forwarding(ipv6) == Forwarding::Off {
+                ops.push(Op::EnableForwarding { ipv6 });
+                let guard = &mut self.state.forwarding_guard;
+                *(if ipv6 {
+                    &mut guard.ipv6
+                } else {
+                    &mut guard.ipv4
+                }) = true;
+            }
+        }
+        ops
     }
 
     /// For steps whose result the kernel cannot mark as ctnet's (a named namespace has no
@@ -139,7 +202,10 @@ impl Tx {
     /// state.json are rebuilt from the sandbox files, and the whole firewall table is
     /// written from the state, whatever the kernel had.
     pub fn begin_repair(ctx: &mut Ctx) -> Result<Tx> {
-        let mut tx = Tx::begin(ctx)?;
+        // A repair makes every missing network link and writes the table itself, on a host
+        // where ctnet never ran too.
+        let mut tx = Tx::load(ctx)?;
+        tx.bootstrap.clear();
         tx.load_all_sandboxes()?;
         tx.rewrite_firewall = Some(firewall::render_full(&tx.state));
         tx.esp_before.clear();
@@ -153,19 +219,22 @@ impl Tx {
         Ok(tx)
     }
 
-    /// For commands that only read: the state (with every sandbox if `all_sandboxes`),
-    /// after finishing a first run's setup.
+    /// For commands that only read: the state (with every sandbox if `all_sandboxes`). On a
+    /// host where ctnet never ran it shows the default networks as they would be made,
+    /// without making them: reading changes nothing, forwarding least of all.
     pub fn read(ctx: &mut Ctx, all_sandboxes: bool) -> Result<State> {
-        let mut tx = Tx::begin(ctx)?;
+        let mut tx = Tx::load(ctx)?;
         if all_sandboxes {
             tx.load_all_sandboxes()?;
         }
-        if tx.bootstrap.is_empty() {
-            return Ok(tx.state);
+        if !tx.bootstrap.is_empty() && !ctx.global.dry_run {
+            // The default networks' ids and subnets are kept from the first look on, so
+            // that they read the same every time; the first command that changes
+            // something makes them in the kernel (see `begin`).
+            let staged = tx.store.stage(tx.file_changes()?)?;
+            tx.store.install(staged)?;
         }
-        let state = tx.state.clone();
-        tx.commit(ctx, vec![])?;
-        Ok(state)
+        Ok(std::mem::take(&mut tx.state))
     }
 
     fn load_sandbox_file(&mut self, name: &str) -> Result<()> {
@@ -388,6 +457,12 @@ impl Tx {
         let fresh = !self.bootstrap.is_empty() || self.rewrite_firewall.is_some();
         let mut steps = std::mem::take(&mut self.bootstrap);
         steps.extend(plan);
+        let forwarding = self.plan_forwarding(&*ctx.kernel);
+        let bridges_after = firewall::bridges(&self.state);
+        let docker_user = (fresh || bridges_after != self.bridges_before).then(|| Op::DockerUser {
+            bridges: bridges_after,
+            previous: std::mem::take(&mut self.bridges_before),
+        });
         // A first run writes the whole table; later commands only add and delete elements.
         let change = if fresh {
             let previous = self
@@ -445,6 +520,16 @@ impl Tx {
                 Op::Firewall { ruleset, previous },
             );
         }
+        // Docker's chain and forwarding follow ctnet's own table: forwarding is turned on
+        // only once the guard that comes with it is in place.
+        let after_firewall = steps
+            .iter()
+            .position(|op| matches!(op, Op::Firewall { .. }))
+            .map_or(steps.len(), |at| at + 1);
+        steps.splice(
+            after_firewall..after_firewall,
+            docker_user.into_iter().chain(forwarding),
+        );
         steps.extend(esp_removals);
         if ctx.global.dry_run {
             for op in &steps {

@@ -616,6 +616,7 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     let id = network.id.clone();
     let name = network.name.clone();
     let vni = network.overlay.as_ref().map(|o| o.vni);
+    let forwarded = network.bridge.is_some() || network.overlay.is_some();
     tx.state.networks.push(network);
     if let Err(e) = tx.commit(ctx, plan) {
         if let (Some(kv), Some(vni)) = (published.as_mut(), vni)
@@ -627,8 +628,31 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     }
     if !ctx.global.dry_run {
         writeln!(ctx.out, "{id}")?;
+        if forwarded {
+            warn_about_forward_blockers(ctx, &name);
+        }
     }
     Ok(())
+}
+
+/// One line on stderr when another table drops forwarded traffic that this network needs;
+/// `ctnet doctor` says more, with the rules to add.
+fn warn_about_forward_blockers(ctx: &mut Ctx, name: &str) {
+    let Ok(host) = ctx.kernel.host_firewall() else {
+        return;
+    };
+    let blockers: Vec<String> = host
+        .forward_blockers()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if !blockers.is_empty() {
+        eprintln!(
+            "ctnet: warning: {} drops forwarded traffic by default: network {name}'s {} will not work unless it accepts them (see 'ctnet doctor' for the rules to add)",
+            blockers.join(" and "),
+            host.what_breaks()
+        );
+    }
 }
 
 /// Docker's `network ls --filter` keys.

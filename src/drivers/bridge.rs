@@ -54,17 +54,8 @@ impl NetworkDriver for Bridge {
                 addr: addr.into(),
             });
         }
-        // Routing between the bridge and the world needs forwarding in this namespace.
-        plan.push(Op::Sysctl {
-            key: "net/ipv4/ip_forward".into(),
-            value: "1".into(),
-        });
-        if network.ipam6.is_some() {
-            plan.push(Op::Sysctl {
-                key: "net/ipv6/conf/all/forwarding".into(),
-                value: "1".into(),
-            });
-        }
+        // Forwarding, which routing between the bridge and the world needs, is the
+        // transaction's: it is host-wide, and whether ctnet turns it on decides its guard.
         // Lets a published port answer on the host's 127.0.0.1: the DNAT'd packet leaves
         // through the bridge with a loopback source, which is then masqueraded.
         plan.push(Op::Sysctl {

@@ -3,6 +3,7 @@
 
 pub mod netlink;
 pub mod netns;
+pub mod nftables;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -60,6 +61,12 @@ pub trait Kernel {
     fn netns_inode(&self, path: &Path) -> Option<u64>;
     /// True if `path` is the namespace ctnet itself runs in.
     fn is_host_netns(&self, path: &Path) -> bool;
+    /// Whether forwarding of a family is on, and if so whether ctnet turned it on this boot.
+    fn forwarding(&self, ipv6: bool) -> Forwarding;
+    /// Whether ctnet's nftables table exists (a flushed ruleset has lost it).
+    fn firewall_table_present(&mut self) -> Result<bool>;
+    /// The other tables' chains on this host, and whether bridged frames pass the IP hooks.
+    fn host_firewall(&mut self) -> Result<crate::hostfw::HostFirewall>;
     /// Why a host port cannot be published (a process listens on it, or the address is
     /// not this host's), or `None` if it can.
     fn host_port_unavailable(
@@ -71,6 +78,84 @@ pub trait Kernel {
 }
 
 pub use netlink::{BridgeView, Underlay};
+
+/// A family's forwarding, and who turned it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forwarding {
+    Off,
+    /// On, and not by ctnet: the admin, Docker or libvirt routes on this host.
+    OnByOthers,
+    /// On because ctnet turned it on this boot.
+    OnByCtnet,
+}
+
+/// Where ctnet notes, per family, that it turned forwarding on: under /run, so the note
+/// lasts exactly as long as the setting (until a reboot).
+const FORWARDING_NOTES: &str = "/run/ctnet";
+
+fn forwarding_note(ipv6: bool) -> std::path::PathBuf {
+    Path::new(FORWARDING_NOTES).join(if ipv6 {
+        "forwarding-enabled.ipv6"
+    } else {
+        "forwarding-enabled.ipv4"
+    })
+}
+
+fn enable_forwarding(ipv6: bool) -> Result<()> {
+    let key = crate::plan::forwarding_key(ipv6);
+    if read_sysctl(key).is_some_and(|v| v == "1") {
+        return Ok(());
+    }
+    std::fs::create_dir_all(FORWARDING_NOTES)
+        .with_context(|| format!("cannot create {FORWARDING_NOTES}"))?;
+    std::fs::write(
+        forwarding_note(ipv6),
+        "ctnet turned forwarding on: its table forwards only ctnet's traffic\n",
+    )
+    .with_context(|| format!("cannot write {}", forwarding_note(ipv6).display()))?;
+    write_sysctl(key, "1")
+}
+
+fn read_sysctl(key: &str) -> Option<String> {
+    std::fs::read_to_string(Path::new("/proc/sys").join(key))
+        .ok()
+        .map(|v| v.trim().to_string())
+}
+
+/// Brings Docker's DOCKER-USER chains (where they exist) to ctnet's rules for `bridges`,
+/// in one nft transaction.
+fn ensure_docker_user(bridges: &[String]) -> Result<()> {
+    let host = host_firewall()?;
+    let mut commands = Vec::new();
+    for family in host.docker_user_families() {
+        let listing = nft_json(&[
+            "list",
+            "chain",
+            family,
+            "filter",
+            crate::hostfw::DOCKER_USER,
+        ])
+        .map_err(|e| anyhow!("cannot read Docker's {family} DOCKER-USER chain: {e}"))?;
+        commands.extend(crate::hostfw::docker_user_commands(
+            family, &listing, bridges,
+        ));
+    }
+    if commands.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::json!({ "nftables": commands }).to_string();
+    apply_nft(&["-j", "-f", NFT_STDIN], &json).context("cannot update Docker's DOCKER-USER chain")
+}
+
+fn host_firewall() -> Result<crate::hostfw::HostFirewall> {
+    let listing = nft_json(&["list", "chains"])
+        .map_err(|e| anyhow!("cannot list the host's nftables chains: {e}"))?;
+    Ok(crate::hostfw::HostFirewall {
+        chains: crate::hostfw::parse_chains(&listing),
+        bridge_netfilter: read_sysctl("net/bridge/bridge-nf-call-iptables")
+            .is_some_and(|v| v == "1"),
+    })
+}
 
 /// Runs one `ip xfrm` command (as `plan::xfrm_commands` spells it) through `ip -batch -`,
 /// so that a key is never in a command line other users can read. Adding what exists, or
@@ -445,6 +530,8 @@ impl Linux {
                     .with_context(|| format!("cannot delete network namespace {name}"))?
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
+            Op::EnableForwarding { ipv6 } => enable_forwarding(*ipv6)?,
+            Op::DockerUser { bridges, .. } => ensure_docker_user(bridges)?,
             Op::Firewall { ruleset, .. } => {
                 for part in &ruleset.parts {
                     match part {
@@ -546,6 +633,25 @@ impl Kernel for Linux {
             return None;
         }
         nix::sys::stat::stat(path).ok().map(|st| st.st_ino)
+    }
+
+    fn forwarding(&self, ipv6: bool) -> Forwarding {
+        if read_sysctl(crate::plan::forwarding_key(ipv6)).is_none_or(|v| v != "1") {
+            Forwarding::Off
+        } else if forwarding_note(ipv6).exists() {
+            Forwarding::OnByCtnet
+        } else {
+            Forwarding::OnByOthers
+        }
+    }
+
+    fn firewall_table_present(&mut self) -> Result<bool> {
+        nftables::table_exists(nftables::FAMILY_INET, "ctnet")
+            .context("cannot ask nftables for table inet ctnet")
+    }
+
+    fn host_firewall(&mut self) -> Result<crate::hostfw::HostFirewall> {
+        host_firewall()
     }
 
     fn is_host_netns(&self, path: &Path) -> bool {
@@ -812,8 +918,14 @@ pub fn nft_accepts_in_scratch_namespace(
 
 /// The host's whole ruleset as nft JSON, or why it cannot be read.
 pub fn nft_ruleset_json() -> std::result::Result<serde_json::Value, String> {
+    nft_json(&["list", "ruleset"])
+}
+
+/// What `nft -j ARGS` prints, parsed, or why it failed.
+fn nft_json(args: &[&str]) -> std::result::Result<serde_json::Value, String> {
     let out = Command::new("nft")
-        .args(["-j", "list", "ruleset"])
+        .arg("-j")
+        .args(args)
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {

@@ -73,6 +73,32 @@ wait_netns() {
   done
   die "process $1 never left the host's network namespace"
 }
+serve() { # serve NS PORT TEXT [udp]; returns once the server listens
+  if [ "${4:-}" = udp ]; then
+    ip netns exec "$1" timeout 20 socat UDP-RECVFROM:"$2",fork SYSTEM:"echo $3" &
+  else
+    ip netns exec "$1" timeout 20 socat TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:"echo $3" &
+  fi
+  local flag=-lnt; [ "${4:-}" = udp ] && flag=-lnu
+  for _ in $(seq 100); do
+    ip netns exec "$1" ss -H $flag "sport = :$2" | grep -q . && return; sleep 0.02
+  done
+  die "nothing listens on $1 port $2"
+}
+ask() { # ask NS|host HOST PORT [udp]; ASK_FROM=ADDR sends from that address of NS
+  local run=() bind=${ASK_FROM:+,bind=$ASK_FROM}; [ "$1" = host ] || run=(ip netns exec "$1")
+  if [ "${4:-}" = udp ]; then
+    # One datagram may be lost (say, while the neighbour entry resolves): up to 3 tries.
+    local reply
+    for _ in 1 2 3; do
+      reply=$(echo ping | "${run[@]}" timeout 2 socat -T1 - UDP:"$2":"$3"$bind 2>/dev/null || true)
+      [ -n "$reply" ] && break
+    done
+    echo "$reply"
+  else
+    "${run[@]}" timeout 3 socat -T2 - TCP:"$2":"$3"$bind </dev/null 2>/dev/null || true
+  fi
+}
 ctnet_links() { ip -d -o link show | grep -o 'alias ctnet:[0-9a-f]*' | sort || true; }
 "#;
 
