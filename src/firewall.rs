@@ -26,6 +26,8 @@ pub const TABLE: &str = "inet ctnet";
 
 /// The admin's chain: created once, never flushed or rewritten by ctnet.
 pub const USER_CHAIN: &str = "user";
+/// The chain added last to the skeleton: a table that has it is this version's.
+pub const NEWEST_CHAIN: &str = "user_hook";
 
 /// Sets, maps, chains and the fixed rules. Same-bridge traffic only reaches the forward
 /// hook when routed through the gateway; `icc` decides it. Whatever else heads into a
@@ -256,18 +258,34 @@ impl std::fmt::Display for Script {
     }
 }
 
+/// Sets that tables made by an older ctnet lack, as nft JSON and text declarations:
+/// declaring one again is a no-op where it exists (`gc` or `restore` brings the rest of such
+/// a table, its rules among them, up to date).
+const LATER_SETS: [(&str, &str, &[&str], &str); 2] = [
+    (
+        "egress_nets6",
+        "ipv6_addr",
+        &["interval"],
+        "type ipv6_addr; flags interval;",
+    ),
+    ("forward_guard", "nf_proto", &[], "type nf_proto;"),
+];
+
 fn json_part<'a>(changes: impl IntoIterator<Item = (&'static str, &'a Element)>) -> Option<Part> {
     let mut commands = Vec::new();
     let mut text = String::new();
-    let mut declared = false;
+    let mut declared = BTreeSet::new();
     for (verb, element) in changes {
-        // A table made by a ctnet from before IPv6 lacks this set: declaring it again is a
-        // no-op where it exists (`gc` or `restore` brings the rest of such a table up to date).
-        if element.set == "egress_nets6" && !declared {
-            declared = true;
-            commands.push(json!({"add": {"set": {"family": "inet", "table": "ctnet",
-                "name": "egress_nets6", "type": "ipv6_addr", "flags": ["interval"]}}}));
-            text.push_str("add set inet ctnet egress_nets6 { type ipv6_addr; flags interval; }\n");
+        let later = LATER_SETS.iter().find(|(name, ..)| *name == element.set);
+        if let Some((name, kind, flags, declaration)) = later
+            && declared.insert(*name)
+        {
+            let mut set = json!({"family": "inet", "table": "ctnet", "name": name, "type": kind});
+            if !flags.is_empty() {
+                set["flags"] = json!(flags);
+            }
+            commands.push(json!({"add": {"set": set}}));
+            text.push_str(&format!("add set {TABLE} {name} {{ {declaration} }}\n"));
         }
         commands.push(element.json(verb));
         text.push_str(&if verb == "add" {
@@ -402,10 +420,10 @@ pub fn network_elements(state: &State) -> Policy {
 }
 
 /// The whole table for `state`, replacing whatever ctnet had there but the admin's chain:
-/// for the first run and for re-creating kernel state. Each of ctnet's objects is declared
-/// (a no-op where it exists) and then deleted, chains flushed first so that no rule still
-/// refers to a set, and the skeleton made anew; the admin's chain is declared only, so its
-/// rules stay. It is one nft transaction, so the table is never seen half made; the elements
+/// for the first run and for re-creating kernel state. Each of ctnet's chains is declared
+/// (a no-op where it exists), flushed and deleted, each set and map declared and emptied,
+/// and the skeleton made anew; the admin's chain is declared only, so its rules stay (and
+/// may use ctnet's sets). It is one nft transaction, so the table is never seen half made; the elements
 /// are written as text here, which is safe because every name in them was validated to
 /// `[A-Za-z0-9_.-]` and every other value is typed. With no bridge network left the whole
 /// table goes.
@@ -428,9 +446,10 @@ pub fn render_full(state: &State) -> Script {
     for chain in chains() {
         text.push_str(&format!("delete chain {TABLE} {}\n", chain.name));
     }
+    // Sets and maps are emptied, not deleted: a rule in the admin's chain may use them.
     for set in objects.iter().filter(|o| o.kind != "chain") {
         text.push_str(&format!(
-            "add {0} {TABLE} {1} {{ {2}; }}\ndelete {0} {TABLE} {1}\n",
+            "add {0} {TABLE} {1} {{ {2}; }}\nflush {0} {TABLE} {1}\n",
             set.kind, set.name, set.declaration
         ));
     }

@@ -155,8 +155,12 @@ pub enum Op {
         value: String,
     },
     /// Turns on IPv4 (or IPv6) forwarding, noting first that ctnet did it this boot: the
-    /// forwarding guard in ctnet's table follows that note. Not undone, as with Docker.
+    /// forwarding guard in ctnet's table follows that note. Planned only where forwarding is
+    /// off, so its undo (a failed command) turns it off again.
     EnableForwarding {
+        ipv6: bool,
+    },
+    DisableForwarding {
         ipv6: bool,
     },
     /// Makes Docker's `DOCKER-USER` chains (in `ip filter` and `ip6 filter`, where Docker
@@ -219,6 +223,7 @@ impl Op {
                 ns: Ns::Host,
                 dev: name.clone(),
             }),
+            Op::EnableForwarding { ipv6 } => Some(Op::DisableForwarding { ipv6: *ipv6 }),
             Op::DockerUser { bridges, previous } => Some(Op::DockerUser {
                 bridges: previous.clone(),
                 previous: bridges.clone(),
@@ -236,7 +241,7 @@ impl Op {
             Op::DeleteLink { .. }
             | Op::DeleteNetns { .. }
             | Op::Sysctl { .. }
-            | Op::EnableForwarding { .. } => None,
+            | Op::DisableForwarding { .. } => None,
         }
     }
 }
@@ -312,6 +317,7 @@ impl Op {
             Op::EnableForwarding { .. } => {
                 "host: let the kernel route for ctnet's networks (ctnet's table forwards nothing else)"
             }
+            Op::DisableForwarding { .. } => "undo: forwarding off again, as it was",
             Op::DockerUser { .. } => {
                 "coexistence: Docker's DOCKER-USER chain lets ctnet's bridges past Docker's FORWARD policy"
             }
@@ -569,6 +575,7 @@ impl fmt::Display for Op {
             Op::DeleteNetns { name } => write!(f, "ip netns del {name}"),
             Op::Sysctl { key, value } => write!(f, "sysctl -w {key}={value}"),
             Op::EnableForwarding { ipv6 } => write!(f, "sysctl -w {}=1", forwarding_key(*ipv6)),
+            Op::DisableForwarding { ipv6 } => write!(f, "sysctl -w {}=0", forwarding_key(*ipv6)),
             Op::DockerUser { bridges, .. } => write!(
                 f,
                 "# where Docker's chain exists: iptables -I DOCKER-USER -i BRIDGE -j ACCEPT, and -o, for {}",

@@ -165,6 +165,8 @@ fn the_admins_chain_filters_published_ports_and_survives_every_rewrite() {
           [ -z "$(ASK_FROM=203.0.113.3 ask outside 203.0.113.1 8080)" ] || die "$1: the admin's drop did not hold"
           reaches a 203.0.113.2 || die "$1: a's egress broke"
         }
+        # A rule may use ctnet's own sets: rewrites empty them, never delete them.
+        nft add rule inet ctnet user oifname @bridges ip saddr 203.0.113.99 drop
         check "at first"
         ctnet sandbox create e >/dev/null; ctnet connect n1 e; check "after a connect"
         ctnet publish e 9090:90 >/dev/null; check "after a publish"
@@ -173,12 +175,12 @@ fn the_admins_chain_filters_published_ports_and_survives_every_rewrite() {
         # What an upgrade does: ctnet's own rules rewritten (here: one of them lost first).
         nft delete rule inet ctnet forward handle $(nft -a list chain inet ctnet forward | grep 'ct status dnat accept' | grep -o 'handle [0-9]*' | cut -d' ' -f2)
         ctnet restore; check "after ctnet's rules were rewritten"
-        [ "$(nft list chain inet ctnet user | grep -c drop)" = 1 ] || die "the rule was duplicated or lost: $(nft list chain inet ctnet user)"
+        [ "$(nft list chain inet ctnet user | grep -c drop)" = 2 ] || die "the rule was duplicated or lost: $(nft list chain inet ctnet user)"
         # "Drop everything from wan to containers": new connections only, egress replies pass.
         nft add rule inet ctnet user iifname wan drop
         [ -z "$(ASK_FROM=203.0.113.2 ask outside 203.0.113.1 8080)" ] || die "wan reached a container"
         reaches a 203.0.113.2 || die "egress replies were dropped"
-        ctnet doctor >$T/doctor; grep -q "chain inet ctnet user (new traffic into containers) has 2 rule" $T/doctor || die "doctor: $(cat $T/doctor)"
+        ctnet doctor >$T/doctor; grep -q "chain inet ctnet user (new traffic into containers) has 3 rule" $T/doctor || die "doctor: $(cat $T/doctor)"
     "#,
     );
 }
@@ -252,6 +254,11 @@ fn a_flushed_ruleset_is_noticed_and_written_again() {
         nft flush ruleset
         ctnet publish b 8081:80 >/dev/null 2>&1 || die "publish after a flush failed"
         check_ctnet "after a flush and a publish"
+        # A table an older ctnet made (without the newest chain) is brought up to date.
+        nft flush chain inet ctnet user_hook; nft delete chain inet ctnet user_hook
+        ctnet doctor >$T/doctor || true; grep -q 'made by an older ctnet' $T/doctor || die "doctor: $(cat $T/doctor)"
+        ctnet sandbox create f >/dev/null
+        nft list chain inet ctnet user_hook >/dev/null || die "the table was not brought up to date"
         nft list map inet ctnet dnat_any >$T/map; grep -q 'tcp . 8081' $T/map || die "the new port is missing: $(cat $T/map)"
     "#,
     );

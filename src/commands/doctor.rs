@@ -217,7 +217,12 @@ fn firewall_report(
             .any(|c| c.family == "inet" && c.table == "ctnet" && c.name == name)
     };
     if !bridges.is_empty() {
-        if ours("forward") {
+        if ours("forward") && !ours(firewall::NEWEST_CHAIN) {
+            r.add(
+                Level::Warn,
+                "table inet ctnet was made by an older ctnet: the next command that changes something (or 'ctnet restore') writes it in this version's form",
+            );
+        } else if ours("forward") {
             r.add(
                 Level::Ok,
                 "table inet ctnet is in place (isolation, masquerade, published ports)",

@@ -33,7 +33,7 @@ use crate::ports::PortMapping;
 use crate::model::{Endpoint, ForwardingGuard, Published, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::store::{FileChange, SandboxFile, Store};
-use crate::sys::{Forwarding, Kernel};
+use crate::sys::{Forwarding, Kernel, TableState};
 
 /// What every command gets: the global options, the kernel and where output goes.
 pub struct Ctx<'a> {
@@ -89,21 +89,38 @@ impl Tx {
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
         let mut tx = Tx::load(ctx)?;
         let has_table = tx.state.networks.iter().any(|n| n.bridge.is_some());
-        if tx.bootstrap.is_empty() && has_table && !ctx.kernel.firewall_table_present()? {
-            // Either only read-only commands ran so far (they save the default networks but
-            // make nothing), or the ruleset was flushed: make what is missing of the
-            // networks' links, and the whole table.
-            let missing = drivers::missing_network_links(&tx.state, |link| {
-                ctx.kernel.has_link(&crate::plan::Ns::Host, link)
-            });
-            if missing.is_empty() {
-                eprintln!(
-                    "ctnet: warning: the nftables table inet ctnet was gone (was the ruleset flushed?): writing it again"
-                );
+        let table = if tx.bootstrap.is_empty() && has_table {
+            ctx.kernel.firewall_table()?
+        } else {
+            TableState::Current
+        };
+        match table {
+            TableState::Current => {}
+            TableState::Outdated => {
+                // An older ctnet's table: written whole in this version's form; undo puts
+                // it back as the loaded state describes it.
+                tx.load_all_sandboxes()?;
+                tx.rewrite_firewall = Some(firewall::render_full(&tx.state));
             }
-            tx.bootstrap = missing.into_iter().flat_map(|(steps, _)| steps).collect();
-            tx.load_all_sandboxes()?;
-            tx.rewrite_firewall = Some(firewall::render_full(&State::new()));
+            TableState::Missing => {
+                // Either only read-only commands ran so far (they save the default networks
+                // but make nothing), or the ruleset was flushed: make what is missing of the
+                // networks' links, and the whole table.
+                let missing = drivers::missing_network_links(&tx.state, |link| {
+                    ctx.kernel.has_link(&crate::plan::Ns::Host, link)
+                });
+                if missing.is_empty() {
+                    eprintln!(
+                        "ctnet: warning: the nftables table inet ctnet was gone (was the ruleset flushed?): writing it again"
+                    );
+                }
+                // Docker's chain can only hold rules for bridges that were there.
+                tx.bridges_before
+                    .retain(|b| ctx.kernel.has_link(&crate::plan::Ns::Host, b));
+                tx.bootstrap = missing.into_iter().flat_map(|(steps, _)| steps).collect();
+                tx.load_all_sandboxes()?;
+                tx.rewrite_firewall = Some(firewall::render_full(&State::new()));
+            }
         }
         Ok(tx)
     }

@@ -63,8 +63,9 @@ pub trait Kernel {
     fn is_host_netns(&self, path: &Path) -> bool;
     /// Whether forwarding of a family is on, and if so whether ctnet turned it on this boot.
     fn forwarding(&self, ipv6: bool) -> Forwarding;
-    /// Whether ctnet's nftables table exists (a flushed ruleset has lost it).
-    fn firewall_table_present(&mut self) -> Result<bool>;
+    /// Whether ctnet's nftables table is there as this ctnet makes it (a flushed ruleset has
+    /// lost it; an older ctnet made it without the newest chains).
+    fn firewall_table(&mut self) -> Result<TableState>;
     /// The other tables' chains on this host, and whether bridged frames pass the IP hooks.
     fn host_firewall(&mut self) -> Result<crate::hostfw::HostFirewall>;
     /// Why a host port cannot be published (a process listens on it, or the address is
@@ -78,6 +79,15 @@ pub trait Kernel {
 }
 
 pub use netlink::{BridgeView, Underlay};
+
+/// ctnet's table in the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableState {
+    Current,
+    /// Made by an older ctnet: its skeleton lacks chains and sets this one uses.
+    Outdated,
+    Missing,
+}
 
 /// A family's forwarding, and who turned it on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -531,6 +541,10 @@ impl Linux {
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
             Op::EnableForwarding { ipv6 } => enable_forwarding(*ipv6)?,
+            Op::DisableForwarding { ipv6 } => {
+                let _ = std::fs::remove_file(forwarding_note(*ipv6));
+                write_sysctl(crate::plan::forwarding_key(*ipv6), "0")?
+            }
             Op::DockerUser { bridges, .. } => ensure_docker_user(bridges)?,
             Op::Firewall { ruleset, .. } => {
                 for part in &ruleset.parts {
@@ -645,9 +659,19 @@ impl Kernel for Linux {
         }
     }
 
-    fn firewall_table_present(&mut self) -> Result<bool> {
-        nftables::table_exists(nftables::FAMILY_INET, "ctnet")
-            .context("cannot ask nftables for table inet ctnet")
+    fn firewall_table(&mut self) -> Result<TableState> {
+        let ask = |chain| {
+            nftables::chain_exists(nftables::FAMILY_INET, "ctnet", chain)
+                .context("cannot ask nftables for table inet ctnet")
+        };
+        // The newest chain first: a table that has it is current, in one request.
+        Ok(if ask(crate::firewall::NEWEST_CHAIN)? {
+            TableState::Current
+        } else if ask("forward")? {
+            TableState::Outdated
+        } else {
+            TableState::Missing
+        })
     }
 
     fn host_firewall(&mut self) -> Result<crate::hostfw::HostFirewall> {
