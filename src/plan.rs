@@ -154,6 +154,13 @@ pub enum Op {
         key: String,
         value: String,
     },
+    /// Puts an endpoint's host veth back on its network's bridge (a bridge deleted by hand
+    /// and made again has no ports), isolated again for icc=false.
+    AttachToBridge {
+        dev: String,
+        bridge: String,
+        isolated: bool,
+    },
     /// Turns on IPv4 (or IPv6) forwarding, noting first that ctnet did it this boot: the
     /// forwarding guard in ctnet's table follows that note. Planned only where forwarding is
     /// off, so its undo (a failed command) turns it off again.
@@ -241,6 +248,7 @@ impl Op {
             Op::DeleteLink { .. }
             | Op::DeleteNetns { .. }
             | Op::Sysctl { .. }
+            | Op::AttachToBridge { .. }
             | Op::DisableForwarding { .. } => None,
         }
     }
@@ -318,6 +326,7 @@ impl Op {
                 "host: let the kernel route for ctnet's networks (ctnet's table forwards nothing else)"
             }
             Op::DisableForwarding { .. } => "undo: forwarding off again, as it was",
+            Op::AttachToBridge { .. } => "repair: the endpoint's veth back on its network's bridge",
             Op::DockerUser { .. } => {
                 "coexistence: Docker's DOCKER-USER chain lets ctnet's bridges past Docker's FORWARD policy"
             }
@@ -576,6 +585,17 @@ impl fmt::Display for Op {
             Op::Sysctl { key, value } => write!(f, "sysctl -w {key}={value}"),
             Op::EnableForwarding { ipv6 } => write!(f, "sysctl -w {}=1", forwarding_key(*ipv6)),
             Op::DisableForwarding { ipv6 } => write!(f, "sysctl -w {}=0", forwarding_key(*ipv6)),
+            Op::AttachToBridge {
+                dev,
+                bridge,
+                isolated,
+            } => {
+                write!(f, "ip link set {dev} master {bridge}")?;
+                if *isolated {
+                    write!(f, " && bridge link set dev {dev} isolated on")?;
+                }
+                Ok(())
+            }
             Op::DockerUser { bridges, .. } => write!(
                 f,
                 "# where Docker's chain exists: iptables -I DOCKER-USER -i BRIDGE -j ACCEPT, and -o, for {}",

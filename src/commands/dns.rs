@@ -7,7 +7,7 @@
 //! stops they name the upstream servers again.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
@@ -68,13 +68,9 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
     // A first run sets up the default networks; the state must load before anything else.
     Tx::read(ctx, false)?;
     let pid_path = pid_file(&state_dir);
-    let pid = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&pid_path)
-        .with_context(|| format!("cannot open {}", pid_path.display()))?;
+    // Root's alone: a user who could hold its lock would make ctnet point every sandbox
+    // at a resolver that is not there.
+    let pid = crate::store::open_root_only(&pid_path)?;
     if pid.try_lock().is_err() {
         let other = std::fs::read_to_string(&pid_path).unwrap_or_default();
         let other = other.lines().next().unwrap_or("?");

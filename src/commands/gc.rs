@@ -133,9 +133,28 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         recreate.extend(steps);
         report.push(format!("{what}: it was missing"));
     }
+    // Ports left behind by a bridge that was deleted go back on the bridge made again.
+    for (op, what) in drivers::detached_ports(&tx.state, |dev| {
+        ctx.kernel.link_enslaved(dev).ok().flatten()
+    }) {
+        recreate.push(op);
+        report.push(what);
+    }
     plan.splice(0..0, recreate);
     plan.extend(super::overlay::resync(&mut tx, ctx.global.dry_run));
     let dry_run = ctx.global.dry_run;
+    // Removed while the lock is held (after the commit another command may be staging);
+    // they are garbage whether or not the rest of gc succeeds.
+    for path in tx.store.stale_staging() {
+        if !dry_run {
+            // A link is removed itself, never followed.
+            let _ = std::fs::remove_file(&path);
+        }
+        report.push(format!(
+            "file {}: staged by a command that was killed",
+            path.display()
+        ));
+    }
     tx.commit(ctx, plan)?;
     for line in report {
         let verb = match (dry_run, line.starts_with("network ")) {

@@ -24,6 +24,16 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
         plan.push(steps);
         restored.push(what);
     }
+    let mut ports = Vec::new();
+    for (op, what) in drivers::detached_ports(&tx.state, |dev| {
+        ctx.kernel.link_enslaved(dev).ok().flatten()
+    }) {
+        ports.push(op);
+        restored.push(what);
+    }
+    if !ports.is_empty() {
+        plan.push(ports);
+    }
     for sandbox in &tx.state.sandboxes {
         if !super::sandbox_alive(ctx.kernel, sandbox) {
             if sandbox.owned {

@@ -60,6 +60,40 @@ pub fn missing_network_links(
         .collect()
 }
 
+/// Endpoints whose host veth is there but on no bridge (their bridge was deleted and made
+/// again, which leaves the ports behind): the step that puts each back, with a
+/// description. `enslaved` tells, by name, whether a link is a bridge port (`None`: no
+/// such link). For gc and restore.
+pub fn detached_ports(
+    state: &crate::model::State,
+    mut enslaved: impl FnMut(&str) -> Option<bool>,
+) -> Vec<(crate::plan::Op, String)> {
+    let mut out = Vec::new();
+    for ep in state.endpoints.iter().filter(|e| !e.host_ifname.is_empty()) {
+        let Some(network) = state.network_by_id(&ep.network_id) else {
+            continue;
+        };
+        let (bridge, isolated) = match (&network.bridge, &network.overlay) {
+            (Some(b), _) => (b.ifname.clone(), !b.icc),
+            (None, Some(o)) => (o.bridge.clone(), false),
+            _ => continue,
+        };
+        if enslaved(&ep.host_ifname) == Some(false) {
+            let what = format!(
+                "network {}: port {} back on {bridge}",
+                network.name, ep.host_ifname
+            );
+            let op = crate::plan::Op::AttachToBridge {
+                dev: ep.host_ifname.clone(),
+                bridge,
+                isolated,
+            };
+            out.push((op, what));
+        }
+    }
+    out
+}
+
 /// The driver behind a network, or why sandboxes cannot join it.
 pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, UserError> {
     match network.driver {

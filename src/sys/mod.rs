@@ -540,6 +540,21 @@ impl Linux {
                     .with_context(|| format!("cannot delete network namespace {name}"))?
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
+            Op::AttachToBridge {
+                dev,
+                bridge,
+                isolated,
+            } => {
+                let nl = self.socket(&Ns::Host)?;
+                let index = nl
+                    .ifindex(bridge)
+                    .with_context(|| format!("bridge {bridge} is missing"))?;
+                nl.set_link(dev, vec![LinkAttribute::Controller(index)])
+                    .map_err(|e| anyhow!("cannot put {dev} on {bridge}: {e}"))?;
+                if *isolated {
+                    nl.isolate_bridge_port(dev)?;
+                }
+            }
             Op::EnableForwarding { ipv6 } => enable_forwarding(*ipv6)?,
             Op::DisableForwarding { ipv6 } => {
                 let _ = std::fs::remove_file(forwarding_note(*ipv6));
@@ -938,6 +953,30 @@ pub fn nft_accepts_in_scratch_namespace(
             .unwrap_or("rejected")
             .to_string())
     }
+}
+
+/// The process holding an flock on `file`, from /proc/locks (to name it when a command has
+/// to wait), or `None` if it cannot be told.
+pub fn lock_holder(file: &File) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().ok()?;
+    let (major, minor) = (
+        nix::sys::stat::major(meta.dev()),
+        nix::sys::stat::minor(meta.dev()),
+    );
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    locks.lines().find_map(|line| {
+        // "1: FLOCK  ADVISORY  WRITE 4242 00:2f:1234 0 EOF": pid, then major:minor:inode.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (pid, id) = (fields.get(4)?, fields.get(5)?);
+        let mut parts = id.split(':');
+        let maj = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let min = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let ino: u64 = parts.next()?.parse().ok()?;
+        (maj == major && min == minor && ino == meta.ino())
+            .then(|| pid.parse().ok())
+            .flatten()
+    })
 }
 
 /// The host's whole ruleset as nft JSON, or why it cannot be read.

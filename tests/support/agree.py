@@ -44,6 +44,25 @@ def main():
     if kernel != expected:
         problems.append(f"links: kernel has {sorted(kernel - expected)} extra, misses {sorted(expected - kernel)}")
 
+    # Each host veth is a port of its network's bridge (a veth left off a bridge that was
+    # deleted and made again cuts its container off), and each bridge has its gateways.
+    by_name = {l["ifname"]: l for l in links}
+    for ep in endpoints:
+        n = networks.get(ep["network_id"], {})
+        bridge = (n.get("bridge") or {}).get("ifname") or (n.get("overlay") or {}).get("bridge")
+        link = by_name.get(ep["host_ifname"]) if ep["host_ifname"] else None
+        if bridge and link and link.get("master") != bridge:
+            problems.append(f"link {ep['host_ifname']}: on {link.get('master')}, not on {bridge}")
+    addresses = {a["ifname"]: a for a in json.loads(sh("ip", "-j", "addr", "show"))}
+    for n in state["networks"]:
+        name = (n.get("bridge") or {}).get("ifname")
+        if not name or name not in by_name:
+            continue
+        have = {f"{i['local']}" for i in addresses.get(name, {}).get("addr_info", [])}
+        for config in n.get("ipam") or []:
+            if config["gateway"] not in have:
+                problems.append(f"bridge {name}: lacks its gateway {config['gateway']}")
+
     # Each endpoint's interface and addresses (IPv4, IPv6 or both) inside its sandbox.
     for ep in endpoints:
         sb = sandboxes[ep["sandbox_id"]]
