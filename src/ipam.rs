@@ -68,6 +68,15 @@ pub fn pick_subnet(occupied: &[Occupied]) -> Result<Ipv4Net, UserError> {
     )
 }
 
+/// IPv4 space no network may use.
+const UNUSABLE: [(&str, &str); 5] = [
+    ("0.0.0.0/8", "this network"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved, with the broadcast address"),
+];
+
 /// The user's `--subnet`, `--gateway`, `--ip-range` and `--aux-address`, checked and completed.
 pub fn build_config(
     subnet: Ipv4Net,
@@ -78,10 +87,17 @@ pub fn build_config(
     if subnet.addr() != subnet.network() {
         refuse!("invalid subnet {subnet}: it should be {}", subnet.trunc());
     }
-    let first = subnet.network().octets()[0];
-    if first == 0 || first == 127 || first >= 224 {
+    // Overlapping, not just starting in: 192.0.0.0/2 starts in unicast space and covers
+    // multicast and the reserved range.
+    if let Some(bad) = UNUSABLE
+        .iter()
+        .map(|(net, what)| (net.parse::<Ipv4Net>().expect("constant"), what))
+        .find(|(net, _)| net.contains(&subnet.network()) || subnet.contains(&net.network()))
+    {
         refuse!(
-            "subnet {subnet} is not usable for a network (0.0.0.0/8, loopback, multicast or reserved)"
+            "subnet {subnet} is not usable for a network: it overlaps {} ({})",
+            bad.0,
+            bad.1
         );
     }
     if subnet.prefix_len() > 30 {

@@ -48,6 +48,15 @@ pub fn pick_subnet(ula: Ipv6Net, used: &[Ipv6Net]) -> Result<Ipv6Net, UserError>
         })
 }
 
+/// IPv6 space no network may use.
+const UNUSABLE: [(&str, &str); 5] = [
+    ("::/128", "unspecified"),
+    ("::1/128", "loopback"),
+    ("::ffff:0:0/96", "IPv4-mapped"),
+    ("fe80::/10", "link-local"),
+    ("ff00::/8", "multicast"),
+];
+
 /// A network's IPv6 pool, checked.
 pub fn build_config(
     subnet: Ipv6Net,
@@ -58,13 +67,18 @@ pub fn build_config(
     if subnet.addr() != subnet.network() {
         refuse!("invalid subnet {subnet}: it should be {}", subnet.trunc());
     }
-    let first = subnet.network().segments()[0];
-    if subnet.network().is_loopback()
-        || subnet.network().is_unspecified()
-        || first & 0xff00 == 0xff00
-        || first & 0xffc0 == 0xfe80
+    // Overlapping, not just starting in: 8000::/1 starts in unicast space and covers
+    // link-local and multicast.
+    if let Some(bad) = UNUSABLE
+        .iter()
+        .map(|(net, what)| (net.parse::<Ipv6Net>().expect("constant"), what))
+        .find(|(net, _)| net.contains(&subnet.network()) || subnet.contains(&net.network()))
     {
-        refuse!("subnet {subnet} is not usable for a network (loopback, multicast or link-local)");
+        refuse!(
+            "subnet {subnet} is not usable for a network: it overlaps {} ({})",
+            bad.0,
+            bad.1
+        );
     }
     if subnet.prefix_len() > 124 {
         refuse!("subnet {subnet} is too small: a network needs at most a /124");

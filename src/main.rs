@@ -38,6 +38,14 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         clap_complete::generate(*shell, &mut Cli::command(), "ctnet", out);
         return Ok(0);
     }
+    // A relative directory would be a different state (and lock) in every working
+    // directory: one host, one state, named whole.
+    if cli.global.state_dir.is_relative() {
+        bail!(
+            "--state-dir {} is relative: give an absolute path",
+            cli.global.state_dir.display()
+        );
+    }
     let graph = matches!(cli.command, Command::Graph);
     if !graph && matches!(cli.global.format, cli::Format::Dot | cli::Format::Mermaid) {
         bail!("--format dot and mermaid are for `ctnet graph`; use table or json here");

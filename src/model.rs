@@ -269,6 +269,18 @@ pub struct Sandbox {
     /// taken for this sandbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netns_inode: Option<u64>,
+    /// The `ctnet run` whose sandbox this is: when that process is gone (even killed with
+    /// SIGKILL, which leaves no chance to clean up), the sandbox is dead and gc removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_by: Option<Process>,
+}
+
+/// A process, told apart from a later one with the same pid by its start time.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    /// Clock ticks after boot (field 22 of /proc/PID/stat).
+    pub start: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -442,6 +454,13 @@ fn find_by_name_or_id<'a, T>(
     key: &str,
     keys: impl Fn(&T) -> (&String, &String),
 ) -> Result<Option<&'a T>, UserError> {
+    // A full id wins over a name, which could otherwise shadow it ("network rm ID" must
+    // remove that network); then a name; then an id prefix.
+    if key.len() == 64
+        && let Some(item) = items.iter().find(|i| keys(i).1 == key)
+    {
+        return Ok(Some(item));
+    }
     if let Some(item) = items.iter().find(|i| keys(i).0 == key) {
         return Ok(Some(item));
     }
@@ -520,10 +539,16 @@ pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
     }
     let mut mac = [0u8; 6];
     for (byte, part) in mac.iter_mut().zip(&parts) {
-        if part.len() != 2 {
+        // Hex digits only: the radix parser would take "+a" as 0a.
+        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad());
         }
         *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
+    }
+    if mac == [0; 6] {
+        return Err(UserError::new(format!(
+            "invalid MAC address {text}: the all-zero address belongs to no interface"
+        )));
     }
     if mac[0] & 1 == 1 {
         return Err(UserError::new(format!(
@@ -597,12 +622,18 @@ pub mod tests {
             "two-character prefix accepted"
         );
         assert!(state.network("nope").is_err());
+        // A whole id is never shadowed by a network named like it.
+        let full = "e".repeat(64);
+        state.networks.push(net("four", &full));
+        state.networks.push(net(&full, "ddd000"));
+        assert_eq!(state.network(&full).unwrap().name, "four");
     }
 
     #[test]
     fn short_hex_sandbox_names_are_names() {
         let mut state = State::new();
         state.sandboxes.push(Sandbox {
+            run_by: None,
             id: format!("f17{}", "0".repeat(61)),
             name: "web".into(),
             netns: "/run/netns/web".into(),

@@ -144,6 +144,10 @@ impl fmt::Display for PortSpec {
 /// `START[-END]` as (start, count).
 fn parse_range(spec: &str, text: &str) -> Result<(u16, u16), UserError> {
     let port = |p: &str| -> Result<u16, UserError> {
+        // Digits only: Rust's parser would take "+80" as 80.
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            refuse!("invalid port spec {spec:?}: {p:?} is not a port number");
+        }
         match p.parse::<u32>() {
             Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
             Ok(_) => refuse!("invalid port spec {spec:?}: port {p} is outside 1-65535"),
@@ -183,6 +187,16 @@ pub fn parse(spec: &str) -> Result<PortSpec, UserError> {
                     "invalid port spec {spec:?}: {ip:?} is not an IPv6 address"
                 ))
             })?;
+            if ip.to_ipv4_mapped().is_some() {
+                refuse!(
+                    "invalid port spec {spec:?}: [{ip}] is an IPv4 address in IPv6 form; write it as IPv4"
+                );
+            }
+            if ip.is_unicast_link_local() || ip.is_multicast() {
+                refuse!(
+                    "invalid port spec {spec:?}: [{ip}] is a link-local or multicast address, which a published port cannot use"
+                );
+            }
             if ip.is_loopback() {
                 refuse!(
                     "invalid port spec {spec:?}: [::1] cannot be published in the kernel (IPv6 has no \

@@ -349,6 +349,7 @@ mod tests {
     fn sandbox(name: &str) -> SandboxFile {
         SandboxFile {
             sandbox: Sandbox {
+                run_by: None,
                 id: "ab".repeat(32),
                 name: name.into(),
                 netns: format!("/run/netns/{name}").into(),

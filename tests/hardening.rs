@@ -109,3 +109,69 @@ fn a_deleted_bridge_comes_back_with_its_ports() {
         done
     "#);
 }
+
+/// Item 9: `ctnet run` killed outright takes its command with it, and gc then removes
+/// its sandbox, veth, address and published port.
+#[test]
+fn a_killed_run_leaves_nothing_after_gc() {
+    ok(r#"
+        ctnet gc >/dev/null
+        links=$(ctnet_links)
+        ctnet run --name job -p 8080:80 -- sleep 300 & runpid=$!
+        for _ in $(seq 100); do [ -n "$(ctnet port job 2>/dev/null)" ] && break; sleep 0.05; done
+        [ -n "$(ctnet port job 2>/dev/null)" ] || die "the run never published its port"
+        child=$(pgrep -P $runpid)
+        # While the run goes on, gc leaves it alone.
+        ctnet gc >$T/gc; [ ! -s $T/gc ] || die "gc touched a live run: $(cat $T/gc)"
+        kill -KILL $runpid; wait $runpid 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 $child 2>/dev/null || break; sleep 0.02; done
+        ! kill -0 $child 2>/dev/null || die "the command outlived ctnet run"
+        ctnet gc >$T/gc
+        grep -q "removed sandbox job: the ctnet run that made it (pid $runpid) is gone" $T/gc || die "gc: $(cat $T/gc)"
+        [ -z "$(ls /run/netns)" ] || die "namespaces left: $(ls /run/netns)"
+        [ "$(ctnet_links)" = "$links" ] || die "links left: $(ctnet_links)"
+        nft list map inet ctnet dnat_any >$T/map; ! grep -q 8080 $T/map || die "port left: $(cat $T/map)"
+        [ -z "$(ctnet sandbox ls -q)" ] || die "sandbox left: $(ctnet sandbox ls)"
+        agree
+    "#);
+}
+
+/// Items 11 and 12: input that was accepted and then broke something is refused, in one
+/// line, changing nothing.
+#[test]
+fn bad_input_found_by_the_review_is_refused() {
+    ok(r#"
+        ip link add uplink type veth peer name uplink-peer
+        ip addr add 192.0.2.1/24 dev uplink; ip link set uplink up
+        # Subnets are checked whole, not by their first address.
+        fails "overlaps 192.0.2.0/24, which this host already reaches" ctnet network create --subnet 192.0.2.0/25 lan
+        fails "overlaps 224.0.0.0/4 (multicast)" ctnet network create --subnet 192.0.0.0/2 wide
+        fails "overlaps 240.0.0.0/4" ctnet network create --subnet 255.255.255.252/30 top
+        fails "overlaps 169.254.0.0/16 (link-local)" ctnet network create --subnet 169.254.0.0/16 ll
+        fails "overlaps fe80::/10 (link-local)" ctnet network create --ipv6 --subnet 8000::/1 half
+        fails "IPv4-mapped" ctnet network create --ipv6 --subnet ::ffff:0:0/96 mapped
+        fails "too small for IPv6" ctnet network create --ipv6 -o mtu=1000 small
+        fails "loopback" ctnet network create -d macvlan --subnet 10.76.0.0/24 -o parent=lo m
+        ctnet network create --subnet 10.75.0.0/24 n >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
+        ctnet connect n a
+        fails "is the bridge's" ctnet connect n b --mac 02:42:0a:4b:00:01
+        fails "in use by a" ctnet connect n b --mac 02:42:0a:4b:00:02
+        fails "all-zero" ctnet connect n b --mac 00:00:00:00:00:00
+        fails "invalid MAC" ctnet connect n b --mac +2:42:0a:4b:00:09
+        fails "not a port number" ctnet publish a +8080:80
+        fails "IPv4 address in IPv6 form" ctnet publish a '[::ffff:127.0.0.1]:8080:80'
+        fails "link-local" ctnet publish a '[fe80::1]:8080:80'
+        cd $T; fails "relative" ctnet --state-dir rel network ls; [ ! -e $T/rel ] || die "made a relative state dir"; cd /
+        # A whole id wins over a network named like it.
+        id=$(ctnet network create --subnet 10.77.0.0/24 m2)
+        ctnet network create --subnet 10.78.0.0/24 "$id" >/dev/null
+        ctnet network rm "$id" >/dev/null
+        ! ctnet network inspect m2 >/dev/null 2>&1 || die "rm by id removed the network named like it"
+        ctnet network inspect "$id" >/dev/null || die "the network named like the id is gone"
+        # A name under /run/netns that is the host's own namespace is no sandbox.
+        touch /run/netns/hostns; mount --bind /proc/self/ns/net /run/netns/hostns
+        fails "own network namespace" ctnet connect n hostns
+        umount /run/netns/hostns; rm /run/netns/hostns
+    "#);
+}

@@ -79,11 +79,20 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Resu
                     args.sandbox
                 );
             }
+            // A name under /run/netns can be a bind mount of anything, the host's own
+            // namespace included: eth0 and a default route must never land there.
+            if kernel.is_host_netns(&path) {
+                refuse!(
+                    "{} is ctnet's own network namespace, not a sandbox",
+                    path.display()
+                );
+            }
             (path, false)
         }
     };
     let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
+        run_by: None,
         id: new_id()?,
         name: args.sandbox.clone(),
         netns,
@@ -194,6 +203,34 @@ fn pick_addresses(
     };
     if mac.is_some() && network.driver == Driver::Ipvlan {
         refuse!("--mac does not apply to ipvlan: its interfaces share the parent's MAC");
+    }
+    if let Some(m) = mac {
+        // Two interfaces with one MAC on a bridge take each other's frames: the bridge's
+        // own (made from its gateway) and the other members' (made from their addresses).
+        let text = m
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        if network.bridge.is_some()
+            && let Some(config) = network.ipam.first()
+            && mac_from_ipv4(config.gateway) == text
+        {
+            refuse!(
+                "MAC address {text} is the bridge's of network {}",
+                network.name
+            );
+        }
+        if let Some((other, _)) = network
+            .members
+            .iter()
+            .find(|(_, ip)| mac_from_ipv4(**ip) == text)
+        {
+            refuse!(
+                "MAC address {text} is in use by {other} on network {}",
+                network.name
+            );
+        }
     }
     let mac = match mac {
         _ if network.driver == Driver::Ipvlan => String::new(),

@@ -34,13 +34,25 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
                     });
                 }
             }
+            // A `ctnet run` that is gone leaves its namespace behind: it goes too.
+            if sandbox.owned && sandbox.run_by.is_some() && ctx.kernel.is_netns(&sandbox.netns) {
+                plan.push(Op::DeleteNetns {
+                    name: sandbox.name.clone(),
+                });
+            }
             tx.state.endpoints.retain(|e| e.sandbox_id != sandbox.id);
             tx.state.sandboxes.retain(|s| s.id != sandbox.id);
-            report.push(format!(
-                "sandbox {}: its namespace {} is gone",
-                sandbox.name,
-                sandbox.netns.display()
-            ));
+            report.push(match sandbox.run_by {
+                Some(run) => format!(
+                    "sandbox {}: the ctnet run that made it (pid {}) is gone",
+                    sandbox.name, run.pid
+                ),
+                None => format!(
+                    "sandbox {}: its namespace {} is gone",
+                    sandbox.name,
+                    sandbox.netns.display()
+                ),
+            });
         }
     }
     // An endpoint is there if its veth's host end is (bridge), or its interface inside the

@@ -745,8 +745,14 @@ fn sorted_difference<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     out
 }
 
-/// The sandbox's namespace is there, and is the one ctnet recorded (not a reused PID's).
+/// The sandbox's namespace is there, and is the one ctnet recorded (not a reused PID's);
+/// for a `ctnet run` sandbox, its run is still going too.
 pub fn sandbox_alive(kernel: &dyn Kernel, sandbox: &Sandbox) -> bool {
+    if let Some(owner) = sandbox.run_by
+        && kernel.process_start(owner.pid) != Some(owner.start)
+    {
+        return false;
+    }
     match sandbox.netns_inode {
         Some(inode) => kernel.netns_inode(&sandbox.netns) == Some(inode),
         None => kernel.is_netns(&sandbox.netns),

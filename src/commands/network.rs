@@ -258,11 +258,29 @@ fn plan_network(
             refuse!("--ipv4=false takes no IPv4 --subnet, --gateway, --ip-range or --aux-address");
         }
     }
+    if ipam6.is_some()
+        && let Some(mtu) = bridge_opts.mtu.filter(|m| *m < 1280)
+    {
+        refuse!("mtu {mtu} is too small for IPv6, which needs at least 1280");
+    }
     let ipam = if args.ipv4 {
         vec![ipv4_pool(subnet, gateway, ip_range, &aux, state, kernel)?]
     } else {
         vec![]
     };
+    // A bridge takes its subnet's traffic to itself: one over a range the host already
+    // reaches (its uplink's LAN, a VPN) would take the host's own address or a neighbour's.
+    // (macvlan and ipvlan networks are meant to share the LAN's subnet.)
+    if let (Driver::Bridge, Some(subnet)) = (driver, subnet) {
+        let host = kernel.host_ipv4_in_use()?;
+        if let Some(route) = host.iter().find(|h| {
+            h.prefix_len() > 0 && (h.contains(&subnet.network()) || subnet.contains(&h.network()))
+        }) {
+            refuse!(
+                "subnet {subnet} overlaps {route}, which this host already reaches through an address or route of its own: the bridge would take that traffic; choose another subnet"
+            );
+        }
+    }
 
     let id = new_id()?;
     let mut lan = lan;
@@ -490,6 +508,9 @@ fn plan_lan(
             needs.push(("dummy", "CONFIG_DUMMY"));
             // Named after the network's id once it has one (see `plan_network`).
             (String::new(), Some(MadeParent::Dummy))
+        }
+        Some(parent) if parent == "lo" => {
+            refuse!("parent lo is the loopback interface: {kind} needs an interface on a LAN")
         }
         Some(parent) => match kernel.link_enslaved(&parent)? {
             Some(true) => refuse!(

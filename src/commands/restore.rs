@@ -36,6 +36,14 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     }
     for sandbox in &tx.state.sandboxes {
         if !super::sandbox_alive(ctx.kernel, sandbox) {
+            if sandbox.run_by.is_some() {
+                // A `ctnet run` that is gone (a reboot ends every run): nothing to restore.
+                eprintln!(
+                    "ctnet: warning: not restoring sandbox {}: the ctnet run that made it is gone (ctnet gc removes it)",
+                    sandbox.name
+                );
+                continue;
+            }
             if sandbox.owned {
                 plan.push(vec![Op::CreateNetns {
                     name: sandbox.name.clone(),

@@ -14,6 +14,7 @@ use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction
 use super::{Ctx, connect, new_id, sandbox};
 use crate::cli::{ConnectArgs, RunArgs};
 use crate::etcfiles;
+use crate::model::Process;
 use crate::refuse;
 use crate::sys::netns;
 
@@ -85,7 +86,11 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
     if !ctx.global.dry_run {
         install_signal_handlers()?;
     }
-    sandbox::create(&mut step, &name)?;
+    // The sandbox is this process's: if it dies without cleaning up (SIGKILL, the OOM
+    // killer), gc sees the run is gone and removes the sandbox.
+    let me = std::process::id();
+    let run_by = crate::sys::process_start(me).map(|start| Process { pid: me, start });
+    sandbox::create_for(&mut step, &name, run_by)?;
     let setup = (|| -> Result<()> {
         check_pending()?;
         for (i, network) in networks.iter().filter(|n| *n != "none").enumerate() {
@@ -139,6 +144,22 @@ fn spawn_and_wait(args: &RunArgs, inside: Option<&Inside>) -> Result<i32> {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = std::process::Command::new(program);
     command.args(rest);
+    let parent = std::process::id() as i32;
+    // SAFETY: runs in the forked child before exec, and makes system calls only.
+    unsafe {
+        command.pre_exec(move || {
+            // The command dies with ctnet run, even when ctnet is killed outright: it must
+            // not outlive the sandbox it runs in. (Checked after: the parent may already
+            // have died before the setting took.)
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            if nix::unistd::getppid().as_raw() != parent {
+                return Err(std::io::Error::other(
+                    "ctnet run ended before the command started",
+                ));
+            }
+            Ok(())
+        });
+    }
     if let Some(inside) = inside {
         let path = &inside.netns;
         let file =

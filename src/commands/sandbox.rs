@@ -5,12 +5,18 @@ use serde_json::{Value, json};
 
 use super::{Ctx, Tx, connect, new_id, now, print_table, short_id};
 use crate::cli::Format;
-use crate::model::{Sandbox, State, validate_name};
+use crate::model::{Process, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::netns;
 
 pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
+    create_for(ctx, name, None)
+}
+
+/// A sandbox that lives as long as the process `run_by` (for `ctnet run`), or until it is
+/// removed.
+pub fn create_for(ctx: &mut Ctx, name: &str, run_by: Option<Process>) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     validate_name("sandbox", name)?;
     if tx.sandbox(name)?.is_some() {
@@ -32,6 +38,7 @@ pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
         owned: true,
         created: now(),
         netns_inode: None,
+        run_by,
     });
     tx.record_intent();
     tx.commit(ctx, vec![Op::CreateNetns { name: name.into() }])?;

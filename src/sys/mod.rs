@@ -61,6 +61,8 @@ pub trait Kernel {
     fn netns_inode(&self, path: &Path) -> Option<u64>;
     /// True if `path` is the namespace ctnet itself runs in.
     fn is_host_netns(&self, path: &Path) -> bool;
+    /// When process `pid` started (clock ticks after boot), or `None` if there is none.
+    fn process_start(&self, pid: u32) -> Option<u64>;
     /// Whether forwarding of a family is on, and if so whether ctnet turned it on this boot.
     fn forwarding(&self, ipv6: bool) -> Forwarding;
     /// Whether ctnet's nftables table is there as this ctnet makes it (a flushed ruleset has
@@ -664,6 +666,10 @@ impl Kernel for Linux {
         nix::sys::stat::stat(path).ok().map(|st| st.st_ino)
     }
 
+    fn process_start(&self, pid: u32) -> Option<u64> {
+        process_start(pid)
+    }
+
     fn forwarding(&self, ipv6: bool) -> Forwarding {
         if read_sysctl(crate::plan::forwarding_key(ipv6)).is_none_or(|v| v != "1") {
             Forwarding::Off
@@ -953,6 +959,14 @@ pub fn nft_accepts_in_scratch_namespace(
             .unwrap_or("rejected")
             .to_string())
     }
+}
+
+/// When process `pid` started, in clock ticks after boot (field 22 of /proc/PID/stat,
+/// counted after the command name, which may hold spaces and parentheses).
+pub fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// The process holding an flock on `file`, from /proc/locks (to name it when a command has
