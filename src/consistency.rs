@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Network, Published, validate_name};
+use crate::model::{Network, Published, validate_ifname, validate_name};
 use crate::store::SandboxFile;
 
 /// What is wrong with the networks in state.json, if anything.
@@ -12,6 +12,35 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
     let mut ids = HashSet::new();
     let mut bridges = HashMap::new();
     for net in networks {
+        // Every name ctnet writes was validated when it was given: one that fails now was
+        // edited in, and could reach a file path (a member key `../../x`) or nft's text.
+        let members = net.member_names();
+        let name_checks = [validate_name("network", &net.name).err()]
+            .into_iter()
+            .chain(members.iter().map(|m| validate_name("sandbox", m).err()))
+            .chain(
+                net.aliases
+                    .keys()
+                    .map(|m| validate_name("sandbox", m).err()),
+            )
+            .chain(
+                net.bridge
+                    .iter()
+                    .map(|b| validate_ifname("bridge", &b.ifname).err()),
+            )
+            .chain(net.overlay.iter().flat_map(|o| {
+                [
+                    validate_ifname("bridge", &o.bridge).err(),
+                    validate_ifname("vxlan device", &o.vxlan).err(),
+                ]
+            }))
+            .chain(
+                net.lan()
+                    .map(|l| validate_ifname("parent", &l.parent).err()),
+            );
+        if let Some(bad) = name_checks.flatten().next() {
+            return Err(format!("network {:?}: {bad}", net.name));
+        }
         if !names.insert(&net.name) {
             return Err(format!("two networks are named {}", net.name));
         }
@@ -118,8 +147,13 @@ pub fn check_sandbox(file: &SandboxFile, name: &str, networks: &[Network]) -> Re
             file.sandbox.name
         ));
     }
+    validate_name("sandbox", &file.sandbox.name).map_err(|e| e.to_string())?;
     let mut ifnames = HashSet::new();
     for ep in &file.endpoints {
+        validate_ifname("interface name", &ep.ifname).map_err(|e| e.to_string())?;
+        if !ep.host_ifname.is_empty() {
+            validate_ifname("host interface name", &ep.host_ifname).map_err(|e| e.to_string())?;
+        }
         if ep.sandbox_id != file.sandbox.id {
             return Err(format!("endpoint {} belongs to another sandbox", ep.id));
         }

@@ -175,3 +175,38 @@ fn bad_input_found_by_the_review_is_refused() {
         umount /run/netns/hostns; rm /run/netns/hostns
     "#);
 }
+
+/// Item 6: names in an edited state file are checked again before anything uses them.
+#[test]
+fn names_edited_into_the_state_are_reported() {
+    ok(r#"
+        ctnet network create --subnet 10.79.0.0/24 n >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet connect n a
+        cp /var/lib/ctnet/state.json $T/good
+        edit() { python3 -c "import json,sys; p='/var/lib/ctnet/state.json'; s=json.load(open(p)); $1; json.dump(s, open(p,'w'))"; }
+        edit "n=[x for x in s['networks'] if x['name']=='n'][0]; n['members']={'../../x': n['members']['a']}"
+        fails 'state.json' ctnet network ls
+        grep -q '"../../x"' /var/lib/ctnet/state.json || die "the file was rewritten"
+        cp $T/good /var/lib/ctnet/state.json
+        edit "n=[x for x in s['networks'] if x['name']=='n'][0]; n['bridge']['ifname']='x\" ; flush ruleset'"
+        fails 'invalid bridge' ctnet gc
+        cp $T/good /var/lib/ctnet/state.json
+        ctnet network ls >/dev/null || die "the good state no longer loads"
+    "#);
+}
+
+/// Item 7: one ctnet per host: a second state directory cannot take over the table.
+#[test]
+fn a_second_state_directory_is_refused() {
+    ok(r#"
+        ctnet network create --subnet 10.80.0.0/24 n >/dev/null
+        ctnet sandbox create a >/dev/null; ctnet connect n a -p 8080:80 >/dev/null
+        ip link del ctnet0
+        before=$(nft list ruleset)
+        fails "another state directory manages this host" ctnet --state-dir $T/second network create --subnet 10.81.0.0/24 m
+        ctnet --state-dir $T/second network ls >/dev/null
+        [ ! -e $T/second/state.json ] || die "a read saved a second state"
+        [ "$(nft list ruleset)" = "$before" ] || die "the table changed"
+        ctnet gc >/dev/null; agree
+    "#);
+}

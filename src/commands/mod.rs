@@ -21,6 +21,7 @@ use anyhow::{Context, Result};
 use crate::cli::{Format, Global};
 use crate::drivers;
 use crate::firewall;
+use crate::refuse;
 use crate::{etcfiles, names};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -88,6 +89,15 @@ impl Tx {
     /// table is gone (`nft flush ruleset`), the command writes it whole again.
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
         let mut tx = Tx::load(ctx)?;
+        if !tx.bootstrap.is_empty() && ctx.kernel.firewall_table()? != TableState::Missing {
+            // One ctnet per host: its bridges, its table and its forwarding are host-wide,
+            // so a second state directory would rewrite the first one's table (and its gc
+            // would then remove the second's bridges).
+            refuse!(
+                "this host already has ctnet's table inet ctnet, but {} holds no state: another state directory manages this host (one ctnet per host); if none does, remove the table with 'nft delete table inet ctnet'",
+                ctx.global.state_dir.display()
+            );
+        }
         let has_table = tx.state.networks.iter().any(|n| n.bridge.is_some());
         let table = if tx.bootstrap.is_empty() && has_table {
             ctx.kernel.firewall_table()?
@@ -244,7 +254,9 @@ impl Tx {
         if all_sandboxes {
             tx.load_all_sandboxes()?;
         }
-        if !tx.bootstrap.is_empty() && !ctx.global.dry_run {
+        let first_run =
+            !tx.bootstrap.is_empty() && ctx.kernel.firewall_table()? == TableState::Missing;
+        if first_run && !ctx.global.dry_run {
             // The default networks' ids and subnets are kept from the first look on, so
             // that they read the same every time; the first command that changes
             // something makes them in the kernel (see `begin`).
