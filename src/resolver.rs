@@ -4,7 +4,7 @@
 //! A sandbox sees the names (and aliases) of the sandboxes on its own user-defined networks,
 //! as in Docker; everything else is forwarded upstream. The wire format is hickory's.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
@@ -33,8 +33,9 @@ pub struct Zone {
     /// Sandbox address → what that sandbox may ask. Nobody else gets an answer: the
     /// gateway is reachable from outside too, and must not become an open relay.
     askers: HashMap<IpAddr, Asker>,
-    /// Where the resolver listens: the gateways of the networks that resolve names.
-    pub listen: BTreeSet<IpAddr>,
+    /// Where the resolver listens: the gateways of the networks that resolve names, each
+    /// with the bridge its askers' queries must arrive on.
+    pub listen: BTreeMap<IpAddr, String>,
 }
 
 /// A sandbox as the resolver sees it.
@@ -79,13 +80,22 @@ impl Zone {
                 of_sandbox.entry(member).or_default().networks.push(index);
             }
             zone.networks.push(names);
-            if network.bridge.is_some() {
-                zone.listen
-                    .extend(network.ipam.iter().map(|c| IpAddr::V4(c.gateway)));
+            if let Some(bridge) = &network.bridge {
+                let on_bridge = |ip| (ip, bridge.ifname.clone());
+                zone.listen.extend(
+                    network
+                        .ipam
+                        .iter()
+                        .map(|c| on_bridge(IpAddr::V4(c.gateway))),
+                );
                 // An IPv6-only network's sandboxes ask on its IPv6 gateway.
                 if network.ipam.is_empty() {
-                    zone.listen
-                        .extend(network.ipam6.iter().map(|c| IpAddr::V6(c.gateway)));
+                    zone.listen.extend(
+                        network
+                            .ipam6
+                            .iter()
+                            .map(|c| on_bridge(IpAddr::V6(c.gateway))),
+                    );
                 }
             }
         }

@@ -210,3 +210,71 @@ fn a_second_state_directory_is_refused() {
         ctnet gc >/dev/null; agree
     "#);
 }
+
+/// Item 4: the resolver answers only queries that arrive on its networks' bridges (not an
+/// outside host spoofing a sandbox's address), and a sandbox that floods it uses up only
+/// its own share of the forwarding budget.
+#[test]
+fn the_resolver_takes_only_its_bridges_and_budgets_each_asker() {
+    ok(r#"
+        echo 2 > /proc/sys/net/ipv4/conf/all/rp_filter
+        ip netns add outside
+        ip link add wan type veth peer name eth0 netns outside
+        ip addr add 203.0.113.1/24 dev wan; ip link set wan up
+        ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+        ip -n outside route add 10.0.0.0/8 via 203.0.113.1
+        ip route add default via 203.0.113.2
+        # A slow upstream: every A query answered with 198.51.100.7 after a second; it logs
+        # who asked.
+        cat > $T/upstream.py <<'PY'
+import socket, sys, threading, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.2", 53))
+log = open(sys.argv[1], "a", buffering=1)
+def reply(data, addr):
+    time.sleep(1.0)
+    answer = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([198, 51, 100, 7])
+    end = data.index(b"\0", 12) + 5  # the question alone: name, type, class
+    s.sendto(data[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + data[12:end] + answer, addr)
+while True:
+    data, addr = s.recvfrom(4096)
+    log.write(addr[0] + "\n")
+    threading.Thread(target=reply, args=(data, addr), daemon=True).start()
+PY
+        touch $T/upstream.log
+        ip netns exec outside timeout 120 python3 $T/upstream.py $T/upstream.log &
+        for _ in $(seq 100); do ip netns exec outside ss -H -lnu "sport = :53" | grep -q . && break; sleep 0.02; done
+        printf 'nameserver 203.0.113.2\noptions timeout:1 attempts:1\n' > $T/resolv.conf
+        mount --bind $T/resolv.conf /etc/resolv.conf
+        ctnet network create --subnet 10.82.0.0/24 n >/dev/null
+        for s in a b; do ctnet sandbox create $s >/dev/null; ctnet connect n $s; done
+        ctnet dns serve 2>$T/dns.err & 
+        for _ in $(seq 50); do grep -q 'listening on 10.82.0.1' $T/dns.err && break; sleep 0.1; done
+        grep -q 'listening on 10.82.0.1:53 (ctn-' $T/dns.err || die "dns serve: $(cat $T/dns.err)"
+        ask() { ip netns exec "$1" dig +short +time=4 +tries=1 @10.82.0.1 "$2"; }
+        [ "$(ask b first.example)" = 198.51.100.7 ] || die "forwarding does not work: $(ask b first.example; cat $T/dns.err $T/upstream.log)"
+        # An outside host takes a's address and asks: nothing is relayed.
+        before=$(wc -l <$T/upstream.log)
+        ip -n outside addr add 10.82.0.2/32 dev eth0
+        for i in $(seq 20); do
+          ip netns exec outside dig -b 10.82.0.2 +time=1 +tries=1 @10.82.0.1 spoof$i.example >/dev/null 2>&1 &
+        done
+        wait_spoof() { for _ in $(seq 30); do [ -z "$(jobs -p | xargs -r ps -o comm= -p 2>/dev/null | grep dig)" ] && return; sleep 0.1; done; }
+        wait_spoof; sleep 1.2
+        [ "$(wc -l <$T/upstream.log)" = "$before" ] || die "$(( $(wc -l <$T/upstream.log) - before )) spoofed queries were relayed upstream"
+        ip -n outside addr del 10.82.0.2/32 dev eth0
+        # a floods the resolver with 300 queries for names only the upstream knows...
+        ip netns exec a python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(300):
+    name = b"".join(bytes([len(p)]) + p for p in [b"flood%d" % i, b"example"]) + b"\0"
+    s.sendto(i.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + name + b"\x00\x01\x00\x01", ("10.82.0.1", 53))
+PY
+        # ...and b's lookup, right behind it, is still answered, not SERVFAIL.
+        [ "$(ask b second.example)" = 198.51.100.7 ] || die "b was starved by a's flood"
+        [ "$(grep -c 10.82.0.2 $T/upstream.log || true)" = 0 ] || true
+        flood=$(( $(wc -l <$T/upstream.log) - before - 1 ))
+        [ "$flood" -le 16 ] || die "a had $flood queries relayed at once, beyond its own budget"
+    "#);
+}

@@ -6,20 +6,21 @@
 //! upstream servers. While it runs, sandboxes' `resolv.conf` files point at it; when it
 //! stops they name the upstream servers again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use nix::sys::socket::{setsockopt, sockopt};
 
 use super::{Ctx, Tx};
 use crate::cli::DnsServeArgs;
@@ -31,6 +32,42 @@ use crate::store::Store;
 const PORT: u16 = 53;
 /// Forwarded queries waiting for an upstream at once; beyond this, SERVFAIL at once.
 const MAX_IN_FLIGHT: usize = 128;
+/// The same, for one asker: a sandbox that floods the resolver uses up its own share,
+/// never the others' (with one budget for all, ~100 queries/s from one sandbox turned
+/// every other sandbox's lookups into SERVFAIL).
+const MAX_IN_FLIGHT_PER_ASKER: usize = 16;
+
+/// Forwarded queries in flight, in all and per asker.
+#[derive(Default)]
+struct Budget {
+    total: usize,
+    by_asker: HashMap<IpAddr, usize>,
+}
+
+impl Budget {
+    /// Takes one query's place for `asker`, or says there is none.
+    fn take(budget: &Mutex<Budget>, asker: IpAddr) -> bool {
+        let mut b = budget.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = b.by_asker.get(&asker).copied().unwrap_or(0);
+        if b.total >= MAX_IN_FLIGHT || mine >= MAX_IN_FLIGHT_PER_ASKER {
+            return false;
+        }
+        b.total += 1;
+        b.by_asker.insert(asker, mine + 1);
+        true
+    }
+
+    fn give_back(budget: &Mutex<Budget>, asker: IpAddr) {
+        let mut b = budget.lock().unwrap_or_else(|e| e.into_inner());
+        b.total = b.total.saturating_sub(1);
+        if let Some(mine) = b.by_asker.get_mut(&asker) {
+            *mine -= 1;
+            if *mine == 0 {
+                b.by_asker.remove(&asker);
+            }
+        }
+    }
+}
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(2);
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -100,7 +137,7 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
         seen: None,
         seen_published: None,
         upstreams: Arc::new(upstreams),
-        in_flight: Arc::new(AtomicUsize::new(0)),
+        in_flight: Arc::new(Mutex::new(Budget::default())),
     };
     server.reload();
     if server.sockets.is_empty() {
@@ -152,13 +189,14 @@ struct Server {
     /// dns.pid, locked for as long as the server runs.
     pid: File,
     zone: Zone,
-    sockets: BTreeMap<IpAddr, UdpSocket>,
+    /// Each gateway's socket, bound to the bridge its askers are on.
+    sockets: BTreeMap<IpAddr, (String, UdpSocket)>,
     /// state.json's inode and modification time when the zone was built.
     seen: Option<(u64, i64, i64)>,
     /// Whether the addresses were published once (even an empty set, on a first start).
     seen_published: Option<()>,
     upstreams: Arc<Vec<IpAddr>>,
-    in_flight: Arc<AtomicUsize>,
+    in_flight: Arc<Mutex<Budget>>,
 }
 
 impl Server {
@@ -182,15 +220,19 @@ impl Server {
         };
         self.zone = Zone::build(&networks);
         let before: BTreeSet<IpAddr> = self.sockets.keys().copied().collect();
-        self.sockets.retain(|ip, _| self.zone.listen.contains(ip));
-        for ip in &self.zone.listen {
+        self.sockets
+            .retain(|ip, (bridge, _)| self.zone.listen.get(ip) == Some(bridge));
+        for (ip, bridge) in &self.zone.listen {
             if self.sockets.contains_key(ip) {
                 continue;
             }
-            match UdpSocket::bind((*ip, PORT)).and_then(|s| s.set_nonblocking(true).map(|()| s)) {
+            match listen_on(*ip, bridge) {
                 Ok(socket) => {
-                    eprintln!("ctnet: dns: listening on {}", SocketAddr::new(*ip, PORT));
-                    self.sockets.insert(*ip, socket);
+                    eprintln!(
+                        "ctnet: dns: listening on {} ({bridge})",
+                        SocketAddr::new(*ip, PORT)
+                    );
+                    self.sockets.insert(*ip, (bridge.clone(), socket));
                 }
                 Err(e) => eprintln!("ctnet: warning: cannot listen on {ip}:{PORT}: {e}"),
             }
@@ -210,7 +252,7 @@ impl Server {
             let sockets: Vec<UdpSocket> = self
                 .sockets
                 .values()
-                .map(UdpSocket::try_clone)
+                .map(|(_, socket)| socket.try_clone())
                 .collect::<Result<_, _>>()?;
             let mut fds: Vec<PollFd> = sockets
                 .iter()
@@ -263,12 +305,12 @@ impl Server {
                 let _ = socket.send_to(&reply, from);
             }
         };
-        if self.in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_IN_FLIGHT {
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let asker = from.ip();
+        if !Budget::take(&self.in_flight, asker) {
             return fail(socket, packet);
         }
         let Ok(reply_socket) = socket.try_clone() else {
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            Budget::give_back(&self.in_flight, asker);
             return fail(socket, packet);
         };
         let (query, upstreams, in_flight) = (
@@ -283,13 +325,27 @@ impl Server {
                 }
                 None => fail(&reply_socket, &query),
             }
-            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Budget::give_back(&in_flight, asker);
         });
         if spawned.is_err() {
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            Budget::give_back(&self.in_flight, asker);
             fail(socket, packet);
         }
     }
+}
+
+/// A socket for the resolver on `ip`, taking only what arrives on `bridge`: a query that
+/// comes in from anywhere else (an outside host spoofing a sandbox's address, which a
+/// host with loose reverse-path filtering lets in) never reaches it.
+fn listen_on(ip: IpAddr, bridge: &str) -> std::io::Result<UdpSocket> {
+    let socket = UdpSocket::bind((ip, PORT))?;
+    setsockopt(
+        &socket,
+        sockopt::BindToDevice,
+        &std::ffi::OsString::from(bridge),
+    )?;
+    socket.set_nonblocking(true)?;
+    Ok(socket)
 }
 
 /// The first upstream reply to `packet` that carries its id.
