@@ -169,6 +169,15 @@ fn bad_input_found_by_the_review_is_refused() {
         ctnet network rm "$id" >/dev/null
         ! ctnet network inspect m2 >/dev/null 2>&1 || die "rm by id removed the network named like it"
         ctnet network inspect "$id" >/dev/null || die "the network named like the id is gone"
+        # No ports for a container that is gone.
+        unshare --net sleep 30 & gone=$!
+        wait_netns $gone
+        ctnet connect n gone --pid $gone >/dev/null
+        kill $gone; wait $gone 2>/dev/null || true
+        # The kernel takes the namespace's veth away a moment after its last process.
+        for _ in $(seq 100); do [ "$(ip -o link show | grep -c vctn)" = 1 ] && break; sleep 0.05; done
+        fails "namespace /proc/$gone/ns/net is gone" ctnet publish gone 8080:80
+        ctnet gc >/dev/null
         # A name under /run/netns that is the host's own namespace is no sandbox.
         touch /run/netns/hostns; mount --bind /proc/self/ns/net /run/netns/hostns
         fails "own network namespace" ctnet connect n hostns

@@ -177,6 +177,13 @@ pub fn publish(ctx: &mut Ctx, name: &str, specs: &[String]) -> Result<()> {
     let Some(sandbox) = tx.sandbox(name)? else {
         refuse!("sandbox {name} not found");
     };
+    // Ports to a container that is gone would lead nowhere (and hold the host port).
+    if !super::sandbox_alive(ctx.kernel, &sandbox) {
+        refuse!(
+            "sandbox {name}'s namespace {} is gone: remove it with 'ctnet gc'",
+            sandbox.netns.display()
+        );
+    }
     let endpoint = publishing_endpoint(&tx.state, &sandbox.id, &sandbox.name)?.clone();
     let network = tx
         .state
