@@ -222,11 +222,15 @@ impl Element {
 
     /// The same change as one command of nft's JSON input.
     fn json(&self, verb: &str) -> Value {
-        let elem = match (&self.value, verb) {
+        json!({ verb: { "element": { "family": "inet", "table": "ctnet", "name": self.set, "elem": [self.elem(verb)] } } })
+    }
+
+    /// The element alone, as a command's `elem` list holds it.
+    fn elem(&self, verb: &str) -> Value {
+        match (&self.value, verb) {
             (Some(v), "add") => json!([json_of(&self.key), json_of(v)]),
             _ => json_of(&self.key),
-        };
-        json!({ verb: { "element": { "family": "inet", "table": "ctnet", "name": self.set, "elem": [elem] } } })
+        }
     }
 }
 
@@ -275,6 +279,7 @@ fn json_part<'a>(changes: impl IntoIterator<Item = (&'static str, &'a Element)>)
     let mut commands = Vec::new();
     let mut text = String::new();
     let mut declared = BTreeSet::new();
+    let mut last = None;
     for (verb, element) in changes {
         let later = LATER_SETS.iter().find(|(name, ..)| *name == element.set);
         if let Some((name, kind, flags, declaration)) = later
@@ -287,7 +292,17 @@ fn json_part<'a>(changes: impl IntoIterator<Item = (&'static str, &'a Element)>)
             commands.push(json!({"add": {"set": set}}));
             text.push_str(&format!("add set {TABLE} {name} {{ {declaration} }}\n"));
         }
-        commands.push(element.json(verb));
+        // Elements of one set and verb in a row share one command: a 57,000-port range is
+        // one command, not 57,000 (which took 8 KB of JSON values each).
+        let same = last == Some((verb, element.set));
+        match commands.last_mut().filter(|_| same) {
+            Some(command) => command[verb]["element"]["elem"]
+                .as_array_mut()
+                .expect("made with an elem list")
+                .push(element.elem(verb)),
+            None => commands.push(element.json(verb)),
+        }
+        last = Some((verb, element.set));
         text.push_str(&if verb == "add" {
             element.add()
         } else {

@@ -169,6 +169,12 @@ fn bad_input_found_by_the_review_is_refused() {
         ctnet network rm "$id" >/dev/null
         ! ctnet network inspect m2 >/dev/null 2>&1 || die "rm by id removed the network named like it"
         ctnet network inspect "$id" >/dev/null || die "the network named like the id is gone"
+        # One namespace is one sandbox, under one name.
+        unshare --net sleep 30 & twice=$!
+        wait_netns $twice
+        ctnet connect n first --pid $twice >/dev/null
+        fails "already a sandbox's namespace" ctnet connect n second --netns /proc/$twice/ns/net
+        ctnet sandbox rm first >/dev/null; kill $twice; wait $twice 2>/dev/null || true
         # No ports for a container that is gone.
         unshare --net sleep 30 & gone=$!
         wait_netns $gone

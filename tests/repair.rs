@@ -60,13 +60,17 @@ fn gc_removes_dead_containers_and_unknown_links() {
         wait_netns $pid
         ctnet connect lab web --pid $pid -p 8080:80
         ctnet sandbox create other >/dev/null; ctnet connect lab other
-        # A veth named like ctnet's that the state does not know (a crash before its tag).
-        ip link add vctn0123456789a type veth peer name stray
+        # A veth named like ctnet's that the state does not know (a crash before its tag:
+        # a veth is born on its bridge), and a user's look-alike on no bridge, left alone.
+        bridge=$(ip -o link show | grep -o 'ctn-[0-9a-f]\{10\}' | head -1)
+        ip link add vctn0123456789a master $bridge type veth peer name stray
+        ip link add vctnaaaaaaaaaaa type veth peer name mine
         kill $pid; wait $pid 2>/dev/null || true
         ctnet --dry-run gc | grep '^would remove' | sed 's/ [^ ]*$//' | sort
         agree && die "agree should see the dead container's leftovers"
         ctnet gc | sed 's/ [^ ]*$//' | sort >/dev/null
         agree || die "gc left disagreement"
+        ip link show vctnaaaaaaaaaaa >/dev/null || die "gc removed a user's look-alike link"
         [ "$(ctnet sandbox ls -q)" = other ] || die "sandboxes: $(ctnet sandbox ls -q)"
         # The address and port are free again.
         ctnet sandbox create next >/dev/null; ctnet connect lab next --ip 10.51.0.2 -p 8080:80

@@ -24,7 +24,7 @@ use crate::{cluster, ipam, ipam6};
 
 /// Finds the sandbox the user means, registering it on first use when it is given by
 /// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
-fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Result<Sandbox> {
+fn resolve_sandbox(tx: &mut Tx, kernel: &mut dyn Kernel, args: &ConnectArgs) -> Result<Sandbox> {
     let given: Option<PathBuf> = match (&args.pid, &args.netns) {
         (Some(pid), _) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
         (None, Some(path)) => Some(path.clone()),
@@ -39,7 +39,7 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Resu
         );
     }
     if let Some(existing) = tx.sandbox(&args.sandbox)? {
-        if !super::sandbox_alive(kernel, &existing) {
+        if !super::sandbox_alive(&*kernel, &existing) {
             refuse!(
                 "sandbox {}'s namespace {} is gone (its process exited?): remove it with 'ctnet gc'",
                 existing.name,
@@ -90,6 +90,15 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &dyn Kernel, args: &ConnectArgs) -> Resu
             (path, false)
         }
     };
+    // A namespace that already holds an interface of ctnet's is some sandbox's already
+    // (under another name): two sandboxes on one namespace would fight over its eth0 and
+    // its default route.
+    if let Some(dev) = kernel.tagged_link(&crate::plan::Ns::Path(netns.clone())) {
+        refuse!(
+            "{} is already a sandbox's namespace ({dev} in it is ctnet's): use that sandbox's name",
+            netns.display()
+        );
+    }
     let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
         run_by: None,

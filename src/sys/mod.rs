@@ -50,10 +50,13 @@ pub trait Kernel {
     fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>>;
     /// Whether the namespace has a link by that name.
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
+    /// A link in the namespace that carries ctnet's mark, if any.
+    fn tagged_link(&mut self, ns: &Ns) -> Option<String>;
     /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
-    /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex,
-    /// `ctn-` + 10 hex, `ctd-` + 10 hex), which covers a crash between creating a link and tagging it
-    /// (the kernel takes no alias at creation). The id is empty when there is no alias.
+    /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex on a
+    /// bridge of ctnet's, `ctn-` + 10 hex, `ctd-` + 10 hex), which covers a crash between
+    /// creating a link and tagging it (the kernel takes no alias at creation). The id is
+    /// empty when there is no alias.
     fn marked_links(&mut self) -> Result<Vec<(String, String)>>;
     /// True if `path` is a network namespace file.
     fn is_netns(&self, path: &Path) -> bool;
@@ -629,6 +632,14 @@ impl Kernel for Linux {
         Ok(self.socket(&Ns::Host)?.describe_bridge(name)?)
     }
 
+    fn tagged_link(&mut self, ns: &Ns) -> Option<String> {
+        let links = self.socket(ns).ok()?.links().ok()?;
+        links
+            .into_iter()
+            .find(|l| l.alias.starts_with("ctnet:"))
+            .map(|l| l.name)
+    }
+
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool {
         self.socket(ns).is_ok_and(|nl| nl.ifindex(name).is_ok())
     }
@@ -640,15 +651,24 @@ impl Kernel for Linux {
                 rest.len() == len && rest.bytes().all(|b| b.is_ascii_hexdigit())
             })
         };
+        // A veth is born a port of its bridge, before it is tagged: an untagged one counts
+        // as ctnet's only on a bridge that carries ctnet's mark, never a user's look-alike.
+        let marked_masters: std::collections::HashSet<u32> = links
+            .iter()
+            .filter(|l| l.alias.starts_with("ctnet:"))
+            .map(|l| l.index)
+            .collect();
         Ok(links
             .into_iter()
-            .filter_map(|(name, alias)| match alias.strip_prefix("ctnet:") {
-                Some(id) => Some((name, id.to_string())),
-                None if hex_after(&name, "vctn", 11)
-                    || hex_after(&name, "ctn-", 10)
-                    || hex_after(&name, "ctd-", 10) =>
+            .filter_map(|link| match link.alias.strip_prefix("ctnet:") {
+                Some(id) => Some((link.name, id.to_string())),
+                None if hex_after(&link.name, "vctn", 11)
+                    && link.master.is_some_and(|m| marked_masters.contains(&m)) =>
                 {
-                    Some((name, String::new()))
+                    Some((link.name, String::new()))
+                }
+                None if hex_after(&link.name, "ctn-", 10) || hex_after(&link.name, "ctd-", 10) => {
+                    Some((link.name, String::new()))
                 }
                 None => None,
             })

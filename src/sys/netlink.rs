@@ -70,6 +70,16 @@ pub struct Underlay {
     pub source: Option<std::net::Ipv4Addr>,
 }
 
+/// One link as a dump lists it: what tells ctnet's links from others.
+#[derive(Debug, Clone, Default)]
+pub struct LinkSummary {
+    pub index: u32,
+    pub name: String,
+    pub alias: String,
+    /// The bridge it is a port of.
+    pub master: Option<u32>,
+}
+
 pub struct Netlink {
     socket: Socket,
     seq: u32,
@@ -592,20 +602,23 @@ impl Netlink {
     }
 
     /// Every link of the namespace as (name, alias); the alias is empty when unset.
-    pub fn links(&mut self) -> Result<Vec<(String, String)>> {
+    pub fn links(&mut self) -> Result<Vec<LinkSummary>> {
         let mut out = Vec::new();
         for reply in self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))? {
             if let RouteNetlinkMessage::NewLink(link) = reply {
-                let mut name = String::new();
-                let mut alias = String::new();
+                let mut summary = LinkSummary {
+                    index: link.header.index,
+                    ..LinkSummary::default()
+                };
                 for attr in link.attributes {
                     match attr {
-                        LinkAttribute::IfName(n) => name = n,
-                        LinkAttribute::IfAlias(a) => alias = a,
+                        LinkAttribute::IfName(n) => summary.name = n,
+                        LinkAttribute::IfAlias(a) => summary.alias = a,
+                        LinkAttribute::Controller(m) => summary.master = Some(m),
                         _ => {}
                     }
                 }
-                out.push((name, alias));
+                out.push(summary);
             }
         }
         Ok(out)

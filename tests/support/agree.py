@@ -30,7 +30,10 @@ def main():
     # ctnet's links in the host namespace: exactly the bridges and the host ends of veths.
     ours = re.compile(r"^(vctn[0-9a-f]{11}|ct[nvod]-[0-9a-f]{10})$")
     links = json.loads(sh("ip", "-j", "-d", "link", "show"))
-    kernel = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:") or ours.match(l["ifname"])}
+    tagged = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:")}
+    # An untagged veth is ctnet's only on a bridge of ctnet's (it is born there).
+    kernel = tagged | {l["ifname"] for l in links if ours.match(l["ifname"])
+                       and (not l["ifname"].startswith("vctn") or l.get("master") in tagged)}
     expected = {n["bridge"]["ifname"] for n in state["networks"] if n.get("bridge")}
     expected |= {ep["host_ifname"] for ep in endpoints if ep["host_ifname"]}
     # An overlay's bridge and VXLAN device, while this host has endpoints on it; a
