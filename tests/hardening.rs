@@ -152,6 +152,13 @@ fn bad_input_found_by_the_review_is_refused() {
         fails "IPv4-mapped" ctnet network create --ipv6 --subnet ::ffff:0:0/96 mapped
         fails "too small for IPv6" ctnet network create --ipv6 -o mtu=1000 small
         fails "loopback" ctnet network create -d macvlan --subnet 10.76.0.0/24 -o parent=lo m
+        # doctor names a subnet clash once, though the host has it as an address and a route.
+        ctnet network create --subnet 10.83.0.0/24 clash >/dev/null
+        ip link add stray type veth peer name stray-peer; ip addr add 10.83.0.128/25 dev stray
+        ip link set stray up; ip link set stray-peer up
+        ctnet doctor >$T/doctor || true
+        [ "$(grep -c 'overlaps 10.83.0.128/25' $T/doctor)" = 1 ] || die "doctor: $(cat $T/doctor)"
+        ip link del stray; ctnet network rm clash >/dev/null
         ctnet network create --subnet 10.75.0.0/24 n >/dev/null
         ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
         ctnet connect n a

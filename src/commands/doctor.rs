@@ -159,7 +159,9 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
             for config in &net.ipam {
                 // The bridge's own connected route is the subnet itself; anything
                 // else overlapping it is another link or route claiming the range.
-                let others: Vec<_> = host
+                // A set: an address's subnet and its connected route are the same range,
+                // which is one warning, not two.
+                let others: std::collections::BTreeSet<_> = host
                     .iter()
                     .filter(|h| **h != config.subnet && h.prefix_len() > 0)
                     .filter(|h| {
