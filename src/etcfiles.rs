@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
 use std::net::IpAddr;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -81,11 +82,14 @@ pub fn host_upstream() -> Upstream {
 /// sandbox never finds it empty.
 fn write_in_place(path: &Path, text: &str) -> Result<()> {
     let write = || -> std::io::Result<()> {
+        // Never through a link someone planted in its place.
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o644)
+            .custom_flags(nix::libc::O_NOFOLLOW)
             .open(path)?;
         let mut old = Vec::new();
         std::io::Read::read_to_end(&mut file, &mut old)?;
@@ -98,9 +102,24 @@ fn write_in_place(path: &Path, text: &str) -> Result<()> {
     write().with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Makes `dir` if it is missing, and makes sure it is a directory itself, not a link to
+/// one elsewhere (through which ctnet, as root, would write or delete files there).
+fn own_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let meta = std::fs::symlink_metadata(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    if !meta.is_dir() {
+        anyhow::bail!(
+            "{} is a link or a file, not a directory: remove it and run 'ctnet restore'",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
     let dir = sandbox_dir(ctx.state_dir, name);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    own_dir(&dir)?;
     write_in_place(&dir.join("hosts"), &ctx.hosts.file(name))
 }
 
@@ -132,7 +151,7 @@ fn write_sandbox(ctx: &Files, name: &str, upstream: &Upstream) -> Result<()> {
     let Some(etc) = netns_etc_dir(sandbox) else {
         return Ok(());
     };
-    std::fs::create_dir_all(&etc).with_context(|| format!("cannot create {}", etc.display()))?;
+    own_dir(&etc)?;
     for file in FILES {
         let link = etc.join(file);
         let target = dir.join(file);
@@ -172,14 +191,18 @@ pub fn rewrite_resolv_confs(ctx: &Files) -> Result<()> {
     for sandbox in ctx.sandboxes {
         let dir = sandbox_dir(ctx.state_dir, &sandbox.name);
         let text = names::resolv_conf(&upstream, resolver(ctx, &sandbox.name));
-        let written = std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))
-            .and_then(|()| write_in_place(&dir.join("resolv.conf"), &text));
+        let written = own_dir(&dir).and_then(|()| write_in_place(&dir.join("resolv.conf"), &text));
         if let Err(e) = written {
             first_error.get_or_insert(e);
         }
     }
     first_error.map_or(Ok(()), Err)
+}
+
+/// Whether `dir` is a directory itself (not a link to one): only then are files in it
+/// ctnet's to remove.
+fn is_real_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
 }
 
 fn remove_sandbox(ctx: &Files, name: &str) -> Result<()> {
@@ -189,6 +212,7 @@ fn remove_sandbox(ctx: &Files, name: &str) -> Result<()> {
         .iter()
         .find(|s| s.name == name)
         .and_then(netns_etc_dir)
+        .filter(|etc| is_real_dir(etc))
     {
         for file in FILES {
             let link = etc.join(file);
@@ -198,6 +222,11 @@ fn remove_sandbox(ctx: &Files, name: &str) -> Result<()> {
         }
         // Only if empty: anything else in it is the user's.
         let _ = std::fs::remove_dir(&etc);
+    }
+    if !is_real_dir(&dir) {
+        // A link planted in its place: removing it removes the link, never what it leads to.
+        let _ = std::fs::remove_file(&dir);
+        return Ok(());
     }
     for file in FILES {
         match std::fs::remove_file(dir.join(file)) {

@@ -300,3 +300,31 @@ PY
         [ "$flood" -le 16 ] || die "a had $flood queries relayed at once, beyond its own budget"
     "#);
 }
+
+/// Item 5: modes are ctnet's whatever the umask, and links planted in the state tree or
+/// under /run/netns are never followed.
+#[test]
+fn modes_are_explicit_and_planted_links_are_not_followed() {
+    ok(r#"
+        umask 000
+        ctnet network create --subnet 10.84.0.0/24 lab >/dev/null
+        ctnet sandbox create s1 >/dev/null; ctnet connect lab s1
+        for d in /var/lib/ctnet /var/lib/ctnet/sandboxes /var/lib/ctnet/etc /var/lib/ctnet/etc/s1; do
+          [ "$(stat -c %a $d)" = 755 ] || die "$d has mode $(stat -c %a $d) under umask 000"
+        done
+        [ "$(stat -c %a /var/lib/ctnet/state.json)" = 600 ] || die "state.json: $(stat -c %a /var/lib/ctnet/state.json)"
+        # etc/NAME made a link to someone's directory: sandbox rm deletes nothing there.
+        mkdir $T/victim; echo keep > $T/victim/hosts; echo keep > $T/victim/resolv.conf
+        rm -rf /var/lib/ctnet/etc/s1; ln -s $T/victim /var/lib/ctnet/etc/s1
+        ctnet sandbox rm s1 >/dev/null 2>&1 || true
+        [ "$(cat $T/victim/hosts $T/victim/resolv.conf)" = "keep
+keep" ] || die "files deleted or written through a link"
+        # /run/netns/NAME made a link to a mount point: removing the sandbox unmounts nothing.
+        ctnet sandbox create s2 >/dev/null
+        mkdir $T/mnt; mount -t tmpfs tmpfs $T/mnt
+        umount /run/netns/s2; rm /run/netns/s2; ln -s $T/mnt /run/netns/s2
+        ctnet sandbox rm s2 >/dev/null 2>&1 || true
+        mountpoint -q $T/mnt || die "ctnet unmounted what a planted link pointed to"
+        umount $T/mnt
+    "#);
+}

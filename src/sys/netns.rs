@@ -96,7 +96,8 @@ pub fn create_named(name: &str) -> io::Result<()> {
 /// Removes a named namespace; one already gone counts as removed.
 pub fn delete_named(name: &str) -> io::Result<()> {
     let path = named_path(name);
-    let _ = umount2(&path, MntFlags::MNT_DETACH);
+    // NOFOLLOW: a link planted at the name must not make ctnet unmount what it points to.
+    let _ = umount2(&path, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW);
     match std::fs::remove_file(&path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
