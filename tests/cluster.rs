@@ -116,7 +116,9 @@ fn three_hosts_share_one_overlay_through_etcd() {
         within 3 ip netns exec c5 ping -c1 -W1 -q c6 || die "c6 unreachable from h1 after etcd came back: $(cat $T/watch-h1.log)"
 
         # Refusals that need the store.
-        fails_on h2 "already on network ov" ctnet connect ov c1 --netns /run/netns/c6
+        ip netns add fresh
+        fails_on h2 "already on network ov" ctnet connect ov c1 --netns /run/netns/fresh
+        ip netns del fresh
         fails_on h3 "already exists in the cluster" ctnet network create -d overlay --subnet 10.222.0.0/24 unused
         vni=$(kv get /ctnet/networks/unused --print-value-only | json 'd["overlay"]["vni"]')
         fails_on h3 "VNI $vni is already used by cluster network unused" \
