@@ -326,6 +326,10 @@ fn parse_endpoint(sandbox: &str, value: &[u8]) -> Option<RemoteEndpoint> {
     // A record the kernel would refuse must not stop every other endpoint's entries.
     crate::model::parse_mac(&remote.mac).ok()?;
     crate::model::validate_name("sandbox", sandbox).ok()?;
+    // Aliases reach every sandbox's hosts file: a name with a newline in it must not.
+    for alias in &remote.aliases {
+        crate::model::validate_name("alias", alias).ok()?;
+    }
     Some(remote)
 }
 

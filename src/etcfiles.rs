@@ -125,7 +125,14 @@ fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
 
 fn append_hosts(ctx: &Files, name: &str, lines: &str) -> Result<()> {
     let path = sandbox_dir(ctx.state_dir, name).join("hosts");
-    match OpenOptions::new().append(true).open(&path) {
+    if !is_real_dir(&sandbox_dir(ctx.state_dir, name)) {
+        return write_hosts(ctx, name);
+    }
+    match OpenOptions::new()
+        .append(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&path)
+    {
         Ok(mut file) => file
             .write_all(lines.as_bytes())
             .with_context(|| format!("cannot write {}", path.display())),

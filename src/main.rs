@@ -125,7 +125,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn main() -> ExitCode {
     // Modes are ctnet's to choose, not the caller's umask's: under umask 000 the state's
     // directories would be writable by everyone (files that must be private say 0600).
-    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    let callers = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    commands::run::CALLERS_UMASK.store(callers.bits(), std::sync::atomic::Ordering::SeqCst);
     // clap exits 2 for usage errors and 0 for --help/--version.
     let cli = Cli::parse();
     let stdout = std::io::stdout();

@@ -478,7 +478,8 @@ fn lock_patience() -> std::time::Duration {
 /// error that names the holder once the patience runs out.
 fn wait_for_lock(lock: &File, path: &Path) -> Result<()> {
     use std::fs::TryLockError;
-    let start = std::time::Instant::now();
+    let mut start = std::time::Instant::now();
+    let mut last_holder = None;
     let patience = lock_patience();
     let mut pause = std::time::Duration::from_millis(1);
     let mut told = false;
@@ -493,6 +494,13 @@ fn wait_for_lock(lock: &File, path: &Path) -> Result<()> {
             Err(TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("cannot lock {}", path.display()));
             }
+        }
+        // The patience is for one holder: under a queue of busy commands the holder changes
+        // and the wait goes on; one that does not let go is the one to name.
+        let now_holder = crate::sys::lock_holder(lock);
+        if now_holder != last_holder {
+            last_holder = now_holder;
+            start = std::time::Instant::now();
         }
         let waited = start.elapsed();
         if waited >= patience {

@@ -145,6 +145,11 @@ fn bad_input_found_by_the_review_is_refused() {
         ip addr add 192.0.2.1/24 dev uplink; ip link set uplink up
         # Subnets are checked whole, not by their first address.
         fails "overlaps 192.0.2.0/24, which this host already reaches" ctnet network create --subnet 192.0.2.0/25 lan
+        # A narrower route is refused; a broader one (a VPN's) is no reason to.
+        ip route add 10.86.5.0/24 dev uplink; ip route add 10.0.0.0/8 dev uplink
+        fails "overlaps 10.86.5.0/24" ctnet network create --subnet 10.86.0.0/16 narrow
+        ctnet network create --subnet 10.87.0.0/24 vpn >/dev/null || die "refused under a broader route"
+        ctnet network rm vpn >/dev/null
         fails "overlaps 224.0.0.0/4 (multicast)" ctnet network create --subnet 192.0.0.0/2 wide
         fails "overlaps 240.0.0.0/4" ctnet network create --subnet 255.255.255.252/30 top
         fails "overlaps 169.254.0.0/16 (link-local)" ctnet network create --subnet 169.254.0.0/16 ll
@@ -226,6 +231,8 @@ fn a_second_state_directory_is_refused() {
         ip link del ctnet0
         before=$(nft list ruleset)
         fails "another state directory manages this host" ctnet --state-dir $T/second network create --subnet 10.81.0.0/24 m
+        fails "another state directory manages this host" ctnet --state-dir $T/second gc
+        fails "another state directory manages this host" ctnet --state-dir $T/second restore
         ctnet --state-dir $T/second network ls >/dev/null
         [ ! -e $T/second/state.json ] || die "a read saved a second state"
         [ "$(nft list ruleset)" = "$before" ] || die "the table changed"
@@ -298,6 +305,11 @@ PY
         [ "$(grep -c 10.82.0.2 $T/upstream.log || true)" = 0 ] || true
         flood=$(( $(wc -l <$T/upstream.log) - before - 1 ))
         [ "$flood" -le 16 ] || die "a had $flood queries relayed at once, beyond its own budget"
+        # The network's bridge deleted and made again by gc: the resolver follows it.
+        ip link del $(ip -o link show | grep -o 'ctn-[0-9a-f]\{10\}' | head -1)
+        ctnet gc >/dev/null
+        for _ in $(seq 30); do [ "$(ask a b 2>/dev/null)" = 10.82.0.3 ] && break; sleep 0.2; done
+        [ "$(ask a b)" = 10.82.0.3 ] || die "the resolver did not follow its bridge: $(cat $T/dns.err)"
     "#);
 }
 

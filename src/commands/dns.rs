@@ -189,8 +189,8 @@ struct Server {
     /// dns.pid, locked for as long as the server runs.
     pid: File,
     zone: Zone,
-    /// Each gateway's socket, bound to the bridge its askers are on.
-    sockets: BTreeMap<IpAddr, (String, UdpSocket)>,
+    /// Each gateway's socket, bound to the bridge its askers are on (name and index).
+    sockets: BTreeMap<IpAddr, (String, u32, UdpSocket)>,
     /// state.json's inode and modification time when the zone was built.
     seen: Option<(u64, i64, i64)>,
     /// Whether the addresses were published once (even an empty set, on a first start).
@@ -220,19 +220,20 @@ impl Server {
         };
         self.zone = Zone::build(&networks);
         let before: BTreeSet<IpAddr> = self.sockets.keys().copied().collect();
-        self.sockets
-            .retain(|ip, (bridge, _)| self.zone.listen.get(ip) == Some(bridge));
+        self.sockets.retain(|ip, (bridge, index, _)| {
+            self.zone.listen.get(ip) == Some(bridge) && bridge_index(bridge) == Some(*index)
+        });
         for (ip, bridge) in &self.zone.listen {
             if self.sockets.contains_key(ip) {
                 continue;
             }
             match listen_on(*ip, bridge) {
-                Ok(socket) => {
+                Ok((socket, index)) => {
                     eprintln!(
                         "ctnet: dns: listening on {} ({bridge})",
                         SocketAddr::new(*ip, PORT)
                     );
-                    self.sockets.insert(*ip, (bridge.clone(), socket));
+                    self.sockets.insert(*ip, (bridge.clone(), index, socket));
                 }
                 Err(e) => eprintln!("ctnet: warning: cannot listen on {ip}:{PORT}: {e}"),
             }
@@ -246,13 +247,32 @@ impl Server {
         }
     }
 
+    /// Whether a bridge the server listens on has a new index (it was made again).
+    fn bridges_moved(&self) -> bool {
+        self.sockets
+            .values()
+            .any(|(bridge, index, _)| bridge_index(bridge) != Some(*index))
+    }
+
     fn run(&mut self) -> Result<()> {
         let mut buffer = [0u8; 4096];
+        let mut last_check = std::time::Instant::now();
         while !STOP.load(Ordering::SeqCst) {
+            // A socket is bound to its bridge's index: a bridge deleted and made again (gc,
+            // restore) has a new one, and the socket must follow. Checked once a second,
+            // not per query, and before the sockets are cloned for this round (a clone
+            // would keep the old one's port).
+            if last_check.elapsed() >= Duration::from_secs(1) {
+                last_check = std::time::Instant::now();
+                if self.bridges_moved() {
+                    self.seen = None;
+                    self.reload();
+                }
+            }
             let sockets: Vec<UdpSocket> = self
                 .sockets
                 .values()
-                .map(|(_, socket)| socket.try_clone())
+                .map(|(_, _, socket)| socket.try_clone())
                 .collect::<Result<_, _>>()?;
             let mut fds: Vec<PollFd> = sockets
                 .iter()
@@ -337,7 +357,9 @@ impl Server {
 /// A socket for the resolver on `ip`, taking only what arrives on `bridge`: a query that
 /// comes in from anywhere else (an outside host spoofing a sandbox's address, which a
 /// host with loose reverse-path filtering lets in) never reaches it.
-fn listen_on(ip: IpAddr, bridge: &str) -> std::io::Result<UdpSocket> {
+fn listen_on(ip: IpAddr, bridge: &str) -> std::io::Result<(UdpSocket, u32)> {
+    let index = bridge_index(bridge)
+        .ok_or_else(|| std::io::Error::other(format!("bridge {bridge} is missing")))?;
     let socket = UdpSocket::bind((ip, PORT))?;
     setsockopt(
         &socket,
@@ -345,7 +367,12 @@ fn listen_on(ip: IpAddr, bridge: &str) -> std::io::Result<UdpSocket> {
         &std::ffi::OsString::from(bridge),
     )?;
     socket.set_nonblocking(true)?;
-    Ok(socket)
+    Ok((socket, index))
+}
+
+/// The bridge's interface index now (`None`: it is gone).
+fn bridge_index(bridge: &str) -> Option<u32> {
+    nix::net::if_::if_nametoindex(bridge).ok()
 }
 
 /// The first upstream reply to `packet` that carries its id.

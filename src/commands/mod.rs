@@ -89,14 +89,12 @@ impl Tx {
     /// table is gone (`nft flush ruleset`), the command writes it whole again.
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
         let mut tx = Tx::load(ctx)?;
-        if !tx.bootstrap.is_empty() && ctx.kernel.firewall_table()? != TableState::Missing {
-            // One ctnet per host: its bridges, its table and its forwarding are host-wide,
-            // so a second state directory would rewrite the first one's table (and its gc
-            // would then remove the second's bridges).
-            refuse!(
-                "this host already has ctnet's table inet ctnet, but {} holds no state: another state directory manages this host (one ctnet per host); if none does, remove the table with 'nft delete table inet ctnet'",
-                ctx.global.state_dir.display()
-            );
+        tx.refuse_a_second_instance(ctx)?;
+        // A first run saves its state before it makes anything: a crash in between leaves
+        // a state whose links and table are missing, which the next command makes (below),
+        // never a table that no state owns.
+        if !tx.bootstrap.is_empty() {
+            tx.intent_first = true;
         }
         let has_table = tx.state.networks.iter().any(|n| n.bridge.is_some());
         let table = if tx.bootstrap.is_empty() && has_table {
@@ -133,6 +131,19 @@ impl Tx {
             }
         }
         Ok(tx)
+    }
+
+    /// One ctnet per host: its bridges, its table and its forwarding are host-wide, so a
+    /// second state directory would rewrite the first one's table (and its gc would then
+    /// remove the first's bridges).
+    fn refuse_a_second_instance(&self, ctx: &mut Ctx) -> Result<()> {
+        if !self.bootstrap.is_empty() && ctx.kernel.firewall_table()? != TableState::Missing {
+            refuse!(
+                "this host already has ctnet's table inet ctnet, but {} holds no state: another state directory manages this host (one ctnet per host); if none does, remove the table with 'nft delete table inet ctnet'",
+                ctx.global.state_dir.display()
+            );
+        }
+        Ok(())
     }
 
     /// Locks and loads, planning a first run's setup without carrying it out.
@@ -232,6 +243,7 @@ impl Tx {
         // A repair makes every missing network link and writes the table itself, on a host
         // where ctnet never ran too.
         let mut tx = Tx::load(ctx)?;
+        tx.refuse_a_second_instance(ctx)?;
         tx.bootstrap.clear();
         tx.load_all_sandboxes()?;
         tx.rewrite_firewall = Some(firewall::render_full(&tx.state));

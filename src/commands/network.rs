@@ -268,14 +268,22 @@ fn plan_network(
     } else {
         vec![]
     };
-    // A bridge takes its subnet's traffic to itself: one over a range the host already
-    // reaches (its uplink's LAN, a VPN) would take the host's own address or a neighbour's.
+    // A bridge takes its subnet's traffic to itself: one over a network the host is on
+    // (its uplink's LAN) would take the host's own address or a neighbour's, and one over
+    // a narrower route would take that route's traffic. A broader route (a VPN's 10.0.0.0/8,
+    // a split default) stays the way to everything else, so it is no reason to refuse.
     // (macvlan and ipvlan networks are meant to share the LAN's subnet.)
     if let (Driver::Bridge, Some(subnet)) = (driver, subnet) {
-        let host = kernel.host_ipv4_in_use()?;
-        if let Some(route) = host.iter().find(|h| {
-            h.prefix_len() > 0 && (h.contains(&subnet.network()) || subnet.contains(&h.network()))
-        }) {
+        let on_lan = kernel
+            .host_ipv4_addresses()?
+            .into_iter()
+            .find(|lan| lan.contains(&subnet.network()) || subnet.contains(&lan.network()));
+        let narrower = || -> Result<Option<ipnet::Ipv4Net>> {
+            Ok(kernel.host_ipv4_in_use()?.into_iter().find(|route| {
+                subnet.contains(&route.network()) && route.prefix_len() >= subnet.prefix_len()
+            }))
+        };
+        if let Some(route) = on_lan.map_or_else(narrower, |lan| Ok(Some(lan)))? {
             refuse!(
                 "subnet {subnet} overlaps {route}, which this host already reaches through an address or route of its own: the bridge would take that traffic; choose another subnet"
             );

@@ -2,7 +2,7 @@
 //! everything removed again when it ends, as `docker run --rm` does.
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,9 @@ use crate::etcfiles;
 use crate::model::Process;
 use crate::refuse;
 use crate::sys::netns;
+
+/// The umask ctnet was started with (it runs with 022): the command gets it back.
+pub static CALLERS_UMASK: AtomicU32 = AtomicU32::new(0o022);
 
 /// The child's pid, for the signal handler (0 while there is none).
 static CHILD: AtomicI32 = AtomicI32::new(0);
@@ -145,6 +148,7 @@ fn spawn_and_wait(args: &RunArgs, inside: Option<&Inside>) -> Result<i32> {
     let mut command = std::process::Command::new(program);
     command.args(rest);
     let parent = std::process::id() as i32;
+    let umask = nix::sys::stat::Mode::from_bits_truncate(CALLERS_UMASK.load(Ordering::SeqCst));
     // SAFETY: runs in the forked child before exec, and makes system calls only.
     unsafe {
         command.pre_exec(move || {
@@ -152,6 +156,7 @@ fn spawn_and_wait(args: &RunArgs, inside: Option<&Inside>) -> Result<i32> {
             // not outlive the sandbox it runs in. (Checked after: the parent may already
             // have died before the setting took.)
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            nix::sys::stat::umask(umask);
             if nix::unistd::getppid().as_raw() != parent {
                 return Err(std::io::Error::other(
                     "ctnet run ended before the command started",

@@ -36,6 +36,8 @@ pub trait Kernel {
     fn undo(&mut self, undo: Vec<Op>);
     /// IPv4 subnets the host namespace already uses (addresses and routes).
     fn host_ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>>;
+    /// The subnets of the host's own IPv4 addresses (the networks it is directly on).
+    fn host_ipv4_addresses(&mut self) -> Result<Vec<Ipv4Net>>;
     /// The host interface traffic to `peer` leaves by, its MTU and the source address
     /// (the overlay's underlay).
     fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<Underlay>>;
@@ -605,6 +607,10 @@ impl Kernel for Linux {
         Ok(self.socket(&Ns::Host)?.ipv4_in_use()?)
     }
 
+    fn host_ipv4_addresses(&mut self) -> Result<Vec<Ipv4Net>> {
+        Ok(self.socket(&Ns::Host)?.ipv4_address_subnets()?)
+    }
+
     fn route_to(&mut self, peer: Ipv4Addr) -> Result<Option<Underlay>> {
         Ok(self.socket(&Ns::Host)?.route_to(peer)?)
     }
@@ -986,7 +992,12 @@ pub fn nft_accepts_in_scratch_namespace(
 pub fn process_start(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = after_name.split_whitespace();
+    // A zombie (killed, not yet reaped) has ended all the same.
+    if matches!(fields.next()?, "Z" | "X") {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
 }
 
 /// The process holding an flock on `file`, from /proc/locks (to name it when a command has

@@ -627,22 +627,7 @@ impl Netlink {
     /// Every IPv4 subnet the namespace uses: its addresses' subnets and its routes'
     /// destinations (all tables but `local`, whose entries mirror the addresses).
     pub fn ipv4_in_use(&mut self) -> Result<Vec<Ipv4Net>> {
-        let mut nets = Vec::new();
-        let mut addr = AddressMessage::default();
-        addr.header.family = AddressFamily::Inet;
-        for reply in self.dump(RouteNetlinkMessage::GetAddress(addr))? {
-            if let RouteNetlinkMessage::NewAddress(a) = reply {
-                for attr in &a.attributes {
-                    if let AddressAttribute::Local(IpAddr::V4(ip)) = attr {
-                        nets.extend(
-                            Ipv4Net::new(*ip, a.header.prefix_len)
-                                .ok()
-                                .map(|n| n.trunc()),
-                        );
-                    }
-                }
-            }
-        }
+        let mut nets = self.ipv4_address_subnets()?;
         let mut route = RouteMessage::default();
         route.header.address_family = AddressFamily::Inet;
         for reply in self.dump(RouteNetlinkMessage::GetRoute(route))? {
@@ -660,6 +645,27 @@ impl Netlink {
                             .ok()
                             .map(|n| n.trunc()),
                     );
+                }
+            }
+        }
+        Ok(nets)
+    }
+
+    /// The subnets of the namespace's IPv4 addresses: the networks it is directly on.
+    pub fn ipv4_address_subnets(&mut self) -> Result<Vec<Ipv4Net>> {
+        let mut nets = Vec::new();
+        let mut addr = AddressMessage::default();
+        addr.header.family = AddressFamily::Inet;
+        for reply in self.dump(RouteNetlinkMessage::GetAddress(addr))? {
+            if let RouteNetlinkMessage::NewAddress(a) = reply {
+                for attr in &a.attributes {
+                    if let AddressAttribute::Local(IpAddr::V4(ip)) = attr {
+                        nets.extend(
+                            Ipv4Net::new(*ip, a.header.prefix_len)
+                                .ok()
+                                .map(|n| n.trunc()),
+                        );
+                    }
                 }
             }
         }
