@@ -125,7 +125,9 @@ fn bad_specs_and_taken_ports_change_nothing() {
         ctnet connect web nb
         fails "already published by sandbox srv" ctnet publish nb 8080:80
         fails "already published by sandbox srv" ctnet publish nb 127.0.0.1:8080:80
-        fails "already published by sandbox srv" ctnet connect web other -p 8080:80 --netns /run/netns/nb
+        ip netns add fresh
+        fails "already published by sandbox srv" ctnet connect web other -p 8080:80 --netns /run/netns/fresh
+        ip netns del fresh
         fails "given twice\|already published" ctnet publish nb 9000:80 9000:81
         # A host process holds the port: refused with a message that says so.
         timeout 20 socat TCP-LISTEN:7777,reuseaddr - >/dev/null & sleep 0.3
