@@ -65,12 +65,14 @@ fn gc_removes_dead_containers_and_unknown_links() {
         bridge=$(ip -o link show | grep -o 'ctn-[0-9a-f]\{10\}' | head -1)
         ip link add vctn0123456789a master $bridge type veth peer name stray
         ip link add vctnaaaaaaaaaaa type veth peer name mine
+        ip link add ctn-bbbbbbbbbb type bridge
         kill $pid; wait $pid 2>/dev/null || true
         ctnet --dry-run gc | grep '^would remove' | sed 's/ [^ ]*$//' | sort
         agree && die "agree should see the dead container's leftovers"
         ctnet gc | sed 's/ [^ ]*$//' | sort >/dev/null
         agree || die "gc left disagreement"
         ip link show vctnaaaaaaaaaaa >/dev/null || die "gc removed a user's look-alike link"
+        ip link show ctn-bbbbbbbbbb >/dev/null || die "gc removed a user's look-alike bridge"
         [ "$(ctnet sandbox ls -q)" = other ] || die "sandboxes: $(ctnet sandbox ls -q)"
         # The address and port are free again.
         ctnet sandbox create next >/dev/null; ctnet connect lab next --ip 10.51.0.2 -p 8080:80

@@ -56,7 +56,8 @@ pub trait Kernel {
     fn tagged_link(&mut self, ns: &Ns) -> Option<String>;
     /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
     /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex on a
-    /// bridge of ctnet's, `ctn-` + 10 hex, `ctd-` + 10 hex), which covers a crash between
+    /// bridge of ctnet's, `ctn-` + 10 hex with ctnet's 02:42 MAC, `ctd-` + 10 hex), which
+    /// covers a crash between
     /// creating a link and tagging it (the kernel takes no alias at creation). The id is
     /// empty when there is no alias.
     fn marked_links(&mut self) -> Result<Vec<(String, String)>>;
@@ -673,9 +674,14 @@ impl Kernel for Linux {
                 {
                     Some((link.name, String::new()))
                 }
-                None if hex_after(&link.name, "ctn-", 10) || hex_after(&link.name, "ctd-", 10) => {
+                // A bridge is born with its MAC (02:42 and its gateway, as Docker's), before
+                // it is tagged; a user's look-alike has the kernel's random one.
+                None if hex_after(&link.name, "ctn-", 10)
+                    && link.mac.starts_with(&[0x02, 0x42]) =>
+                {
                     Some((link.name, String::new()))
                 }
+                None if hex_after(&link.name, "ctd-", 10) => Some((link.name, String::new())),
                 None => None,
             })
             .collect())

@@ -78,6 +78,7 @@ pub struct LinkSummary {
     pub alias: String,
     /// The bridge it is a port of.
     pub master: Option<u32>,
+    pub mac: Vec<u8>,
 }
 
 pub struct Netlink {
@@ -615,6 +616,7 @@ impl Netlink {
                         LinkAttribute::IfName(n) => summary.name = n,
                         LinkAttribute::IfAlias(a) => summary.alias = a,
                         LinkAttribute::Controller(m) => summary.master = Some(m),
+                        LinkAttribute::Address(mac) => summary.mac = mac,
                         _ => {}
                     }
                 }

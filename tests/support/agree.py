@@ -32,8 +32,13 @@ def main():
     links = json.loads(sh("ip", "-j", "-d", "link", "show"))
     tagged = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:")}
     # An untagged veth is ctnet's only on a bridge of ctnet's (it is born there).
-    kernel = tagged | {l["ifname"] for l in links if ours.match(l["ifname"])
-                       and (not l["ifname"].startswith("vctn") or l.get("master") in tagged)}
+    def untagged_ours(l):
+        if l["ifname"].startswith("vctn"):
+            return l.get("master") in tagged
+        if l["ifname"].startswith("ctn-"):
+            return (l.get("address") or "").startswith("02:42:")
+        return True
+    kernel = tagged | {l["ifname"] for l in links if ours.match(l["ifname"]) and untagged_ours(l)}
     expected = {n["bridge"]["ifname"] for n in state["networks"] if n.get("bridge")}
     expected |= {ep["host_ifname"] for ep in endpoints if ep["host_ifname"]}
     # An overlay's bridge and VXLAN device, while this host has endpoints on it; a
