@@ -14,10 +14,12 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
     for net in networks {
         // Every name ctnet writes was validated when it was given: one that fails now was
         // edited in, and could reach a file path (a member key `../../x`) or nft's text.
-        let members = net.member_names();
         let name_checks = [validate_name("network", &net.name).err()]
             .into_iter()
-            .chain(members.iter().map(|m| validate_name("sandbox", m).err()))
+            .chain(
+                (net.members.keys().chain(net.members6.keys()))
+                    .map(|m| validate_name("sandbox", m).err()),
+            )
             .chain(
                 net.aliases
                     .keys()

@@ -166,10 +166,19 @@ fn ensure_docker_user(bridges: &[String]) -> Result<()> {
 }
 
 fn host_firewall() -> Result<crate::hostfw::HostFirewall> {
-    let listing = nft_json(&["list", "chains"])
-        .map_err(|e| anyhow!("cannot list the host's nftables chains: {e}"))?;
+    let listed = nftables::chains().context("cannot list the host's nftables chains")?;
+    let chains = listed
+        .into_iter()
+        .map(|c| crate::hostfw::Chain {
+            family: c.family.to_string(),
+            table: c.table,
+            name: c.name,
+            hook: c.hook.map(str::to_string),
+            policy: c.policy.map(str::to_string),
+        })
+        .collect();
     Ok(crate::hostfw::HostFirewall {
-        chains: crate::hostfw::parse_chains(&listing),
+        chains,
         bridge_netfilter: read_sysctl("net/bridge/bridge-nf-call-iptables")
             .is_some_and(|v| v == "1"),
     })
