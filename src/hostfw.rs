@@ -20,7 +20,7 @@ pub const DOCKER_USER: &str = "DOCKER-USER";
 /// The comment on every rule ctnet puts into a table that is not its own.
 pub const RULE_COMMENT: &str = "ctnet";
 
-/// A chain as `nft -j list chains` describes it.
+/// A chain of any table, as the kernel lists it (or `nft -j` prints it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
     pub family: String,
@@ -81,7 +81,7 @@ impl HostFirewall {
     }
 }
 
-/// The chains in `nft -j list chains` output.
+/// The chains in nft JSON output (`list chains` or `list ruleset`).
 pub fn parse_chains(listing: &Value) -> Vec<Chain> {
     let text = |v: &Value| v.as_str().map(str::to_string);
     listing["nftables"]
