@@ -11,7 +11,10 @@
 
 use std::io;
 
-use netlink_packet_core::{NLA_TYPE_MASK, NetlinkBuffer, NlasIterator, parse_string, parse_u32_be};
+use netlink_packet_core::{
+    NLA_TYPE_MASK, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NetlinkBuffer,
+    NlasIterator, parse_string, parse_u32_be,
+};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_NETFILTER};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -19,11 +22,6 @@ const NFT_MSG_NEWCHAIN: u16 = 3;
 const NFT_MSG_GETCHAIN: u16 = 4;
 const NFTA_CHAIN_TABLE: u16 = 1;
 const NFTA_CHAIN_NAME: u16 = 3;
-const NLMSG_ERROR: u16 = 2;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_ACK: u16 = 4;
-const NLM_F_DUMP: u16 = 0x300;
-const NLMSG_DONE: u16 = 3;
 const NFTA_CHAIN_HOOK: u16 = 4;
 const NFTA_CHAIN_POLICY: u16 = 5;
 const NFTA_HOOK_HOOKNUM: u16 = 1;
@@ -54,52 +52,70 @@ fn request(family: u8, table: &str, chain: &str, seq: u32) -> Vec<u8> {
     out
 }
 
-/// What the kernel's first reply says: `Some(true)` the chain came back, `Some(false)` there
-/// is no such chain (or table), `None` a message this does not decide on (read on).
-fn verdict(reply: &[u8]) -> io::Result<Option<bool>> {
-    if reply.len() < 16 {
-        return Err(io::Error::other("short nftables netlink reply"));
-    }
-    let kind = u16::from_ne_bytes([reply[4], reply[5]]);
-    if kind == (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN {
-        return Ok(Some(true));
-    }
-    if kind == NLMSG_ERROR && reply.len() >= 20 {
-        let errno = -i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
-        return match errno {
-            0 => Ok(None),
-            nix::libc::ENOENT => Ok(Some(false)),
-            errno => Err(io::Error::from_raw_os_error(errno)),
-        };
-    }
-    Ok(None)
-}
-
-/// Whether `chain` of `table` in `family` exists in this network namespace.
-pub fn chain_exists(family: u8, table: &str, chain: &str) -> io::Result<bool> {
+/// A socket to nftables in this network namespace.
+fn open() -> io::Result<Socket> {
     let mut socket = Socket::new(NETLINK_NETFILTER)?;
     socket.bind_auto()?;
     socket.connect(&SocketAddr::new(0, 0))?;
-    socket.send(&request(family, table, chain, 1), 0)?;
-    let mut buf = Vec::with_capacity(8192);
-    // The chain comes first and its acknowledgement after; an error comes alone.
-    for _ in 0..4 {
+    Ok(socket)
+}
+
+/// Reads replies until `take` has its answer (it sees each message's type and payload),
+/// the kernel says it is done, or it reports an error (as the error).
+fn read_replies<T>(
+    socket: &mut Socket,
+    mut take: impl FnMut(u16, &[u8]) -> Option<T>,
+    done: impl FnOnce() -> T,
+) -> io::Result<T> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    loop {
         buf.clear();
         let len = socket.recv(&mut buf, 0)?;
-        let mut offset = 0;
-        while offset + 16 <= len {
-            let message_len =
-                u32::from_ne_bytes(buf[offset..offset + 4].try_into().expect("4 bytes")) as usize;
-            if let Some(found) = verdict(&buf[offset..len])? {
-                return Ok(found);
+        let mut rest = &buf[..len];
+        while !rest.is_empty() {
+            let message = NetlinkBuffer::new_checked(rest)
+                .map_err(|e| io::Error::other(format!("nftables netlink reply: {e}")))?;
+            let payload = message.payload();
+            match message.message_type() {
+                NLMSG_DONE => return Ok(done()),
+                NLMSG_ERROR => {
+                    let errno = payload
+                        .get(..4)
+                        .map(|b| -i32::from_ne_bytes(b.try_into().expect("4 bytes")))
+                        .unwrap_or(nix::libc::EIO);
+                    // An acknowledgement is an error message carrying 0.
+                    if errno != 0 {
+                        return Err(io::Error::from_raw_os_error(errno));
+                    }
+                    return Ok(done());
+                }
+                kind => {
+                    if let Some(answer) = take(kind, payload) {
+                        return Ok(answer);
+                    }
+                }
             }
-            if message_len < 16 {
-                break;
-            }
-            offset += (message_len + 3) & !3;
+            let length = (message.length() as usize + 3) & !3;
+            rest = rest.get(length..).unwrap_or_default();
         }
     }
-    Err(io::Error::other("no answer from nftables over netlink"))
+}
+
+const NEWCHAIN: u16 = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN;
+
+/// Whether `chain` of `table` in `family` exists in this network namespace.
+pub fn chain_exists(family: u8, table: &str, chain: &str) -> io::Result<bool> {
+    let mut socket = open()?;
+    socket.send(&request(family, table, chain, 1), 0)?;
+    // The chain comes first (its acknowledgement after); ENOENT comes alone.
+    match read_replies(
+        &mut socket,
+        |kind, _| (kind == NEWCHAIN).then_some(true),
+        || false,
+    ) {
+        Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => Ok(false),
+        other => other,
+    }
 }
 
 /// A chain as the kernel lists it.
@@ -178,45 +194,28 @@ fn parse_chain(payload: &[u8]) -> Option<ListedChain> {
 
 /// Every chain of every table in this network namespace.
 pub fn chains() -> io::Result<Vec<ListedChain>> {
-    let mut socket = Socket::new(NETLINK_NETFILTER)?;
-    socket.bind_auto()?;
-    socket.connect(&SocketAddr::new(0, 0))?;
+    let mut socket = open()?;
     let mut request = Vec::with_capacity(20);
     request.extend(20u32.to_ne_bytes());
     request.extend(((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN).to_ne_bytes());
     request.extend((NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
     request.extend(1u32.to_ne_bytes());
     request.extend(0u32.to_ne_bytes());
+    // nfgenmsg: every family.
     request.extend([0, 0, 0, 0]);
     socket.send(&request, 0)?;
     let mut out = Vec::new();
-    let mut buf = Vec::with_capacity(64 * 1024);
-    loop {
-        buf.clear();
-        let len = socket.recv(&mut buf, 0)?;
-        let mut rest = &buf[..len];
-        while !rest.is_empty() {
-            let message = NetlinkBuffer::new_checked(rest)
-                .map_err(|e| io::Error::other(format!("nftables netlink reply: {e}")))?;
-            match message.message_type() {
-                NLMSG_DONE => return Ok(out),
-                NLMSG_ERROR => {
-                    let payload = message.payload();
-                    let errno = payload
-                        .get(..4)
-                        .map(|b| -i32::from_ne_bytes(b.try_into().expect("4 bytes")))
-                        .unwrap_or(nix::libc::EIO);
-                    return Err(io::Error::from_raw_os_error(errno));
-                }
-                kind if kind == (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN => {
-                    out.extend(parse_chain(message.payload()));
-                }
-                _ => {}
+    read_replies(
+        &mut socket,
+        |kind, payload| {
+            if kind == NEWCHAIN {
+                out.extend(parse_chain(payload));
             }
-            let length = (message.length() as usize + 3) & !3;
-            rest = rest.get(length..).unwrap_or_default();
-        }
-    }
+            None::<()>
+        },
+        || (),
+    )?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -267,19 +266,5 @@ mod tests {
                 policy: Some("drop"),
             })
         );
-    }
-
-    #[test]
-    fn replies_decide_presence() {
-        let mut table = vec![0u8; 20];
-        table[4..6].copy_from_slice(&0x0a03u16.to_ne_bytes());
-        assert_eq!(verdict(&table).unwrap(), Some(true));
-        let mut missing = vec![0u8; 20];
-        missing[4..6].copy_from_slice(&NLMSG_ERROR.to_ne_bytes());
-        missing[16..20].copy_from_slice(&(-nix::libc::ENOENT).to_ne_bytes());
-        assert_eq!(verdict(&missing).unwrap(), Some(false));
-        let mut ack = missing.clone();
-        ack[16..20].copy_from_slice(&0i32.to_ne_bytes());
-        assert_eq!(verdict(&ack).unwrap(), None);
     }
 }
