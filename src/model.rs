@@ -527,6 +527,14 @@ pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
     format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
 }
 
+/// A MAC as `ip` writes it: six lowercase hex pairs.
+pub fn mac_text(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
 pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
     let bad = || {
         UserError::new(format!(

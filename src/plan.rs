@@ -392,13 +392,6 @@ fn netns_name(path: &std::path::Path) -> Option<String> {
     Some(name.to_str()?.to_string())
 }
 
-fn mac_text(m: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
-}
-
 fn mtu_arg(mtu: &Option<u32>) -> String {
     mtu.map(|m| format!(" mtu {m}")).unwrap_or_default()
 }
@@ -415,7 +408,7 @@ impl fmt::Display for Op {
                 f,
                 "ip link add {name}{} address {} type bridge && ip link set {name} alias {alias} up",
                 mtu_arg(mtu),
-                mac_text(mac)
+                crate::model::mac_text(mac)
             ),
             Op::CreateVeth {
                 host_name,
@@ -432,7 +425,7 @@ impl fmt::Display for Op {
                     f,
                     "ip link add {host_name}{mtu} master {bridge} type veth peer name {peer_name} netns {netns} \
                      address {}{mtu} && ip link set {host_name} alias {alias} addrgenmode none up",
-                    mac_text(peer_mac),
+                    crate::model::mac_text(peer_mac),
                     mtu = mtu_arg(mtu)
                 )?;
                 if *isolated {
@@ -452,7 +445,7 @@ impl fmt::Display for Op {
                 write!(
                     f,
                     "ip link add {name} link {parent} netns {netns} address {}{} type macvlan mode {mode}",
-                    mac_text(mac),
+                    crate::model::mac_text(mac),
                     mtu_arg(mtu)
                 )
             }

@@ -216,11 +216,7 @@ fn pick_addresses(
     if let Some(m) = mac {
         // Two interfaces with one MAC on a bridge take each other's frames: the bridge's
         // own (made from its gateway) and the other members' (made from their addresses).
-        let text = m
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":");
+        let text = crate::model::mac_text(&m);
         if network.bridge.is_some()
             && let Some(config) = network.ipam.first()
             && mac_from_ipv4(config.gateway) == text
@@ -243,11 +239,7 @@ fn pick_addresses(
     }
     let mac = match mac {
         _ if network.driver == Driver::Ipvlan => String::new(),
-        Some(m) => m
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":"),
+        Some(m) => crate::model::mac_text(&m),
         None => match (ipv4, ipv6) {
             (Some(v4), _) => mac_from_ipv4(v4.addr()),
             (None, Some(v6)) => {
