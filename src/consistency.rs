@@ -87,6 +87,17 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
                 ));
             }
         }
+        for (sandbox, mac) in &net.macs {
+            if !net.has_member(sandbox) {
+                return Err(format!(
+                    "network {} has a MAC for {sandbox}, which is not on it",
+                    net.name
+                ));
+            }
+            if crate::model::parse_mac(mac).is_err() {
+                return Err(format!("{sandbox} has an invalid MAC {mac:?}"));
+            }
+        }
         for (sandbox, aliases) in &net.aliases {
             if !net.has_member(sandbox) {
                 return Err(format!(
@@ -242,6 +253,7 @@ mod tests {
             members: Default::default(),
             aliases: Default::default(),
             members6: Default::default(),
+            macs: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ mod etcfiles;
 mod faults;
 mod firewall;
 mod hostfw;
+mod ifnames;
 mod ipam;
 mod ipam6;
 mod kv;

@@ -141,6 +141,11 @@ pub struct Network {
     /// The members' IPv6 addresses, derived like `members`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub members6: BTreeMap<String, Ipv6Addr>,
+    /// The MACs of members that were given their own (`--mac`), derived like `members`:
+    /// every other member's MAC is its address's (`address_mac`), so a connect knows every
+    /// MAC on the network without reading every sandbox's file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub macs: BTreeMap<String, String>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -522,6 +527,16 @@ pub fn mac_from_ipv6(ip: Ipv6Addr) -> String {
     )
 }
 
+/// The MAC an endpoint's addresses make: its IPv4 address's, or on an IPv6-only network
+/// its IPv6 address's.
+pub fn address_mac(ipv4: Option<Ipv4Addr>, ipv6: Option<Ipv6Addr>) -> Option<String> {
+    match (ipv4, ipv6) {
+        (Some(v4), _) => Some(mac_from_ipv4(v4)),
+        (None, Some(v6)) => Some(mac_from_ipv6(v6)),
+        (None, None) => None,
+    }
+}
+
 pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
     let o = ip.octets();
     format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
@@ -601,6 +616,7 @@ pub mod tests {
             members: Default::default(),
             aliases: Default::default(),
             members6: Default::default(),
+            macs: Default::default(),
         }
     }
 

@@ -350,21 +350,22 @@ pub fn forwarding_key(ipv6: bool) -> &'static str {
 /// `sys` runs (the kernel's XFRM netlink family has no maintained crate that matches the
 /// netlink crates ctnet uses; iproute2 is ctnet's dependency anyway).
 pub fn xfrm_commands(add: bool, object: &Xfrm) -> Vec<String> {
-    const VXLAN: &str = "proto udp dport 4789";
+    let vxlan = format!("proto udp dport {}", crate::ifnames::VXLAN_PORT);
+    let vxlan = vxlan.as_str();
     match (add, object) {
         (true, Xfrm::Policy { local, remote }) => vec![
             format!(
-                "ip xfrm policy update src {local}/32 dst {remote}/32 {VXLAN} dir out \
+                "ip xfrm policy update src {local}/32 dst {remote}/32 {vxlan} dir out \
                  tmpl src {local} dst {remote} proto esp mode transport"
             ),
             format!(
-                "ip xfrm policy update src {remote}/32 dst {local}/32 {VXLAN} dir in \
+                "ip xfrm policy update src {remote}/32 dst {local}/32 {vxlan} dir in \
                  tmpl src {remote} dst {local} proto esp mode transport"
             ),
         ],
         (false, Xfrm::Policy { local, remote }) => vec![
-            format!("ip xfrm policy delete src {local}/32 dst {remote}/32 {VXLAN} dir out"),
-            format!("ip xfrm policy delete src {remote}/32 dst {local}/32 {VXLAN} dir in"),
+            format!("ip xfrm policy delete src {local}/32 dst {remote}/32 {vxlan} dir out"),
+            format!("ip xfrm policy delete src {remote}/32 dst {local}/32 {vxlan} dir in"),
         ],
         (true, Xfrm::Sa { src, dst, spi, key }) => vec![format!(
             "ip xfrm state add src {src} dst {dst} proto esp spi {spi:#010x} mode transport \
@@ -476,7 +477,8 @@ impl fmt::Display for Op {
             } => {
                 write!(
                     f,
-                    "ip link add {name} mtu {mtu} type vxlan id {vni} dstport 4789 dev {underlay} "
+                    "ip link add {name} mtu {mtu} type vxlan id {vni} dstport {} dev {underlay} ",
+                    crate::ifnames::VXLAN_PORT
                 )?;
                 match vtep {
                     Some(vtep) => write!(f, "local {vtep} nolearning proxy")?,

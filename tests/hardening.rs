@@ -170,6 +170,15 @@ fn bad_input_found_by_the_review_is_refused() {
         fails "is the bridge's" ctnet connect n b --mac 02:42:0a:4b:00:01
         fails "in use by a" ctnet connect n b --mac 02:42:0a:4b:00:02
         fails "all-zero" ctnet connect n b --mac 00:00:00:00:00:00
+        # A member's own --mac is taken too, by another --mac or by a MAC an address makes.
+        ctnet sandbox create c >/dev/null; ctnet connect n c --ip 10.75.0.9 --mac 02:42:0a:4b:00:03
+        fails "is in use by c" ctnet connect n b --mac 02:42:0a:4b:00:03
+        fails "address 10.75.0.3 would get the MAC 02:42:0a:4b:00:03, in use by c" ctnet connect n b
+        ctnet connect n b --ip 10.75.0.4 >/dev/null; ctnet disconnect n b; ctnet disconnect n c
+        # An IPv6-only network's bridge has a MAC made from its IPv6 gateway.
+        id6=$(ctnet network create --ipv6 --subnet fd00:79::/64 only6)
+        mac6=$(ip -o link show ctn-${id6:0:10} | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+        fails "is the bridge's" ctnet connect only6 a --mac $mac6
         fails "invalid MAC" ctnet connect n b --mac +2:42:0a:4b:00:09
         fails "not a port number" ctnet publish a +8080:80
         fails "IPv4 address in IPv6 form" ctnet publish a '[::ffff:127.0.0.1]:8080:80'

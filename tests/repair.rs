@@ -65,7 +65,7 @@ fn gc_removes_dead_containers_and_unknown_links() {
         bridge=$(ip -o link show | grep -o 'ctn-[0-9a-f]\{10\}' | head -1)
         ip link add vctn0123456789a master $bridge type veth peer name stray
         ip link add vctnaaaaaaaaaaa type veth peer name mine
-        ip link add ctn-bbbbbbbbbb type bridge
+        ip link add ctn-bbbbbbbbbb address 02:42:0a:33:00:01 type bridge
         kill $pid; wait $pid 2>/dev/null || true
         ctnet --dry-run gc | grep '^would remove' | sed 's/ [^ ]*$//' | sort
         agree && die "agree should see the dead container's leftovers"

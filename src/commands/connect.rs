@@ -12,10 +12,11 @@ use super::{Ctx, Tx, network, new_id, now, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::drivers::{self, NetworkDriver, bridge};
 use crate::error::UserError;
+use crate::ifnames;
 use crate::kv::Kv;
 use crate::model::{
-    Driver, Endpoint, Network, RemoteEndpoint, Sandbox, State, mac_from_ipv4, mac_from_ipv6,
-    parse_mac, validate_name,
+    Driver, Endpoint, Network, RemoteEndpoint, Sandbox, State, mac_from_ipv4, parse_mac,
+    validate_name,
 };
 use crate::plan::Op;
 use crate::refuse;
@@ -153,7 +154,7 @@ fn attach_gateway_bridge(
     let ipv4 = ipam::allocate(&gateway.ipam[0], &taken, None, &gateway.name)?;
     let id = new_id()?;
     let endpoint = Endpoint {
-        host_ifname: format!("vctn{}", &id[..11]),
+        host_ifname: ifnames::veth(&id),
         id,
         network_id: gateway.id.clone(),
         sandbox_id: sandbox.id.clone(),
@@ -176,12 +177,34 @@ fn attach_gateway_bridge(
 }
 
 /// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
-/// (free here, and not in `elsewhere`: what other hosts of a cluster network hold).
+/// (free here, and not in `elsewhere`: what other hosts of a cluster network hold), and a
+/// MAC that is none of `in_use`'s (see `macs_in_use`).
+/// The MACs on a network's link, each with whose it is: the bridge's (made from its
+/// gateway) and every member's, its own or its address's.
+fn macs_in_use(network: &Network) -> Vec<(String, String)> {
+    let bridge = network.bridge.as_ref().map(|_| {
+        let mac = crate::drivers::bridge::bridge_mac(network);
+        ("the bridge's".to_string(), crate::model::mac_text(&mac))
+    });
+    let members = network.member_names().into_iter().filter_map(|name| {
+        let mac = match network.macs.get(name) {
+            Some(own) => own.clone(),
+            None => {
+                let (ipv4, ipv6) = network.addresses_of(name);
+                crate::model::address_mac(ipv4, ipv6)?
+            }
+        };
+        Some((format!("in use by {name}"), mac))
+    });
+    bridge.into_iter().chain(members).collect()
+}
+
 fn pick_addresses(
     network: &Network,
     requested: Option<Ipv4Addr>,
     requested6: Option<Ipv6Addr>,
     mac: Option<[u8; 6]>,
+    in_use: &[(String, String)],
     elsewhere: &HashSet<IpAddr>,
 ) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, String)> {
     let ipv4 = match network.ipam.first() {
@@ -213,55 +236,26 @@ fn pick_addresses(
     if mac.is_some() && network.driver == Driver::Ipvlan {
         refuse!("--mac does not apply to ipvlan: its interfaces share the parent's MAC");
     }
-    if let Some(m) = mac {
-        // Two interfaces with one MAC on a bridge take each other's frames: the bridge's
-        // own (made from its gateway) and the other members' (made from their addresses).
-        let text = crate::model::mac_text(&m);
-        if network.bridge.is_some()
-            && let Some(config) = network.ipam.first()
-            && mac_from_ipv4(config.gateway) == text
-        {
-            refuse!(
-                "MAC address {text} is the bridge's of network {}",
+    let given = mac.is_some();
+    let mac = match mac {
+        _ if network.driver == Driver::Ipvlan => return Ok((ipv4, ipv6, String::new())),
+        Some(m) => crate::model::mac_text(&m),
+        None => crate::model::address_mac(ipv4.map(|n| n.addr()), ipv6.map(|n| n.addr()))
+            .expect("a network has an IPv4 or an IPv6 pool"),
+    };
+    // Two interfaces with one MAC on a network take each other's frames. A derived MAC can
+    // meet one too: another member's own --mac, or (IPv6 addresses make MACs from their
+    // last 32 bits) a static address of the same /64.
+    if let Some((who, _)) = in_use.iter().find(|(_, m)| *m == mac) {
+        let from = ipv4.map(|n| n.addr().to_string());
+        match from.or(ipv6.map(|n| n.addr().to_string())) {
+            Some(address) if !given => refuse!(
+                "address {address} would get the MAC {mac}, {who} on network {}: give --mac",
                 network.name
-            );
-        }
-        if let Some((other, _)) = network
-            .members
-            .iter()
-            .find(|(_, ip)| mac_from_ipv4(**ip) == text)
-        {
-            refuse!(
-                "MAC address {text} is in use by {other} on network {}",
-                network.name
-            );
+            ),
+            _ => refuse!("MAC address {mac} is {who} on network {}", network.name),
         }
     }
-    let mac = match mac {
-        _ if network.driver == Driver::Ipvlan => String::new(),
-        Some(m) => crate::model::mac_text(&m),
-        None => match (ipv4, ipv6) {
-            (Some(v4), _) => mac_from_ipv4(v4.addr()),
-            (None, Some(v6)) => {
-                // Only the address's last 32 bits make the MAC: two static addresses of one
-                // /64 can share them.
-                let mac = mac_from_ipv6(v6.addr());
-                if let Some((other, _)) = network
-                    .members6
-                    .iter()
-                    .find(|(_, ip)| mac_from_ipv6(**ip) == mac)
-                {
-                    refuse!(
-                        "address {} would get the MAC {mac} of {other} on network {}: give --mac",
-                        v6.addr(),
-                        network.name
-                    );
-                }
-                mac
-            }
-            (None, None) => unreachable!("a network has an IPv4 or an IPv6 pool"),
-        },
-    };
     Ok((ipv4, ipv6, mac))
 }
 
@@ -374,10 +368,17 @@ fn plan_connect(
     // An overlay has no gateway on any host: its endpoints take no default route.
     let may_route = !network.internal && network.overlay.is_none();
     let first_here = network.member_names().is_empty();
+    let in_use = macs_in_use(&network);
     let (ipv4, ipv6, mac, remote_plan) = match kv {
         None => {
-            let (ipv4, ipv6, mac) =
-                pick_addresses(&network, requested, requested6, mac, &HashSet::new())?;
+            let (ipv4, ipv6, mac) = pick_addresses(
+                &network,
+                requested,
+                requested6,
+                mac,
+                &in_use,
+                &HashSet::new(),
+            )?;
             (ipv4, ipv6, mac, Vec::new())
         }
         Some(kv) => {
@@ -388,7 +389,8 @@ fn plan_connect(
             let mut picked = None;
             let dry_run = ctx.global.dry_run;
             let (record, others) = cluster::claim(kv, &network, &sandbox.name, dry_run, |taken| {
-                let addresses = pick_addresses(&network, requested, requested6, mac, taken)?;
+                let addresses =
+                    pick_addresses(&network, requested, requested6, mac, &in_use, taken)?;
                 picked = Some(addresses.clone());
                 let (ipv4, ipv6, mac) = addresses;
                 Ok(RemoteEndpoint {
@@ -419,7 +421,7 @@ fn plan_connect(
     let endpoint = Endpoint {
         // Only a veth has a host end; a macvlan or ipvlan child lives in the sandbox alone.
         host_ifname: if matches!(network.driver, Driver::Bridge | Driver::Overlay) {
-            format!("vctn{}", &id[..11])
+            ifnames::veth(&id)
         } else {
             String::new()
         },

@@ -337,6 +337,7 @@ impl Tx {
                 keep
             });
             network.aliases.retain(|name, _| !seen.contains(name));
+            network.macs.retain(|name, _| !seen.contains(name));
         }
         type Entry = (
             String,
@@ -344,6 +345,7 @@ impl Tx {
             Option<Ipv4Addr>,
             Option<std::net::Ipv6Addr>,
             Vec<String>,
+            Option<String>,
         );
         let entries: Vec<Entry> = self
             .state
@@ -354,10 +356,13 @@ impl Tx {
                 let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
                 let ipv6 = ep.ipv6.map(|net| net.addr());
                 let ipv4 = ep.ipv4.map(|net| net.addr());
-                Some((network, name, ipv4, ipv6, ep.aliases.clone()))
+                let own_mac = (!ep.mac.is_empty()
+                    && crate::model::address_mac(ipv4, ipv6).as_ref() != Some(&ep.mac))
+                .then(|| ep.mac.clone());
+                Some((network, name, ipv4, ipv6, ep.aliases.clone(), own_mac))
             })
             .collect();
-        for (network_id, name, ipv4, ipv6, aliases) in entries {
+        for (network_id, name, ipv4, ipv6, aliases, own_mac) in entries {
             released.retain(|(n, s, a)| {
                 let same = match a {
                     std::net::IpAddr::V4(a) => Some(*a) == ipv4,
@@ -368,6 +373,9 @@ impl Tx {
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
                     network.aliases.insert(name.clone(), aliases);
+                }
+                if let Some(mac) = own_mac {
+                    network.macs.insert(name.clone(), mac);
                 }
                 if let Some(ipv6) = ipv6 {
                     network.members6.insert(name.clone(), ipv6);

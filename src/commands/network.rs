@@ -20,10 +20,7 @@ use crate::netopts::{BridgeOptions, LanOptions, OverlayOptions, parse_key_value,
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
-use crate::{cluster, ipam, ipam6};
-
-/// The Linux bridge of the default `bridge` network.
-pub const DEFAULT_BRIDGE: &str = "ctnet0";
+use crate::{cluster, ifnames, ipam, ipam6};
 
 /// Adds Docker's three predefined networks to a fresh state and returns the steps that
 /// create the default bridge in the kernel.
@@ -51,12 +48,13 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
             members6: BTreeMap::new(),
+            macs: BTreeMap::new(),
         })
     };
     let mut bridge = predefined("bridge", Driver::Bridge)?;
     bridge.ipam = vec![ipam::build_config(subnet, None, None, &[])?];
     bridge.bridge = Some(BridgeSettings {
-        ifname: DEFAULT_BRIDGE.into(),
+        ifname: ifnames::DEFAULT_BRIDGE.into(),
         mtu: None,
         icc: true,
         masquerade: true,
@@ -67,7 +65,7 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
         ("com.docker.network.bridge.default_bridge", "true"),
         ("com.docker.network.bridge.enable_icc", "true"),
         ("com.docker.network.bridge.enable_ip_masquerade", "true"),
-        ("com.docker.network.bridge.name", DEFAULT_BRIDGE),
+        ("com.docker.network.bridge.name", ifnames::DEFAULT_BRIDGE),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -296,12 +294,12 @@ fn plan_network(
         .as_mut()
         .filter(|l| l.made_parent == Some(MadeParent::Dummy))
     {
-        lan.parent = format!("ctd-{}", &id[..10]);
+        lan.parent = ifnames::dummy_parent(&id);
     }
     let ifname = bridge_opts
         .name
         .clone()
-        .unwrap_or_else(|| format!("ctn-{}", &id[..10]));
+        .unwrap_or_else(|| ifnames::bridge(&id));
     if let Some(other) = state
         .networks
         .iter()
@@ -340,6 +338,7 @@ fn plan_network(
         members: BTreeMap::new(),
         aliases: BTreeMap::new(),
         members6: BTreeMap::new(),
+        macs: BTreeMap::new(),
     })
 }
 
@@ -410,8 +409,8 @@ fn plan_overlay(
     let mut settings = OverlaySettings {
         vni,
         peers: Vec::new(),
-        bridge: format!("cto-{}", &id[..10]),
-        vxlan: format!("ctv-{}", &id[..10]),
+        bridge: ifnames::overlay_bridge(id),
+        vxlan: ifnames::vxlan(id),
         underlay: String::new(),
         mtu: 0,
         store: None,

@@ -8,10 +8,6 @@ use super::NetworkDriver;
 
 pub struct Bridge;
 
-pub fn link_alias(id: &str) -> String {
-    format!("ctnet:{id}")
-}
-
 fn settings(network: &Network) -> &crate::model::BridgeSettings {
     network
         .bridge
@@ -19,21 +15,25 @@ fn settings(network: &Network) -> &crate::model::BridgeSettings {
         .expect("bridge networks carry bridge settings")
 }
 
+/// The gateway's address makes the bridge's MAC (as containers' addresses make theirs):
+/// unique on the bridge, and the same after a restore.
+pub fn bridge_mac(network: &Network) -> [u8; 6] {
+    let mac = match (network.ipam.first(), &network.ipam6) {
+        (Some(config), _) => mac_from_ipv4(config.gateway),
+        (None, Some(config)) => mac_from_ipv6(config.gateway),
+        (None, None) => mac_from_ipv4(std::net::Ipv4Addr::UNSPECIFIED),
+    };
+    parse_mac(&mac).expect("derived MACs parse")
+}
+
 impl NetworkDriver for Bridge {
     fn create(&self, network: &Network) -> Vec<Op> {
         let bridge = settings(network);
-        // The gateway's address makes the MAC (as containers' addresses make theirs): unique
-        // on the bridge, and the same after a restore.
-        let mac = match (network.ipam.first(), &network.ipam6) {
-            (Some(config), _) => mac_from_ipv4(config.gateway),
-            (None, Some(config)) => mac_from_ipv6(config.gateway),
-            (None, None) => mac_from_ipv4(std::net::Ipv4Addr::UNSPECIFIED),
-        };
-        let mac = parse_mac(&mac).expect("derived MACs parse");
+        let mac = bridge_mac(network);
         let mut plan = vec![Op::CreateBridge {
             name: bridge.ifname.clone(),
             mtu: bridge.mtu,
-            alias: link_alias(&network.id),
+            alias: crate::ifnames::mark(&network.id),
             mac,
         }];
         for config in &network.ipam {
@@ -77,7 +77,7 @@ impl NetworkDriver for Bridge {
         let mut plan = vec![Op::CreateVeth {
             host_name: endpoint.host_ifname.clone(),
             bridge: bridge.ifname.clone(),
-            alias: link_alias(&endpoint.id),
+            alias: crate::ifnames::mark(&endpoint.id),
             mtu: bridge.mtu,
             isolated: !bridge.icc,
             peer_ns: sandbox.netns.clone(),
@@ -112,7 +112,7 @@ pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sa
         Op::PrepareLink {
             ns: ns.clone(),
             dev: dev(),
-            alias: link_alias(&endpoint.id),
+            alias: crate::ifnames::mark(&endpoint.id),
             link_local: endpoint.ipv6.is_some(),
         },
         Op::LinkUp {

@@ -7,7 +7,7 @@ use crate::model::{Driver, Endpoint, LanSettings, Network, Sandbox, parse_mac};
 use crate::plan::{Ns, Op};
 
 use super::NetworkDriver;
-use super::bridge::{configure_in_sandbox, link_alias};
+use super::bridge::configure_in_sandbox;
 
 pub struct Lan;
 
@@ -25,7 +25,7 @@ impl NetworkDriver for Lan {
             .map(|made| Op::CreateParent {
                 name: lan.parent.clone(),
                 made: made.clone(),
-                alias: link_alias(&network.id),
+                alias: crate::ifnames::mark(&network.id),
             })
             .collect()
     }

@@ -10,10 +10,9 @@ use crate::model::{Endpoint, Network, OverlaySettings, Sandbox, parse_mac};
 use crate::plan::{Ns, Op};
 
 use super::NetworkDriver;
-use super::bridge::{Bridge, configure_in_sandbox, link_alias};
+use super::bridge::{Bridge, configure_in_sandbox};
 
 /// The IANA port for VXLAN.
-pub const VXLAN_PORT: u16 = 4789;
 /// What VXLAN over IPv4 adds to a frame: the MTU inside is the underlay's minus this.
 pub const VXLAN_OVERHEAD: u32 = 50;
 
@@ -46,7 +45,7 @@ impl NetworkDriver for Overlay {
             Op::CreateBridge {
                 name: overlay.bridge.clone(),
                 mtu: Some(overlay.mtu),
-                alias: link_alias(id),
+                alias: crate::ifnames::mark(id),
                 mac,
             },
             Op::CreateVxlan {
@@ -55,7 +54,7 @@ impl NetworkDriver for Overlay {
                 underlay: overlay.underlay.clone(),
                 mtu: overlay.mtu,
                 bridge: overlay.bridge.clone(),
-                alias: link_alias(id),
+                alias: crate::ifnames::mark(id),
                 vtep: overlay.vtep,
             },
         ];
@@ -88,7 +87,7 @@ impl NetworkDriver for Overlay {
         let mut plan = vec![Op::CreateVeth {
             host_name: endpoint.host_ifname.clone(),
             bridge: overlay.bridge.clone(),
-            alias: link_alias(&endpoint.id),
+            alias: crate::ifnames::mark(&endpoint.id),
             mtu: Some(overlay.mtu),
             isolated: false,
             peer_ns: sandbox.netns.clone(),

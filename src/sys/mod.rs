@@ -4,6 +4,7 @@
 pub mod netlink;
 pub mod netns;
 pub mod nftables;
+mod notes;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,6 +22,7 @@ use netlink_packet_route::link::{
 };
 
 use crate::firewall::Part;
+use crate::ifnames;
 use crate::model::MadeParent;
 use crate::plan::{Ns, Op};
 use crate::ports::Proto;
@@ -54,12 +56,10 @@ pub trait Kernel {
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
     /// A link in the namespace that carries ctnet's mark, if any.
     fn tagged_link(&mut self, ns: &Ns) -> Option<String>;
-    /// Links in the host namespace that are ctnet's, as (name, id from the alias): those
-    /// with a `ctnet:` alias, and those named as ctnet names links (`vctn` + 11 hex on a
-    /// bridge of ctnet's, `ctn-` + 10 hex with ctnet's 02:42 MAC, `ctd-` + 10 hex), which
-    /// covers a crash between
-    /// creating a link and tagging it (the kernel takes no alias at creation). The id is
-    /// empty when there is no alias.
+    /// Links in the host namespace that are ctnet's, as (name, id from the mark): those
+    /// with ctnet's mark, and untagged ones a crash left between creating and tagging
+    /// (see `ifnames`): with a birth note, or a port on a marked bridge. The id is empty
+    /// when there is no mark.
     fn marked_links(&mut self) -> Result<Vec<(String, String)>>;
     /// True if `path` is a network namespace file.
     fn is_netns(&self, path: &Path) -> bool;
@@ -107,30 +107,12 @@ pub enum Forwarding {
     OnByCtnet,
 }
 
-/// Where ctnet notes, per family, that it turned forwarding on: under /run, so the note
-/// lasts exactly as long as the setting (until a reboot).
-const FORWARDING_NOTES: &str = "/run/ctnet";
-
-fn forwarding_note(ipv6: bool) -> std::path::PathBuf {
-    Path::new(FORWARDING_NOTES).join(if ipv6 {
-        "forwarding-enabled.ipv6"
-    } else {
-        "forwarding-enabled.ipv4"
-    })
-}
-
 fn enable_forwarding(ipv6: bool) -> Result<()> {
     let key = crate::plan::forwarding_key(ipv6);
     if read_sysctl(key).is_some_and(|v| v == "1") {
         return Ok(());
     }
-    std::fs::create_dir_all(FORWARDING_NOTES)
-        .with_context(|| format!("cannot create {FORWARDING_NOTES}"))?;
-    std::fs::write(
-        forwarding_note(ipv6),
-        "ctnet turned forwarding on: its table forwards only ctnet's traffic\n",
-    )
-    .with_context(|| format!("cannot write {}", forwarding_note(ipv6).display()))?;
+    notes::write_forwarding(ipv6)?;
     write_sysctl(key, "1")
 }
 
@@ -448,7 +430,7 @@ impl Linux {
                 use netlink_packet_route::link::InfoVxlan;
                 let mut vxlan = vec![
                     InfoVxlan::Id(*vni),
-                    InfoVxlan::Port(crate::drivers::overlay::VXLAN_PORT),
+                    InfoVxlan::Port(crate::ifnames::VXLAN_PORT),
                     InfoVxlan::Link(lower),
                     InfoVxlan::Learning(vtep.is_none()),
                 ];
@@ -546,6 +528,8 @@ impl Linux {
                     Err(e) if e.errno != nix::libc::ENODEV => {
                         return Err(anyhow!("cannot delete {dev}: {e}"));
                     }
+                    // A link a crash left untagged goes with its birth note.
+                    _ if *ns == Ns::Host => notes::born(dev),
                     _ => {}
                 }
             }
@@ -574,7 +558,7 @@ impl Linux {
             }
             Op::EnableForwarding { ipv6 } => enable_forwarding(*ipv6)?,
             Op::DisableForwarding { ipv6 } => {
-                let _ = std::fs::remove_file(forwarding_note(*ipv6));
+                let _ = std::fs::remove_file(notes::forwarding(*ipv6));
                 write_sysctl(crate::plan::forwarding_key(*ipv6), "0")?
             }
             Op::DockerUser { bridges, .. } => ensure_docker_user(bridges)?,
@@ -652,7 +636,7 @@ impl Kernel for Linux {
         let links = self.socket(ns).ok()?.links().ok()?;
         links
             .into_iter()
-            .find(|l| l.alias.starts_with("ctnet:"))
+            .find(|l| ifnames::marked_id(&l.alias).is_some())
             .map(|l| l.name)
     }
 
@@ -662,35 +646,31 @@ impl Kernel for Linux {
 
     fn marked_links(&mut self) -> Result<Vec<(String, String)>> {
         let links = self.socket(&Ns::Host)?.links()?;
-        let hex_after = |name: &str, prefix: &str, len: usize| {
-            name.strip_prefix(prefix).is_some_and(|rest| {
-                rest.len() == len && rest.bytes().all(|b| b.is_ascii_hexdigit())
-            })
-        };
-        // A veth is born a port of its bridge, before it is tagged: an untagged one counts
-        // as ctnet's only on a bridge that carries ctnet's mark, never a user's look-alike.
+        // A port is born on its bridge, before it is tagged: an untagged one counts as
+        // ctnet's only on a bridge that carries ctnet's mark, never a user's look-alike.
         let marked_masters: std::collections::HashSet<u32> = links
             .iter()
-            .filter(|l| l.alias.starts_with("ctnet:"))
+            .filter(|l| ifnames::marked_id(&l.alias).is_some())
             .map(|l| l.index)
             .collect();
+        let unfinished = notes::unfinished_births();
+        // A note whose link is gone is of no more use (this runs under the state lock, so
+        // no command is between noting and tagging).
+        for name in &unfinished {
+            if !links.iter().any(|l| &l.name == name) {
+                notes::born(name);
+            }
+        }
         Ok(links
             .into_iter()
-            .filter_map(|link| match link.alias.strip_prefix("ctnet:") {
+            .filter_map(|link| match ifnames::marked_id(&link.alias) {
                 Some(id) => Some((link.name, id.to_string())),
-                None if hex_after(&link.name, "vctn", 11)
+                None if unfinished.contains(&link.name) => Some((link.name, String::new())),
+                None if ifnames::is_port(&link.name)
                     && link.master.is_some_and(|m| marked_masters.contains(&m)) =>
                 {
                     Some((link.name, String::new()))
                 }
-                // A bridge is born with its MAC (02:42 and its gateway, as Docker's), before
-                // it is tagged; a user's look-alike has the kernel's random one.
-                None if hex_after(&link.name, "ctn-", 10)
-                    && link.mac.starts_with(&[0x02, 0x42]) =>
-                {
-                    Some((link.name, String::new()))
-                }
-                None if hex_after(&link.name, "ctd-", 10) => Some((link.name, String::new())),
                 None => None,
             })
             .collect())
@@ -714,7 +694,7 @@ impl Kernel for Linux {
     fn forwarding(&self, ipv6: bool) -> Forwarding {
         if read_sysctl(crate::plan::forwarding_key(ipv6)).is_none_or(|v| v != "1") {
             Forwarding::Off
-        } else if forwarding_note(ipv6).exists() {
+        } else if notes::forwarding(ipv6).exists() {
             Forwarding::OnByCtnet
         } else {
             Forwarding::OnByOthers
@@ -830,12 +810,14 @@ impl LanChild<'_> {
 /// leaks are found by asking the kernel. The kernel takes no alias at creation; a link
 /// that cannot be tagged is removed again.
 fn create_tagged(nl: &mut Netlink, msg: LinkMessage, name: &str, alias: &str) -> Result<()> {
-    nl.create(RouteNetlinkMessage::NewLink(msg))?;
-    if let Err(e) = nl.set_link(name, vec![LinkAttribute::IfAlias(alias.to_string())]) {
-        let _ = nl.delete_link(name);
-        return Err(anyhow!("cannot tag it as ctnet's: {e}"));
-    }
-    Ok(())
+    notes::birth(name)?;
+    let tagged = nl.create(RouteNetlinkMessage::NewLink(msg)).and_then(|()| {
+        crate::faults::crash_point("creating a link, before its tag");
+        nl.set_link(name, vec![LinkAttribute::IfAlias(alias.to_string())])
+            .inspect_err(|_| drop(nl.delete_link(name)))
+    });
+    notes::born(name);
+    tagged.map_err(|e| anyhow!("cannot tag it as ctnet's: {e}"))
 }
 
 fn via(gateway: &Option<std::net::Ipv4Addr>) -> String {
@@ -944,7 +926,7 @@ pub fn probe_link_kinds() -> Vec<(&'static str, &'static str, Option<String>)> {
             InfoKind::Vxlan,
             Some(InfoData::Vxlan(vec![
                 netlink_packet_route::link::InfoVxlan::Id(42),
-                netlink_packet_route::link::InfoVxlan::Port(4789),
+                netlink_packet_route::link::InfoVxlan::Port(crate::ifnames::VXLAN_PORT),
             ])),
             false,
         );

@@ -31,13 +31,14 @@ def main():
     ours = re.compile(r"^(vctn[0-9a-f]{11}|ct[nvod]-[0-9a-f]{10})$")
     links = json.loads(sh("ip", "-j", "-d", "link", "show"))
     tagged = {l["ifname"] for l in links if (l.get("ifalias") or "").startswith("ctnet:")}
-    # An untagged veth is ctnet's only on a bridge of ctnet's (it is born there).
+    # An untagged port (veth, VXLAN device) is ctnet's only on a bridge of ctnet's (it is
+    # born there); any other untagged link only with the birth note ctnet keeps until it
+    # is tagged (a crash in between leaves both).
+    births = set(os.listdir("/run/ctnet/untagged")) if os.path.isdir("/run/ctnet/untagged") else set()
     def untagged_ours(l):
-        if l["ifname"].startswith("vctn"):
+        if l["ifname"].startswith(("vctn", "ctv-")):
             return l.get("master") in tagged
-        if l["ifname"].startswith("ctn-"):
-            return (l.get("address") or "").startswith("02:42:")
-        return True
+        return l["ifname"] in births
     kernel = tagged | {l["ifname"] for l in links if ours.match(l["ifname"]) and untagged_ours(l)}
     expected = {n["bridge"]["ifname"] for n in state["networks"] if n.get("bridge")}
     expected |= {ep["host_ifname"] for ep in endpoints if ep["host_ifname"]}
