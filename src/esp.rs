@@ -173,7 +173,7 @@ mod tests {
                 .map(|(i, vtep)| {
                     let remote = RemoteEndpoint {
                         vtep: vtep.parse().unwrap(),
-                        mac: "02:42:0a:00:00:02".into(),
+                        mac: "02:42:0a:00:00:02".parse().unwrap(),
                         ipv4: None,
                         ipv6: None,
                         aliases: vec![],

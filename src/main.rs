@@ -11,6 +11,7 @@ mod etcfiles;
 mod faults;
 mod firewall;
 mod hostfw;
+mod ids;
 mod ifnames;
 mod ipam;
 mod ipam6;

@@ -27,7 +27,7 @@ pub enum Op {
         name: String,
         mtu: Option<u32>,
         alias: String,
-        mac: [u8; 6],
+        mac: crate::model::Mac,
     },
     /// A veth pair whose sandbox end is born inside the sandbox (never moved: moving costs
     /// 7-36 ms, creating in place well under 1 ms). The host end is enslaved, without an
@@ -41,22 +41,23 @@ pub enum Op {
         isolated: bool,
         peer_ns: PathBuf,
         peer_name: String,
-        peer_mac: [u8; 6],
+        /// `None` only for a hand-edited state: the kernel then picks one.
+        peer_mac: Option<crate::model::Mac>,
     },
     /// A macvlan child of `parent` (a host link), born inside the sandbox.
     CreateMacvlan {
         parent: String,
-        mode: String,
+        mode: crate::model::MacvlanMode,
         mtu: Option<u32>,
         peer_ns: PathBuf,
         name: String,
-        mac: [u8; 6],
+        mac: Option<crate::model::Mac>,
     },
     /// An ipvlan child of `parent`, born inside the sandbox; it shares the parent's MAC.
     CreateIpvlan {
         parent: String,
-        mode: String,
-        flag: Option<String>,
+        mode: crate::model::IpvlanMode,
+        flag: Option<crate::model::IpvlanFlag>,
         mtu: Option<u32>,
         peer_ns: PathBuf,
         name: String,
@@ -393,6 +394,10 @@ fn netns_name(path: &std::path::Path) -> Option<String> {
     Some(name.to_str()?.to_string())
 }
 
+fn address_arg(mac: &Option<crate::model::Mac>) -> String {
+    mac.map(|m| format!(" address {m}")).unwrap_or_default()
+}
+
 fn mtu_arg(mtu: &Option<u32>) -> String {
     mtu.map(|m| format!(" mtu {m}")).unwrap_or_default()
 }
@@ -409,7 +414,7 @@ impl fmt::Display for Op {
                 f,
                 "ip link add {name}{} address {} type bridge && ip link set {name} alias {alias} up",
                 mtu_arg(mtu),
-                crate::model::mac_text(mac)
+                mac
             ),
             Op::CreateVeth {
                 host_name,
@@ -424,9 +429,9 @@ impl fmt::Display for Op {
                 let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
                 write!(
                     f,
-                    "ip link add {host_name}{mtu} master {bridge} type veth peer name {peer_name} netns {netns} \
-                     address {}{mtu} && ip link set {host_name} alias {alias} addrgenmode none up",
-                    crate::model::mac_text(peer_mac),
+                    "ip link add {host_name}{mtu} master {bridge} type veth peer name {peer_name} netns {netns}\
+                     {}{mtu} && ip link set {host_name} alias {alias} addrgenmode none up",
+                    address_arg(peer_mac),
                     mtu = mtu_arg(mtu)
                 )?;
                 if *isolated {
@@ -445,9 +450,10 @@ impl fmt::Display for Op {
                 let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
                 write!(
                     f,
-                    "ip link add {name} link {parent} netns {netns} address {}{} type macvlan mode {mode}",
-                    crate::model::mac_text(mac),
-                    mtu_arg(mtu)
+                    "ip link add {name} link {parent} netns {netns}{}{} type macvlan mode {}",
+                    address_arg(mac),
+                    mtu_arg(mtu),
+                    mode.name()
                 )
             }
             Op::CreateIpvlan {
@@ -459,11 +465,12 @@ impl fmt::Display for Op {
                 name,
             } => {
                 let netns = netns_name(peer_ns).unwrap_or_else(|| peer_ns.display().to_string());
-                let flag = flag.as_ref().map(|f| format!(" {f}")).unwrap_or_default();
+                let flag = flag.map(|f| format!(" {}", f.name())).unwrap_or_default();
                 write!(
                     f,
-                    "ip link add {name} link {parent} netns {netns}{} type ipvlan mode {mode}{flag}",
-                    mtu_arg(mtu)
+                    "ip link add {name} link {parent} netns {netns}{} type ipvlan mode {}{flag}",
+                    mtu_arg(mtu),
+                    mode.name()
                 )
             }
             Op::CreateVxlan {
@@ -621,7 +628,7 @@ mod tests {
             isolated: false,
             peer_ns: "/run/netns/web".into(),
             peer_name: "eth0".into(),
-            peer_mac: [2, 0x42, 0xac, 0x11, 0, 2],
+            peer_mac: "02:42:ac:11:00:02".parse().ok(),
         };
         assert_eq!(
             op.to_string(),
@@ -646,7 +653,7 @@ mod tests {
             name: "ctn-x".into(),
             mtu: None,
             alias: "ctnet:x".into(),
-            mac: [2, 0x42, 10, 0, 0, 1],
+            mac: "02:42:0a:00:00:01".parse().unwrap(),
         };
         assert_eq!(
             op.undo(),

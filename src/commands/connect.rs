@@ -8,16 +8,14 @@ use ipnet::{Ipv4Net, Ipv6Net};
 
 use anyhow::Result;
 
-use super::{Ctx, Tx, network, new_id, now, publish};
+use super::{Ctx, Tx, network, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
-use crate::drivers::{self, NetworkDriver, bridge};
+use crate::drivers::{self, Egress, NetworkDriver, bridge};
 use crate::error::UserError;
+use crate::ids::{new_id, now};
 use crate::ifnames;
 use crate::kv::Kv;
-use crate::model::{
-    Driver, Endpoint, Network, RemoteEndpoint, Sandbox, State, mac_from_ipv4, parse_mac,
-    validate_name,
-};
+use crate::model::{Endpoint, Mac, Network, RemoteEndpoint, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
@@ -136,7 +134,7 @@ fn attach_gateway_bridge(
             refuse!(
                 "sandbox {} already has its ports on {}: publish them with 'ctnet publish'",
                 sandbox.name,
-                network::GATEWAY_BRIDGE
+                crate::drivers::bridge::GATEWAY_BRIDGE
             );
         }
         return Ok(plan);
@@ -159,7 +157,7 @@ fn attach_gateway_bridge(
         network_id: gateway.id.clone(),
         sandbox_id: sandbox.id.clone(),
         ifname,
-        mac: mac_from_ipv4(ipv4.addr()),
+        mac: Some(Mac::from_ipv4(ipv4.addr())),
         ipv4: Some(ipv4),
         ipv6: None,
         aliases: vec![],
@@ -176,22 +174,19 @@ fn attach_gateway_bridge(
     Ok(plan)
 }
 
-/// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
-/// (free here, and not in `elsewhere`: what other hosts of a cluster network hold), and a
-/// MAC that is none of `in_use`'s (see `macs_in_use`).
 /// The MACs on a network's link, each with whose it is: the bridge's (made from its
 /// gateway) and every member's, its own or its address's.
-fn macs_in_use(network: &Network) -> Vec<(String, String)> {
+fn macs_in_use(network: &Network) -> Vec<(String, Mac)> {
     let bridge = network.bridge.as_ref().map(|_| {
         let mac = crate::drivers::bridge::bridge_mac(network);
-        ("the bridge's".to_string(), crate::model::mac_text(&mac))
+        ("the bridge's".to_string(), mac)
     });
     let members = network.member_names().into_iter().filter_map(|name| {
         let mac = match network.macs.get(name) {
-            Some(own) => own.clone(),
+            Some(own) => *own,
             None => {
                 let (ipv4, ipv6) = network.addresses_of(name);
-                crate::model::address_mac(ipv4, ipv6)?
+                Mac::of_addresses(ipv4, ipv6)?
             }
         };
         Some((format!("in use by {name}"), mac))
@@ -199,14 +194,17 @@ fn macs_in_use(network: &Network) -> Vec<(String, String)> {
     bridge.into_iter().chain(members).collect()
 }
 
+/// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
+/// (free here, and not in `elsewhere`: what other hosts of a cluster network hold), and a
+/// MAC that is none of `in_use`'s (see `macs_in_use`); no MAC for ipvlan.
 fn pick_addresses(
     network: &Network,
     requested: Option<Ipv4Addr>,
     requested6: Option<Ipv6Addr>,
-    mac: Option<[u8; 6]>,
-    in_use: &[(String, String)],
+    mac: Option<Mac>,
+    in_use: &[(String, Mac)],
     elsewhere: &HashSet<IpAddr>,
-) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, String)> {
+) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, Option<Mac>)> {
     let ipv4 = match network.ipam.first() {
         Some(config) => {
             let mut taken: HashSet<_> = network.members.values().copied().collect();
@@ -233,14 +231,15 @@ fn pick_addresses(
         }
         None => None,
     };
-    if mac.is_some() && network.driver == Driver::Ipvlan {
+    let own_macs = drivers::for_network(network)?.own_macs(network);
+    if mac.is_some() && !own_macs {
         refuse!("--mac does not apply to ipvlan: its interfaces share the parent's MAC");
     }
     let given = mac.is_some();
     let mac = match mac {
-        _ if network.driver == Driver::Ipvlan => return Ok((ipv4, ipv6, String::new())),
-        Some(m) => crate::model::mac_text(&m),
-        None => crate::model::address_mac(ipv4.map(|n| n.addr()), ipv6.map(|n| n.addr()))
+        _ if !own_macs => return Ok((ipv4, ipv6, None)),
+        Some(m) => m,
+        None => Mac::of_addresses(ipv4.map(|n| n.addr()), ipv6.map(|n| n.addr()))
             .expect("a network has an IPv4 or an IPv6 pool"),
     };
     // Two interfaces with one MAC on a network take each other's frames. A derived MAC can
@@ -256,7 +255,7 @@ fn pick_addresses(
             _ => refuse!("MAC address {mac} is {who} on network {}", network.name),
         }
     }
-    Ok((ipv4, ipv6, mac))
+    Ok((ipv4, ipv6, Some(mac)))
 }
 
 /// The network a connect names: a local one, or (with a store) a cluster network this
@@ -338,7 +337,7 @@ fn plan_connect(
             network.name
         );
     }
-    let mac = args.mac.as_deref().map(parse_mac).transpose()?;
+    let mac = args.mac.as_deref().map(str::parse::<Mac>).transpose()?;
     for alias in &args.alias {
         validate_name("alias", alias)?;
     }
@@ -366,7 +365,8 @@ fn plan_connect(
             .expect("an unused ethN exists"),
     };
     // An overlay has no gateway on any host: its endpoints take no default route.
-    let may_route = !network.internal && network.overlay.is_none();
+    let may_route = !network.internal && driver.egress().gateway_here();
+    let via_gateway_bridge = driver.egress() == Egress::GatewayBridge;
     let first_here = network.member_names().is_empty();
     let in_use = macs_in_use(&network);
     let (ipv4, ipv6, mac, remote_plan) = match kv {
@@ -391,11 +391,11 @@ fn plan_connect(
             let (record, others) = cluster::claim(kv, &network, &sandbox.name, dry_run, |taken| {
                 let addresses =
                     pick_addresses(&network, requested, requested6, mac, &in_use, taken)?;
-                picked = Some(addresses.clone());
+                picked = Some(addresses);
                 let (ipv4, ipv6, mac) = addresses;
                 Ok(RemoteEndpoint {
                     vtep,
-                    mac,
+                    mac: mac.expect("overlay endpoints have MACs of their own"),
                     ipv4: ipv4.map(|n| n.addr()),
                     ipv6: ipv6.map(|n| n.addr()),
                     aliases: args.alias.clone(),
@@ -420,7 +420,7 @@ fn plan_connect(
     let id = new_id()?;
     let endpoint = Endpoint {
         // Only a veth has a host end; a macvlan or ipvlan child lives in the sandbox alone.
-        host_ifname: if matches!(network.driver, Driver::Bridge | Driver::Overlay) {
+        host_ifname: if driver.bridge_of(&network).is_some() {
             ifnames::veth(&id)
         } else {
             String::new()
@@ -437,20 +437,20 @@ fn plan_connect(
         default_route: may_route && ipv4.is_some() && !in_sandbox.iter().any(|e| e.default_route),
         default_route6: may_route && ipv6.is_some() && !in_sandbox.iter().any(|e| e.default_route6),
         // An overlay endpoint publishes through its gateway bridge endpoint (below).
-        ports: if specs.is_empty() || network.overlay.is_some() {
+        ports: if specs.is_empty() || via_gateway_bridge {
             Vec::new()
         } else {
             publish::allocate(&tx.state, ctx.kernel, &network, &specs)?
         },
     };
-    let gateway_specs = if network.overlay.is_some() {
+    let gateway_specs = if via_gateway_bridge {
         specs
     } else {
         Vec::new()
     };
     let mut plan = Vec::new();
     // The first endpoint of an overlay on this host brings the host's share of it.
-    if network.overlay.is_some() && first_here {
+    if driver.links_follow_endpoints() && first_here {
         plan.extend(driver.create(&network));
     }
     plan.extend(driver.join(&network, &endpoint, &sandbox));
@@ -461,14 +461,14 @@ fn plan_connect(
     }
     tx.state.endpoints.push(endpoint);
     // An internal overlay has no way out, as in Docker: no gateway bridge, no ports.
-    if network.overlay.is_some() && !network.internal {
+    if via_gateway_bridge && !network.internal {
         plan.extend(attach_gateway_bridge(
             tx,
             ctx.kernel,
             &sandbox,
             &gateway_specs,
         )?);
-    } else if network.overlay.is_some() && !gateway_specs.is_empty() {
+    } else if via_gateway_bridge && !gateway_specs.is_empty() {
         refuse!(
             "network {} is internal: it publishes no ports",
             network.name
@@ -489,11 +489,12 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         .sandbox_by_id(&endpoint.sandbox_id)
         .cloned()
         .expect("endpoints belong to known sandboxes");
-    let leave = drivers::for_network(&network)?.leave(&network, endpoint, &sandbox, alive);
+    let driver = drivers::for_network(&network)?;
+    let leave = driver.leave(&network, endpoint, &sandbox, alive);
     let mut plan = Vec::new();
     state.endpoints.retain(|e| e.id != endpoint.id);
     // Each family's default route moves to the next network that has that family (never
-    // an internal one, nor an overlay: its gateway is on no host).
+    // an internal one, nor one whose gateway is on no host).
     for v6 in [false, true] {
         let had = if v6 {
             endpoint.default_route6
@@ -514,7 +515,7 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
                 family
                     && state
                         .network_by_id(&e.network_id)
-                        .is_some_and(|n| !n.internal && n.overlay.is_none())
+                        .is_some_and(|n| !n.internal && egress(n).gateway_here())
             })
             .map(|e| e.id.clone());
         let Some(id) = successor else { continue };
@@ -537,31 +538,35 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
             .expect("known network");
         // Replacing the route before the old interface goes keeps a failure undoable.
         if alive {
-            plan.extend(bridge::default_routes(net, &moving, &sandbox, true));
+            plan.extend(drivers::sandbox::default_routes(
+                net, &moving, &sandbox, true,
+            ));
         }
     }
     plan.extend(leave);
-    // A sandbox that leaves its last overlay leaves the gateway bridge too.
-    if network.overlay.is_some() {
+    // A sandbox that leaves its last network that goes out through the gateway bridge
+    // leaves the gateway bridge too.
+    if driver.egress() == Egress::GatewayBridge {
         let overlays_left = state.endpoints_of_sandbox(&sandbox.id).any(|e| {
             state
                 .network_by_id(&e.network_id)
-                .is_some_and(|n| n.overlay.is_some())
+                .is_some_and(|n| egress(n) == Egress::GatewayBridge)
         });
         let gateway = state
             .endpoints_of_sandbox(&sandbox.id)
             .find(|e| {
                 state
                     .network_by_id(&e.network_id)
-                    .is_some_and(|n| n.name == network::GATEWAY_BRIDGE)
+                    .is_some_and(|n| n.name == crate::drivers::bridge::GATEWAY_BRIDGE)
             })
             .cloned();
         if let (false, Some(gateway)) = (overlays_left, gateway) {
             plan.extend(plan_disconnect(state, &gateway, alive)?);
         }
     }
-    // An overlay's bridge and VXLAN device go with the last endpoint on this host.
-    if network.overlay.is_some() {
+    // Links that follow endpoints (an overlay's bridge and VXLAN device) go with the last
+    // endpoint on this host.
+    if driver.links_follow_endpoints() {
         let remaining = network.member_names().into_iter().any(|name| {
             match state.sandboxes.iter().find(|s| &s.name == name) {
                 // Loaded by this command: still there only if it still has an endpoint.
@@ -572,7 +577,7 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
             }
         });
         if !remaining {
-            plan.extend(drivers::for_network(&network)?.delete(&network));
+            plan.extend(driver.delete(&network));
             // The other hosts' entries went with the VXLAN device (and so do their names).
             if let Some(overlay) = state
                 .networks
@@ -585,6 +590,12 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         }
     }
     Ok(plan)
+}
+
+/// How a network's endpoints reach the world (`Lan` for networks no driver has: they
+/// have no endpoints).
+fn egress(network: &Network) -> Egress {
+    drivers::for_network(network).map_or(Egress::Lan, |d| d.egress())
 }
 
 pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {

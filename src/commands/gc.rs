@@ -7,8 +7,9 @@ use std::collections::HashSet;
 
 use anyhow::Result;
 
-use super::{Ctx, Tx, short_id};
+use super::{Ctx, Tx};
 use crate::drivers::{self, missing_network_links};
+use crate::ids::short_id;
 use crate::plan::{Ns, Op};
 
 pub fn gc(ctx: &mut Ctx) -> Result<()> {

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use super::{Ctx, Tx};
 use crate::cli::Format;
-use crate::model::{Driver, Network, State};
+use crate::model::{Network, State};
 use crate::ports;
 
 /// A node id that Graphviz and Mermaid both take as is: the object's position, since
@@ -81,7 +81,7 @@ fn shown_networks(state: &State) -> impl Iterator<Item = &Network> {
     state
         .networks
         .iter()
-        .filter(|n| !matches!(n.driver, Driver::Host | Driver::Null))
+        .filter(|n| crate::drivers::for_network(n).is_ok())
 }
 
 pub fn dot(state: &State) -> String {

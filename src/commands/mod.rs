@@ -16,7 +16,7 @@ pub mod sandbox;
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::cli::{Format, Global};
 use crate::drivers;
@@ -208,7 +208,7 @@ impl Tx {
             .state
             .networks
             .iter()
-            .filter(|n| n.driver == crate::model::Driver::Bridge)
+            .filter(|n| drivers::routes(n))
             .collect();
         let needs = [
             (false, !bridges.is_empty()),
@@ -345,7 +345,7 @@ impl Tx {
             Option<Ipv4Addr>,
             Option<std::net::Ipv6Addr>,
             Vec<String>,
-            Option<String>,
+            Option<crate::model::Mac>,
         );
         let entries: Vec<Entry> = self
             .state
@@ -356,9 +356,9 @@ impl Tx {
                 let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
                 let ipv6 = ep.ipv6.map(|net| net.addr());
                 let ipv4 = ep.ipv4.map(|net| net.addr());
-                let own_mac = (!ep.mac.is_empty()
-                    && crate::model::address_mac(ipv4, ipv6).as_ref() != Some(&ep.mac))
-                .then(|| ep.mac.clone());
+                let own_mac = ep
+                    .mac
+                    .filter(|mac| crate::model::Mac::of_addresses(ipv4, ipv6) != Some(*mac));
                 Some((network, name, ipv4, ipv6, ep.aliases.clone(), own_mac))
             })
             .collect();
@@ -789,29 +789,6 @@ pub fn sandbox_alive(kernel: &dyn Kernel, sandbox: &Sandbox) -> bool {
         Some(inode) => kernel.netns_inode(&sandbox.netns) == Some(inode),
         None => kernel.is_netns(&sandbox.netns),
     }
-}
-
-/// 64 hex characters from the kernel's random source, as Docker's IDs.
-pub fn new_id() -> Result<String> {
-    let bytes: [u8; 32] = random_bytes()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Bytes from the kernel's random source (ids, encryption keys).
-pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-        .context("cannot read /dev/urandom")?;
-    Ok(bytes)
-}
-
-pub fn now() -> String {
-    humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string()
-}
-
-pub fn short_id(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 /// Prints rows under headers in aligned columns three spaces apart, the way Docker's

@@ -233,7 +233,7 @@ pub fn rotate_key(ctx: &mut Ctx, name: &str) -> Result<()> {
         );
     };
     let keys: EspKeys = serde_json::from_slice(&current)?;
-    let steps = keys.rotation(&super::random_bytes()?);
+    let steps = keys.rotation(&crate::ids::random_bytes()?);
     for (i, step) in steps.iter().enumerate() {
         let next = serde_json::to_vec(step)?;
         if !kv.swap(&key, &current, next.clone())? {

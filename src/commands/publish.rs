@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Ctx, Tx};
 use crate::cli::Format;
 use crate::error::UserError;
-use crate::model::{Driver, Endpoint, Network, State};
+use crate::model::{Endpoint, Network, State};
 use crate::ports::{self, PortMapping, PortSpec, RANDOM_PORTS};
 use crate::refuse;
 use crate::sys::Kernel;
@@ -28,7 +28,7 @@ pub fn allocate(
     network: &Network,
     specs: &[PortSpec],
 ) -> Result<Vec<PortMapping>> {
-    if network.driver != Driver::Bridge || network.internal {
+    if !crate::drivers::routes(network) || network.internal {
         refuse!(
             "network {} does not publish ports (only non-internal bridge networks do)",
             network.name
@@ -142,7 +142,7 @@ fn publishing_endpoint<'a>(
     let on_bridge = |ep: &&Endpoint| {
         state
             .network_by_id(&ep.network_id)
-            .is_some_and(|n| n.driver == Driver::Bridge && !n.internal)
+            .is_some_and(|n| crate::drivers::routes(n) && !n.internal)
     };
     let endpoints: Vec<&Endpoint> = state
         .endpoints_of_sandbox(sandbox_id)

@@ -11,9 +11,10 @@ use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, setns, unshare};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
-use super::{Ctx, connect, new_id, sandbox};
+use super::{Ctx, connect, sandbox};
 use crate::cli::{ConnectArgs, RunArgs};
 use crate::etcfiles;
+use crate::ids::new_id;
 use crate::model::Process;
 use crate::refuse;
 use crate::sys::netns;

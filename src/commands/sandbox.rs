@@ -3,8 +3,9 @@
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::{Ctx, Tx, connect, new_id, now, print_table, short_id};
+use super::{Ctx, Tx, connect, print_table};
 use crate::cli::Format;
+use crate::ids::{new_id, now, short_id};
 use crate::model::{Process, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::refuse;

@@ -1,18 +1,85 @@
-//! Network drivers. Each turns the model into kernel steps; none touches the kernel itself.
+//! Network drivers. A driver owns its kind of network: it settles a request into a network
+//! (reading its own options, checking them against the state and the host) and turns the
+//! network, its endpoints and their sandboxes into kernel steps. None touches the kernel
+//! itself, and nothing outside `drivers` asks which driver a network has: it asks the
+//! driver.
+//!
+//! Adding a driver is adding a folder here (its options, its settings in `model`) and a
+//! line in `for_network_driver`.
 
 pub mod bridge;
 pub mod lan;
 pub mod overlay;
+mod request;
+pub mod sandbox;
+
+use anyhow::Result;
+
+pub use request::{Host, NetworkRequest, PoolRequest, settle};
 
 use crate::error::UserError;
-use crate::model::{Driver, Endpoint, Network, Sandbox};
+use crate::model::{Driver, Endpoint, Network, Sandbox, State};
 use crate::plan::Op;
 use crate::refuse;
 
+/// How a network's endpoints reach the world beyond their network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Egress {
+    /// Through the network's own bridge, routed and masqueraded by this host, which
+    /// publishes their ports (bridge).
+    Routed,
+    /// Through a second endpoint on the gateway bridge, which also takes their ports
+    /// (overlay: the network's gateway is on no host).
+    GatewayBridge,
+    /// They are on the LAN itself, with addresses of its own: nothing to route or publish
+    /// (macvlan, ipvlan).
+    Lan,
+}
+
+impl Egress {
+    /// True if the network's gateway is on this host or its LAN, so a sandbox may take its
+    /// default route through it (an overlay's is on no host).
+    pub fn gateway_here(self) -> bool {
+        self != Egress::GatewayBridge
+    }
+}
+
 pub trait NetworkDriver {
-    /// Steps that bring a new network into the kernel.
+    /// Reads the request's options and checks them against the state and the host, then
+    /// writes the driver's settings into `network`, whose id and addresses are settled.
+    fn settle(
+        &self,
+        request: &NetworkRequest,
+        network: &mut Network,
+        host: &mut Host,
+    ) -> Result<()>;
+
+    /// True if the network's host links come to a host with its first endpoint there and
+    /// go with the last (overlay); otherwise they come and go with the network.
+    fn links_follow_endpoints(&self) -> bool {
+        false
+    }
+
+    /// The host link the network owns (its bridge, or the parent ctnet made for it).
+    fn host_link<'a>(&self, network: &'a Network) -> Option<&'a str>;
+
+    /// The bridge its endpoints' host ends are ports of, and whether those ports are
+    /// isolated from each other; `None` where endpoints have no host end.
+    fn bridge_of<'a>(&self, _network: &'a Network) -> Option<(&'a str, bool)> {
+        None
+    }
+
+    fn egress(&self) -> Egress;
+
+    /// True if its endpoints have MACs of their own (ipvlan's share their parent's).
+    fn own_macs(&self, _network: &Network) -> bool {
+        true
+    }
+
+    /// Steps that bring a new network into the kernel (or, where links follow endpoints,
+    /// the host's share of it, for the first endpoint).
     fn create(&self, network: &Network) -> Vec<Op>;
-    /// Steps that remove a network with no endpoints left.
+    /// Steps that remove a network with no endpoints left (on this host).
     fn delete(&self, network: &Network) -> Vec<Op>;
     /// Steps that put an endpoint into a sandbox.
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op>;
@@ -27,18 +94,41 @@ pub trait NetworkDriver {
     ) -> Vec<Op>;
 }
 
-/// The host link a network owns: its bridge, or the parent ctnet made for it. For an
-/// overlay, only while this host has endpoints on it (`state` has every sandbox loaded).
-pub fn host_link<'a>(state: &crate::model::State, network: &'a Network) -> Option<&'a str> {
-    if let Some(overlay) = &network.overlay {
-        let here = state.endpoints.iter().any(|e| e.network_id == network.id);
-        return here.then_some(overlay.bridge.as_str());
+/// The driver of a kind of network; the host and none networks have none.
+fn for_network_driver(driver: Driver) -> Result<&'static dyn NetworkDriver, UserError> {
+    match driver {
+        Driver::Bridge => Ok(&bridge::Bridge),
+        Driver::Macvlan | Driver::Ipvlan => Ok(&lan::Lan),
+        Driver::Overlay => Ok(&overlay::Overlay),
+        Driver::Host => refuse!(
+            "a sandbox cannot join the host network: run the process in the host's own namespace instead"
+        ),
+        Driver::Null => refuse!(
+            "the none network has no interfaces: a sandbox connected to no network already has only lo"
+        ),
     }
-    match (&network.bridge, network.lan()) {
-        (Some(bridge), _) => Some(&bridge.ifname),
-        (None, Some(lan)) if lan.made_parent.is_some() => Some(&lan.parent),
-        _ => None,
+}
+
+/// The driver behind a network, or why sandboxes cannot join it.
+pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, UserError> {
+    for_network_driver(network.driver)
+}
+
+/// True if the network reaches the world through its own bridge (and publishes ports).
+pub fn routes(network: &Network) -> bool {
+    for_network(network).is_ok_and(|d| d.egress() == Egress::Routed)
+}
+
+/// The host link a network owns. Where links follow endpoints, only while this host has
+/// endpoints on it (`state` has every sandbox loaded).
+pub fn host_link<'a>(state: &State, network: &'a Network) -> Option<&'a str> {
+    let driver = for_network(network).ok()?;
+    if driver.links_follow_endpoints()
+        && !state.endpoints.iter().any(|e| e.network_id == network.id)
+    {
+        return None;
     }
+    driver.host_link(network)
 }
 
 /// Networks whose own host link the kernel lacks (`exists` tells, by name): the steps that
@@ -73,11 +163,11 @@ pub fn detached_ports(
         let Some(network) = state.network_by_id(&ep.network_id) else {
             continue;
         };
-        let (bridge, isolated) = match (&network.bridge, &network.overlay) {
-            (Some(b), _) => (b.ifname.clone(), !b.icc),
-            (None, Some(o)) => (o.bridge.clone(), false),
-            _ => continue,
+        let Some((bridge, isolated)) = for_network(network).ok().and_then(|d| d.bridge_of(network))
+        else {
+            continue;
         };
+        let bridge = bridge.to_string();
         if enslaved(&ep.host_ifname) == Some(false) {
             let what = format!(
                 "network {}: port {} back on {bridge}",
@@ -92,19 +182,4 @@ pub fn detached_ports(
         }
     }
     out
-}
-
-/// The driver behind a network, or why sandboxes cannot join it.
-pub fn for_network(network: &Network) -> Result<&'static dyn NetworkDriver, UserError> {
-    match network.driver {
-        Driver::Bridge => Ok(&bridge::Bridge),
-        Driver::Macvlan | Driver::Ipvlan => Ok(&lan::Lan),
-        Driver::Overlay => Ok(&overlay::Overlay),
-        Driver::Host => refuse!(
-            "a sandbox cannot join the host network: run the process in the host's own namespace instead"
-        ),
-        Driver::Null => refuse!(
-            "the none network has no interfaces: a sandbox connected to no network already has only lo"
-        ),
-    }
 }

@@ -332,7 +332,7 @@ mod tests {
             sandbox_id: "s".into(),
             ifname: "eth0".into(),
             host_ifname: "vctne".into(),
-            mac: "02:42:ac:11:00:02".into(),
+            mac: Some("02:42:ac:11:00:02".parse().unwrap()),
             ipv4: Some("172.17.0.2/16".parse().unwrap()),
             ipv6: None,
             aliases: vec![],

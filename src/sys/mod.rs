@@ -23,7 +23,7 @@ use netlink_packet_route::link::{
 
 use crate::firewall::Part;
 use crate::ifnames;
-use crate::model::MadeParent;
+use crate::model::{IpvlanFlag, IpvlanMode, MacvlanMode, MadeParent};
 use crate::plan::{Ns, Op};
 use crate::ports::Proto;
 use netlink::Netlink;
@@ -54,6 +54,9 @@ pub trait Kernel {
     fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>>;
     /// Whether the namespace has a link by that name.
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
+    /// Bytes that identify this host for good (its machine-id, else its hostname): the
+    /// seed of its unique-local IPv6 prefix.
+    fn machine_id(&self) -> Vec<u8>;
     /// A link in the namespace that carries ctnet's mark, if any.
     fn tagged_link(&mut self, ns: &Ns) -> Option<String>;
     /// Links in the host namespace that are ctnet's, as (name, id from the mark): those
@@ -253,7 +256,8 @@ impl Linux {
                 msg.header.flags = LinkFlags::Up;
                 msg.header.change_mask = LinkFlags::Up;
                 msg.attributes.push(LinkAttribute::IfName(name.clone()));
-                msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
+                msg.attributes
+                    .push(LinkAttribute::Address(mac.octets().to_vec()));
                 msg.attributes.extend(mtu.map(LinkAttribute::Mtu));
                 msg.attributes
                     .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(
@@ -287,7 +291,7 @@ impl Linux {
                         &ns_file,
                     )));
                 peer.attributes
-                    .push(LinkAttribute::Address(peer_mac.to_vec()));
+                    .extend(peer_mac.map(|m| LinkAttribute::Address(m.octets().to_vec())));
                 peer.attributes.extend(mtu.map(LinkAttribute::Mtu));
                 // Created down: the kernel takes the IPv6 address mode only after creation,
                 // and an interface that came up first would already have its link-local.
@@ -333,11 +337,11 @@ impl Linux {
                 name,
                 mac,
             } => {
-                let mode = match mode.as_str() {
-                    "private" => MacVlanMode::Private,
-                    "vepa" => MacVlanMode::Vepa,
-                    "passthru" => MacVlanMode::Passthrough,
-                    _ => MacVlanMode::Bridge,
+                let mode = match mode {
+                    MacvlanMode::Bridge => MacVlanMode::Bridge,
+                    MacvlanMode::Private => MacVlanMode::Private,
+                    MacvlanMode::Vepa => MacVlanMode::Vepa,
+                    MacvlanMode::Passthru => MacVlanMode::Passthrough,
                 };
                 let child = LanChild {
                     parent,
@@ -349,7 +353,7 @@ impl Linux {
                     LinkInfo::Kind(InfoKind::MacVlan),
                     LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)])),
                 ];
-                child.create(self.socket(&Ns::Host)?, "macvlan", Some(mac), info)?;
+                child.create(self.socket(&Ns::Host)?, "macvlan", mac.as_ref(), info)?;
             }
             Op::CreateIpvlan {
                 parent,
@@ -359,15 +363,15 @@ impl Linux {
                 peer_ns,
                 name,
             } => {
-                let mode = match mode.as_str() {
-                    "l3" => IpVlanMode::L3,
-                    "l3s" => IpVlanMode::L3S,
-                    _ => IpVlanMode::L2,
+                let mode = match mode {
+                    IpvlanMode::L2 => IpVlanMode::L2,
+                    IpvlanMode::L3 => IpVlanMode::L3,
+                    IpvlanMode::L3s => IpVlanMode::L3S,
                 };
-                let flags = match flag.as_deref() {
-                    Some("private") => IpVlanFlags::Private,
-                    Some("vepa") => IpVlanFlags::Vepa,
-                    _ => IpVlanFlags::empty(),
+                let flags = match flag {
+                    None | Some(IpvlanFlag::Bridge) => IpVlanFlags::empty(),
+                    Some(IpvlanFlag::Private) => IpVlanFlags::Private,
+                    Some(IpvlanFlag::Vepa) => IpVlanFlags::Vepa,
                 };
                 let child = LanChild {
                     parent,
@@ -632,6 +636,12 @@ impl Kernel for Linux {
         Ok(self.socket(&Ns::Host)?.describe_bridge(name)?)
     }
 
+    fn machine_id(&self) -> Vec<u8> {
+        std::fs::read("/etc/machine-id")
+            .or_else(|_| std::fs::read("/proc/sys/kernel/hostname"))
+            .unwrap_or_default()
+    }
+
     fn tagged_link(&mut self, ns: &Ns) -> Option<String> {
         let links = self.socket(ns).ok()?.links().ok()?;
         links
@@ -772,7 +782,7 @@ impl LanChild<'_> {
         &self,
         nl: &mut Netlink,
         kind: &str,
-        mac: Option<&[u8; 6]>,
+        mac: Option<&crate::model::Mac>,
         info: Vec<LinkInfo>,
     ) -> Result<()> {
         let (parent, name) = (self.parent, self.name);
@@ -793,7 +803,7 @@ impl LanChild<'_> {
                 &ns_file,
             )));
         msg.attributes
-            .extend(mac.map(|m| LinkAttribute::Address(m.to_vec())));
+            .extend(mac.map(|m| LinkAttribute::Address(m.octets().to_vec())));
         msg.attributes.extend(self.mtu.map(LinkAttribute::Mtu));
         msg.attributes.push(LinkAttribute::LinkInfo(info));
         nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {

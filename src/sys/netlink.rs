@@ -438,12 +438,7 @@ impl Netlink {
             NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
         };
         let index = self.ifindex(dev)?;
-        let mac = crate::model::parse_mac(&remote.mac)
-            .map_err(|e| NetlinkError {
-                errno: nix::libc::EINVAL,
-                message: Some(e.to_string()),
-            })?
-            .to_vec();
+        let mac = remote.mac.octets().to_vec();
         let entry = |family, flags, destination| {
             let mut msg = NeighbourMessage::default();
             msg.header.family = family;

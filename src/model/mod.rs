@@ -1,7 +1,5 @@
 //! The CNM objects ctnet keeps in `state.json`: networks, sandboxes, endpoints.
 
-use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -9,6 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
 use crate::ports::PortMapping;
+
+mod mac;
+mod network;
+
+pub use mac::Mac;
+pub use network::{
+    BridgeSettings, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode, LanSettings,
+    MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
+};
 
 /// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).
 pub const STATE_VERSION: u32 = 2;
@@ -76,187 +83,6 @@ impl Driver {
     }
 }
 
-/// One IPv4 pool of a network, as Docker's `IPAM.Config[]` entry.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct IpamConfig {
-    pub subnet: Ipv4Net,
-    pub gateway: Ipv4Addr,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_range: Option<Ipv4Net>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub aux_addresses: BTreeMap<String, Ipv4Addr>,
-}
-
-/// A network's IPv6 pool (`--ipv6`), beside its IPv4 one.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Ipam6Config {
-    pub subnet: Ipv6Net,
-    pub gateway: Ipv6Addr,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_range: Option<Ipv6Net>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub aux_addresses: BTreeMap<String, Ipv6Addr>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Network {
-    pub id: String,
-    pub name: String,
-    pub driver: Driver,
-    pub created: String,
-    /// Empty for the host and none networks.
-    #[serde(default)]
-    pub ipam: Vec<IpamConfig>,
-    #[serde(default)]
-    pub internal: bool,
-    #[serde(default)]
-    pub enable_ipv6: bool,
-    /// The IPv6 pool of a dual-stack network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipam6: Option<Ipam6Config>,
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// The `-o` options as the user gave them, shown by `inspect`.
-    #[serde(default)]
-    pub options: BTreeMap<String, String>,
-    /// Created with the tool (false for bridge, host and none).
-    #[serde(default)]
-    pub builtin: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<BridgeSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub macvlan: Option<LanSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipvlan: Option<LanSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlay: Option<OverlaySettings>,
-    /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
-    /// know without reading every sandbox's file. Derived from the sandboxes at each save.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub members: BTreeMap<String, Ipv4Addr>,
-    /// The `--alias` names of members that have any (member name → aliases), derived like
-    /// `members`: what every neighbour's `hosts` file and the resolver need.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub aliases: BTreeMap<String, Vec<String>>,
-    /// The members' IPv6 addresses, derived like `members`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub members6: BTreeMap<String, Ipv6Addr>,
-    /// The MACs of members that were given their own (`--mac`), derived like `members`:
-    /// every other member's MAC is its address's (`address_mac`), so a connect knows every
-    /// MAC on the network without reading every sandbox's file.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub macs: BTreeMap<String, String>,
-}
-
-/// What the bridge driver made of a network's options.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct BridgeSettings {
-    /// The Linux bridge device.
-    pub ifname: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mtu: Option<u32>,
-    pub icc: bool,
-    pub masquerade: bool,
-    /// Host address for ports published without one (`-o host_binding_ipv4`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_binding: Option<Ipv4Addr>,
-}
-
-/// What the macvlan and ipvlan drivers made of a network's options: containers on the LAN
-/// through children of a host interface.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct LanSettings {
-    /// The host interface on the LAN that the containers' interfaces hang off.
-    pub parent: String,
-    /// macvlan: bridge, private, vepa or passthru; ipvlan: l2, l3 or l3s.
-    pub mode: String,
-    /// ipvlan only: bridge, private or vepa.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mtu: Option<u32>,
-    /// The parent is ctnet's: made for this network and removed with it (one network per
-    /// parent, as in Docker).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub made_parent: Option<MadeParent>,
-}
-
-/// What the overlay driver made of a network's options. The kernel side (a bridge with a
-/// VXLAN port) exists on this host only while it has endpoints on the network.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct OverlaySettings {
-    /// The VXLAN network identifier, the same on every host of the network.
-    pub vni: u32,
-    /// Static mode: the other hosts' VTEP addresses, flooded to for unknown MACs.
-    pub peers: Vec<Ipv4Addr>,
-    /// This host's bridge and VXLAN device for the network.
-    pub bridge: String,
-    pub vxlan: String,
-    /// The host interface towards the peers, and the MTU inside the overlay: the
-    /// underlay's minus VXLAN's 50 bytes, so nothing fragments.
-    pub underlay: String,
-    pub mtu: u32,
-    /// Cluster mode: the etcd store (`etcd://HOST:PORT[,...]`) that holds the network, its
-    /// address allocations and every host's endpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
-    /// Cluster mode: this host's VTEP address on the underlay (its endpoints' records
-    /// carry it; other hosts send their VXLAN packets for those endpoints here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vtep: Option<Ipv4Addr>,
-    /// Cluster mode: the other hosts' endpoints (by sandbox name) as this host last
-    /// programmed them into its VXLAN device's FDB and neighbour tables.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub remotes: BTreeMap<String, RemoteEndpoint>,
-    /// `-o encrypted` (cluster mode): VXLAN between hosts goes in IPsec ESP.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub encrypted: bool,
-    /// The encryption keys as this host last read them from the store (never in the
-    /// store's network record; state files are readable by root only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keys: Option<crate::esp::EspKeys>,
-}
-
-/// An endpoint of a cluster overlay as the store records it: enough for any host to
-/// reach it (MAC behind which VTEP, for which addresses) and to resolve its name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RemoteEndpoint {
-    pub vtep: Ipv4Addr,
-    pub mac: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipv4: Option<Ipv4Addr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipv6: Option<Ipv6Addr>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aliases: Vec<String>,
-}
-
-impl RemoteEndpoint {
-    /// The addresses it answers to.
-    pub fn addresses(&self) -> impl Iterator<Item = std::net::IpAddr> + use<> {
-        (self.ipv4.map(std::net::IpAddr::V4))
-            .into_iter()
-            .chain(self.ipv6.map(std::net::IpAddr::V6))
-    }
-}
-
-/// A parent interface ctnet makes.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum MadeParent {
-    /// An 802.1q sub-interface (`eth0.10`) of `link`.
-    Vlan { link: String, id: u16 },
-    /// A dummy interface for a network without a parent: internal, as in Docker.
-    Dummy,
-}
-
-impl LanSettings {
-    /// ipvlan's l3 modes route through the parent: the sandbox has no gateway to reach.
-    pub fn routed(&self) -> bool {
-        matches!(self.mode.as_str(), "l3" | "l3s")
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Sandbox {
     pub id: String,
@@ -297,7 +123,9 @@ pub struct Endpoint {
     pub ifname: String,
     /// Host end of the veth pair.
     pub host_ifname: String,
-    pub mac: String,
+    /// `None` for ipvlan, whose interfaces share their parent's.
+    #[serde(with = "mac::or_empty")]
+    pub mac: Option<Mac>,
     /// `None` on an IPv6-only network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv4: Option<Ipv4Net>,
@@ -339,62 +167,6 @@ impl Endpoint {
 pub struct Published {
     pub sandbox: String,
     pub mapping: PortMapping,
-}
-
-impl Network {
-    /// Whether `sandbox` has an endpoint on this network (an IPv6-only network lists its
-    /// members in `members6` alone).
-    pub fn has_member(&self, sandbox: &str) -> bool {
-        self.members.contains_key(sandbox) || self.members6.contains_key(sandbox)
-    }
-
-    /// The names of the sandboxes on this network, sorted, each once.
-    pub fn member_names(&self) -> std::collections::BTreeSet<&String> {
-        self.members.keys().chain(self.members6.keys()).collect()
-    }
-
-    /// The other hosts' endpoints on a cluster overlay (none elsewhere).
-    pub fn remotes(&self) -> impl Iterator<Item = (&String, &RemoteEndpoint)> {
-        self.overlay.iter().flat_map(|o| o.remotes.iter())
-    }
-
-    /// Every name the network resolves: its members here and, on a cluster overlay, the
-    /// endpoints on other hosts.
-    pub fn named_members(&self) -> std::collections::BTreeSet<&String> {
-        let mut names = self.member_names();
-        names.extend(self.remotes().map(|(name, _)| name));
-        names
-    }
-
-    /// The addresses a member (here or on another host) has on this network.
-    pub fn addresses_of(&self, name: &str) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
-        if self.has_member(name) {
-            return (
-                self.members.get(name).copied(),
-                self.members6.get(name).copied(),
-            );
-        }
-        self.remotes()
-            .find(|(n, _)| *n == name)
-            .map_or((None, None), |(_, r)| (r.ipv4, r.ipv6))
-    }
-
-    /// The `--alias` names of a member (here or on another host).
-    pub fn aliases_of(&self, name: &str) -> &[String] {
-        match self.aliases.get(name) {
-            Some(aliases) => aliases,
-            None => self
-                .overlay
-                .as_ref()
-                .and_then(|o| o.remotes.get(name))
-                .map_or(&[], |r| &r.aliases),
-        }
-    }
-
-    /// The settings of a macvlan or ipvlan network.
-    pub fn lan(&self) -> Option<&LanSettings> {
-        self.macvlan.as_ref().or(self.ipvlan.as_ref())
-    }
 }
 
 impl State {
@@ -516,71 +288,6 @@ pub fn validate_ifname(what: &str, name: &str) -> Result<(), UserError> {
     Ok(())
 }
 
-/// Docker derives a container's MAC from its IPv4 address: 02:42 then the four octets.
-/// The MAC of an IPv6-only endpoint: 02:42 and the address's last four bytes, as
-/// `mac_from_ipv4` makes it from an IPv4 address.
-pub fn mac_from_ipv6(ip: Ipv6Addr) -> String {
-    let o = ip.octets();
-    format!(
-        "02:42:{:02x}:{:02x}:{:02x}:{:02x}",
-        o[12], o[13], o[14], o[15]
-    )
-}
-
-/// The MAC an endpoint's addresses make: its IPv4 address's, or on an IPv6-only network
-/// its IPv6 address's.
-pub fn address_mac(ipv4: Option<Ipv4Addr>, ipv6: Option<Ipv6Addr>) -> Option<String> {
-    match (ipv4, ipv6) {
-        (Some(v4), _) => Some(mac_from_ipv4(v4)),
-        (None, Some(v6)) => Some(mac_from_ipv6(v6)),
-        (None, None) => None,
-    }
-}
-
-pub fn mac_from_ipv4(ip: Ipv4Addr) -> String {
-    let o = ip.octets();
-    format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
-}
-
-/// A MAC as `ip` writes it: six lowercase hex pairs.
-pub fn mac_text(m: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
-}
-
-pub fn parse_mac(text: &str) -> Result<[u8; 6], UserError> {
-    let bad = || {
-        UserError::new(format!(
-            "invalid MAC address {text:?}: expected six hex pairs like 02:42:ac:11:00:02"
-        ))
-    };
-    let parts: Vec<&str> = text.split(':').collect();
-    if parts.len() != 6 {
-        return Err(bad());
-    }
-    let mut mac = [0u8; 6];
-    for (byte, part) in mac.iter_mut().zip(&parts) {
-        // Hex digits only: the radix parser would take "+a" as 0a.
-        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
-    }
-    if mac == [0; 6] {
-        return Err(UserError::new(format!(
-            "invalid MAC address {text}: the all-zero address belongs to no interface"
-        )));
-    }
-    if mac[0] & 1 == 1 {
-        return Err(UserError::new(format!(
-            "invalid MAC address {text}: it is a multicast address"
-        )));
-    }
-    Ok(mac)
-}
-
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -668,25 +375,5 @@ pub mod tests {
         });
         assert!(state.sandbox("f17").unwrap().is_none());
         assert_eq!(state.sandbox("f17000000000").unwrap().unwrap().name, "web");
-    }
-
-    #[test]
-    fn mac_is_derived_from_ipv4_and_parsed_strictly() {
-        assert_eq!(
-            mac_from_ipv4("172.17.0.2".parse().unwrap()),
-            "02:42:ac:11:00:02"
-        );
-        assert_eq!(
-            parse_mac("02:42:ac:11:00:02").unwrap(),
-            [2, 0x42, 0xac, 0x11, 0, 2]
-        );
-        for bad in [
-            "02:42:ac:11:00",
-            "zz:42:ac:11:00:02",
-            "01:00:5e:00:00:01",
-            "2:42:ac:11:00:02",
-        ] {
-            assert!(parse_mac(bad).is_err(), "{bad} accepted");
-        }
     }
 }

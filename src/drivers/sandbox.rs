@@ -1,0 +1,73 @@
+//! What every driver does inside the sandbox once its interface is there: addresses,
+//! default routes, lo.
+
+use crate::model::{Endpoint, Network, Sandbox};
+use crate::plan::{Ns, Op};
+
+/// What every driver does once its interface is inside the sandbox: tag it, bring it up,
+/// give it its address and (for the first network) the default route, then lo up.
+pub fn configure_in_sandbox(network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
+    let ns = Ns::Path(sandbox.netns.clone());
+    let dev = || endpoint.ifname.clone();
+    let mut plan = vec![
+        Op::PrepareLink {
+            ns: ns.clone(),
+            dev: dev(),
+            alias: crate::ifnames::mark(&endpoint.id),
+            link_local: endpoint.ipv6.is_some(),
+        },
+        Op::LinkUp {
+            ns: ns.clone(),
+            dev: dev(),
+        },
+    ];
+    for addr in endpoint.addresses() {
+        plan.push(Op::AddAddress {
+            ns: ns.clone(),
+            dev: dev(),
+            addr,
+        });
+    }
+    plan.extend(default_routes(network, endpoint, sandbox, false));
+    // Last, since it is not undone: a sandbox made by --pid or `ip netns add` may have lo
+    // down, and a failed connect should leave it as it was.
+    plan.push(Op::LinkUp {
+        ns,
+        dev: "lo".into(),
+    });
+    plan
+}
+
+/// The sandbox's default routes (IPv4, and IPv6 on a dual-stack network) through this
+/// network's gateways; `replace` takes over from those of a network the sandbox is leaving.
+pub fn default_routes(
+    network: &Network,
+    endpoint: &Endpoint,
+    sandbox: &Sandbox,
+    replace: bool,
+) -> Vec<Op> {
+    let ns = Ns::Path(sandbox.netns.clone());
+    let routed = network.lan().is_some_and(|lan| lan.routed());
+    let mut routes = Vec::new();
+    if let (Some(config), Some(_), true) =
+        (network.ipam.first(), endpoint.ipv4, endpoint.default_route)
+    {
+        routes.push(Op::AddDefaultRoute {
+            replace,
+            ns: ns.clone(),
+            dev: endpoint.ifname.clone(),
+            // ipvlan in l3 mode: the parent routes, there is no gateway to reach.
+            gateway: (!routed).then_some(config.gateway),
+        });
+    }
+    if let (Some(config), Some(_), true) = (&network.ipam6, endpoint.ipv6, endpoint.default_route6)
+    {
+        routes.push(Op::AddDefaultRoute6 {
+            replace,
+            ns,
+            dev: endpoint.ifname.clone(),
+            gateway: (!routed).then_some(config.gateway),
+        });
+    }
+    routes
+}

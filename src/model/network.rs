@@ -1,0 +1,326 @@
+//! A network and what its driver made of it: addresses, settings, members.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde::{Deserialize, Serialize};
+
+use super::{Driver, Mac};
+
+/// One IPv4 pool of a network, as Docker's `IPAM.Config[]` entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IpamConfig {
+    pub subnet: Ipv4Net,
+    pub gateway: Ipv4Addr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<Ipv4Net>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, Ipv4Addr>,
+}
+
+/// A network's IPv6 pool (`--ipv6`), beside its IPv4 one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ipam6Config {
+    pub subnet: Ipv6Net,
+    pub gateway: Ipv6Addr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<Ipv6Net>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, Ipv6Addr>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Network {
+    pub id: String,
+    pub name: String,
+    pub driver: Driver,
+    pub created: String,
+    /// Empty for the host and none networks.
+    #[serde(default)]
+    pub ipam: Vec<IpamConfig>,
+    #[serde(default)]
+    pub internal: bool,
+    #[serde(default)]
+    pub enable_ipv6: bool,
+    /// The IPv6 pool of a dual-stack network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipam6: Option<Ipam6Config>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// The `-o` options as the user gave them, shown by `inspect`.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Created with the tool (false for bridge, host and none).
+    #[serde(default)]
+    pub builtin: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<BridgeSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macvlan: Option<LanSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipvlan: Option<LanSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<OverlaySettings>,
+    /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
+    /// know without reading every sandbox's file. Derived from the sandboxes at each save.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<String, Ipv4Addr>,
+    /// The `--alias` names of members that have any (member name → aliases), derived like
+    /// `members`: what every neighbour's `hosts` file and the resolver need.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// The members' IPv6 addresses, derived like `members`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members6: BTreeMap<String, Ipv6Addr>,
+    /// The MACs of members that were given their own (`--mac`), derived like `members`:
+    /// every other member's MAC is its address's (`address_mac`), so a connect knows every
+    /// MAC on the network without reading every sandbox's file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub macs: BTreeMap<String, Mac>,
+}
+
+/// What the bridge driver made of a network's options.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BridgeSettings {
+    /// The Linux bridge device.
+    pub ifname: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    pub icc: bool,
+    pub masquerade: bool,
+    /// Host address for ports published without one (`-o host_binding_ipv4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_binding: Option<Ipv4Addr>,
+}
+
+/// What the macvlan and ipvlan drivers made of a network's options: containers on the LAN
+/// through children of a host interface.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LanSettings {
+    /// The host interface on the LAN that the containers' interfaces hang off.
+    pub parent: String,
+    pub mode: LanMode,
+    /// ipvlan only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<IpvlanFlag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// The parent is ctnet's: made for this network and removed with it (one network per
+    /// parent, as in Docker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_parent: Option<MadeParent>,
+}
+
+/// What the overlay driver made of a network's options. The kernel side (a bridge with a
+/// VXLAN port) exists on this host only while it has endpoints on the network.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OverlaySettings {
+    /// The VXLAN network identifier, the same on every host of the network.
+    pub vni: u32,
+    /// Static mode: the other hosts' VTEP addresses, flooded to for unknown MACs.
+    pub peers: Vec<Ipv4Addr>,
+    /// This host's bridge and VXLAN device for the network.
+    pub bridge: String,
+    pub vxlan: String,
+    /// The host interface towards the peers, and the MTU inside the overlay: the
+    /// underlay's minus VXLAN's 50 bytes, so nothing fragments.
+    pub underlay: String,
+    pub mtu: u32,
+    /// Cluster mode: the etcd store (`etcd://HOST:PORT[,...]`) that holds the network, its
+    /// address allocations and every host's endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// Cluster mode: this host's VTEP address on the underlay (its endpoints' records
+    /// carry it; other hosts send their VXLAN packets for those endpoints here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vtep: Option<Ipv4Addr>,
+    /// Cluster mode: the other hosts' endpoints (by sandbox name) as this host last
+    /// programmed them into its VXLAN device's FDB and neighbour tables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub remotes: BTreeMap<String, RemoteEndpoint>,
+    /// `-o encrypted` (cluster mode): VXLAN between hosts goes in IPsec ESP.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
+    /// The encryption keys as this host last read them from the store (never in the
+    /// store's network record; state files are readable by root only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<crate::esp::EspKeys>,
+}
+
+/// An endpoint of a cluster overlay as the store records it: enough for any host to
+/// reach it (MAC behind which VTEP, for which addresses) and to resolve its name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RemoteEndpoint {
+    pub vtep: Ipv4Addr,
+    pub mac: Mac,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4: Option<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<Ipv6Addr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl RemoteEndpoint {
+    /// The addresses it answers to.
+    pub fn addresses(&self) -> impl Iterator<Item = std::net::IpAddr> + use<> {
+        (self.ipv4.map(std::net::IpAddr::V4))
+            .into_iter()
+            .chain(self.ipv6.map(std::net::IpAddr::V6))
+    }
+}
+
+/// A parent interface ctnet makes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum MadeParent {
+    /// An 802.1q sub-interface (`eth0.10`) of `link`.
+    Vlan { link: String, id: u16 },
+    /// A dummy interface for a network without a parent: internal, as in Docker.
+    Dummy,
+}
+
+impl LanSettings {
+    /// ipvlan's l3 modes route through the parent: the sandbox has no gateway to reach.
+    pub fn routed(&self) -> bool {
+        matches!(self.mode, LanMode::Ipvlan(IpvlanMode::L3 | IpvlanMode::L3s))
+    }
+}
+
+/// How the children of a macvlan or ipvlan network share their parent. In the state file
+/// it is the mode's name, as the option takes it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum LanMode {
+    Macvlan(MacvlanMode),
+    Ipvlan(IpvlanMode),
+}
+
+/// Names for modes and flags as the options and the state file spell them.
+macro_rules! named {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.name() == text)
+            }
+        }
+    };
+}
+
+named!(
+    /// `macvlan_mode`: how children of one parent reach each other.
+    MacvlanMode { Bridge = "bridge", Private = "private", Vepa = "vepa", Passthru = "passthru" }
+);
+named!(
+    /// `ipvlan_mode`: switched (l2) or routed by the parent (l3, l3s).
+    IpvlanMode { L2 = "l2", L3 = "l3", L3s = "l3s" }
+);
+named!(
+    /// `ipvlan_flag`: how children of one parent reach each other.
+    IpvlanFlag { Bridge = "bridge", Private = "private", Vepa = "vepa" }
+);
+
+impl std::fmt::Display for LanMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LanMode::Macvlan(mode) => mode.name(),
+            LanMode::Ipvlan(mode) => mode.name(),
+        })
+    }
+}
+
+impl Network {
+    /// A network with nothing settled yet but its identity.
+    pub fn blank(id: String, name: &str, driver: Driver, created: String) -> Network {
+        Network {
+            id,
+            name: name.to_string(),
+            driver,
+            created,
+            ipam: Vec::new(),
+            internal: false,
+            enable_ipv6: false,
+            ipam6: None,
+            labels: BTreeMap::new(),
+            options: BTreeMap::new(),
+            builtin: false,
+            bridge: None,
+            macvlan: None,
+            ipvlan: None,
+            overlay: None,
+            members: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+            members6: BTreeMap::new(),
+            macs: BTreeMap::new(),
+        }
+    }
+
+    /// Whether `sandbox` has an endpoint on this network (an IPv6-only network lists its
+    /// members in `members6` alone).
+    pub fn has_member(&self, sandbox: &str) -> bool {
+        self.members.contains_key(sandbox) || self.members6.contains_key(sandbox)
+    }
+
+    /// The names of the sandboxes on this network, sorted, each once.
+    pub fn member_names(&self) -> std::collections::BTreeSet<&String> {
+        self.members.keys().chain(self.members6.keys()).collect()
+    }
+
+    /// The other hosts' endpoints on a cluster overlay (none elsewhere).
+    pub fn remotes(&self) -> impl Iterator<Item = (&String, &RemoteEndpoint)> {
+        self.overlay.iter().flat_map(|o| o.remotes.iter())
+    }
+
+    /// Every name the network resolves: its members here and, on a cluster overlay, the
+    /// endpoints on other hosts.
+    pub fn named_members(&self) -> std::collections::BTreeSet<&String> {
+        let mut names = self.member_names();
+        names.extend(self.remotes().map(|(name, _)| name));
+        names
+    }
+
+    /// The addresses a member (here or on another host) has on this network.
+    pub fn addresses_of(&self, name: &str) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
+        if self.has_member(name) {
+            return (
+                self.members.get(name).copied(),
+                self.members6.get(name).copied(),
+            );
+        }
+        self.remotes()
+            .find(|(n, _)| *n == name)
+            .map_or((None, None), |(_, r)| (r.ipv4, r.ipv6))
+    }
+
+    /// The `--alias` names of a member (here or on another host).
+    pub fn aliases_of(&self, name: &str) -> &[String] {
+        match self.aliases.get(name) {
+            Some(aliases) => aliases,
+            None => self
+                .overlay
+                .as_ref()
+                .and_then(|o| o.remotes.get(name))
+                .map_or(&[], |r| &r.aliases),
+        }
+    }
+
+    /// The settings of a macvlan or ipvlan network.
+    pub fn lan(&self) -> Option<&LanSettings> {
+        self.macvlan.as_ref().or(self.ipvlan.as_ref())
+    }
+}
