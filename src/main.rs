@@ -3,11 +3,9 @@
 mod cli;
 mod cluster;
 mod commands;
-mod consistency;
+mod dns;
 mod drivers;
 mod error;
-mod esp;
-mod etcfiles;
 mod faults;
 mod firewall;
 mod hostfw;
@@ -15,14 +13,11 @@ mod ids;
 mod ifnames;
 mod ipam;
 mod ipam6;
-mod kv;
 mod model;
-mod names;
 mod netopts;
 mod plan;
 mod ports;
-mod resolver;
-mod store;
+mod state;
 mod sys;
 
 use std::io::Write;

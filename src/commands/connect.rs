@@ -10,11 +10,11 @@ use anyhow::Result;
 
 use super::{Ctx, Tx, network, publish};
 use crate::cli::{ConnectArgs, DisconnectArgs};
+use crate::cluster::kv::Kv;
 use crate::drivers::{self, Egress, NetworkDriver, bridge};
 use crate::error::UserError;
 use crate::ids::{new_id, now};
 use crate::ifnames;
-use crate::kv::Kv;
 use crate::model::{Endpoint, Mac, Network, RemoteEndpoint, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::refuse;

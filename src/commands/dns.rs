@@ -24,10 +24,10 @@ use nix::sys::socket::{setsockopt, sockopt};
 
 use super::{Ctx, Tx};
 use crate::cli::DnsServeArgs;
-use crate::etcfiles;
+use crate::dns::etcfiles;
+use crate::dns::resolver::{self, Reply, Zone};
 use crate::refuse;
-use crate::resolver::{self, Reply, Zone};
-use crate::store::Store;
+use crate::state::store::Store;
 
 const PORT: u16 = 53;
 /// Forwarded queries waiting for an upstream at once; beyond this, SERVFAIL at once.
@@ -107,7 +107,7 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
     let pid_path = pid_file(&state_dir);
     // Root's alone: a user who could hold its lock would make ctnet point every sandbox
     // at a resolver that is not there.
-    let pid = crate::store::open_root_only(&pid_path)?;
+    let pid = crate::state::store::open_root_only(&pid_path)?;
     if pid.try_lock().is_err() {
         let other = std::fs::read_to_string(&pid_path).unwrap_or_default();
         let other = other.lines().next().unwrap_or("?");
@@ -178,7 +178,7 @@ fn point_sandboxes(state_dir: &Path, pid: &File, listening: &BTreeSet<IpAddr>) -
         networks: &networks,
         sandboxes: &sandboxes,
         removed: &[],
-        hosts: crate::names::HostsFiles::new(&networks),
+        hosts: crate::dns::names::HostsFiles::new(&networks),
         resolver: listening.clone(),
     };
     etcfiles::rewrite_resolv_confs(&files)

@@ -5,7 +5,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::Ctx;
-use crate::sys::{self, Forwarding};
+use crate::sys::{Forwarding, Kernel};
 use crate::{firewall, hostfw};
 
 enum Level {
@@ -59,7 +59,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
 
     // Link kinds: bridge and veth are needed, the others only by their drivers.
     let probes = if root {
-        sys::probe_link_kinds()
+        ctx.kernel.probe_link_kinds()
     } else {
         Vec::new()
     };
@@ -76,7 +76,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
     }
 
     match if root {
-        sys::nft_accepts_in_scratch_namespace(NFT_PROBE, false)
+        ctx.kernel.nft_accepts(NFT_PROBE, false)
     } else {
         Ok(())
     } {
@@ -97,7 +97,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
     // Element changes go to nft as JSON: an nft built without JSON support fails them all.
     if root {
         let json = r#"{"nftables": [{"add": {"table": {"family": "inet", "name": "probe"}}}]}"#;
-        match sys::nft_accepts_in_scratch_namespace(json, true) {
+        match ctx.kernel.nft_accepts(json, true) {
             Ok(()) => r.add(Level::Ok, "nft takes JSON input"),
             Err(e) => r.add(
                 Level::Fail,
@@ -127,7 +127,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
 
     // What ctnet's state expects of the firewall, if it has a state.
     let state = if root && ctx.global.state_dir.join("state.json").exists() {
-        let store = crate::store::Store::lock(&ctx.global.state_dir)?;
+        let store = crate::state::store::Store::lock(&ctx.global.state_dir)?;
         match store.load_networks() {
             Ok(Some(loaded)) => Some(crate::model::State {
                 networks: loaded.networks,
@@ -144,7 +144,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
     };
     let bridges = state.as_ref().map(firewall::bridges).unwrap_or_default();
 
-    match sys::nft_ruleset_json() {
+    match ctx.kernel.ruleset() {
         Ok(ruleset) => firewall_report(&mut r, &ruleset, &bridges, ctx.kernel),
         Err(e) => r.add(
             Level::Warn,
@@ -206,12 +206,7 @@ pub fn doctor(ctx: &mut Ctx) -> Result<i32> {
 /// ctnet's table, the admin's chain in it, Docker's DOCKER-USER chain and other tables that
 /// drop forwarded traffic, as `ruleset` (nft JSON) has them, for a host whose ctnet
 /// networks have `bridges`.
-fn firewall_report(
-    r: &mut Report,
-    ruleset: &Value,
-    bridges: &[String],
-    kernel: &mut dyn sys::Kernel,
-) {
+fn firewall_report(r: &mut Report, ruleset: &Value, bridges: &[String], kernel: &mut dyn Kernel) {
     let chains = hostfw::parse_chains(ruleset);
     let ours = |name: &str| {
         chains

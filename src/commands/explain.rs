@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use super::{Ctx, Tx};
 use crate::model::{Network, State};
-use crate::sys;
 
 /// nft's JSON for one set or map element, written back as nft text (`a . b : c`).
 fn element_text(value: &Value) -> String {
@@ -159,7 +158,7 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
             .endpoints_of_network(&net.id)
             .flat_map(|e| e.addresses().map(|a| a.addr().to_string())),
     );
-    match sys::nft_ruleset_json() {
+    match ctx.kernel.ruleset() {
         Ok(ruleset) => {
             writeln!(ctx.out, "  nftables, table inet ctnet:")?;
             for line in firewall_lines(&ruleset, &needles) {

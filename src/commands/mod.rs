@@ -19,21 +19,22 @@ use std::io::Write;
 use anyhow::Result;
 
 use crate::cli::{Format, Global};
+use crate::dns::{etcfiles, names};
 use crate::drivers;
 use crate::firewall;
 use crate::refuse;
-use crate::{etcfiles, names};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::kv::Kv;
-use crate::{cluster, esp};
+use crate::cluster::kv::Kv;
+use crate::cluster::{self, esp};
 
 use crate::ports::PortMapping;
 
+use crate::model::SandboxFile;
 use crate::model::{Endpoint, ForwardingGuard, Published, Sandbox, State, validate_name};
 use crate::plan::Op;
-use crate::store::{FileChange, SandboxFile, Store};
+use crate::state::store::{FileChange, Store};
 use crate::sys::{Forwarding, Kernel, TableState};
 
 /// What every command gets: the global options, the kernel and where output goes.
@@ -77,7 +78,7 @@ pub struct Tx {
     /// neighbours' `hosts` files a command changes.
     names_before: BTreeMap<String, names::Members>,
     /// The IPsec objects of encrypted overlays, as loaded (empty for a repair: all again).
-    esp_before: BTreeSet<esp::Xfrm>,
+    esp_before: BTreeSet<crate::plan::xfrm::Xfrm>,
     /// gc or restore: goes on without an unreachable store, and ensures what it can.
     repair: bool,
 }
@@ -541,7 +542,11 @@ impl Tx {
         // longer need goes last (a new key is accepted before an old one goes). A repair
         // cannot tell what the kernel had, so it ensures everything.
         let esp_after = esp::wanted(&self.state.networks);
-        let xfrm = |change, objects: std::collections::btree_set::Difference<'_, esp::Xfrm>| {
+        let xfrm = |change,
+                    objects: std::collections::btree_set::Difference<
+            '_,
+            crate::plan::xfrm::Xfrm,
+        >| {
             objects
                 .map(|object| Op::Xfrm {
                     change,
@@ -550,12 +555,12 @@ impl Tx {
                 .collect::<Vec<_>>()
         };
         let adding = match self.repair {
-            true => esp::XfrmChange::Ensure,
-            false => esp::XfrmChange::Add,
+            true => crate::plan::xfrm::XfrmChange::Ensure,
+            false => crate::plan::xfrm::XfrmChange::Add,
         };
         steps.splice(0..0, xfrm(adding, esp_after.difference(&self.esp_before)));
         let esp_removals = xfrm(
-            esp::XfrmChange::Remove,
+            crate::plan::xfrm::XfrmChange::Remove,
             self.esp_before.difference(&esp_after),
         );
         if let Some((ruleset, previous)) = change {

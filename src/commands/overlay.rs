@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::{Ctx, Tx};
+use crate::cluster::kv::Kv;
 use crate::cluster::{self, Snapshot};
-use crate::esp::EspKeys;
-use crate::kv::Kv;
+use crate::model::EspKeys;
 use crate::plan::Op;
 use crate::refuse;
 
@@ -39,7 +39,7 @@ pub fn watch(ctx: &mut Ctx) -> Result<()> {
             }
         }
     };
-    crate::kv::parse_url(&url)?;
+    crate::cluster::kv::parse_url(&url)?;
     eprintln!("ctnet: following {url}");
     loop {
         if let Err(e) = follow(ctx, &url) {
@@ -61,8 +61,10 @@ fn follow(ctx: &mut Ctx, url: &str) -> Result<()> {
         while let Some(changes) = watch.next(RESYNC)? {
             for change in changes {
                 match change {
-                    crate::kv::Change::Put(entry) => snapshot.apply(&entry.key, Some(&entry.value)),
-                    crate::kv::Change::Deleted(key) => snapshot.apply(&key, None),
+                    crate::cluster::kv::Change::Put(entry) => {
+                        snapshot.apply(&entry.key, Some(&entry.value))
+                    }
+                    crate::cluster::kv::Change::Deleted(key) => snapshot.apply(&key, None),
                 }
             }
             reconcile(ctx, url, &snapshot, false)?;

@@ -13,7 +13,7 @@ use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction
 
 use super::{Ctx, connect, sandbox};
 use crate::cli::{ConnectArgs, RunArgs};
-use crate::etcfiles;
+use crate::dns::etcfiles;
 use crate::ids::new_id;
 use crate::model::Process;
 use crate::refuse;
@@ -93,7 +93,10 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
     // The sandbox is this process's: if it dies without cleaning up (SIGKILL, the OOM
     // killer), gc sees the run is gone and removes the sandbox.
     let me = std::process::id();
-    let run_by = crate::sys::process_start(me).map(|start| Process { pid: me, start });
+    let run_by = step
+        .kernel
+        .process_start(me)
+        .map(|start| Process { pid: me, start });
     sandbox::create_for(&mut step, &name, run_by)?;
     let setup = (|| -> Result<()> {
         check_pending()?;

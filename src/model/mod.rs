@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::UserError;
 use crate::ports::PortMapping;
 
+mod esp_keys;
 mod mac;
 mod network;
 
+pub use esp_keys::EspKeys;
 pub use mac::Mac;
 pub use network::{
     BridgeSettings, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode, LanSettings,
@@ -159,6 +161,14 @@ impl Endpoint {
         let all: Vec<String> = self.addresses().map(|a| a.to_string()).collect();
         all.join(" ")
     }
+}
+
+/// One sandbox's file (`sandboxes/NAME.json`): the sandbox and every endpoint in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxFile {
+    pub sandbox: Sandbox,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
 }
 
 /// A published port in the host-wide index kept in state.json: which sandbox holds it.

@@ -145,7 +145,7 @@ pub struct OverlaySettings {
     /// The encryption keys as this host last read them from the store (never in the
     /// store's network record; state files are readable by root only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keys: Option<crate::esp::EspKeys>,
+    pub keys: Option<super::EspKeys>,
 }
 
 /// An endpoint of a cluster overlay as the store records it: enough for any host to

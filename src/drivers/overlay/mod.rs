@@ -80,7 +80,7 @@ impl NetworkDriver for Overlay {
                 settings.store = Some(url.to_string());
                 if opts.encrypted {
                     settings.encrypted = true;
-                    settings.keys = Some(crate::esp::EspKeys::new(&crate::ids::random_bytes()?));
+                    settings.keys = Some(crate::model::EspKeys::new(&crate::ids::random_bytes()?));
                 }
                 underlay.mtu
             }

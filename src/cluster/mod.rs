@@ -14,13 +14,16 @@
 //! address, and a removed network takes no new endpoints. Everything else a host knows
 //! about the cluster (the other hosts' endpoints it programmed) is a cache in state.json.
 
+pub mod esp;
+pub mod kv;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
 
 use anyhow::{Context, Result, bail};
 use ipnet::IpNet;
 
-use crate::kv::{Entry, Kv};
+use crate::cluster::kv::{Entry, Kv};
 use crate::model::{Network, OverlaySettings, RemoteEndpoint};
 use crate::plan::Op;
 use crate::refuse;
@@ -271,7 +274,7 @@ pub fn refresh_keys(kv: &mut Kv, network: &mut Network) -> Result<()> {
 /// address is this host's VTEP, the address the other hosts send to. When the store runs
 /// on this host, the link holding its address is the underlay.
 pub fn underlay_towards(kernel: &mut dyn Kernel, url: &str) -> Result<Underlay> {
-    let endpoints = crate::kv::parse_url(url)?;
+    let endpoints = crate::cluster::kv::parse_url(url)?;
     let hostport = endpoints[0].trim_start_matches("http://");
     let ip = hostport
         .to_socket_addrs()
@@ -339,7 +342,7 @@ fn parse_endpoint(sandbox: &str, value: &[u8]) -> Option<RemoteEndpoint> {
 pub struct Snapshot {
     pub networks: BTreeSet<String>,
     pub endpoints: BTreeMap<String, BTreeMap<String, RemoteEndpoint>>,
-    pub keys: BTreeMap<String, crate::esp::EspKeys>,
+    pub keys: BTreeMap<String, crate::model::EspKeys>,
     /// Networks whose deletion a watch saw (a listing cannot tell a deleted network from
     /// one made after it was read).
     pub removed: BTreeSet<String>,

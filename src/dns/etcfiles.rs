@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::dns::names::{self, FileUpdate, Upstream};
 use crate::model::{Network, Sandbox};
-use crate::names::{self, FileUpdate, Upstream};
 use crate::sys::netns::NETNS_DIR;
 
 /// Where `ip netns exec` looks for a namespace's files.

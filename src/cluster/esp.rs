@@ -19,84 +19,8 @@
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
-use serde::{Deserialize, Serialize};
-
 use crate::model::Network;
-
-/// A network's keys, as the store holds them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct EspKeys {
-    pub keys: Vec<EspKey>,
-    /// The id of the key hosts send with.
-    pub primary: u32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct EspKey {
-    pub id: u32,
-    /// 20 bytes in hex: the AES-128 key, then GCM's 4-byte salt.
-    pub key: String,
-}
-
-/// What a step does with an IPsec object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum XfrmChange {
-    Add,
-    Remove,
-    /// Add unless it is there already (gc and restore, which cannot tell what the kernel
-    /// had): undoing it removes nothing.
-    Ensure,
-}
-
-/// One object of the kernel's IPsec configuration.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Xfrm {
-    /// Both directions' policies: VXLAN between this host and `remote` must be ESP.
-    Policy { local: Ipv4Addr, remote: Ipv4Addr },
-    /// A security association: ESP from `src` to `dst` under `spi` with `key`.
-    Sa {
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
-        spi: u32,
-        key: String,
-    },
-}
-
-impl EspKeys {
-    /// A first key, from 20 random bytes.
-    pub fn new(random: &[u8; 20]) -> EspKeys {
-        EspKeys {
-            keys: vec![EspKey {
-                id: 1,
-                key: hex(random),
-            }],
-            primary: 1,
-        }
-    }
-
-    /// The three steps of a rotation to a new key from `random`: accepted everywhere,
-    /// then sent with, then alone.
-    pub fn rotation(&self, random: &[u8; 20]) -> [EspKeys; 3] {
-        let id = self.keys.iter().map(|k| k.id).max().unwrap_or(0) + 1;
-        let new = EspKey {
-            id,
-            key: hex(random),
-        };
-        let mut accepted = self.clone();
-        accepted.keys.push(new.clone());
-        let mut sending = accepted.clone();
-        sending.primary = id;
-        let alone = EspKeys {
-            keys: vec![new],
-            primary: id,
-        };
-        [accepted, sending, alone]
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::plan::xfrm::Xfrm;
 
 /// The SPI of one direction of one key of one network: every host derives the same one.
 /// (FNV-1a; SPIs below 256 are reserved.)
@@ -154,7 +78,7 @@ pub fn wanted(networks: &[Network]) -> BTreeSet<Xfrm> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{OverlaySettings, RemoteEndpoint};
+    use crate::model::{EspKeys, OverlaySettings, RemoteEndpoint};
 
     fn encrypted(keys: EspKeys, remotes: &[&str]) -> Network {
         let mut network = crate::model::tests::network_with_members("sec", false, &[]);

@@ -11,8 +11,8 @@ use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, PTR};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+use crate::dns::names::resolves_names;
 use crate::model::Network;
-use crate::names::resolves_names;
 
 /// Docker's embedded DNS answers with this TTL.
 const TTL: u32 = 600;

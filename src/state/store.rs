@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Endpoint, Network, Published, STATE_VERSION, Sandbox};
+use crate::model::{Network, Published, STATE_VERSION, SandboxFile};
 
 #[derive(Deserialize)]
 struct NetworksFile {
@@ -56,14 +56,6 @@ pub enum FileChange {
 #[derive(Clone)]
 pub struct Staged {
     steps: Vec<(PathBuf, Option<PathBuf>)>,
-}
-
-/// One sandbox's file: the sandbox and every endpoint in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SandboxFile {
-    pub sandbox: Sandbox,
-    #[serde(default)]
-    pub endpoints: Vec<Endpoint>,
 }
 
 pub struct Store {
@@ -140,7 +132,7 @@ impl Store {
         let path = self.sandbox_path(name);
         let file: Option<SandboxFile> = read_json(&path)?;
         if let Some(file) = &file {
-            crate::consistency::check_sandbox(file, name, networks).map_err(|why| {
+            crate::state::consistency::check_sandbox(file, name, networks).map_err(|why| {
                 anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
             })?;
         }
@@ -309,7 +301,7 @@ fn read_networks(path: &Path) -> Result<Option<LoadedNetworks>> {
             file.version
         );
     }
-    crate::consistency::check_networks(&file.networks, &file.published).map_err(|why| {
+    crate::state::consistency::check_networks(&file.networks, &file.published).map_err(|why| {
         anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
     })?;
     Ok(Some(LoadedNetworks {
@@ -339,6 +331,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Sandbox;
 
     fn tempdir(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("ctnet-store-{tag}-{}", std::process::id()));

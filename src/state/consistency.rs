@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::model::SandboxFile;
 use crate::model::{Driver, LanMode, Network, Published, validate_ifname, validate_name};
-use crate::store::SandboxFile;
 
 /// ctnet's ids are 64 lowercase hex characters; names of links and MACs are made from
 /// them.

@@ -1,0 +1,5 @@
+//! The state on disk: `store` keeps it (one lock, staged writes), `consistency` checks
+//! what is read back, so a hand-edited file is reported and never acted on.
+
+pub mod consistency;
+pub mod store;
