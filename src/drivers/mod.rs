@@ -12,6 +12,8 @@ pub mod lan;
 pub mod overlay;
 mod request;
 pub mod sandbox;
+#[cfg(test)]
+mod tests;
 
 use anyhow::Result;
 

@@ -408,12 +408,7 @@ impl LanChild<'_> {
 /// Creates a host link and tags it with ctnet's alias, which marks it as ctnet's so that
 /// leaks are found by asking the kernel. The kernel takes no alias at creation; a link
 /// that cannot be tagged is removed again.
-fn create_tagged(
-    nl: &mut Netlink,
-    msg: LinkMessage,
-    name: &str,
-    alias: &str,
-) -> Result<()> {
+fn create_tagged(nl: &mut Netlink, msg: LinkMessage, name: &str, alias: &str) -> Result<()> {
     notes::birth(name)?;
     let tagged = nl.create(RouteNetlinkMessage::NewLink(msg)).and_then(|()| {
         crate::faults::crash_point("creating a link, before its tag");

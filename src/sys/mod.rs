@@ -2,6 +2,8 @@
 //! sysctls, nft) and answers the few questions commands ask of the host.
 
 mod apply;
+#[cfg(test)]
+pub mod fake;
 mod ipsec;
 pub mod netlink;
 pub mod netns;
@@ -53,18 +55,12 @@ pub trait Kernel {
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
     /// Which link kinds this kernel can make, each with its kernel option and, if it
     /// cannot, why (probed in a scratch namespace: needs root).
-    fn probe_link_kinds(&mut self) -> Vec<(&'static str, &'static str, Option<String>)> {
-        probe_link_kinds()
-    }
+    fn probe_link_kinds(&mut self) -> Vec<(&'static str, &'static str, Option<String>)>;
     /// Whether nft takes `ruleset` (text, or JSON with `json`), tried in a scratch
     /// namespace.
-    fn nft_accepts(&mut self, ruleset: &str, json: bool) -> std::result::Result<(), String> {
-        nft_accepts_in_scratch_namespace(ruleset, json)
-    }
+    fn nft_accepts(&mut self, ruleset: &str, json: bool) -> std::result::Result<(), String>;
     /// The host's whole nftables ruleset, as `nft -j list ruleset`.
-    fn ruleset(&mut self) -> std::result::Result<serde_json::Value, String> {
-        nft_ruleset_json()
-    }
+    fn ruleset(&mut self) -> std::result::Result<serde_json::Value, String>;
     /// Bytes that identify this host for good (its machine-id, else its hostname): the
     /// seed of its unique-local IPv6 prefix.
     fn machine_id(&self) -> Vec<u8>;
@@ -203,6 +199,18 @@ impl Kernel for Linux {
 
     fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>> {
         Ok(self.socket(&Ns::Host)?.describe_bridge(name)?)
+    }
+
+    fn probe_link_kinds(&mut self) -> Vec<(&'static str, &'static str, Option<String>)> {
+        probe_link_kinds()
+    }
+
+    fn nft_accepts(&mut self, ruleset: &str, json: bool) -> std::result::Result<(), String> {
+        nft_accepts_in_scratch_namespace(ruleset, json)
+    }
+
+    fn ruleset(&mut self) -> std::result::Result<serde_json::Value, String> {
+        nft_ruleset_json()
     }
 
     fn machine_id(&self) -> Vec<u8> {

@@ -1,0 +1,348 @@
+//! Carrying a command out: its steps and the ones that follow from the new state
+//! (firewall, Docker's chain, forwarding, IPsec), in an order that can always be undone,
+//! then the files.
+
+use anyhow::Result;
+
+use super::Tx;
+use super::stores::give_back;
+use crate::cluster::esp;
+use crate::commands::Ctx;
+use crate::firewall;
+use crate::model::{Endpoint, State};
+use crate::plan::Op;
+use crate::plan::xfrm::{Xfrm, XfrmChange};
+use crate::ports::PortMapping;
+use crate::state::store::FileChange;
+
+impl Tx {
+    /// Applies `plan` (after any first-run steps), updates the firewall if the policy
+    /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
+    /// and files are put back if the save fails.
+    pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
+        let fresh = !self.bootstrap.is_empty() || self.rewrite_firewall.is_some();
+        let mut steps = std::mem::take(&mut self.bootstrap);
+        steps.extend(plan);
+        let forwarding = self.plan_forwarding(&*ctx.kernel);
+        let bridges_after = firewall::bridges(&self.state);
+        let docker_user = (fresh || bridges_after != self.bridges_before).then(|| Op::DockerUser {
+            bridges: bridges_after,
+            previous: std::mem::take(&mut self.bridges_before),
+        });
+        // A first run writes the whole table; later commands only add and delete elements.
+        let change = if fresh {
+            let previous = self
+                .rewrite_firewall
+                .take()
+                .unwrap_or_else(|| firewall::render_full(&State::new()));
+            Some((firewall::render_full(&self.state), previous))
+        } else {
+            // Before: the networks as loaded, and the ports of the sandboxes as loaded.
+            // Ports: only endpoints whose ports (or address) changed contribute, so the cost
+            // follows what the command changed, not how many ports are published.
+            let old = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
+            let (gone, added) = changed_mappings(old, &self.state.endpoints);
+            let mut before = std::mem::take(&mut self.policy_before);
+            before.extend(firewall::mapping_elements(gone));
+            let mut policy = firewall::network_elements(&self.state);
+            policy.extend(firewall::mapping_elements(added));
+            firewall::render_delta(&before, &policy).map(|delta| {
+                (
+                    delta,
+                    firewall::render_delta(&policy, &before).unwrap_or_default(),
+                )
+            })
+        };
+        // IPsec: what the encrypted overlays need now that they did not goes first, before
+        // any FDB entry can send to a new host (never a moment in plaintext); what they no
+        // longer need goes last (a new key is accepted before an old one goes). A repair
+        // cannot tell what the kernel had, so it ensures everything.
+        let esp_after = esp::wanted(&self.state.networks);
+        let xfrm = |change, objects: std::collections::btree_set::Difference<'_, Xfrm>| {
+            objects
+                .map(|object| Op::Xfrm {
+                    change,
+                    object: object.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let adding = match self.repair {
+            true => XfrmChange::Ensure,
+            false => XfrmChange::Add,
+        };
+        let steps = arrange(
+            steps,
+            Following {
+                ipsec_added: xfrm(adding, esp_after.difference(&self.esp_before)),
+                firewall: change.map(|(ruleset, previous)| Op::Firewall { ruleset, previous }),
+                docker_user,
+                forwarding,
+                ipsec_removed: xfrm(XfrmChange::Remove, self.esp_before.difference(&esp_after)),
+            },
+        );
+        if ctx.global.dry_run {
+            for op in &steps {
+                writeln!(ctx.out, "# {}\n{op}", op.explain())?;
+            }
+            return Ok(());
+        }
+        let stores = self.reach_stores()?;
+        self.update_members();
+        // The new files are written before the kernel is touched (a full disk fails here),
+        // and put in place after it: the state on disk never claims what did not happen.
+        let staged = self.store.stage(self.file_changes()?)?;
+        if self.intent_first {
+            if let Err(e) = self.store.install(staged) {
+                self.restore_files();
+                return Err(e);
+            }
+            if let Err(e) = ctx.kernel.apply(&steps) {
+                self.restore_files();
+                return Err(e);
+            }
+            self.update_name_files(ctx);
+            give_back(stores);
+            std::mem::forget(std::mem::take(&mut self.state));
+            return Ok(());
+        }
+        let undo = match ctx.kernel.apply(&steps) {
+            Ok(undo) => undo,
+            Err(e) => {
+                self.store.discard(staged);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.store.install(staged) {
+            self.restore_files();
+            ctx.kernel.undo(undo);
+            return Err(e);
+        }
+        self.update_name_files(ctx);
+        give_back(stores);
+        // The command ends right after this; freeing every network's member list would cost
+        // more than the netlink work of a connect, so the state is left to the process exit.
+        // The lock is released now (`ctnet run` lives on after its setup commands).
+        std::mem::forget(std::mem::take(&mut self.state));
+        std::mem::forget(std::mem::take(&mut self.loaded));
+        Ok(())
+    }
+
+    /// `disconnect -f`: carries out what it can of `plan`, warning about each step the
+    /// kernel refuses (say, a sandbox that is already gone), and saves the state anyway.
+    ///
+    /// Each unit is applied whole or undone whole (a unit is, say, one endpoint's join), so
+    /// nothing is left half made. The state directory is checked for room first: a save
+    /// that cannot happen must not follow kernel changes.
+    pub fn commit_best_effort(self, ctx: &mut Ctx, units: Vec<Vec<Op>>) -> Result<()> {
+        if ctx.global.dry_run {
+            return self.commit(ctx, units.into_iter().flatten().collect());
+        }
+        let probe = self.store.stage(vec![FileChange::Networks(Vec::new())])?;
+        self.store.discard(probe);
+        for unit in &units {
+            if let Err(e) = ctx.kernel.apply(unit) {
+                eprintln!("ctnet: warning: {e:#}");
+            }
+        }
+        self.commit(ctx, vec![])
+    }
+}
+
+/// The steps that follow from a command's new state, beside its own.
+struct Following {
+    /// IPsec the encrypted overlays now need.
+    ipsec_added: Vec<Op>,
+    /// The firewall change, if the policy changed.
+    firewall: Option<Op>,
+    docker_user: Option<Op>,
+    forwarding: Vec<Op>,
+    /// IPsec they no longer need.
+    ipsec_removed: Vec<Op>,
+}
+
+/// The order a commit carries steps out in, so that a failure at any point can be undone
+/// and nothing is ever open that should not be:
+/// - IPsec additions first, before any FDB entry can send to a new host (never a moment in
+///   plaintext); IPsec removals last (a new key is accepted before an old one goes);
+/// - the command's reversible steps, then the firewall, then its removals (which cannot be
+///   undone);
+/// - Docker's chain and forwarding right after the firewall: forwarding is turned on only
+///   once the guard that comes with it is in place.
+fn arrange(mut steps: Vec<Op>, following: Following) -> Vec<Op> {
+    let irreversible = |op: &Op| matches!(op, Op::DeleteLink { .. } | Op::DeleteNetns { .. });
+    let firewall_at = match following.firewall {
+        Some(firewall) => {
+            let at = steps.iter().position(irreversible).unwrap_or(steps.len());
+            steps.insert(at, firewall);
+            at + 1
+        }
+        None => steps.len(),
+    };
+    let after_firewall = following
+        .docker_user
+        .into_iter()
+        .chain(following.forwarding);
+    steps.splice(firewall_at..firewall_at, after_firewall);
+    let mut arranged = following.ipsec_added;
+    arranged.extend(steps);
+    arranged.extend(following.ipsec_removed);
+    arranged
+}
+
+/// A published mapping and the container address it leads to.
+type Forward = (std::net::IpAddr, PortMapping);
+
+/// The published mappings (with their container address) that are only in `old`, and
+/// those only in `new`: what a command changed, however many ports stay as they were.
+fn changed_mappings<'a>(
+    old: impl Iterator<Item = &'a Endpoint>,
+    new: &'a [Endpoint],
+) -> (Vec<Forward>, Vec<Forward>) {
+    let sorted = |eps: Vec<&'a Endpoint>| -> Vec<Forward> {
+        let mut all: Vec<_> = eps.into_iter().flat_map(firewall::forwards).collect();
+        all.sort_unstable();
+        all
+    };
+    let before = sorted(old.collect());
+    let after = sorted(new.iter().collect());
+    (
+        sorted_difference(&before, &after),
+        sorted_difference(&after, &before),
+    )
+}
+
+/// The items of sorted `a` missing from sorted `b`, in one pass.
+pub(super) fn sorted_difference<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut rest = b.iter().peekable();
+    for item in a {
+        while rest.next_if(|x| *x < item).is_some() {}
+        if rest.peek() != Some(&item) {
+            out.push(item.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::Script;
+    use crate::plan::Ns;
+
+    fn link(dev: &str) -> Op {
+        Op::LinkUp {
+            ns: Ns::Host,
+            dev: dev.into(),
+        }
+    }
+
+    fn delete(dev: &str) -> Op {
+        Op::DeleteLink {
+            ns: Ns::Host,
+            dev: dev.into(),
+        }
+    }
+
+    fn firewall() -> Op {
+        Op::Firewall {
+            ruleset: Script::default(),
+            previous: Script::default(),
+        }
+    }
+
+    fn ipsec(change: XfrmChange) -> Op {
+        Op::Xfrm {
+            change,
+            object: Xfrm::Policy {
+                local: "10.0.0.1".parse().unwrap(),
+                remote: "10.0.0.2".parse().unwrap(),
+            },
+        }
+    }
+
+    fn names(steps: &[Op]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|op| match op {
+                Op::LinkUp { dev, .. } => format!("up {dev}"),
+                Op::DeleteLink { dev, .. } => format!("del {dev}"),
+                Op::Firewall { .. } => "firewall".into(),
+                Op::DockerUser { .. } => "docker-user".into(),
+                Op::EnableForwarding { .. } => "forwarding".into(),
+                Op::Xfrm { change, .. } => format!("ipsec {change:?}"),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    fn following(firewall_op: Option<Op>) -> Following {
+        Following {
+            ipsec_added: vec![ipsec(XfrmChange::Add)],
+            firewall: firewall_op,
+            docker_user: Some(Op::DockerUser {
+                bridges: vec!["ctnet0".into()],
+                previous: vec![],
+            }),
+            forwarding: vec![Op::EnableForwarding { ipv6: false }],
+            ipsec_removed: vec![ipsec(XfrmChange::Remove)],
+        }
+    }
+
+    /// A connect, say: its steps, then the table, Docker's chain, forwarding, with IPsec
+    /// around them all.
+    #[test]
+    fn the_firewall_follows_what_is_made_and_forwarding_follows_the_firewall() {
+        let steps = arrange(vec![link("a"), link("b")], following(Some(firewall())));
+        assert_eq!(
+            names(&steps),
+            [
+                "ipsec Add",
+                "up a",
+                "up b",
+                "firewall",
+                "docker-user",
+                "forwarding",
+                "ipsec Remove"
+            ]
+        );
+    }
+
+    /// A removal cannot be undone: it comes after the firewall, so a refused firewall
+    /// change leaves everything as it was.
+    #[test]
+    fn removals_come_after_the_firewall() {
+        let steps = arrange(
+            vec![link("a"), delete("b"), delete("c")],
+            following(Some(firewall())),
+        );
+        assert_eq!(
+            names(&steps),
+            [
+                "ipsec Add",
+                "up a",
+                "firewall",
+                "docker-user",
+                "forwarding",
+                "del b",
+                "del c",
+                "ipsec Remove"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_firewall_change_the_rest_goes_last() {
+        let steps = arrange(vec![delete("b")], following(None));
+        assert_eq!(
+            names(&steps),
+            [
+                "ipsec Add",
+                "del b",
+                "docker-user",
+                "forwarding",
+                "ipsec Remove"
+            ]
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! What a commit writes: the derived indexes in state.json (members, aliases, MACs,
+//! published ports), the sandbox files a command changed, and the name files of the
+//! sandboxes whose neighbours changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use anyhow::Result;
+
+use super::Tx;
+use super::commit::sorted_difference;
+use crate::commands::Ctx;
+use crate::dns::{etcfiles, names};
+use crate::model::{Published, Sandbox, SandboxFile};
+use crate::state::store::FileChange;
+use crate::state::store::Store;
+
+impl Tx {
+    /// Networks list their members (sandbox name and address); the sandboxes this command
+    /// saw decide their own entries.
+    pub(super) fn update_members(&mut self) {
+        let seen: BTreeSet<&String> = self
+            .loaded
+            .keys()
+            .chain(self.state.sandboxes.iter().map(|s| &s.name))
+            .collect();
+        let mut released = Vec::new();
+        for network in &mut self.state.networks {
+            network.members.retain(|name, ip| {
+                let keep = !seen.contains(name);
+                if !keep {
+                    released.push((network.id.clone(), name.clone(), (*ip).into()));
+                }
+                keep
+            });
+            network.members6.retain(|name, ip| {
+                let keep = !seen.contains(name);
+                if !keep {
+                    released.push((network.id.clone(), name.clone(), (*ip).into()));
+                }
+                keep
+            });
+            network.aliases.retain(|name, _| !seen.contains(name));
+            network.macs.retain(|name, _| !seen.contains(name));
+        }
+        type Entry = (
+            String,
+            String,
+            Option<Ipv4Addr>,
+            Option<std::net::Ipv6Addr>,
+            Vec<String>,
+            Option<crate::model::Mac>,
+        );
+        let entries: Vec<Entry> = self
+            .state
+            .endpoints
+            .iter()
+            .filter_map(|ep| {
+                let sandbox = self.state.sandbox_by_id(&ep.sandbox_id)?;
+                let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
+                let ipv6 = ep.ipv6.map(|net| net.addr());
+                let ipv4 = ep.ipv4.map(|net| net.addr());
+                let own_mac = ep
+                    .mac
+                    .filter(|mac| crate::model::Mac::of_addresses(ipv4, ipv6) != Some(*mac));
+                Some((network, name, ipv4, ipv6, ep.aliases.clone(), own_mac))
+            })
+            .collect();
+        for (network_id, name, ipv4, ipv6, aliases, own_mac) in entries {
+            released.retain(|(n, s, a)| {
+                let same = match a {
+                    std::net::IpAddr::V4(a) => Some(*a) == ipv4,
+                    std::net::IpAddr::V6(a) => Some(*a) == ipv6,
+                };
+                !(n == &network_id && s == &name && same)
+            });
+            if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
+                if !aliases.is_empty() {
+                    network.aliases.insert(name.clone(), aliases);
+                }
+                if let Some(mac) = own_mac {
+                    network.macs.insert(name.clone(), mac);
+                }
+                if let Some(ipv6) = ipv6 {
+                    network.members6.insert(name.clone(), ipv6);
+                }
+                if let Some(ipv4) = ipv4 {
+                    network.members.insert(name, ipv4);
+                }
+            }
+        }
+        self.released = released;
+        // The host-wide index of published ports, likewise.
+        let (kept, gone): (Vec<Published>, Vec<Published>) =
+            std::mem::take(&mut self.state.published)
+                .into_iter()
+                .partition(|p| !seen.contains(&p.sandbox));
+        self.state.published = kept;
+        let current: Vec<Published> = self
+            .state
+            .endpoints
+            .iter()
+            .filter_map(|ep| Some((self.state.sandbox_by_id(&ep.sandbox_id)?, ep)))
+            .flat_map(|(sandbox, ep)| {
+                ep.ports.iter().map(|mapping| Published {
+                    sandbox: sandbox.name.clone(),
+                    mapping: *mapping,
+                })
+            })
+            .collect();
+        let (mut gone, mut now) = (gone, current.clone());
+        gone.sort_unstable();
+        now.sort_unstable();
+        self.released_ports = sorted_difference(&gone, &now);
+        self.state.published.extend(current);
+    }
+
+    /// The sandbox files as the state now has them, by name (`None`: to be removed).
+    pub(super) fn sandbox_files(&self) -> BTreeMap<String, Option<SandboxFile>> {
+        let mut files: BTreeMap<String, Option<SandboxFile>> = self
+            .loaded
+            .keys()
+            .map(|name| (name.clone(), None))
+            .collect();
+        for sandbox in &self.state.sandboxes {
+            let endpoints = self
+                .state
+                .endpoints_of_sandbox(&sandbox.id)
+                .cloned()
+                .collect();
+            let file = SandboxFile {
+                sandbox: sandbox.clone(),
+                endpoints,
+            };
+            files.insert(sandbox.name.clone(), Some(file));
+        }
+        files
+    }
+
+    /// The files to write, in order. An address is never free on disk while a sandbox
+    /// file still holds it: members released by this command stay in state.json until the
+    /// sandbox files are written. A crash in between can only leave an address reserved.
+    pub(super) fn file_changes(&self) -> Result<Vec<FileChange>> {
+        let mut changes = Vec::new();
+        let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published)?;
+        let mut on_disk: Vec<u8> = self.networks_on_disk.clone();
+        if !self.released.is_empty() || !self.released_ports.is_empty() {
+            let mut widened = self.state.networks.clone();
+            for (network_id, name, ip) in &self.released {
+                if let Some(network) = widened.iter_mut().find(|n| &n.id == network_id) {
+                    match ip {
+                        std::net::IpAddr::V4(ip) => {
+                            network.members.insert(name.clone(), *ip);
+                        }
+                        std::net::IpAddr::V6(ip) => {
+                            network.members6.insert(name.clone(), *ip);
+                        }
+                    }
+                }
+            }
+            let mut published = self.state.published.clone();
+            published.extend(self.released_ports.iter().cloned());
+            let widened_bytes = Store::networks_bytes(&widened, &published)?;
+            if widened_bytes != on_disk {
+                changes.push(FileChange::Networks(widened_bytes.clone()));
+                on_disk = widened_bytes;
+            }
+        } else if final_bytes != on_disk {
+            changes.push(FileChange::Networks(final_bytes.clone()));
+            on_disk = final_bytes.clone();
+        }
+        for (name, file) in self.sandbox_files() {
+            if self.loaded.get(&name).map(Option::as_ref) == Some(file.as_ref()) {
+                continue;
+            }
+            changes.push(match file {
+                Some(file) => {
+                    let mut bytes = serde_json::to_vec(&file)?;
+                    bytes.push(b'\n');
+                    FileChange::Sandbox { name, bytes }
+                }
+                None => FileChange::RemoveSandbox(name),
+            });
+        }
+        if final_bytes != on_disk {
+            changes.push(FileChange::Networks(final_bytes));
+        }
+        Ok(changes)
+    }
+
+    /// Puts the files back as they were loaded, as far as it can (after a failed save).
+    pub(super) fn restore_files(&self) {
+        let _ = if self.networks_on_disk.is_empty() {
+            self.store.remove_networks()
+        } else {
+            self.store.write_networks_bytes(&self.networks_on_disk)
+        };
+        for (name, file) in &self.loaded {
+            let _ = match file {
+                Some(file) => self.store.save_sandbox(file),
+                None => self.store.remove_sandbox(name),
+            };
+        }
+    }
+
+    /// Brings the `hosts` and `resolv.conf` files of the sandboxes this command changed,
+    /// and of their neighbours, up to date. They are derived from the saved state (`ctnet
+    /// restore` writes them all again), so a failure here is a warning, not a reason to
+    /// undo a connect that worked.
+    pub(super) fn update_name_files(&self, ctx: &Ctx) {
+        let live: BTreeSet<String> = self
+            .state
+            .sandboxes
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let removed: Vec<Sandbox> = self
+            .loaded
+            .values()
+            .flatten()
+            .filter(|f| !live.contains(&f.sandbox.name))
+            .map(|f| f.sandbox.clone())
+            .collect();
+        let removed_names: BTreeSet<String> = removed.iter().map(|s| s.name.clone()).collect();
+        let touched: BTreeSet<String> = live.union(&removed_names).cloned().collect();
+        let updates = names::updates(
+            &self.names_before,
+            &self.state.networks,
+            &touched,
+            &removed_names,
+        );
+        let files = etcfiles::Files {
+            state_dir: &ctx.global.state_dir,
+            networks: &self.state.networks,
+            sandboxes: &self.state.sandboxes,
+            removed: &removed,
+            hosts: names::HostsFiles::new(&self.state.networks),
+            resolver: crate::commands::dns::listening(&ctx.global.state_dir),
+        };
+        if let Err(e) = etcfiles::apply(&files, &updates) {
+            eprintln!("ctnet: warning: {e:#} ('ctnet restore' writes the name files again)");
+        }
+    }
+}
