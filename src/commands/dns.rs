@@ -107,7 +107,7 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
     let pid_path = pid_file(&state_dir);
     // Root's alone: a user who could hold its lock would make ctnet point every sandbox
     // at a resolver that is not there.
-    let pid = crate::state::store::open_root_only(&pid_path)?;
+    let pid = crate::state::open_root_only(&pid_path)?;
     if pid.try_lock().is_err() {
         let other = std::fs::read_to_string(&pid_path).unwrap_or_default();
         let other = other.lines().next().unwrap_or("?");

@@ -2,4 +2,7 @@
 //! what is read back, so a hand-edited file is reported and never acted on.
 
 pub mod consistency;
+mod lock;
 pub mod store;
+
+pub use lock::open_root_only;

@@ -1,5 +1,9 @@
 //! `ctnet connect` and `ctnet disconnect`: endpoints between a network and a sandbox.
 
+mod addresses;
+mod gateway;
+mod leave;
+
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
@@ -20,6 +24,10 @@ use crate::plan::Op;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
 use crate::{cluster, ipam, ipam6};
+
+use addresses::{macs_in_use, pick_addresses};
+use gateway::attach_gateway_bridge;
+pub use leave::plan_disconnect;
 
 /// Finds the sandbox the user means, registering it on first use when it is given by
 /// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
@@ -118,144 +126,6 @@ fn validate_ifname(name: &str) -> Result<(), UserError> {
         refuse!("invalid interface name lo: the sandbox's loopback has it");
     }
     crate::model::validate_ifname("interface name", name)
-}
-
-/// Gives a sandbox on an overlay its interface on the gateway bridge (made on first use):
-/// its way out, its default route if it has none, and where its ports are published.
-fn attach_gateway_bridge(
-    tx: &mut Tx,
-    kernel: &mut dyn Kernel,
-    sandbox: &Sandbox,
-    specs: &[crate::ports::PortSpec],
-) -> Result<Vec<Op>> {
-    let (gateway, mut plan) = network::gateway_bridge(&tx.state, kernel)?;
-    if plan.is_empty() && tx.state.endpoint(&gateway.id, &sandbox.id).is_some() {
-        if !specs.is_empty() {
-            refuse!(
-                "sandbox {} already has its ports on {}: publish them with 'ctnet publish'",
-                sandbox.name,
-                crate::drivers::bridge::GATEWAY_BRIDGE
-            );
-        }
-        return Ok(plan);
-    }
-    if !plan.is_empty() {
-        tx.state.networks.push(gateway.clone());
-    }
-    let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
-    let ifname = (0..)
-        .map(|i| format!("eth{i}"))
-        .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
-        .expect("an unused ethN exists");
-    let default_route = !in_sandbox.iter().any(|e| e.default_route);
-    let taken: HashSet<_> = gateway.members.values().copied().collect();
-    let ipv4 = ipam::allocate(&gateway.ipam[0], &taken, None, &gateway.name)?;
-    let id = new_id()?;
-    let endpoint = Endpoint {
-        host_ifname: ifnames::veth(&id),
-        id,
-        network_id: gateway.id.clone(),
-        sandbox_id: sandbox.id.clone(),
-        ifname,
-        mac: Some(Mac::from_ipv4(ipv4.addr())),
-        ipv4: Some(ipv4),
-        ipv6: None,
-        aliases: vec![],
-        default_route,
-        default_route6: false,
-        ports: if specs.is_empty() {
-            Vec::new()
-        } else {
-            publish::allocate(&tx.state, kernel, &gateway, specs)?
-        },
-    };
-    plan.extend(bridge::Bridge.join(&gateway, &endpoint, sandbox));
-    tx.state.endpoints.push(endpoint);
-    Ok(plan)
-}
-
-/// The MACs on a network's link, each with whose it is: the bridge's (made from its
-/// gateway) and every member's, its own or its address's.
-fn macs_in_use(network: &Network) -> Vec<(String, Mac)> {
-    let bridge = network.bridge.as_ref().map(|_| {
-        let mac = crate::drivers::bridge::bridge_mac(network);
-        ("the bridge's".to_string(), mac)
-    });
-    let members = network.member_names().into_iter().filter_map(|name| {
-        let mac = match network.macs.get(name) {
-            Some(own) => *own,
-            None => {
-                let (ipv4, ipv6) = network.addresses_of(name);
-                Mac::of_addresses(ipv4, ipv6)?
-            }
-        };
-        Some((format!("in use by {name}"), mac))
-    });
-    bridge.into_iter().chain(members).collect()
-}
-
-/// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
-/// (free here, and not in `elsewhere`: what other hosts of a cluster network hold), and a
-/// MAC that is none of `in_use`'s (see `macs_in_use`); no MAC for ipvlan.
-fn pick_addresses(
-    network: &Network,
-    requested: Option<Ipv4Addr>,
-    requested6: Option<Ipv6Addr>,
-    mac: Option<Mac>,
-    in_use: &[(String, Mac)],
-    elsewhere: &HashSet<IpAddr>,
-) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, Option<Mac>)> {
-    let ipv4 = match network.ipam.first() {
-        Some(config) => {
-            let mut taken: HashSet<_> = network.members.values().copied().collect();
-            taken.extend(elsewhere.iter().filter_map(|ip| match ip {
-                IpAddr::V4(v4) => Some(*v4),
-                IpAddr::V6(_) => None,
-            }));
-            Some(ipam::allocate(config, &taken, requested, &network.name)?)
-        }
-        None if requested.is_some() => refuse!(
-            "network {} is IPv6-only: give --ip6, not --ip",
-            network.name
-        ),
-        None => None,
-    };
-    let ipv6 = match &network.ipam6 {
-        Some(config) => {
-            let mut taken: HashSet<_> = network.members6.values().copied().collect();
-            taken.extend(elsewhere.iter().filter_map(|ip| match ip {
-                IpAddr::V6(v6) => Some(*v6),
-                IpAddr::V4(_) => None,
-            }));
-            Some(ipam6::allocate(config, &taken, requested6, &network.name)?)
-        }
-        None => None,
-    };
-    let own_macs = drivers::for_network(network)?.own_macs(network);
-    if mac.is_some() && !own_macs {
-        refuse!("--mac does not apply to ipvlan: its interfaces share the parent's MAC");
-    }
-    let given = mac.is_some();
-    let mac = match mac {
-        _ if !own_macs => return Ok((ipv4, ipv6, None)),
-        Some(m) => m,
-        None => Mac::of_addresses(ipv4.map(|n| n.addr()), ipv6.map(|n| n.addr()))
-            .expect("a network has an IPv4 or an IPv6 pool"),
-    };
-    // Two interfaces with one MAC on a network take each other's frames. A derived MAC can
-    // meet one too: another member's own --mac, or (IPv6 addresses make MACs from their
-    // last 32 bits) a static address of the same /64.
-    if let Some((who, _)) = in_use.iter().find(|(_, m)| *m == mac) {
-        let from = ipv4.map(|n| n.addr().to_string());
-        match from.or(ipv6.map(|n| n.addr().to_string())) {
-            Some(address) if !given => refuse!(
-                "address {address} would get the MAC {mac}, {who} on network {}: give --mac",
-                network.name
-            ),
-            _ => refuse!("MAC address {mac} is {who} on network {}", network.name),
-        }
-    }
-    Ok((ipv4, ipv6, Some(mac)))
 }
 
 /// The network a connect names: a local one, or (with a store) a cluster network this
@@ -475,127 +345,6 @@ fn plan_connect(
         );
     }
     Ok(plan)
-}
-
-/// Removes `endpoint` from the state and returns the steps that take it out of the kernel.
-/// If it carried the sandbox's default route, the next non-internal network takes over.
-/// `alive`: the sandbox's namespace is still there (else no route is added in it).
-pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> Result<Vec<Op>> {
-    let network = state
-        .network_by_id(&endpoint.network_id)
-        .cloned()
-        .expect("endpoints belong to known networks");
-    let sandbox = state
-        .sandbox_by_id(&endpoint.sandbox_id)
-        .cloned()
-        .expect("endpoints belong to known sandboxes");
-    let driver = drivers::for_network(&network)?;
-    let leave = driver.leave(&network, endpoint, &sandbox, alive);
-    let mut plan = Vec::new();
-    state.endpoints.retain(|e| e.id != endpoint.id);
-    // Each family's default route moves to the next network that has that family (never
-    // an internal one, nor one whose gateway is on no host).
-    for v6 in [false, true] {
-        let had = if v6 {
-            endpoint.default_route6
-        } else {
-            endpoint.default_route
-        };
-        if !had {
-            continue;
-        }
-        let successor = state
-            .endpoints_of_sandbox(&sandbox.id)
-            .find(|e| {
-                let family = if v6 {
-                    e.ipv6.is_some()
-                } else {
-                    e.ipv4.is_some()
-                };
-                family
-                    && state
-                        .network_by_id(&e.network_id)
-                        .is_some_and(|n| !n.internal && egress(n).gateway_here())
-            })
-            .map(|e| e.id.clone());
-        let Some(id) = successor else { continue };
-        let ep = state
-            .endpoints
-            .iter_mut()
-            .find(|e| e.id == id)
-            .expect("found above");
-        // Only the family that moves: the other one's route stays as it is.
-        let mut moving = ep.clone();
-        if v6 {
-            ep.default_route6 = true;
-        } else {
-            ep.default_route = true;
-        }
-        moving.default_route = !v6;
-        moving.default_route6 = v6;
-        let net = state
-            .network_by_id(&moving.network_id)
-            .expect("known network");
-        // Replacing the route before the old interface goes keeps a failure undoable.
-        if alive {
-            plan.extend(drivers::sandbox::default_routes(
-                net, &moving, &sandbox, true,
-            ));
-        }
-    }
-    plan.extend(leave);
-    // A sandbox that leaves its last network that goes out through the gateway bridge
-    // leaves the gateway bridge too.
-    if driver.egress() == Egress::GatewayBridge {
-        let overlays_left = state.endpoints_of_sandbox(&sandbox.id).any(|e| {
-            state
-                .network_by_id(&e.network_id)
-                .is_some_and(|n| egress(n) == Egress::GatewayBridge)
-        });
-        let gateway = state
-            .endpoints_of_sandbox(&sandbox.id)
-            .find(|e| {
-                state
-                    .network_by_id(&e.network_id)
-                    .is_some_and(|n| n.name == crate::drivers::bridge::GATEWAY_BRIDGE)
-            })
-            .cloned();
-        if let (false, Some(gateway)) = (overlays_left, gateway) {
-            plan.extend(plan_disconnect(state, &gateway, alive)?);
-        }
-    }
-    // Links that follow endpoints (an overlay's bridge and VXLAN device) go with the last
-    // endpoint on this host.
-    if driver.links_follow_endpoints() {
-        let remaining = network.member_names().into_iter().any(|name| {
-            match state.sandboxes.iter().find(|s| &s.name == name) {
-                // Loaded by this command: still there only if it still has an endpoint.
-                Some(s) => state
-                    .endpoints_of_sandbox(&s.id)
-                    .any(|e| e.network_id == network.id),
-                None => true,
-            }
-        });
-        if !remaining {
-            plan.extend(driver.delete(&network));
-            // The other hosts' entries went with the VXLAN device (and so do their names).
-            if let Some(overlay) = state
-                .networks
-                .iter_mut()
-                .find(|n| n.id == network.id)
-                .and_then(|n| n.overlay.as_mut())
-            {
-                overlay.remotes.clear();
-            }
-        }
-    }
-    Ok(plan)
-}
-
-/// How a network's endpoints reach the world (`Lan` for networks no driver has: they
-/// have no endpoints).
-fn egress(network: &Network) -> Egress {
-    drivers::for_network(network).map_or(Egress::Lan, |d| d.egress())
 }
 
 pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {

@@ -1,0 +1,224 @@
+//! `ctnet network create | ls | inspect | rm | prune`.
+
+mod request;
+mod show;
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use anyhow::Result;
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde_json::{Value, json};
+
+use super::{Ctx, Tx, print_table};
+use crate::cli::{CreateArgs, Format, LsArgs};
+use crate::cluster;
+use crate::cluster::kv::Kv;
+use crate::drivers::bridge::{self, GATEWAY_BRIDGE};
+use crate::drivers::{self, Host, NetworkRequest, PoolRequest};
+use crate::error::UserError;
+use crate::ids::{new_id, short_id};
+use crate::model::{Driver, Network, State};
+use crate::netopts::{parse_key_value, parse_map};
+use crate::plan::Op;
+use crate::refuse;
+use crate::sys::Kernel;
+
+use request::request_from_args;
+pub use show::{inspect, ls};
+
+/// Adds Docker's three predefined networks to a fresh state and returns the steps that
+/// make the default bridge.
+pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Result<Vec<Op>> {
+    let mut bridge = drivers::settle(&bridge::default_request(), &mut Host { state, kernel })?;
+    bridge.options = bridge::default_options();
+    let plan = drivers::for_network(&bridge)?.create(&bridge);
+    let created = bridge.created.clone();
+    state.networks.push(bridge);
+    for (name, driver) in [("host", Driver::Host), ("none", Driver::Null)] {
+        let mut network = Network::blank(new_id()?, name, driver, created.clone());
+        network.builtin = true;
+        state.networks.push(network);
+    }
+    Ok(plan)
+}
+
+/// The gateway bridge network, and the steps that make it (none if it exists).
+pub fn gateway_bridge(state: &State, kernel: &mut dyn Kernel) -> Result<(Network, Vec<Op>)> {
+    if let Some(existing) = state.networks.iter().find(|n| n.name == GATEWAY_BRIDGE) {
+        return Ok((existing.clone(), Vec::new()));
+    }
+    let network = drivers::settle(&bridge::gateway_request(), &mut Host { state, kernel })?;
+    let plan = drivers::for_network(&network)?.create(&network);
+    Ok((network, plan))
+}
+
+pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
+    if args.name == GATEWAY_BRIDGE {
+        refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
+    }
+    let mut tx = Tx::begin(ctx)?;
+    let request = request_from_args(args, ctx.global.store.as_deref())?;
+    let host = &mut Host {
+        state: &tx.state,
+        kernel: ctx.kernel,
+    };
+    let network = drivers::settle(&request, host)?;
+    let driver = drivers::for_network(&network)?;
+    // An overlay comes to a host with its first endpoint there.
+    let plan = match driver.links_follow_endpoints() {
+        true => Vec::new(),
+        false => driver.create(&network),
+    };
+    // A cluster network is the cluster's first: it exists once the store has it.
+    let mut published = match cluster::store_of(&network) {
+        Some(url) if !ctx.global.dry_run => {
+            let mut kv = Kv::connect(url)?;
+            cluster::publish_network(&mut kv, &network)?;
+            Some(kv)
+        }
+        _ => None,
+    };
+    let id = network.id.clone();
+    let name = network.name.clone();
+    let vni = network.overlay.as_ref().map(|o| o.vni);
+    let forwarded = driver.egress() != drivers::Egress::Lan;
+    tx.state.networks.push(network);
+    if let Err(e) = tx.commit(ctx, plan) {
+        if let (Some(kv), Some(vni)) = (published.as_mut(), vni)
+            && let Err(undo) = cluster::withdraw_network(kv, &name, vni)
+        {
+            eprintln!("ctnet: warning: network {name} stays in the store: {undo:#}");
+        }
+        return Err(e);
+    }
+    if !ctx.global.dry_run {
+        writeln!(ctx.out, "{id}")?;
+        if forwarded {
+            warn_about_forward_blockers(ctx, &name);
+        }
+    }
+    Ok(())
+}
+
+/// One line on stderr when another table drops forwarded traffic that this network needs;
+/// `ctnet doctor` says more, with the rules to add.
+fn warn_about_forward_blockers(ctx: &mut Ctx, name: &str) {
+    let Ok(host) = ctx.kernel.host_firewall() else {
+        return;
+    };
+    let blockers: Vec<String> = host
+        .forward_blockers()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if !blockers.is_empty() {
+        eprintln!(
+            "ctnet: warning: {} drops forwarded traffic by default: network {name}'s {} will not work unless it accepts them (see 'ctnet doctor' for the rules to add)",
+            blockers.join(" and "),
+            host.what_breaks()
+        );
+    }
+}
+
+/// Removes `network` from `tx.state` and returns the kernel steps, refusing what Docker refuses.
+fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
+    // The gateway bridge is made on demand, and may go once no overlay endpoint uses it.
+    if network.builtin && network.name != GATEWAY_BRIDGE {
+        refuse!(
+            "{} is a pre-defined network and cannot be removed",
+            network.name
+        );
+    }
+    let attached: Vec<String> = network.member_names().into_iter().cloned().collect();
+    if !attached.is_empty() {
+        refuse!(
+            "network {} has active endpoints ({}): disconnect them first",
+            network.name,
+            attached.join(", ")
+        );
+    }
+    tx.state.networks.retain(|n| n.id != network.id);
+    Ok(match drivers::for_network(network) {
+        Ok(driver) => driver.delete(network),
+        Err(_) => vec![],
+    })
+}
+
+pub fn rm(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let mut plan = Vec::new();
+    // All or nothing: every name is resolved and checked before anything is removed, and
+    // a network named twice (or by name and by id) is removed once.
+    let mut networks: Vec<Network> = Vec::new();
+    for key in keys {
+        let network = tx.state.network(key)?;
+        if !networks.iter().any(|n| n.id == network.id) {
+            networks.push(network.clone());
+        }
+    }
+    for network in &networks {
+        plan.extend(plan_removal(&mut tx, network)?);
+    }
+    // Cluster networks leave the store first (refused while any host has endpoints on
+    // them), and come back if anything fails.
+    let mut withdrawn: Vec<(Kv, &Network)> = Vec::new();
+    let mut result = Ok(());
+    for network in networks.iter().filter(|_| !ctx.global.dry_run) {
+        let Some(url) = cluster::store_of(network) else {
+            continue;
+        };
+        let removed = Kv::connect(url).and_then(|mut kv| {
+            cluster::remove_network(&mut kv, network)?;
+            Ok(kv)
+        });
+        match removed {
+            Ok(kv) => withdrawn.push((kv, network)),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let result = result.and_then(|()| tx.commit(ctx, plan));
+    if result.is_err() {
+        for (mut kv, network) in withdrawn {
+            if let Err(e) = cluster::publish_network(&mut kv, network) {
+                eprintln!(
+                    "ctnet: warning: could not put network {} back into the store: {e:#}",
+                    network.name
+                );
+            }
+        }
+    }
+    result?;
+    if !ctx.global.dry_run {
+        for key in keys {
+            writeln!(ctx.out, "{key}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn prune(ctx: &mut Ctx) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let unused: Vec<Network> = tx
+        .state
+        .networks
+        .iter()
+        // A cluster network is the cluster's: unused here says nothing about elsewhere.
+        .filter(|n| !n.builtin && n.member_names().is_empty() && cluster::store_of(n).is_none())
+        .cloned()
+        .collect();
+    let mut plan = Vec::new();
+    for network in &unused {
+        plan.extend(plan_removal(&mut tx, network)?);
+    }
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run && !unused.is_empty() {
+        writeln!(ctx.out, "Deleted Networks:")?;
+        for network in &unused {
+            writeln!(ctx.out, "{}", network.name)?;
+        }
+    }
+    Ok(())
+}

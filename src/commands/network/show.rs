@@ -1,0 +1,176 @@
+//! `network ls` and `network inspect`, as Docker prints them.
+
+use super::*;
+
+/// Docker's `network ls --filter` keys.
+pub(super) fn matches_filter(net: &Network, key: &str, value: &str) -> Result<bool, UserError> {
+    Ok(match key {
+        "driver" => Driver::parse(value).is_ok_and(|d| d == net.driver),
+        "id" => net.id.starts_with(value),
+        "name" => net.name.contains(value),
+        "label" => match value.split_once('=') {
+            Some((k, v)) => net.labels.get(k).is_some_and(|x| x == v),
+            None => net.labels.contains_key(value),
+        },
+        "scope" => value == "local",
+        "type" => match value {
+            "builtin" => net.builtin,
+            "custom" => !net.builtin,
+            _ => refuse!("invalid filter type={value}: use builtin or custom"),
+        },
+        "dangling" => {
+            let unused = !net.builtin && net.member_names().is_empty();
+            match value {
+                "true" | "1" => unused,
+                "false" | "0" => !unused,
+                _ => refuse!("invalid filter dangling={value}: use true or false"),
+            }
+        }
+        _ => {
+            refuse!("invalid filter {key:?}: use driver, id, name, label, scope, type or dangling")
+        }
+    })
+}
+
+pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
+    let filters: Vec<(String, String)> = args
+        .filter
+        .iter()
+        .map(|f| parse_key_value("filter", f))
+        .collect::<Result<_, _>>()?;
+    let state = Tx::read(ctx, false)?;
+    // Filters with the same key widen the match, different keys narrow it, as in Docker.
+    let mut shown = Vec::new();
+    for net in &state.networks {
+        let mut keep = true;
+        for key in filters
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let mut any = false;
+            for (_, value) in filters.iter().filter(|(k, _)| k == key) {
+                any |= matches_filter(net, key, value)?;
+            }
+            keep &= any;
+        }
+        if keep {
+            shown.push(net);
+        }
+    }
+    if ctx.global.quiet {
+        for net in shown {
+            writeln!(ctx.out, "{}", short_id(&net.id))?;
+        }
+        return Ok(());
+    }
+    match ctx.format() {
+        Format::Json => {
+            // One object per line, as `docker network ls --format json` prints.
+            for net in shown {
+                let line = json!({
+                    "CreatedAt": net.created, "Driver": net.driver.name(), "ID": short_id(&net.id),
+                    "IPv6": net.enable_ipv6.to_string(), "Internal": net.internal.to_string(),
+                    "Labels": net.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+                    "Name": net.name, "Scope": scope(net),
+                });
+                writeln!(ctx.out, "{line}")?;
+            }
+        }
+        Format::Table | Format::Dot | Format::Mermaid => {
+            let rows: Vec<Vec<String>> = shown
+                .iter()
+                .map(|n| {
+                    vec![
+                        short_id(&n.id).into(),
+                        n.name.clone(),
+                        n.driver.name().into(),
+                        scope(n).into(),
+                    ]
+                })
+                .collect();
+            print_table(ctx.out, &["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// Docker's scope: "global" for a network the cluster store holds.
+pub(super) fn scope(net: &Network) -> &'static str {
+    match cluster::store_of(net) {
+        Some(_) => "global",
+        None => "local",
+    }
+}
+
+/// A network as `docker network inspect` shows it.
+fn inspect_json(net: &Network, state: &State) -> Value {
+    let mut configs: Vec<Value> = net
+        .ipam
+        .iter()
+        .map(|c: &crate::model::IpamConfig| {
+            let mut v = json!({ "Subnet": c.subnet.to_string(), "Gateway": c.gateway.to_string() });
+            if let Some(range) = c.ip_range {
+                v["IPRange"] = json!(range.to_string());
+            }
+            if !c.aux_addresses.is_empty() {
+                v["AuxiliaryAddresses"] = json!(c.aux_addresses);
+            }
+            v
+        })
+        .collect();
+    if let Some(c) = &net.ipam6 {
+        let mut v = json!({ "Subnet": c.subnet.to_string(), "Gateway": c.gateway.to_string() });
+        if let Some(range) = c.ip_range {
+            v["IPRange"] = json!(range.to_string());
+        }
+        if !c.aux_addresses.is_empty() {
+            v["AuxiliaryAddresses"] = json!(c.aux_addresses);
+        }
+        configs.push(v);
+    }
+    let containers: serde_json::Map<String, Value> = state
+        .endpoints_of_network(&net.id)
+        .filter_map(|ep| {
+            let sandbox = state.sandbox_by_id(&ep.sandbox_id)?;
+            Some((
+                sandbox.id.clone(),
+                json!({
+                    "Name": sandbox.name, "EndpointID": ep.id, "MacAddress": ep.mac,
+                    "IPv4Address": ep.ipv4.map(|a| a.to_string()).unwrap_or_default(),
+                    "IPv6Address": ep.ipv6.map(|a| a.to_string()).unwrap_or_default(),
+                    "Ports": crate::commands::publish::ports_json(&ep.ports),
+                }),
+            ))
+        })
+        .collect();
+    json!({
+        "Name": net.name,
+        "Id": net.id,
+        "Created": net.created,
+        "Scope": scope(net),
+        "Driver": net.driver.name(),
+        "EnableIPv4": drivers::for_network(net).is_ok(),
+        "EnableIPv6": net.enable_ipv6,
+        "IPAM": { "Driver": "default", "Options": {}, "Config": configs },
+        "Internal": net.internal,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": { "Network": "" },
+        "ConfigOnly": false,
+        "Containers": containers,
+        "Options": net.options,
+        "Labels": net.labels,
+    })
+}
+
+pub fn inspect(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
+    let state = Tx::read(ctx, true)?;
+    let mut found = Vec::new();
+    for key in keys {
+        found.push(inspect_json(state.network(key)?, &state));
+    }
+    serde_json::to_writer_pretty(&mut *ctx.out, &found)?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
