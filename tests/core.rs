@@ -2,6 +2,7 @@
 
 mod common;
 use common::{ok, run};
+use serde_json::json;
 
 #[test]
 fn fresh_host_has_bridge_host_and_none() {
@@ -42,9 +43,7 @@ fn fresh_host_has_bridge_host_and_none() {
 fn default_pools_skip_host_addresses_and_routes() {
     let out = ok(r#"
         # A host that already uses 172.17.5.0/24 on a link and routes 172.18.0.0/15 elsewhere.
-        ip link add uplink type veth peer name uplink-peer
-        ip addr add 172.17.5.1/24 dev uplink
-        ip link set uplink up
+        uplink 172.17.5.1/24
         ip route add 172.18.0.0/15 dev uplink
         ctnet network inspect bridge | json 'd[0]["IPAM"]["Config"][0]["Subnet"]'
         ctnet network create n1 >/dev/null
@@ -66,35 +65,49 @@ fn create_ls_and_inspect_agree_with_the_kernel() {
         [ -z "$(ctnet network ls --filter label=team=red -q)" ] || die "label filter matched red"
         [ "$(ctnet network ls --filter type=custom -q)" = "${id:0:12}" ] || die "type=custom"
         [ "$(ctnet network ls --filter type=builtin -q | wc -l)" = 3 ] || die "type=builtin"
-        ctnet network ls --format json | grep '"Name":"lab"' | json 'd["ID"], d["Driver"], d["Labels"]'
-        ctnet network inspect "${id:0:5}" | json 'd[0]["Name"], d[0]["Id"] == "'$id'", d[0]["IPAM"]["Config"][0], d[0]["Labels"], d[0]["Options"]["mtu"]'
-        ip -j -d link show br-lab | json 'd[0]["mtu"], d[0]["linkinfo"]["info_kind"], d[0]["ifalias"] == "ctnet:'$id'"'
-        ip -j addr show br-lab | json 'd[0]["addr_info"][0]["local"]'
+        echo "{\"id\": \"$id\"}" | emit created
+        ctnet network ls --format json | grep '"Name":"lab"' | emit ls
+        ctnet network inspect "${id:0:5}" | emit inspect
+        ip -j -d link show br-lab | emit link
+        ip -j addr show br-lab | emit address
         ctnet sandbox create s1 >/dev/null
         ctnet connect lab s1
-        ip -n s1 -j link show eth0 | json 'd[0]["mtu"]'
-        ctnet network inspect lab | json 'list(d[0]["Containers"].values())[0]["IPv4Address"]'
+        ip -n s1 -j link show eth0 | emit eth0
+        ctnet network inspect lab | emit connected
     "#);
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0].split(' ').nth(1), Some("bridge"), "{out}");
-    assert!(lines[0].contains("team=blue"), "{out}");
-    assert_eq!(lines[1].split(' ').next(), Some("lab"));
-    assert!(lines[1].contains("'Subnet': '10.77.0.0/16'"), "{out}");
-    assert!(lines[1].contains("'Gateway': '10.77.0.254'"), "{out}");
-    assert!(lines[1].contains("'IPRange': '10.77.5.0/24'"), "{out}");
-    assert!(
-        lines[1].contains("'AuxiliaryAddresses': {'router': '10.77.5.1'}"),
-        "{out}"
+    let got = common::emitted(&out);
+    let id = got["created"]["id"].as_str().unwrap();
+    let ls = &got["ls"];
+    assert_eq!(
+        (ls["ID"].as_str(), ls["Driver"].as_str()),
+        (Some(&id[..12]), Some("bridge"))
     );
-    assert!(
-        lines[1].ends_with("{'env': '', 'team': 'blue'} 1400"),
-        "{out}"
+    assert!(ls["Labels"].as_str().unwrap().contains("team=blue"), "{ls}");
+    let inspect = &got["inspect"][0];
+    assert_eq!(
+        (inspect["Name"].as_str(), inspect["Id"].as_str()),
+        (Some("lab"), Some(id))
     );
-    assert_eq!(lines[2], "1400 bridge True");
-    assert_eq!(lines[3], "10.77.0.254");
-    assert_eq!(lines[4], "1400");
+    assert_eq!(
+        inspect["IPAM"]["Config"][0],
+        json!({"Subnet": "10.77.0.0/16", "Gateway": "10.77.0.254", "IPRange": "10.77.5.0/24",
+               "AuxiliaryAddresses": {"router": "10.77.5.1"}})
+    );
+    assert_eq!(inspect["Labels"], json!({"env": "", "team": "blue"}));
+    assert_eq!(inspect["Options"]["mtu"], "1400");
+    let link = &got["link"][0];
+    assert_eq!(link["mtu"], 1400);
+    assert_eq!(link["linkinfo"]["info_kind"], "bridge");
+    assert_eq!(
+        link["ifalias"].as_str(),
+        Some(format!("ctnet:{id}").as_str())
+    );
+    assert_eq!(got["address"][0]["addr_info"][0]["local"], "10.77.0.254");
+    assert_eq!(got["eth0"][0]["mtu"], 1400);
     // The ip-range's first address: inside a /16 it is an ordinary host address, as in Docker.
-    assert_eq!(lines[5], "10.77.5.0/16");
+    let containers = got["connected"][0]["Containers"].as_object().unwrap();
+    let first = containers.values().next().unwrap();
+    assert_eq!(first["IPv4Address"], "10.77.5.0/16");
 }
 
 #[test]
@@ -308,10 +321,7 @@ fn unshare_container_joins_by_pid() {
 fn egress_is_masqueraded_and_internal_networks_stay_inside() {
     ok(r#"
         # An "outside" host on a link of its own, with no route back to container subnets.
-        ip netns add outside
-        ip link add wan type veth peer name eth0 netns outside
-        ip addr add 203.0.113.1/24 dev wan; ip link set wan up
-        ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+        outside_host
         ctnet network create --subnet 10.60.0.0/24 open >/dev/null
         ctnet network create --subnet 10.61.0.0/24 --internal closed >/dev/null
         ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null; ctnet sandbox create c >/dev/null

@@ -141,8 +141,7 @@ fn a_killed_run_leaves_nothing_after_gc() {
 #[test]
 fn bad_input_found_by_the_review_is_refused() {
     ok(r#"
-        ip link add uplink type veth peer name uplink-peer
-        ip addr add 192.0.2.1/24 dev uplink; ip link set uplink up
+        uplink 192.0.2.1/24
         # Subnets are checked whole, not by their first address.
         fails "overlaps 192.0.2.0/24, which this host already reaches" ctnet network create --subnet 192.0.2.0/25 lan
         # A narrower route is refused; a broader one (a VPN's) is no reason to.
@@ -256,10 +255,7 @@ fn a_second_state_directory_is_refused() {
 fn the_resolver_takes_only_its_bridges_and_budgets_each_asker() {
     ok(r#"
         echo 2 > /proc/sys/net/ipv4/conf/all/rp_filter
-        ip netns add outside
-        ip link add wan type veth peer name eth0 netns outside
-        ip addr add 203.0.113.1/24 dev wan; ip link set wan up
-        ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+        outside_host
         ip -n outside route add 10.0.0.0/8 via 203.0.113.1
         ip route add default via 203.0.113.2
         # A slow upstream: every A query answered with 198.51.100.7 after a second; it logs

@@ -7,11 +7,7 @@ use common::ok;
 /// An "outside" host on the uplink 2001:db8:1::/64 (and 203.0.113.0/24), and a dual-stack
 /// network `ds` with sandboxes `a` and `b`.
 const WORLD: &str = r#"
-    ip netns add outside
-    ip link add wan type veth peer name eth0 netns outside
-    ip addr add 203.0.113.1/24 dev wan; ip -6 addr add 2001:db8:1::1/64 dev wan nodad; ip link set wan up
-    ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside -6 addr add 2001:db8:1::2/64 dev eth0 nodad
-    ip -n outside link set eth0 up
+    outside_host --ipv6
     ctnet network create --ipv6 --subnet 10.50.0.0/24 ds >/dev/null
     ctnet sandbox create a >/dev/null; ctnet sandbox create b >/dev/null
     v6_of() { ip -n "$1" -6 -o addr show dev "${2:-eth0}" scope global | awk '{print $4}' | cut -d/ -f1; }

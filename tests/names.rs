@@ -8,10 +8,7 @@ use common::ok;
 /// the host's upstream resolver: dnsmasq in an "outside" namespace that knows one name (and
 /// answers every other at once: a lookup that misses the hosts file must not wait).
 const WORLD: &str = r#"
-    ip netns add outside
-    ip link add wan type veth peer name eth0 netns outside
-    ip addr add 203.0.113.1/24 dev wan; ip link set wan up
-    ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+    outside_host
     ip netns exec outside dnsmasq --no-resolv --no-hosts --bind-interfaces --pid-file=$T/dnsmasq.pid \
       --listen-address=203.0.113.2 --address=/far.example/198.51.100.7 --log-queries --log-facility=$T/upstream.log \
       >/dev/null 2>&1 </dev/null

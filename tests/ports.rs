@@ -6,10 +6,7 @@ use common::ok;
 /// An "outside" host on the uplink 203.0.113.0/24, a network `web` with a server sandbox
 /// `srv` (TCP 80 answers "hello") and a neighbour `nb`.
 const WORLD: &str = r#"
-    ip netns add outside
-    ip link add wan type veth peer name eth0 netns outside
-    ip addr add 203.0.113.1/24 dev wan; ip link set wan up
-    ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside link set eth0 up
+    outside_host
     ctnet network create --subnet 10.60.0.0/24 web >/dev/null
     ctnet sandbox create srv >/dev/null; ctnet sandbox create nb >/dev/null
 "#;

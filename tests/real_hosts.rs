@@ -11,11 +11,8 @@ use common::ok;
 /// `check_ctnet`: everything ctnet promises, with networks `n1` (a, b) and `n2` (c), and a
 /// published port 8080 on a.
 const WORLD: &str = r#"
-    ip netns add outside
-    ip link add wan type veth peer name eth0 netns outside
-    ip addr add 203.0.113.1/24 dev wan; ip link set wan up
-    ip -n outside addr add 203.0.113.2/24 dev eth0; ip -n outside addr add 203.0.113.3/24 dev eth0
-    ip -n outside link set eth0 up
+    outside_host
+    ip -n outside addr add 203.0.113.3/24 dev eth0
     ip -n outside route add 10.0.0.0/8 via 203.0.113.1
     ip route add default via 203.0.113.2
     make_ctnet() {

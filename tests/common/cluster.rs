@@ -48,20 +48,7 @@ pub const WORLD: &str = r#"
       ls /run/netns
       kv --dial-timeout=300ms --command-timeout=500ms get --prefix /ctnet/ 2>/dev/null || true
     }
-    fails_on() {
-      local host=$1 expect=$2; shift 2
-      local before after rc=0
-      before=$(host_snapshot $host)
-      on $host "$@" >$T/fails.out 2>$T/fails.err || rc=$?
-      after=$(host_snapshot $host)
-      [ "$rc" = 1 ] || die "'$*' on $host exited $rc, expected 1; stderr: $(cat $T/fails.err)"
-      [ "$(wc -l <$T/fails.err)" = 1 ] || die "'$*' printed $(wc -l <$T/fails.err) lines: $(cat $T/fails.err)"
-      grep -q '^ctnet: error: ' $T/fails.err || die "'$*' stderr lacks the prefix: $(cat $T/fails.err)"
-      grep -qi -- "$expect" $T/fails.err || die "'$*' error does not mention '$expect': $(cat $T/fails.err)"
-      # (Files, not process substitution: the full-kernel lane's VM has no /dev/fd.)
-      echo "$before" >$T/before; echo "$after" >$T/after
-      [ "$before" = "$after" ] || die "'$*' on $host changed something: $(diff $T/before $T/after)"
-    }
+    fails_on() { local host=$1; shift; refused "host_snapshot $host" "$1" on $host "${@:2}"; }
     # Waits up to $1 seconds for a command to succeed.
     within() {
       local limit=$1; shift

@@ -26,7 +26,10 @@ fn hermetic() -> PathBuf {
 }
 
 /// Helpers every scenario can call. `fails` checks Docker-style refusals: exit 1, one
-/// `ctnet: error:` line, and no change to the state file, links, rules or namespaces.
+/// `ctnet: error:` line, and no change to the state file, links, rules or namespaces
+/// (`fails_on` in `cluster::WORLD` is the same for a cluster host). `emit NAME` passes
+/// JSON on to the test, which reads it with `emitted`. `outside_host` and `uplink` make
+/// the host's links to the world.
 const PRELUDE: &str = r#"
 set -euo pipefail
 # ON_EXIT: commands a scenario adds to stop what it started outside the job table.
@@ -49,17 +52,40 @@ snapshot() {
   nft list ruleset 2>/dev/null
   ls /run/netns
 }
-fails() {
-  local expect="$1"; shift
+# refused SNAPSHOT EXPECT CMD...: CMD exits 1 with one error line mentioning EXPECT, and
+# what the command SNAPSHOT prints is the same before and after.
+refused() {
+  local snap="$1" expect="$2"; shift 2
   local before after rc=0
-  before=$(snapshot)
+  before=$($snap)
   "$@" >$T/fails.out 2>$T/fails.err || rc=$?
-  after=$(snapshot)
+  after=$($snap)
   [ "$rc" = 1 ] || die "'$*' exited $rc, expected 1; stderr: $(cat $T/fails.err)"
   [ "$(wc -l <$T/fails.err)" = 1 ] || die "'$*' printed $(wc -l <$T/fails.err) stderr lines: $(cat $T/fails.err)"
   grep -q '^ctnet: error: ' $T/fails.err || die "'$*' stderr lacks the prefix: $(cat $T/fails.err)"
   grep -qi -- "$expect" $T/fails.err || die "'$*' error does not mention '$expect': $(cat $T/fails.err)"
-  [ "$before" = "$after" ] || die "'$*' changed state or kernel: $(diff <(echo "$before") <(echo "$after"))"
+  # (Files, not process substitution: the full-kernel lane's VM has no /dev/fd.)
+  echo "$before" >$T/before; echo "$after" >$T/after
+  [ "$before" = "$after" ] || die "'$*' changed state or kernel: $(diff $T/before $T/after)"
+}
+fails() { refused snapshot "$@"; }
+# JSON on stdin, passed to the test as one line: `@@NAME JSON` (see `emitted`).
+emit() { python3 -c "import json,sys; print('@@$1', json.dumps(json.load(sys.stdin)))"; }
+# outside_host [--ipv6]: a host `outside` on the link `wan`; this host is 203.0.113.1/24
+# (2001:db8:1::1/64), the outside 203.0.113.2/24 (2001:db8:1::2/64).
+outside_host() {
+  ip netns add outside
+  ip link add wan type veth peer name eth0 netns outside
+  ip addr add 203.0.113.1/24 dev wan; ip -n outside addr add 203.0.113.2/24 dev eth0
+  if [ "${1:-}" = --ipv6 ]; then
+    ip -6 addr add 2001:db8:1::1/64 dev wan nodad; ip -n outside -6 addr add 2001:db8:1::2/64 dev eth0 nodad
+  fi
+  ip link set wan up; ip -n outside link set eth0 up
+}
+# uplink ADDR/PREFIX: a link of this host's own on a LAN, with nothing behind it.
+uplink() {
+  ip link add uplink type veth peer name uplink-peer
+  ip addr add "$1" dev uplink; ip link set uplink up; ip link set uplink-peer up
 }
 ip_of() { ip -n "$1" -j addr show "${2:-eth0}" | python3 -c 'import json,sys; print([a["local"] for a in json.load(sys.stdin)[0]["addr_info"] if a["family"]=="inet"][0])'; }
 reaches() { ip netns exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
@@ -143,6 +169,18 @@ pub fn ok(script: &str) -> String {
         out.stderr
     );
     out.stdout
+}
+
+/// What a scenario passed on with `emit NAME`, by name, parsed.
+pub fn emitted(stdout: &str) -> std::collections::BTreeMap<String, serde_json::Value> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("@@")?.split_once(' '))
+        .map(|(name, json)| {
+            let value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name.to_string(), value)
+        })
+        .collect()
 }
 
 fn nix_is_root() -> bool {
