@@ -100,9 +100,18 @@ fn three_hosts_share_one_overlay_through_etcd() {
         on h2 ctnet --dry-run connect ov c7 | grep -q 'type veth' || die "dry run shows no plan"
         [ "$before" = "$(host_snapshot h2)" ] || die "a dry run changed the host or the store"
         on h2 ctnet sandbox rm c7 >/dev/null
+        # Store changes are steps of the plan: a dry run prints them and makes none.
+        before=$(host_snapshot h1)
+        on h1 ctnet --dry-run network create -d overlay --subnet 10.229.0.0/24 dry >$T/dry
+        grep -q '^etcdctl put /ctnet/networks/dry' $T/dry || die "no store step: $(cat $T/dry)"
+        [ "$before" = "$(host_snapshot h1)" ] || die "a dry run changed the host or the store"
 
         # etcd stopped: a clear error, and nothing changes on the host or in the store.
         on h1 ctnet network create -d overlay --subnet 10.224.0.0/24 unused >/dev/null
+        before=$(host_snapshot h1)
+        on h1 ctnet --dry-run network rm unused >$T/dry
+        grep -q '^etcdctl del /ctnet/networks/unused' $T/dry || die "no store step: $(cat $T/dry)"
+        [ "$before" = "$(host_snapshot h1)" ] || die "a dry run changed the host or the store"
         stop_etcd
         on h2 ctnet sandbox create c6 >/dev/null
         fails_on h2 "cannot reach the store etcd://192.0.2.100:2379" ctnet connect ov c6

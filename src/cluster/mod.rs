@@ -19,10 +19,12 @@ pub mod esp;
 mod keys;
 pub mod kv;
 mod snapshot;
+mod steps;
 
 pub use endpoints::{claim, endpoints, sync_remotes};
 pub use keys::*;
 pub use snapshot::Snapshot;
+pub use steps::StoreOp;
 
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
 

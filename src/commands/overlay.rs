@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::{Ctx, Tx};
 use crate::cluster::kv::Kv;
-use crate::cluster::{self, Snapshot};
+use crate::cluster::{self, Snapshot, StoreOp};
 use crate::model::EspKeys;
 use crate::plan::Op;
 use crate::refuse;
@@ -129,9 +129,9 @@ fn reconcile(ctx: &mut Ctx, url: &str, snapshot: &Snapshot, full: bool) -> Resul
 /// store. Where endpoints are here, every entry is programmed again; where none are, the
 /// cached remotes are dropped. The store's records of this host's endpoints that no longer
 /// exist (a crash between a claim and its commit, a removal while the store was down) are
-/// deleted, unless `dry_run`. An unreachable store is a warning: the entries this host last
+/// released with the commit. An unreachable store is a warning: the entries this host last
 /// programmed stay, and the next gc or `overlay watch` catches up.
-pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
+pub fn resync(tx: &mut Tx) -> Vec<Op> {
     let here: BTreeMap<String, BTreeSet<String>> =
         tx.state
             .endpoints
@@ -148,6 +148,7 @@ pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
     let none = BTreeSet::new();
     let mut stores: BTreeMap<String, Option<Kv>> = BTreeMap::new();
     let mut plan = Vec::new();
+    let mut releases = Vec::new();
     for network in &mut tx.state.networks {
         let Some(url) = cluster::store_of(network).map(String::from) else {
             continue;
@@ -175,16 +176,15 @@ pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
             .overlay
             .as_mut()
             .expect("cluster networks are overlays");
-        let synced = cluster::endpoints(kv, &network.name).and_then(|endpoints| {
+        let synced = cluster::endpoints(kv, &network.name).inspect(|endpoints| {
             let stale: Vec<String> = endpoints
                 .iter()
                 .filter(|(name, r)| Some(r.vtep) == overlay.vtep && !local.contains(*name))
                 .flat_map(|(name, r)| cluster::endpoint_keys(&network.name, name, r.addresses()))
                 .collect();
-            if !stale.is_empty() && !dry_run {
-                kv.delete(&stale, &[])?;
+            if !stale.is_empty() {
+                releases.push((url.clone(), StoreOp::Release(stale)));
             }
-            Ok(endpoints)
         });
         match synced {
             Ok(endpoints) if !local.is_empty() => {
@@ -195,6 +195,9 @@ pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
             Ok(_) => {}
             Err(e) => eprintln!("ctnet: warning: network {}: {e:#}", network.name),
         }
+    }
+    for (url, release) in releases {
+        tx.store_step(&url, release);
     }
     plan
 }

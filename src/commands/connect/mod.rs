@@ -366,10 +366,9 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
         super::sandbox_alive(ctx.kernel, &sandbox),
     )?;
     // A cluster network that stays on this host: its other hosts' entries as the store
-    // has them now (the store is reached before anything changes).
-    if let Some(url) = cluster::store_of(&network)
-        && !ctx.global.dry_run
-    {
+    // has them now (the store is reached before anything changes; reading it is no
+    // change, so a dry run shows the same plan).
+    if let Some(url) = cluster::store_of(&network) {
         let mut kv = Kv::connect(url)?;
         let endpoints = cluster::endpoints(&mut kv, &network.name)?;
         if let Some(overlay) = tx

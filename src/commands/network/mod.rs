@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{Ctx, Tx, print_table};
 use crate::cli::{CreateArgs, Format, LsArgs};
 use crate::cluster;
-use crate::cluster::kv::Kv;
+use crate::cluster::StoreOp;
 use crate::drivers::bridge::{self, GATEWAY_BRIDGE};
 use crate::drivers::{self, Host, NetworkRequest, PoolRequest};
 use crate::error::UserError;
@@ -70,27 +70,14 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
         false => driver.create(&network),
     };
     // A cluster network is the cluster's first: it exists once the store has it.
-    let mut published = match cluster::store_of(&network) {
-        Some(url) if !ctx.global.dry_run => {
-            let mut kv = Kv::connect(url)?;
-            cluster::publish_network(&mut kv, &network)?;
-            Some(kv)
-        }
-        _ => None,
-    };
+    if let Some(url) = cluster::store_of(&network) {
+        tx.store_step(url, StoreOp::Publish(network.clone()));
+    }
     let id = network.id.clone();
     let name = network.name.clone();
-    let vni = network.overlay.as_ref().map(|o| o.vni);
     let forwarded = driver.egress() != drivers::Egress::Lan;
     tx.state.networks.push(network);
-    if let Err(e) = tx.commit(ctx, plan) {
-        if let (Some(kv), Some(vni)) = (published.as_mut(), vni)
-            && let Err(undo) = cluster::withdraw_network(kv, &name, vni)
-        {
-            eprintln!("ctnet: warning: network {name} stays in the store: {undo:#}");
-        }
-        return Err(e);
-    }
+    tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {
         writeln!(ctx.out, "{id}")?;
         if forwarded {
@@ -161,36 +148,12 @@ pub fn rm(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
     }
     // Cluster networks leave the store first (refused while any host has endpoints on
     // them), and come back if anything fails.
-    let mut withdrawn: Vec<(Kv, &Network)> = Vec::new();
-    let mut result = Ok(());
-    for network in networks.iter().filter(|_| !ctx.global.dry_run) {
-        let Some(url) = cluster::store_of(network) else {
-            continue;
-        };
-        let removed = Kv::connect(url).and_then(|mut kv| {
-            cluster::remove_network(&mut kv, network)?;
-            Ok(kv)
-        });
-        match removed {
-            Ok(kv) => withdrawn.push((kv, network)),
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
+    for network in &networks {
+        if let Some(url) = cluster::store_of(network) {
+            tx.store_step(url, StoreOp::Remove(network.clone()));
         }
     }
-    let result = result.and_then(|()| tx.commit(ctx, plan));
-    if result.is_err() {
-        for (mut kv, network) in withdrawn {
-            if let Err(e) = cluster::publish_network(&mut kv, network) {
-                eprintln!(
-                    "ctnet: warning: could not put network {} back into the store: {e:#}",
-                    network.name
-                );
-            }
-        }
-    }
-    result?;
+    tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {
         for key in keys {
             writeln!(ctx.out, "{key}")?;

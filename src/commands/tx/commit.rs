@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use super::Tx;
-use super::stores::give_back;
+use super::stores::Stores;
 use crate::cluster::esp;
 use crate::commands::Ctx;
 use crate::firewall;
@@ -80,13 +80,30 @@ impl Tx {
                 ipsec_removed: xfrm(XfrmChange::Remove, self.esp_before.difference(&esp_after)),
             },
         );
+        let store_steps = self.store_steps();
+        // The one place a dry run stops: every step, the kernel's and the store's, printed.
         if ctx.global.dry_run {
             for op in &steps {
                 writeln!(ctx.out, "# {}\n{op}", op.explain())?;
             }
+            for (url, op) in &store_steps {
+                writeln!(ctx.out, "# cluster store {url}\n{op}")?;
+            }
             return Ok(());
         }
-        let stores = self.reach_stores()?;
+        let mut stores = Stores::reach(&store_steps, self.repair)?;
+        let store_undo = stores.apply_first(&store_steps)?;
+        if let Err(e) = self.carry_out(ctx, &steps) {
+            stores.undo(store_undo);
+            return Err(e);
+        }
+        stores.apply_last(&store_steps);
+        Ok(())
+    }
+
+    /// The kernel's steps and the files: nothing is saved if the kernel refuses a step, and
+    /// the kernel and the files are put back if the save fails.
+    fn carry_out(&mut self, ctx: &mut Ctx, steps: &[Op]) -> Result<()> {
         self.update_members();
         // The new files are written before the kernel is touched (a full disk fails here),
         // and put in place after it: the state on disk never claims what did not happen.
@@ -96,16 +113,15 @@ impl Tx {
                 self.restore_files();
                 return Err(e);
             }
-            if let Err(e) = ctx.kernel.apply(&steps) {
+            if let Err(e) = ctx.kernel.apply(steps) {
                 self.restore_files();
                 return Err(e);
             }
             self.update_name_files(ctx);
-            give_back(stores);
             std::mem::forget(std::mem::take(&mut self.state));
             return Ok(());
         }
-        let undo = match ctx.kernel.apply(&steps) {
+        let undo = match ctx.kernel.apply(steps) {
             Ok(undo) => undo,
             Err(e) => {
                 self.store.discard(staged);
@@ -118,7 +134,6 @@ impl Tx {
             return Err(e);
         }
         self.update_name_files(ctx);
-        give_back(stores);
         // The command ends right after this; freeing every network's member list would cost
         // more than the netlink work of a connect, so the state is left to the process exit.
         // The lock is released now (`ctnet run` lives on after its setup commands).

@@ -53,6 +53,8 @@ pub struct Tx {
     esp_before: BTreeSet<crate::plan::xfrm::Xfrm>,
     /// gc or restore: goes on without an unreachable store, and ensures what it can.
     repair: bool,
+    /// Changes to cluster stores (url, step), carried out with the kernel's steps.
+    store_steps: Vec<(String, crate::cluster::StoreOp)>,
 }
 
 impl Tx {
@@ -171,6 +173,7 @@ impl Tx {
             bootstrap,
             rewrite_firewall: None,
             intent_first: false,
+            store_steps: Vec::new(),
         })
     }
 

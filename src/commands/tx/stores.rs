@@ -1,5 +1,6 @@
-//! The cluster store's records of endpoints a command removes: reached before anything
-//! changes, deleted after the command's own changes are saved.
+//! The cluster store's side of a commit: the steps commands asked for (a network published
+//! or removed) and the records of endpoints the command removed, each store reached before
+//! anything changes.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -7,14 +8,18 @@ use std::net::IpAddr;
 use anyhow::Result;
 
 use super::Tx;
-use crate::cluster::{self, kv::Kv};
+use crate::cluster::{self, StoreOp, kv::Kv};
 
 impl Tx {
-    /// The store keys of the cluster endpoints this command removes (a disconnect, a
-    /// sandbox's removal, gc), by store, each store connected to before anything changes:
-    /// an unreachable store is an error then. Only a repair (gc) goes on without it, and
-    /// leaves the records to a later gc.
-    pub(super) fn reach_stores(&self) -> Result<Vec<(Kv, Vec<String>)>> {
+    /// A change to the cluster store at `url`, carried out by `commit` with the kernel's
+    /// steps (printed instead, for `--dry-run`).
+    pub fn store_step(&mut self, url: &str, op: StoreOp) {
+        self.store_steps.push((url.to_string(), op));
+    }
+
+    /// The store steps of this commit: those asked for, then the release of the records of
+    /// the cluster endpoints this command removes (a disconnect, a sandbox's removal, gc).
+    pub(super) fn store_steps(&mut self) -> Vec<(String, StoreOp)> {
         let mut by_store: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for file in self.loaded.values().flatten() {
             for ep in &file.endpoints {
@@ -40,26 +45,83 @@ impl Tx {
                     ));
             }
         }
-        let mut stores = Vec::new();
-        for (url, keys) in by_store {
-            match Kv::connect(&url) {
-                Ok(kv) => stores.push((kv, keys)),
-                Err(e) if self.repair => eprintln!(
+        let mut steps = std::mem::take(&mut self.store_steps);
+        steps.extend(
+            by_store
+                .into_iter()
+                .map(|(url, keys)| (url, StoreOp::Release(keys))),
+        );
+        steps
+    }
+}
+
+/// The stores a commit's steps need, connected.
+pub(super) struct Stores(BTreeMap<String, Kv>);
+
+impl Stores {
+    /// Connects to every store the steps name, before anything changes: an unreachable
+    /// store is an error then. Only a repair (gc) goes on without one, and leaves its
+    /// records to a later gc.
+    pub(super) fn reach(steps: &[(String, StoreOp)], repair: bool) -> Result<Stores> {
+        let mut stores = BTreeMap::new();
+        for (url, _) in steps {
+            if stores.contains_key(url) {
+                continue;
+            }
+            match Kv::connect(url) {
+                Ok(kv) => {
+                    stores.insert(url.clone(), kv);
+                }
+                Err(e) if repair => eprintln!(
                     "ctnet: warning: {e:#}: the store keeps this host's removed endpoints until a later 'ctnet gc'"
                 ),
                 Err(e) => return Err(e),
             }
         }
-        Ok(stores)
+        Ok(Stores(stores))
     }
-}
 
-/// Deletes the store's records of endpoints a command removed (after its own changes are
-/// saved: an address is never free in the store while this host still uses it).
-pub(super) fn give_back(stores: Vec<(Kv, Vec<String>)>) {
-    for (mut kv, keys) in stores {
-        if let Err(e) = kv.delete(&keys, &[]) {
-            eprintln!("ctnet: warning: {e:#}: 'ctnet gc' gives the addresses back later");
+    /// The steps that go before the kernel's, in order; if one fails, those done are
+    /// undone. Returns what undoes them all.
+    pub(super) fn apply_first(
+        &mut self,
+        steps: &[(String, StoreOp)],
+    ) -> Result<Vec<(String, StoreOp)>> {
+        let mut undo = Vec::new();
+        for (url, op) in steps.iter().filter(|(_, op)| op.goes_first()) {
+            let Some(kv) = self.0.get_mut(url) else {
+                continue;
+            };
+            if let Err(e) = op.apply(kv) {
+                self.undo(undo);
+                return Err(e);
+            }
+            undo.extend(op.undo().map(|op| (url.clone(), op)));
+        }
+        Ok(undo)
+    }
+
+    pub(super) fn undo(&mut self, undo: Vec<(String, StoreOp)>) {
+        for (url, op) in undo.into_iter().rev() {
+            let Some(kv) = self.0.get_mut(&url) else {
+                continue;
+            };
+            if let Err(e) = op.apply(kv) {
+                eprintln!("ctnet: warning: could not undo `{op}` in {url}: {e:#}");
+            }
+        }
+    }
+
+    /// The steps that go after the command's own changes are saved; a failure is a
+    /// warning (a later gc finishes them).
+    pub(super) fn apply_last(&mut self, steps: &[(String, StoreOp)]) {
+        for (url, op) in steps.iter().filter(|(_, op)| !op.goes_first()) {
+            let Some(kv) = self.0.get_mut(url) else {
+                continue;
+            };
+            if let Err(e) = op.apply(kv) {
+                eprintln!("ctnet: warning: {e:#}: 'ctnet gc' gives the addresses back later");
+            }
         }
     }
 }
