@@ -3,35 +3,42 @@
 
 use super::*;
 
-/// The MACs on a network's link, each with whose it is: the bridge's (made from its
-/// gateway) and every member's, its own or its address's.
-pub(super) fn macs_in_use(network: &Network) -> Vec<(String, Mac)> {
-    let bridge = network.bridge.as_ref().map(|_| {
-        let mac = crate::drivers::bridge::bridge_mac(network);
-        ("the bridge's".to_string(), mac)
-    });
-    let members = network.member_names().into_iter().filter_map(|name| {
-        let mac = match network.macs.get(name) {
-            Some(own) => *own,
-            None => {
-                let (ipv4, ipv6) = network.addresses_of(name);
-                Mac::of_addresses(ipv4, ipv6)?
-            }
-        };
-        Some((format!("in use by {name}"), mac))
-    });
-    bridge.into_iter().chain(members).collect()
+/// Whose `mac` is on the network's link, if anyone's: the bridge's (made from its
+/// gateway), or a member's, its own or its address's. One pass over the members that
+/// allocates nothing (connect's cost must not grow with the network).
+pub(super) fn mac_owner(network: &Network, mac: Mac) -> Option<String> {
+    if network.bridge.is_some() && crate::drivers::bridge::bridge_mac(network) == mac {
+        return Some("the bridge's".to_string());
+    }
+    let own = network.macs.iter().find(|(_, m)| **m == mac);
+    let by_address = || {
+        let derived = |name: &String| !network.macs.contains_key(name);
+        let v4 = (network.members.iter())
+            .find(|(name, ip)| derived(name) && Mac::from_ipv4(**ip) == mac)
+            .map(|(name, _)| name);
+        // An IPv6 address makes the MAC only of a member without an IPv4 one.
+        v4.or_else(|| {
+            (network.members6.iter())
+                .find(|(name, ip)| {
+                    derived(name)
+                        && !network.members.contains_key(*name)
+                        && Mac::from_ipv6(**ip) == mac
+                })
+                .map(|(name, _)| name)
+        })
+    };
+    let name = own.map(|(name, _)| name).or_else(by_address)?;
+    Some(format!("in use by {name}"))
 }
 
 /// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
 /// (free here, and not in `elsewhere`: what other hosts of a cluster network hold), and a
-/// MAC that is none of `in_use`'s (see `macs_in_use`); no MAC for ipvlan.
+/// MAC no other interface on the network has (see `mac_owner`); no MAC for ipvlan.
 pub(super) fn pick_addresses(
     network: &Network,
     requested: Option<Ipv4Addr>,
     requested6: Option<Ipv6Addr>,
     mac: Option<Mac>,
-    in_use: &[(String, Mac)],
     elsewhere: &HashSet<IpAddr>,
 ) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, Option<Mac>)> {
     let ipv4 = match network.ipam.first() {
@@ -74,7 +81,7 @@ pub(super) fn pick_addresses(
     // Two interfaces with one MAC on a network take each other's frames. A derived MAC can
     // meet one too: another member's own --mac, or (IPv6 addresses make MACs from their
     // last 32 bits) a static address of the same /64.
-    if let Some((who, _)) = in_use.iter().find(|(_, m)| *m == mac) {
+    if let Some(who) = mac_owner(network, mac) {
         let from = ipv4.map(|n| n.addr().to_string());
         match from.or(ipv6.map(|n| n.addr().to_string())) {
             Some(address) if !given => refuse!(

@@ -25,7 +25,7 @@ use crate::refuse;
 use crate::sys::{Kernel, netns};
 use crate::{cluster, ipam, ipam6};
 
-use addresses::{macs_in_use, pick_addresses};
+use addresses::pick_addresses;
 use gateway::attach_gateway_bridge;
 pub use leave::plan_disconnect;
 
@@ -238,17 +238,10 @@ fn plan_connect(
     let may_route = !network.internal && driver.egress().gateway_here();
     let via_gateway_bridge = driver.egress() == Egress::GatewayBridge;
     let first_here = network.member_names().is_empty();
-    let in_use = macs_in_use(&network);
     let (ipv4, ipv6, mac, remote_plan) = match kv {
         None => {
-            let (ipv4, ipv6, mac) = pick_addresses(
-                &network,
-                requested,
-                requested6,
-                mac,
-                &in_use,
-                &HashSet::new(),
-            )?;
+            let (ipv4, ipv6, mac) =
+                pick_addresses(&network, requested, requested6, mac, &HashSet::new())?;
             (ipv4, ipv6, mac, Vec::new())
         }
         Some(kv) => {
@@ -259,8 +252,7 @@ fn plan_connect(
             let mut picked = None;
             let dry_run = ctx.global.dry_run;
             let (record, others) = cluster::claim(kv, &network, &sandbox.name, dry_run, |taken| {
-                let addresses =
-                    pick_addresses(&network, requested, requested6, mac, &in_use, taken)?;
+                let addresses = pick_addresses(&network, requested, requested6, mac, taken)?;
                 picked = Some(addresses);
                 let (ipv4, ipv6, mac) = addresses;
                 Ok(RemoteEndpoint {
