@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ctnet_global_optspecs
-    string join \n state-dir= format= q/quiet v/verbose dry-run store= h/help V/version
+    string join \n state-dir= format= q/quiet v/verbose dry-run store= store-cacert= store-cert= store-key= store-user= insecure-store h/help V/version
 end
 
 function __fish_ctnet_needs_command
@@ -29,10 +29,15 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -l format -d 'Output of ls, po
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_needs_command" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_needs_command" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_needs_command" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_needs_command" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_needs_command" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_needs_command" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_needs_command" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_needs_command" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_needs_command" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_needs_command" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_needs_command" -s V -l version -d 'Print version'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "network" -d 'Manage networks'
@@ -56,10 +61,15 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -f -a "ls" -d 'List networks'
@@ -83,12 +93,17 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Dual stack: an IPv6 subnet too (given with --subnet, or a /64 of ctnet\'s unique-local /48)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No traffic leaves the network, none enters it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: driver=, id=, name=, label=K[=V], scope=, type=custom|builtin, dangling=true' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l state-dir -d 'Where state.json and its lock live' -r -F
@@ -96,42 +111,62 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l explain -d 'Show the Linux objects behind each network instead, read from the kernel'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation (ctnet never asks; accepted for Docker\'s habit)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l pid -d 'The sandbox is this process\'s network namespace (an unshare-based container)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l netns -d 'The sandbox is the namespace at this path' -r -F
@@ -146,21 +181,31 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List networks'
@@ -175,10 +220,15 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "create" -d 'Create a named network namespace (/run/netns/NAME) with lo up'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "ls" -d 'List sandboxes'
@@ -190,40 +240,60 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a named network namespace (/run/netns/NAME) with lo up'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List sandboxes'
@@ -243,91 +313,136 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l format -d 'Outpu
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l name -d 'Sandbox name (default: run-<12 hex characters>)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l network -d 'Networks to join, in order (default: bridge); `host` runs in the host\'s namespace, `none` leaves only lo' -r
@@ -338,20 +453,30 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l format -d 'Output of
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -361,10 +486,15 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcomm
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -373,10 +503,15 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'
@@ -386,20 +521,30 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_sub
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from help" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'
@@ -409,10 +554,15 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'O
 json\t''
 dot\t'Graphviz, for `graph` only'
 mermaid\t'Mermaid, for `graph` only'"
-complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "network" -d 'Manage networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'

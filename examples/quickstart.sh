@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != --inside ]; then
   [ "$(id -u)" = 0 ] || { echo "quickstart: run as root (sudo $0)" >&2; exit 1; }
-  # protoc builds etcd's gRPC client (cluster-mode overlays).
-  command -v nft >/dev/null && command -v ping >/dev/null && command -v protoc >/dev/null || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 iputils-ping protobuf-compiler >/dev/null
+  command -v nft >/dev/null && command -v ping >/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 iputils-ping >/dev/null
   }
   cargo build --release --locked
   install -m 0755 target/release/ctnet /usr/local/bin/ctnet

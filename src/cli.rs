@@ -30,7 +30,9 @@ and VXLAN device on a host are cto- and ctv-<10 id chars>.
 CLUSTER STORE: with --store etcd://HOST:PORT (or CTNET_STORE), overlay networks live in etcd \
 under /ctnet/: networks/NAME, vnis/VNI, endpoints/NAME/SANDBOX and ipam/NAME/IP. Every address \
 is claimed by a compare-and-swap transaction; a host finds a network it has not used on its \
-first connect."
+first connect. An https://HOST:PORT store is reached over TLS (--store-cacert, --store-cert, \
+--store-key), with an etcd user if given (--store-user, password in CTNET_STORE_PASSWORD); an \
+encrypted overlay's keys never go to a plain etcd:// store without --insecure-store."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -61,9 +63,24 @@ pub struct Global {
     /// Print what would be done, as ip/nft commands, and change nothing
     #[arg(long, global = true)]
     pub dry_run: bool,
-    /// The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...]
+    /// The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS
     #[arg(long, global = true, env = "CTNET_STORE", value_name = "URL")]
     pub store: Option<String>,
+    /// The CA that signed the store's certificate (PEM), for an https:// store
+    #[arg(long, global = true, env = "CTNET_STORE_CACERT", value_name = "FILE")]
+    pub store_cacert: Option<PathBuf>,
+    /// This host's client certificate for the store (PEM), with --store-key
+    #[arg(long, global = true, env = "CTNET_STORE_CERT", value_name = "FILE")]
+    pub store_cert: Option<PathBuf>,
+    /// The key of --store-cert (PEM)
+    #[arg(long, global = true, env = "CTNET_STORE_KEY", value_name = "FILE")]
+    pub store_key: Option<PathBuf>,
+    /// The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD
+    #[arg(long, global = true, env = "CTNET_STORE_USER", value_name = "NAME")]
+    pub store_user: Option<String>,
+    /// Allow an encrypted overlay's keys to cross the network to a plain http store
+    #[arg(long, global = true)]
+    pub insecure_store: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -126,6 +126,14 @@ fn main() -> ExitCode {
     commands::run::CALLERS_UMASK.store(callers.bits(), std::sync::atomic::Ordering::SeqCst);
     // clap exits 2 for usage errors and 0 for --help/--version.
     let cli = Cli::parse();
+    let global = &cli.global;
+    cluster::kv::set_options(cluster::kv::StoreOptions {
+        cacert: global.store_cacert.clone(),
+        cert: global.store_cert.clone(),
+        key: global.store_key.clone(),
+        user: global.store_user.clone(),
+        password: std::env::var("CTNET_STORE_PASSWORD").ok(),
+    });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result =

@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux dot:graphviz
-      dig:bind9-dnsutils dnsmasq:dnsmasq-base protoc:protobuf-compiler etcd:etcd-server etcdctl:etcd-client
+      dig:bind9-dnsutils dnsmasq:dnsmasq-base openssl:openssl etcd:etcd-server etcdctl:etcd-client
       dockerd:docker.io busybox:busybox-static iptables:iptables)
 missing=()
 for pair in "${need[@]}"; do

@@ -1,16 +1,21 @@
 //! etcd, the cluster store of overlay networks, behind a small synchronous interface.
 //!
-//! etcd-client is async (tonic); ctnet is a synchronous CLI, so each call runs on a
-//! current-thread runtime that exists only in commands that talk to the store. Nothing
-//! else in ctnet sees async code or etcd's types.
+//! ctnet speaks etcd's v3 JSON gateway (`/v3/kv/range`, `/v3/kv/txn`, `/v3/watch`,
+//! `/v3/auth/authenticate`) over ureq: plain HTTP or TLS with rustls, no gRPC, no protoc,
+//! no async runtime. Keys and values travel base64-encoded, as the gateway wants; 64-bit
+//! numbers come back as strings. Nothing else in ctnet sees HTTP or etcd's JSON.
 
+use std::io::{BufRead, BufReader};
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
-use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, DeleteOptions, EventType, GetOptions, Txn, TxnOp,
-    WatchOptions, WatchStream,
-};
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use ureq::Agent;
+use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
 
 use crate::error::UserError;
 
@@ -32,91 +37,166 @@ pub enum Change {
     Deleted(String),
 }
 
-/// The store's endpoints from `etcd://HOST:PORT[,HOST:PORT...]`, as gRPC addresses.
+/// How to reach the store beyond its URL: TLS files and etcd credentials, from the
+/// command line or the environment (set once, at start).
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// PEM file of the CA that signed the store's certificate.
+    pub cacert: Option<std::path::PathBuf>,
+    /// PEM files of this host's client certificate and its key.
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
+    /// etcd user and password.
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+static OPTIONS: OnceLock<StoreOptions> = OnceLock::new();
+
+/// Sets how every connection of this process reaches its store. A global because a
+/// store is reached from deep inside several commands, and these settings are the same
+/// for all of them, for the whole run.
+pub fn set_options(options: StoreOptions) {
+    let _ = OPTIONS.set(options);
+}
+
+fn options() -> StoreOptions {
+    OPTIONS.get().cloned().unwrap_or_default()
+}
+
+/// The store's endpoints from `etcd://HOST:PORT[,HOST:PORT...]`, or `https://HOST:PORT[,...]`
+/// for TLS, as base URLs.
 pub fn parse_url(url: &str) -> Result<Vec<String>, UserError> {
     let bad = || {
         UserError::new(format!(
-            "invalid store {url:?}: expected etcd://HOST:PORT[,HOST:PORT...]"
+            "invalid store {url:?}: expected etcd://HOST:PORT[,HOST:PORT...] (or https:// for TLS)"
         ))
     };
-    let rest = url.strip_prefix("etcd://").ok_or_else(bad)?;
-    let endpoints: Vec<String> = rest
-        .split(',')
+    let (scheme, rest) = match url.split_once("://") {
+        Some(("etcd", rest)) => ("http", rest),
+        Some(("https", rest)) => ("https", rest),
+        _ => return Err(bad()),
+    };
+    rest.split(',')
         .map(|hostport| match hostport.rsplit_once(':') {
             Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
-                Ok(format!("http://{hostport}"))
+                Ok(format!("{scheme}://{hostport}"))
             }
             _ => Err(bad()),
         })
-        .collect::<Result<_, _>>()?;
-    Ok(endpoints)
+        .collect()
+}
+
+/// True if the store is reached over TLS.
+pub fn is_tls(url: &str) -> bool {
+    url.starts_with("https://")
 }
 
 /// A connection to etcd.
 pub struct Kv {
-    runtime: tokio::runtime::Runtime,
-    client: Client,
+    agent: Agent,
+    /// The endpoint that answered.
+    base: String,
+    /// etcd's auth token, when the store has users.
+    token: Option<String>,
     url: String,
 }
 
 impl Kv {
-    /// Connects and checks that the store answers, so that a command can fail before it
-    /// changes anything.
+    /// Connects and checks that the store answers (and, with a user, that it takes the
+    /// password), so that a command can fail before it changes anything.
     pub fn connect(url: &str) -> Result<Kv> {
         let endpoints = parse_url(url)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the runtime for the store client")?;
-        let options = ConnectOptions::new()
-            .with_connect_timeout(CONNECT_TIMEOUT)
-            .with_timeout(REQUEST_TIMEOUT);
-        let client = runtime
-            .block_on(Client::connect(&endpoints, Some(options)))
-            .map_err(|e| unreachable_store(url, e))?;
-        let mut kv = Kv {
-            runtime,
-            client,
-            url: url.to_string(),
-        };
-        // The connection is made lazily: one read proves the store is there.
-        kv.get("/ctnet/")?;
-        Ok(kv)
+        let agent = agent(Some(REQUEST_TIMEOUT))?;
+        let mut last = None;
+        for base in endpoints {
+            let mut kv = Kv {
+                agent: agent.clone(),
+                base,
+                token: None,
+                url: url.to_string(),
+            };
+            match kv.authenticate().and_then(|()| kv.get("/ctnet/")) {
+                Ok(_) => return Ok(kv),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| anyhow!("the store {url} names no endpoint")))
     }
 
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    fn fail(&self, e: etcd_client::Error) -> anyhow::Error {
-        unreachable_store(&self.url, e)
+    fn authenticate(&mut self) -> Result<()> {
+        let options = options();
+        let Some(user) = options.user else {
+            return Ok(());
+        };
+        let password = options.password.unwrap_or_default();
+        let reply = self.call(
+            "/v3/auth/authenticate",
+            &json!({"name": user, "password": password}),
+        )?;
+        let token = reply["token"].as_str().filter(|t| !t.is_empty());
+        self.token = Some(
+            token
+                .ok_or_else(|| anyhow!("the store {} gave no auth token", self.url))?
+                .to_string(),
+        );
+        Ok(())
+    }
+
+    /// One request to the gateway; an HTTP error carries etcd's message.
+    fn call(&self, path: &str, body: &Value) -> Result<Value> {
+        let mut request = self.agent.post(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", token);
+        }
+        let mut response = request
+            .send(body.to_string())
+            .map_err(|e| unreachable_store(&self.url, &e))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| unreachable_store(&self.url, &e))?;
+        let reply: Value = match serde_json::from_str(&text) {
+            Ok(reply) => reply,
+            Err(_) => bail!("the store {} refused ({status}): {}", self.url, text.trim()),
+        };
+        if !status.is_success() {
+            let message = reply["message"].as_str().or(reply["error"].as_str());
+            bail!(
+                "the store {} refused: {}",
+                self.url,
+                message.unwrap_or(&text)
+            );
+        }
+        Ok(reply)
     }
 
     pub fn get(&mut self, key: &str) -> Result<Option<Vec<u8>>> {
-        let response = self
-            .runtime
-            .block_on(self.client.get(key, None))
-            .map_err(|e| unreachable_store(&self.url, e))?;
-        Ok(response.kvs().first().map(|kv| kv.value().to_vec()))
+        let reply: RangeReply = from(self.call("/v3/kv/range", &json!({"key": b64(key)}))?)?;
+        reply
+            .kvs
+            .into_iter()
+            .next()
+            .map(|kv| kv.value())
+            .transpose()
     }
 
     /// Every key under `prefix`, and the store's revision they were read at (a watch
     /// from the next revision misses nothing).
     pub fn list(&mut self, prefix: &str) -> Result<(Vec<Entry>, i64)> {
-        let options = GetOptions::new().with_prefix();
-        let response = self
-            .runtime
-            .block_on(self.client.get(prefix, Some(options)))
-            .map_err(|e| unreachable_store(&self.url, e))?;
-        let revision = response.header().map_or(0, |h| h.revision());
-        let entries = response
-            .kvs()
-            .iter()
-            .map(|kv| Entry {
-                key: String::from_utf8_lossy(kv.key()).into_owned(),
-                value: kv.value().to_vec(),
-            })
-            .collect();
+        let body = json!({"key": b64(prefix), "range_end": B64.encode(prefix_end(prefix))});
+        let reply: RangeReply = from(self.call("/v3/kv/range", &body)?)?;
+        let revision = reply.header.revision();
+        let entries = reply
+            .kvs
+            .into_iter()
+            .map(KeyValue::entry)
+            .collect::<Result<_>>()?;
         Ok((entries, revision))
     }
 
@@ -124,37 +204,23 @@ impl Kv {
     /// does, in one transaction: the compare-and-swap behind every allocation. False if a
     /// key was taken (or a required one is gone).
     pub fn create(&mut self, entries: &[Entry], require: &[String]) -> Result<bool> {
-        let absent = entries
+        let absent = entries.iter().map(|e| {
+            json!({"key": b64(&e.key), "target": "CREATE", "result": "EQUAL", "create_revision": "0"})
+        });
+        let present = require.iter().map(|key| {
+            json!({"key": b64(key), "target": "VERSION", "result": "GREATER", "version": "0"})
+        });
+        let puts = entries
             .iter()
-            .map(|e| Compare::create_revision(e.key.as_str(), CompareOp::Equal, 0));
-        let present = require
-            .iter()
-            .map(|key| Compare::version(key.as_str(), CompareOp::Greater, 0));
-        let txn = Txn::new()
-            .when(absent.chain(present).collect::<Vec<_>>())
-            .and_then(
-                entries
-                    .iter()
-                    .map(|e| TxnOp::put(e.key.as_str(), e.value.clone(), None))
-                    .collect::<Vec<_>>(),
-            );
-        let response = self
-            .runtime
-            .block_on(self.client.txn(txn))
-            .map_err(|e| unreachable_store(&self.url, e))?;
-        Ok(response.succeeded())
+            .map(|e| json!({"request_put": {"key": b64(&e.key), "value": B64.encode(&e.value)}}));
+        self.txn(absent.chain(present).collect(), puts.collect())
     }
 
     /// Replaces `key`'s value if it still is `old` (a compare-and-swap). False if it was not.
     pub fn swap(&mut self, key: &str, old: &[u8], new: Vec<u8>) -> Result<bool> {
-        let txn = Txn::new()
-            .when(vec![Compare::value(key, CompareOp::Equal, old.to_vec())])
-            .and_then(vec![TxnOp::put(key, new, None)]);
-        let response = self
-            .runtime
-            .block_on(self.client.txn(txn))
-            .map_err(|e| unreachable_store(&self.url, e))?;
-        Ok(response.succeeded())
+        let compare = json!({"key": b64(key), "target": "VALUE", "result": "EQUAL", "value": B64.encode(old)});
+        let put = json!({"request_put": {"key": b64(key), "value": B64.encode(new)}});
+        self.txn(vec![compare], vec![put])
     }
 
     /// Deletes `keys`, and every key under `prefixes`, in one transaction.
@@ -173,93 +239,254 @@ impl Kv {
         prefixes: &[String],
     ) -> Result<bool> {
         let when = vec![
-            Compare::version(guard, CompareOp::Greater, 0),
-            Compare::create_revision(empty, CompareOp::Equal, 0).with_prefix(),
+            json!({"key": b64(guard), "target": "VERSION", "result": "GREATER", "version": "0"}),
+            json!({"key": b64(empty), "range_end": B64.encode(prefix_end(empty)),
+                   "target": "CREATE", "result": "EQUAL", "create_revision": "0"}),
         ];
         self.delete_when(when, keys, prefixes)
     }
 
     fn delete_when(
         &mut self,
-        when: Vec<Compare>,
+        when: Vec<Value>,
         keys: &[String],
         prefixes: &[String],
     ) -> Result<bool> {
-        let single = keys.iter().map(|k| TxnOp::delete(k.as_str(), None));
-        let under = prefixes
+        let single = keys
             .iter()
-            .map(|p| TxnOp::delete(p.as_str(), Some(DeleteOptions::new().with_prefix())));
-        let txn = Txn::new()
-            .when(when)
-            .and_then(single.chain(under).collect::<Vec<_>>());
-        let response = self
-            .runtime
-            .block_on(self.client.txn(txn))
-            .map_err(|e| unreachable_store(&self.url, e))?;
-        Ok(response.succeeded())
+            .map(|k| json!({"request_delete_range": {"key": b64(k)}}));
+        let under = prefixes.iter().map(|p| {
+            json!({"request_delete_range": {"key": b64(p), "range_end": B64.encode(prefix_end(p))}})
+        });
+        self.txn(when, single.chain(under).collect())
     }
 
-    /// Follows changes under `prefix` from `revision` on.
+    fn txn(&mut self, compare: Vec<Value>, success: Vec<Value>) -> Result<bool> {
+        let reply = self.call(
+            "/v3/kv/txn",
+            &json!({"compare": compare, "success": success}),
+        )?;
+        // proto3's JSON leaves out false.
+        Ok(reply["succeeded"].as_bool().unwrap_or(false))
+    }
+
+    /// Follows changes under `prefix` from `revision` on. The gateway streams one JSON
+    /// object per batch of events; a thread reads them, so `next` can wait with a limit.
     pub fn watch(&mut self, prefix: &str, revision: i64) -> Result<Watch<'_>> {
-        let options = WatchOptions::new()
-            .with_prefix()
-            .with_start_revision(revision);
-        let stream = self
-            .runtime
-            .block_on(self.client.watch(prefix, Some(options)))
-            .map_err(|e| unreachable_store(&self.url, e))?;
-        Ok(Watch { kv: self, stream })
+        let body = json!({"create_request": {
+            "key": b64(prefix),
+            "range_end": B64.encode(prefix_end(prefix)),
+            "start_revision": revision.to_string(),
+        }});
+        // No overall timeout: the response is the stream itself.
+        let mut request = agent(None)?.post(format!("{}/v3/watch", self.base));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", token);
+        }
+        let response = request
+            .send(body.to_string())
+            .map_err(|e| unreachable_store(&self.url, &e))?;
+        if !response.status().is_success() {
+            bail!(
+                "the store {} refused the watch: {}",
+                self.url,
+                response.status()
+            );
+        }
+        let (sender, receiver) = mpsc::channel();
+        let reader = BufReader::new(response.into_body().into_reader());
+        std::thread::spawn(move || {
+            for line in reader.lines() {
+                let batch = line
+                    .map_err(anyhow::Error::from)
+                    .and_then(|line| parse_watch(&line));
+                let end = batch.is_err();
+                if sender.send(batch).is_err() || end {
+                    return;
+                }
+            }
+            let _ = sender.send(Err(anyhow!("the store ended the watch")));
+        });
+        Ok(Watch {
+            _kv: self,
+            receiver,
+        })
     }
 }
 
 /// A running watch.
 pub struct Watch<'a> {
-    kv: &'a mut Kv,
-    stream: WatchStream,
+    _kv: &'a mut Kv,
+    receiver: mpsc::Receiver<Result<Vec<Change>>>,
 }
 
 impl Watch<'_> {
     /// The next changes, or `None` if nothing happened within `wait`. An error means the
     /// watch is over (store gone, or history compacted): start again from a fresh list.
     pub fn next(&mut self, wait: Duration) -> Result<Option<Vec<Change>>> {
-        let stream = &mut self.stream;
-        // The timer belongs to the runtime: it is made inside it.
-        let message = self
-            .kv
-            .runtime
-            .block_on(async { tokio::time::timeout(wait, stream.message()).await });
-        let response = match message {
-            Err(_elapsed) => return Ok(None),
-            Ok(Err(e)) => return Err(self.kv.fail(e)),
-            Ok(Ok(None)) => return Err(anyhow!("the store ended the watch")),
-            Ok(Ok(Some(response))) => response,
-        };
-        if response.canceled() {
-            return Err(anyhow!(
-                "the store cancelled the watch: {}",
-                response.cancel_reason()
-            ));
+        match self.receiver.recv_timeout(wait) {
+            Ok(batch) => batch.map(Some),
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(anyhow!("the store ended the watch")),
         }
-        let changes = response
-            .events()
-            .iter()
-            .filter_map(|event| {
-                let kv = event.kv()?;
-                let key = String::from_utf8_lossy(kv.key()).into_owned();
-                Some(match event.event_type() {
-                    EventType::Put => Change::Put(Entry {
-                        key,
-                        value: kv.value().to_vec(),
-                    }),
-                    EventType::Delete => Change::Deleted(key),
-                })
-            })
-            .collect();
-        Ok(Some(changes))
     }
 }
 
-fn unreachable_store(url: &str, e: etcd_client::Error) -> anyhow::Error {
+/// One line of the watch stream: the events of one response (none for the response that
+/// confirms the watch was made).
+fn parse_watch(line: &str) -> Result<Vec<Change>> {
+    #[derive(Deserialize)]
+    struct Line {
+        result: Option<WatchReply>,
+        error: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct WatchReply {
+        #[serde(default)]
+        canceled: bool,
+        #[serde(default)]
+        cancel_reason: String,
+        #[serde(default)]
+        events: Vec<Event>,
+    }
+    #[derive(Deserialize)]
+    struct Event {
+        /// `DELETE`, or absent for a put (proto3's JSON leaves out the default).
+        #[serde(rename = "type", default)]
+        kind: String,
+        kv: KeyValue,
+    }
+    let line: Line =
+        serde_json::from_str(line).context("the store's watch said something unreadable")?;
+    if let Some(error) = line.error {
+        bail!("the store ended the watch: {error}");
+    }
+    let Some(reply) = line.result else {
+        return Ok(Vec::new());
+    };
+    if reply.canceled {
+        bail!("the store cancelled the watch: {}", reply.cancel_reason);
+    }
+    reply
+        .events
+        .into_iter()
+        .map(|event| {
+            let entry = event.kv.entry()?;
+            Ok(match event.kind.as_str() {
+                "DELETE" => Change::Deleted(entry.key),
+                _ => Change::Put(entry),
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+struct Header {
+    #[serde(default)]
+    revision: String,
+}
+
+impl Header {
+    fn revision(&self) -> i64 {
+        self.revision.parse().unwrap_or(0)
+    }
+}
+
+#[derive(Deserialize)]
+struct RangeReply {
+    #[serde(default)]
+    header: Header,
+    #[serde(default)]
+    kvs: Vec<KeyValue>,
+}
+
+#[derive(Deserialize)]
+struct KeyValue {
+    key: String,
+    #[serde(default)]
+    value: String,
+}
+
+impl KeyValue {
+    fn value(self) -> Result<Vec<u8>> {
+        B64.decode(&self.value)
+            .context("the store sent a value that is not base64")
+    }
+
+    fn entry(self) -> Result<Entry> {
+        let key = B64
+            .decode(&self.key)
+            .context("the store sent a key that is not base64")?;
+        Ok(Entry {
+            key: String::from_utf8_lossy(&key).into_owned(),
+            value: self.value()?,
+        })
+    }
+}
+
+fn from<T: serde::de::DeserializeOwned>(reply: Value) -> Result<T> {
+    serde_json::from_value(reply).context("the store's answer is not what etcd sends")
+}
+
+fn b64(text: &str) -> String {
+    B64.encode(text)
+}
+
+/// The end of a prefix's range, as etcd wants it: the prefix with its last byte raised
+/// (bytes of 0xff dropped first).
+fn prefix_end(prefix: &str) -> Vec<u8> {
+    let mut end = prefix.as_bytes().to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0]
+}
+
+/// An HTTP agent with this process's TLS settings; `timeout` bounds each whole request.
+fn agent(timeout: Option<Duration>) -> Result<Agent> {
+    let options = options();
+    let mut tls = TlsConfig::builder();
+    if let Some(path) = &options.cacert {
+        let pem = read(path, "--store-cacert")?;
+        let cert = Certificate::from_pem(&pem)
+            .with_context(|| format!("--store-cacert {}: not a PEM certificate", path.display()))?;
+        tls = tls.root_certs(RootCerts::new_with_certs(&[cert]));
+    }
+    match (&options.cert, &options.key) {
+        (Some(cert_path), Some(key_path)) => {
+            let pem = read(cert_path, "--store-cert")?;
+            let cert = Certificate::from_pem(&pem).with_context(|| {
+                format!(
+                    "--store-cert {}: not a PEM certificate",
+                    cert_path.display()
+                )
+            })?;
+            let pem = read(key_path, "--store-key")?;
+            let key = PrivateKey::from_pem(&pem).with_context(|| {
+                format!("--store-key {}: not a PEM private key", key_path.display())
+            })?;
+            tls = tls.client_cert(Some(ClientCert::new_with_certs(&[cert], key)));
+        }
+        (None, None) => {}
+        _ => bail!("--store-cert and --store-key go together: a client certificate needs its key"),
+    }
+    let config = Agent::config_builder()
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(timeout)
+        .http_status_as_error(false)
+        .tls_config(tls.build())
+        .build();
+    Ok(config.into())
+}
+
+fn read(path: &std::path::Path, flag: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{flag} {}: cannot read it", path.display()))
+}
+
+fn unreachable_store(url: &str, e: &dyn std::fmt::Display) -> anyhow::Error {
     anyhow!("cannot reach the store {url}: {e}")
 }
 
@@ -273,6 +500,7 @@ mod tests {
             parse_url("etcd://10.0.0.1:2379,etcd1:2379").unwrap(),
             vec!["http://10.0.0.1:2379", "http://etcd1:2379"]
         );
+        assert_eq!(parse_url("https://e:2379").unwrap(), vec!["https://e:2379"]);
         for bad in [
             "http://x:1",
             "etcd://",
@@ -282,5 +510,38 @@ mod tests {
         ] {
             assert!(parse_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn prefix_ranges_end_where_etcd_expects() {
+        assert_eq!(prefix_end("/ctnet/"), b"/ctnet0");
+        assert_eq!(prefix_end("a\u{7f}"), b"a\x80");
+    }
+
+    /// What the gateway streams: a put has no `type`, a delete says so, values are base64.
+    #[test]
+    fn watch_lines_become_changes() {
+        let line = r#"{"result":{"header":{"revision":"7"},"events":[
+            {"kv":{"key":"L2N0bmV0L2E=","value":"eA==","mod_revision":"7"}},
+            {"type":"DELETE","kv":{"key":"L2N0bmV0L2I=","mod_revision":"7"}}]}}"#;
+        let changes = parse_watch(&line.replace('\n', "")).unwrap();
+        assert_eq!(
+            changes,
+            [
+                Change::Put(Entry {
+                    key: "/ctnet/a".into(),
+                    value: b"x".to_vec()
+                }),
+                Change::Deleted("/ctnet/b".into()),
+            ]
+        );
+        assert!(
+            parse_watch(r#"{"result":{"created":true}}"#)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            parse_watch(r#"{"result":{"canceled":true,"cancel_reason":"compacted"}}"#).is_err()
+        );
     }
 }

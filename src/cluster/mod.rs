@@ -239,7 +239,9 @@ pub fn refresh_keys(kv: &mut Kv, network: &mut Network) -> Result<()> {
 /// on this host, the link holding its address is the underlay.
 pub fn underlay_towards(kernel: &mut dyn Kernel, url: &str) -> Result<Underlay> {
     let endpoints = crate::cluster::kv::parse_url(url)?;
-    let hostport = endpoints[0].trim_start_matches("http://");
+    let hostport = endpoints[0]
+        .split_once("://")
+        .map_or(endpoints[0].as_str(), |(_, hostport)| hostport);
     let ip = hostport
         .to_socket_addrs()
         .with_context(|| format!("cannot resolve the store's host {hostport}"))?

@@ -34,6 +34,8 @@ pub struct NetworkRequest {
     pub builtin: bool,
     /// Cluster mode's store (`--store`), for an overlay.
     pub store: Option<String>,
+    /// An encrypted overlay's keys may go to a plain http store (`--insecure-store`).
+    pub insecure_store: bool,
 }
 
 /// One family's pool: what was given of it (nothing: the first free default subnet).
@@ -69,6 +71,7 @@ impl NetworkRequest {
             options: BTreeMap::new(),
             builtin: false,
             store: None,
+            insecure_store: false,
         }
     }
 

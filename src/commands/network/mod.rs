@@ -57,7 +57,7 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
         refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
     }
     let mut tx = Tx::begin(ctx)?;
-    let request = request_from_args(args, ctx.global.store.as_deref())?;
+    let request = request_from_args(args, ctx.global.store.as_deref(), ctx.global.insecure_store)?;
     let host = &mut Host {
         state: &tx.state,
         kernel: ctx.kernel,

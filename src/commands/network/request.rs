@@ -64,7 +64,11 @@ pub(super) fn single6<'a>(
 
 /// The request the command line makes: each address flag may carry one IPv4 and (with
 /// --ipv6) one IPv6 value, as Docker's; every value is parsed here.
-pub(super) fn request_from_args(args: &CreateArgs, store: Option<&str>) -> Result<NetworkRequest> {
+pub(super) fn request_from_args(
+    args: &CreateArgs,
+    store: Option<&str>,
+    insecure_store: bool,
+) -> Result<NetworkRequest> {
     let driver = Driver::parse(&args.driver)?;
     let (subnet4, subnet6) = by_family(&args.subnet);
     let (gateway4, gateway6) = by_family(&args.gateway);
@@ -131,5 +135,6 @@ pub(super) fn request_from_args(args: &CreateArgs, store: Option<&str>) -> Resul
         options: parse_map("option", &args.opt)?,
         builtin: false,
         store: store.map(str::to_string),
+        insecure_store,
     })
 }

@@ -79,6 +79,13 @@ impl NetworkDriver for Overlay {
                 settings.underlay = underlay.dev;
                 settings.store = Some(url.to_string());
                 if opts.encrypted {
+                    if !crate::cluster::kv::is_tls(url) && !request.insecure_store {
+                        refuse!(
+                            "-o encrypted keeps the network's keys in the store, and {url} is plain http: \
+                             they would cross the network in clear; use an https:// store \
+                             (--store-cacert, --store-cert, --store-key), or --insecure-store"
+                        );
+                    }
                     settings.encrypted = true;
                     settings.keys = Some(crate::model::EspKeys::new(&crate::ids::random_bytes()?));
                 }
