@@ -16,7 +16,7 @@
 #   CTNET: the binary, else $CTNET, else target/release/ctnet.
 #   DNS_SECONDS (5), DNS_ROUNDS (3), DNS_CLIENTS (2), DNS_OUTSTANDING (32): the dnsperf run.
 #   AARDVARK: the aardvark-dns binary (default: on PATH, else /usr/lib/podman/aardvark-dns).
-# Meant to run inside a hermetic host (../shared/bin/hermetic). Started on the real host, it
+# Meant to run inside a hermetic host (tests/support/hermetic). Started on the real host, it
 # installs dnsperf and aardvark-dns if they are missing and re-runs itself in one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,14 +41,14 @@ inside_hermetic() {
 }
 if ! inside_hermetic; then
   if [ -n "${DNS_BENCH_REEXEC:-}" ]; then
-    echo "dns: not inside a fresh hermetic host even after ../shared/bin/hermetic; refusing to run" >&2
+    echo "dns: not inside a fresh hermetic host even after tests/support/hermetic; refusing to run" >&2
     exit 1
   fi
   if ! command -v dnsperf >/dev/null || [ -z "$(find_aardvark)" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsperf aardvark-dns >/dev/null
   fi
-  DNS_BENCH_REEXEC=1 exec "$here/../../shared/bin/hermetic" "$here/dns.sh" "$ctnet" "${2:-}"
+  DNS_BENCH_REEXEC=1 exec "$here/../tests/support/hermetic" "$here/dns.sh" "$ctnet" "${2:-}"
 fi
 
 # Inside the hermetic host: no network to install from.

@@ -4,7 +4,7 @@
 # work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach); published ports; and
 # the resolver's queries per second beside aardvark-dns; overlay throughput; and how soon
 # a cluster overlay endpoint is programmed on another host by `overlay watch`.
-# Everything runs in a throw-away host (../shared/bin/hermetic). Usage: sudo bench/run.sh [SAMPLES]
+# Everything runs in a throw-away host (tests/support/hermetic). Usage: sudo bench/run.sh [SAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=${1:-30}
@@ -14,12 +14,12 @@ if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! comman
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc iperf3 dnsperf aardvark-dns >/dev/null
 fi
 cargo build --release --locked -q
-../shared/bin/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
+tests/support/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
 echo
-../shared/bin/hermetic bench/ports.sh "$PWD/target/release/ctnet" "$samples"
+tests/support/hermetic bench/ports.sh "$PWD/target/release/ctnet" "$samples"
 echo
-../shared/bin/hermetic bench/dns.sh "$PWD/target/release/ctnet" "$samples"
+tests/support/hermetic bench/dns.sh "$PWD/target/release/ctnet" "$samples"
 echo
-../shared/bin/hermetic bench/overlay.sh "$PWD/target/release/ctnet"
+tests/support/hermetic bench/overlay.sh "$PWD/target/release/ctnet"
 echo
-../shared/bin/hermetic bench/cluster.sh "$PWD/target/release/ctnet" "$samples"
+tests/support/hermetic bench/cluster.sh "$PWD/target/release/ctnet" "$samples"

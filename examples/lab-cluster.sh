@@ -2,7 +2,7 @@
 # Lab: one container network across three hosts, with its state in etcd (ctnet's overlay
 # driver, cluster mode). The "hosts" are network namespaces on a bridge underlay; a fourth
 # runs etcd (Debian's etcd-server). Each host runs ctnet with a state directory of its own.
-# Run it inside a throw-away host: sudo ../shared/bin/hermetic examples/lab-cluster.sh
+# Run it inside a throw-away host: sudo tests/support/hermetic examples/lab-cluster.sh
 set -euo pipefail
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 state=$(mktemp -d)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lab: isolation between networks, and a sandbox on two networks as the only bridge.
-# Run it inside a throw-away host: sudo ../shared/bin/hermetic examples/lab-isolation.sh
+# Run it inside a throw-away host: sudo tests/support/hermetic examples/lab-isolation.sh
 set -euo pipefail
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 try() { printf '\n$ %s\n' "$*"; "$@" && echo "(reached)" || echo "(blocked, as the policy says)"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lab: containers on the LAN itself with macvlan: their own MAC and address, no NAT, and
 # the one surprise everybody meets: the host cannot reach them through the parent.
-# Run it inside a throw-away host: sudo ../shared/bin/hermetic examples/lab-macvlan.sh
+# Run it inside a throw-away host: sudo tests/support/hermetic examples/lab-macvlan.sh
 set -euo pipefail
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 try() { printf '\n$ %s\n' "$*"; "$@" >/dev/null 2>&1 && echo "(reached)" || echo "(not reached)"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lab: two containers on a user-defined bridge talk by name; a third on another network
 # cannot see them. First through the hosts files ctnet writes, then through `ctnet dns serve`.
-# Run it inside a throw-away host: sudo ../shared/bin/hermetic examples/lab-names.sh
+# Run it inside a throw-away host: sudo tests/support/hermetic examples/lab-names.sh
 # (dig comes with Debian's bind9-dnsutils.)
 set -euo pipefail
 step() { printf '\n$ %s\n' "$*"; "$@"; }

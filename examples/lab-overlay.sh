@@ -2,7 +2,7 @@
 # Lab: one container network across two hosts, over VXLAN (ctnet's overlay driver, static
 # mode). The two "hosts" are network namespaces joined by an underlay link; each runs ctnet
 # with a state directory of its own, as two machines would.
-# Run it inside a throw-away host: sudo ../shared/bin/hermetic examples/lab-overlay.sh
+# Run it inside a throw-away host: sudo tests/support/hermetic examples/lab-overlay.sh
 set -euo pipefail
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 state=$(mktemp -d)

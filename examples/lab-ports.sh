@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lab: a published port is a DNAT map element, not a proxy process.
-# Run it inside a throw-away host: sudo ../shared/bin/hermetic examples/lab-ports.sh
+# Run it inside a throw-away host: sudo tests/support/hermetic examples/lab-ports.sh
 set -euo pipefail
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 

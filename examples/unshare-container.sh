@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A container made with plain unshare joins a ctnet network by its PID, as a wrapper
-# script would do it. Run inside a throw-away host, e.g. ../shared/bin/hermetic.
+# script would do it. Run inside a throw-away host, e.g. tests/support/hermetic.
 set -euo pipefail
 ctnet network create --subnet 10.123.0.0/24 app >/dev/null
 # The "container": a process in new network, PID and mount namespaces. unshare(1) moves

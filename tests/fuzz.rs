@@ -9,7 +9,7 @@ use proptest::prelude::*;
 /// real argument handling with --dry-run, so nothing is changed; ctnet must answer with
 /// exit 0, 1 or 2 and never crash. Runs only where ctnet can run (root), in a hermetic host.
 fn ctnet_in_sandbox(args: &[&str]) -> i32 {
-    let hermetic = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bin/hermetic");
+    let hermetic = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/hermetic");
     let status = Command::new(hermetic)
         .arg(env!("CARGO_BIN_EXE_ctnet"))
         .args(["--dry-run"])

@@ -1,7 +1,7 @@
 //! ipvlan, 802.1q VLAN parents and dummy parents (issue 7). This machine's kernel has none
 //! of these drivers, so the tests are ignored in the ordinary run and run in the
 //! full-kernel lane (Debian's stock kernel in a VM), which tests/run.sh starts with
-//! `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=../shared/bin/vmlane cargo test --test lanes
+//! `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=tests/support/vmlane cargo test --test lanes
 //! -- --ignored`. If the lane cannot start, tests/run.sh fails.
 
 mod common;

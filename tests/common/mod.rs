@@ -1,5 +1,5 @@
 //! Runs shell scenarios against the real kernel, each in a fresh throw-away host
-//! (`../shared/bin/hermetic`: its own network and mount namespaces), with the built
+//! (`tests/support/hermetic`: its own network and mount namespaces), with the built
 //! `ctnet` first on PATH and a small library of assertions.
 
 #![allow(dead_code)]
@@ -16,7 +16,7 @@ pub struct Outcome {
 }
 
 fn hermetic() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bin/hermetic");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/hermetic");
     assert!(
         path.exists(),
         "{} is missing: integration tests need it",
