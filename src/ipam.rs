@@ -149,6 +149,68 @@ fn reserved(config: &IpamConfig) -> HashSet<Ipv4Addr> {
     set
 }
 
+/// How full one subnet is, for `network inspect` and `ls --format json`: a script sees a
+/// network filling up before a connect fails. Counts saturate at 2^64-1 (an IPv6 /64 and
+/// larger), so they stay JSON numbers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddressUsage {
+    pub subnet: String,
+    /// Addresses an interface can have in the subnet.
+    pub size: u64,
+    /// Those taken: the gateway, aux addresses and every member's address.
+    pub used: u64,
+    /// Those the allocator can still hand out (from the ip-range, if there is one).
+    pub free: u64,
+}
+
+/// Counts in a range of addresses given as numbers, with `taken` the addresses (as numbers)
+/// that are not free; shared by both families.
+pub fn usage_of(
+    subnet: String,
+    size: u128,
+    pool: std::ops::RangeInclusive<u128>,
+    taken_in_subnet: &std::collections::BTreeSet<u128>,
+) -> AddressUsage {
+    let saturate = |n: u128| u64::try_from(n).unwrap_or(u64::MAX);
+    let pool_size = pool.end() - pool.start() + 1;
+    let taken_in_pool = taken_in_subnet.range(pool).count() as u128;
+    AddressUsage {
+        subnet,
+        size: saturate(size),
+        used: saturate(taken_in_subnet.len() as u128),
+        free: saturate(pool_size.saturating_sub(taken_in_pool)),
+    }
+}
+
+/// The usage of one IPv4 pool with `members` holding addresses in it.
+pub fn usage(config: &IpamConfig, members: impl Iterator<Item = Ipv4Addr>) -> AddressUsage {
+    let subnet = config.subnet;
+    let (first, last) = (u32::from(subnet.network()), u32::from(subnet.broadcast()));
+    // The network and broadcast addresses are no interface's, but in a /31 or /32.
+    let (low, high) = if subnet.prefix_len() >= 31 {
+        (first, last)
+    } else {
+        (first + 1, last - 1)
+    };
+    let range = config.ip_range.unwrap_or(subnet);
+    let pool = u32::from(range.network()).max(low)..=u32::from(range.broadcast()).min(high);
+    let taken: std::collections::BTreeSet<u128> = reserved(config)
+        .into_iter()
+        .chain(members)
+        .map(u32::from)
+        .filter(|ip| (low..=high).contains(ip))
+        .map(u128::from)
+        .collect();
+    let size = u128::from(high - low) + 1;
+    usage_of(
+        subnet.to_string(),
+        size,
+        u128::from(*pool.start())..=u128::from(*pool.end()),
+        &taken,
+    )
+}
+
 /// Picks an endpoint's address: the requested one if it is free, else the lowest free one
 /// in the ip-range (or the whole subnet).
 pub fn allocate(
@@ -314,6 +376,22 @@ mod tests {
                 "{bad} accepted"
             );
         }
+    }
+
+    #[test]
+    fn usage_counts_reserved_members_and_the_range() {
+        let config = build_config(
+            net("10.77.0.0/16"),
+            Some(ip("10.77.0.254")),
+            Some(net("10.77.5.0/24")),
+            &[("router".into(), ip("10.77.5.1"))],
+        )
+        .unwrap();
+        let usage = usage(&config, [ip("10.77.5.0"), ip("10.77.9.9")].into_iter());
+        // Gateway, aux and two members used; the range loses the aux and one member.
+        assert_eq!((usage.size, usage.used, usage.free), (65534, 4, 254));
+        let small = build_config(net("10.1.0.0/30"), None, None, &[]).unwrap();
+        assert_eq!(super::usage(&small, std::iter::empty()).free, 1);
     }
 
     #[test]

@@ -120,6 +120,28 @@ pub fn build_config(
     })
 }
 
+/// The usage of the IPv6 pool with `members` holding addresses in it (see
+/// `ipam::AddressUsage`; the subnet's first address is no interface's, as in `allocate`).
+pub fn usage(
+    config: &Ipam6Config,
+    members: impl Iterator<Item = Ipv6Addr>,
+) -> crate::ipam::AddressUsage {
+    let subnet = config.subnet;
+    let (low, high) = (
+        u128::from(subnet.network()) + 1,
+        u128::from(subnet.broadcast()),
+    );
+    let range = config.ip_range.unwrap_or(subnet);
+    let pool = u128::from(range.network()).max(low)..=u128::from(range.broadcast()).min(high);
+    let taken: std::collections::BTreeSet<u128> = std::iter::once(config.gateway)
+        .chain(config.aux_addresses.values().copied())
+        .chain(members)
+        .map(u128::from)
+        .filter(|ip| (low..=high).contains(ip))
+        .collect();
+    crate::ipam::usage_of(subnet.to_string(), high - low + 1, pool, &taken)
+}
+
 /// An endpoint's IPv6 address: the requested one if free, else the lowest free one in the
 /// ip-range (or the subnet).
 pub fn allocate(
@@ -202,6 +224,16 @@ mod tests {
             .is_err()
         );
         assert!(allocate(&config, &taken, Some("fd00::9".parse().unwrap()), "n").is_err());
+    }
+
+    #[test]
+    fn usage_counts_the_gateway_and_members_and_saturates() {
+        let small = build_config("fd00:1::/120".parse().unwrap(), None, None, &[]).unwrap();
+        let member: Ipv6Addr = "fd00:1::5".parse().unwrap();
+        let usage = super::usage(&small, std::iter::once(member));
+        assert_eq!((usage.size, usage.used, usage.free), (255, 2, 253));
+        let wide = build_config("fd00:2::/64".parse().unwrap(), None, None, &[]).unwrap();
+        assert_eq!(super::usage(&wide, std::iter::empty()).size, u64::MAX);
     }
 
     #[test]

@@ -108,6 +108,17 @@ fn create_ls_and_inspect_agree_with_the_kernel() {
     let containers = got["connected"][0]["Containers"].as_object().unwrap();
     let first = containers.values().next().unwrap();
     assert_eq!(first["IPv4Address"], "10.77.5.0/16");
+    // How full the subnet is: before the connect, the gateway and the aux address; after
+    // it, a member too, and the range has one address fewer.
+    assert_eq!(
+        inspect["AddressUsage"],
+        json!([{"Subnet": "10.77.0.0/16", "Size": 65534, "Used": 2, "Free": 255}])
+    );
+    assert_eq!(
+        got["connected"][0]["AddressUsage"],
+        json!([{"Subnet": "10.77.0.0/16", "Size": 65534, "Used": 3, "Free": 254}])
+    );
+    assert_eq!(ls["AddressUsage"][0]["Free"], 255);
 }
 
 #[test]

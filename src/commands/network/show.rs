@@ -72,7 +72,7 @@ pub fn ls(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
                     "CreatedAt": net.created, "Driver": net.driver.name(), "ID": short_id(&net.id),
                     "IPv6": net.enable_ipv6.to_string(), "Internal": net.internal.to_string(),
                     "Labels": net.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
-                    "Name": net.name, "Scope": scope(net),
+                    "Name": net.name, "Scope": scope(net), "AddressUsage": address_usage(net),
                 });
                 writeln!(ctx.out, "{line}")?;
             }
@@ -161,7 +161,24 @@ fn inspect_json(net: &Network, state: &State) -> Value {
         "Containers": containers,
         "Options": net.options,
         "Labels": net.labels,
+        "AddressUsage": address_usage(net),
     })
+}
+
+/// How full each of the network's subnets is (a ctnet addition to Docker's keys). Members
+/// on other hosts of a cluster network count too.
+fn address_usage(net: &Network) -> Vec<crate::ipam::AddressUsage> {
+    let remote4 = || net.remotes().filter_map(|(_, r)| r.ipv4);
+    let remote6 = || net.remotes().filter_map(|(_, r)| r.ipv6);
+    let v4 = net
+        .ipam
+        .iter()
+        .map(|c| crate::ipam::usage(c, net.members.values().copied().chain(remote4())));
+    let v6 = net
+        .ipam6
+        .iter()
+        .map(|c| crate::ipam6::usage(c, net.members6.values().copied().chain(remote6())));
+    v4.chain(v6).collect()
 }
 
 pub fn inspect(ctx: &mut Ctx, keys: &[String]) -> Result<()> {
