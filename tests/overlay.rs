@@ -12,7 +12,6 @@ const HOSTS: &str = r#"
     ip -n h1 link add under type veth peer name under netns h2
     ip -n h1 addr add 192.0.2.1/24 dev under; ip -n h1 link set under up; ip -n h1 link set lo up
     ip -n h2 addr add 192.0.2.2/24 dev under; ip -n h2 link set under up; ip -n h2 link set lo up
-    on() { local host=$1; shift; nsenter --net=/run/netns/"$host" env CTNET_STATE_DIR=$T/$host "$@"; }
 "#;
 
 #[test]

@@ -63,7 +63,6 @@ pub const WORLD: &str = r#"
       kv user add root:secret >/dev/null; kv user grant-role root root >/dev/null; kv auth enable >/dev/null
       export ETCDCTL_USER=root:secret CTNET_STORE_USER=root CTNET_STORE_PASSWORD=secret
     fi
-    on() { local host=$1; shift; nsenter --net=/run/netns/"$host" env CTNET_STATE_DIR=$T/$host CTNET_STORE=$STORE_URL "$@"; }
     declare -A WATCH
     watch_on() {
       nsenter --net=/run/netns/$1 env CTNET_STATE_DIR=$T/$1 CTNET_STORE=$STORE_URL ctnet overlay watch 2>>$T/watch-$1.log &

@@ -125,6 +125,9 @@ ask() { # ask NS|host HOST PORT [udp]; ASK_FROM=ADDR sends from that address of 
     "${run[@]}" timeout 3 socat -T2 - TCP:"$2":"$3"$bind </dev/null 2>/dev/null || true
   fi
 }
+# on HOST CMD...: runs CMD as the "host" whose network namespace is /run/netns/HOST, with
+# its own state directory (and the cluster store, when a scenario set STORE_URL).
+on() { local host=$1; shift; nsenter --net=/run/netns/"$host" env CTNET_STATE_DIR=$T/$host ${STORE_URL:+CTNET_STORE=$STORE_URL} "$@"; }
 ctnet_links() { ip -d -o link show | grep -o 'alias ctnet:[0-9a-f]*' | sort || true; }
 "#;
 
