@@ -71,3 +71,27 @@ pub fn default_routes(
     }
     routes
 }
+
+/// An endpoint as a veth: the host end a port of `bridge` (isolated from the other ports
+/// for icc=false), the sandbox end born inside the sandbox and configured there.
+pub fn join_by_veth(
+    bridge: &str,
+    mtu: Option<u32>,
+    isolated: bool,
+    network: &Network,
+    endpoint: &Endpoint,
+    sandbox: &Sandbox,
+) -> Vec<Op> {
+    let mut plan = vec![Op::CreateVeth {
+        host_name: endpoint.host_ifname.clone(),
+        bridge: bridge.to_string(),
+        alias: crate::ifnames::mark(&endpoint.id),
+        mtu,
+        isolated,
+        peer_ns: sandbox.netns.clone(),
+        peer_name: endpoint.ifname.clone(),
+        peer_mac: endpoint.mac,
+    }];
+    plan.extend(configure_in_sandbox(network, endpoint, sandbox));
+    plan
+}

@@ -217,43 +217,13 @@ pub fn render_delta(old: &Policy, new: &Policy) -> Option<Script> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BridgeSettings, Driver, Endpoint, IpamConfig, Network};
+    use crate::model::{Endpoint, Network};
     use serde_json::{Value, json};
 
     fn bridge_net(name: &str, br: &str, subnet: &str, internal: bool, icc: bool) -> Network {
-        let subnet: ipnet::Ipv4Net = subnet.parse().unwrap();
-        Network {
-            id: format!("{name}-id"),
-            name: name.into(),
-            driver: Driver::Bridge,
-            created: String::new(),
-            ipam: vec![IpamConfig {
-                subnet,
-                gateway: subnet.hosts().next().unwrap(),
-                ip_range: None,
-                aux_addresses: Default::default(),
-            }],
-            internal,
-            enable_ipv6: false,
-            ipam6: None,
-            labels: Default::default(),
-            options: Default::default(),
-            builtin: false,
-            bridge: Some(BridgeSettings {
-                ifname: br.into(),
-                mtu: None,
-                icc,
-                masquerade: true,
-                host_binding: None,
-            }),
-            macvlan: None,
-            ipvlan: None,
-            overlay: None,
-            members: Default::default(),
-            aliases: Default::default(),
-            members6: Default::default(),
-            macs: Default::default(),
-        }
+        let mut network = crate::model::tests::bridge_network(name, br, subnet, icc);
+        network.internal = internal;
+        network
     }
 
     fn sample() -> State {

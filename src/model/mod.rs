@@ -314,27 +314,29 @@ pub mod tests {
     }
 
     fn net(name: &str, id: &str) -> Network {
-        Network {
-            id: id.into(),
-            name: name.into(),
-            driver: Driver::Bridge,
-            created: String::new(),
-            ipam: vec![],
-            internal: false,
-            enable_ipv6: false,
-            ipam6: None,
-            labels: Default::default(),
-            options: Default::default(),
-            builtin: false,
-            bridge: None,
-            macvlan: None,
-            ipvlan: None,
-            overlay: None,
-            members: Default::default(),
-            aliases: Default::default(),
-            members6: Default::default(),
-            macs: Default::default(),
-        }
+        Network::blank(id.into(), name, Driver::Bridge, String::new())
+    }
+
+    /// A bridge network on `bridge` with `subnet` (gateway its first address) and a valid
+    /// id made from its name, for tests elsewhere.
+    pub fn bridge_network(name: &str, bridge: &str, subnet: &str, icc: bool) -> Network {
+        let subnet: ipnet::Ipv4Net = subnet.parse().unwrap();
+        let id: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut network = net(name, &format!("{id:0<64}"));
+        network.ipam = vec![IpamConfig {
+            subnet,
+            gateway: subnet.hosts().next().unwrap(),
+            ip_range: None,
+            aux_addresses: Default::default(),
+        }];
+        network.bridge = Some(BridgeSettings {
+            ifname: bridge.into(),
+            mtu: None,
+            icc,
+            masquerade: true,
+            host_binding: None,
+        });
+        network
     }
 
     #[test]

@@ -277,45 +277,9 @@ pub fn check_sandbox(file: &SandboxFile, name: &str, networks: &[Network]) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BridgeSettings, Driver, IpamConfig};
 
     fn net(name: &str, br: &str, subnet: &str) -> Network {
-        let subnet: ipnet::Ipv4Net = subnet.parse().unwrap();
-        Network {
-            id: format!(
-                "{:0<64}",
-                name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
-            ),
-            name: name.into(),
-            driver: Driver::Bridge,
-            created: String::new(),
-            ipam: vec![IpamConfig {
-                subnet,
-                gateway: subnet.hosts().next().unwrap(),
-                ip_range: None,
-                aux_addresses: Default::default(),
-            }],
-            internal: false,
-            enable_ipv6: false,
-            ipam6: None,
-            labels: Default::default(),
-            options: Default::default(),
-            builtin: false,
-            bridge: Some(BridgeSettings {
-                ifname: br.into(),
-                mtu: None,
-                icc: true,
-                masquerade: true,
-                host_binding: None,
-            }),
-            macvlan: None,
-            ipvlan: None,
-            overlay: None,
-            members: Default::default(),
-            aliases: Default::default(),
-            members6: Default::default(),
-            macs: Default::default(),
-        }
+        crate::model::tests::bridge_network(name, br, subnet, true)
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 pub use options::BridgeOptions;
 
-use super::sandbox::configure_in_sandbox;
+use super::sandbox::join_by_veth;
 use super::{Egress, Host, NetworkDriver, NetworkRequest};
 use crate::ifnames;
 use crate::model::{BridgeSettings, Driver, Endpoint, Mac, Network, Sandbox};
@@ -195,18 +195,14 @@ impl NetworkDriver for Bridge {
 
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
         let bridge = settings(network);
-        let mut plan = vec![Op::CreateVeth {
-            host_name: endpoint.host_ifname.clone(),
-            bridge: bridge.ifname.clone(),
-            alias: crate::ifnames::mark(&endpoint.id),
-            mtu: bridge.mtu,
-            isolated: !bridge.icc,
-            peer_ns: sandbox.netns.clone(),
-            peer_name: endpoint.ifname.clone(),
-            peer_mac: endpoint.mac,
-        }];
-        plan.extend(configure_in_sandbox(network, endpoint, sandbox));
-        plan
+        join_by_veth(
+            &bridge.ifname,
+            bridge.mtu,
+            !bridge.icc,
+            network,
+            endpoint,
+            sandbox,
+        )
     }
 
     fn leave(

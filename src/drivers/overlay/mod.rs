@@ -15,7 +15,7 @@ use anyhow::Result;
 pub use options::OverlayOptions;
 
 use super::bridge::Bridge;
-use super::sandbox::configure_in_sandbox;
+use super::sandbox::join_by_veth;
 use super::{Egress, Host, NetworkDriver, NetworkRequest};
 use crate::model::{Endpoint, Mac, Network, OverlaySettings, Sandbox};
 use crate::plan::{Ns, Op};
@@ -174,18 +174,14 @@ impl NetworkDriver for Overlay {
 
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op> {
         let overlay = settings(network);
-        let mut plan = vec![Op::CreateVeth {
-            host_name: endpoint.host_ifname.clone(),
-            bridge: overlay.bridge.clone(),
-            alias: crate::ifnames::mark(&endpoint.id),
-            mtu: Some(overlay.mtu),
-            isolated: false,
-            peer_ns: sandbox.netns.clone(),
-            peer_name: endpoint.ifname.clone(),
-            peer_mac: endpoint.mac,
-        }];
-        plan.extend(configure_in_sandbox(network, endpoint, sandbox));
-        plan
+        join_by_veth(
+            &overlay.bridge,
+            Some(overlay.mtu),
+            false,
+            network,
+            endpoint,
+            sandbox,
+        )
     }
 
     fn leave(
