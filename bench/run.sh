@@ -3,15 +3,16 @@
 # 1, 100 and 500 endpoints already on the network, beside plain `ip -batch` doing the same
 # work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach); published ports; and
 # the resolver's queries per second beside aardvark-dns; overlay throughput; and how soon
-# a cluster overlay endpoint is programmed on another host by `overlay watch`.
+# a cluster overlay endpoint is programmed on another host by `overlay watch`; and ctnet as
+# a CNI plugin beside the reference plugins, and under podman.
 # Everything runs in a throw-away host (tests/support/hermetic). Usage: sudo bench/run.sh [SAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=${1:-30}
 if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/podman/netavark ] || ! command -v bc >/dev/null || ! command -v iperf3 >/dev/null \
-  || ! command -v dnsperf >/dev/null || ! [ -x /usr/lib/podman/aardvark-dns ]; then
+  || ! command -v dnsperf >/dev/null || ! [ -x /usr/lib/podman/aardvark-dns ] || ! command -v podman >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc iperf3 dnsperf aardvark-dns >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containernetworking-plugins netavark bc iperf3 dnsperf aardvark-dns podman >/dev/null
 fi
 cargo build --release --locked -q
 tests/support/hermetic bench/attach.sh "$PWD/target/release/ctnet" "$samples"
@@ -23,3 +24,5 @@ echo
 tests/support/hermetic bench/overlay.sh "$PWD/target/release/ctnet"
 echo
 tests/support/hermetic bench/cluster.sh "$PWD/target/release/ctnet" "$samples"
+echo
+tests/support/hermetic bench/cni.sh "$PWD/target/release/ctnet" "$samples"

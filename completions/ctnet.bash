@@ -16,6 +16,9 @@ _ctnet() {
             ",$1")
                 cmd="ctnet"
                 ;;
+            ctnet,cni)
+                cmd="ctnet__subcmd__cni"
+                ;;
             ctnet,completions)
                 cmd="ctnet__subcmd__completions"
                 ;;
@@ -64,6 +67,18 @@ _ctnet() {
             ctnet,unpublish)
                 cmd="ctnet__subcmd__unpublish"
                 ;;
+            ctnet__subcmd__cni,config)
+                cmd="ctnet__subcmd__cni__subcmd__config"
+                ;;
+            ctnet__subcmd__cni,help)
+                cmd="ctnet__subcmd__cni__subcmd__help"
+                ;;
+            ctnet__subcmd__cni__subcmd__help,config)
+                cmd="ctnet__subcmd__cni__subcmd__help__subcmd__config"
+                ;;
+            ctnet__subcmd__cni__subcmd__help,help)
+                cmd="ctnet__subcmd__cni__subcmd__help__subcmd__help"
+                ;;
             ctnet__subcmd__dns,help)
                 cmd="ctnet__subcmd__dns__subcmd__help"
                 ;;
@@ -75,6 +90,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__dns__subcmd__help,serve)
                 cmd="ctnet__subcmd__dns__subcmd__help__subcmd__serve"
+                ;;
+            ctnet__subcmd__help,cni)
+                cmd="ctnet__subcmd__help__subcmd__cni"
                 ;;
             ctnet__subcmd__help,completions)
                 cmd="ctnet__subcmd__help__subcmd__completions"
@@ -123,6 +141,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,unpublish)
                 cmd="ctnet__subcmd__help__subcmd__unpublish"
+                ;;
+            ctnet__subcmd__help__subcmd__cni,config)
+                cmd="ctnet__subcmd__help__subcmd__cni__subcmd__config"
                 ;;
             ctnet__subcmd__help__subcmd__dns,serve)
                 cmd="ctnet__subcmd__help__subcmd__dns__subcmd__serve"
@@ -269,7 +290,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,6 +324,136 @@ _ctnet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__cni)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --help config help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__cni__subcmd__config)
+            opts="-q -v -h --write --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__cni__subcmd__help)
+            opts="config help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__cni__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__cni__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -729,8 +880,36 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__cni)
+            opts="config"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__cni__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,6 +83,26 @@ pub struct Global {
     pub insecure_store: bool,
 }
 
+impl Global {
+    /// The global options as the environment sets them (CTNET_STATE_DIR, CTNET_STORE, ...):
+    /// for ctnet run as a CNI plugin, whose command line is not its own.
+    pub fn from_env() -> Result<Global, clap::Error> {
+        let command = Global::augment_args(clap::Command::new("ctnet").no_binary_name(true));
+        Global::from_arg_matches(&command.try_get_matches_from(Vec::<String>::new())?)
+    }
+
+    /// How to reach the cluster store, beyond its URL.
+    pub fn store_options(&self) -> crate::cluster::kv::StoreOptions {
+        crate::cluster::kv::StoreOptions {
+            cacert: self.store_cacert.clone(),
+            cert: self.store_cert.clone(),
+            key: self.store_key.clone(),
+            user: self.store_user.clone(),
+            password: std::env::var("CTNET_STORE_PASSWORD").ok(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -91,6 +111,17 @@ pub enum Format {
     Dot,
     /// Mermaid, for `graph` only
     Mermaid,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CniCommand {
+    /// Print a CNI configuration list for a network, or write it where runtimes look
+    Config {
+        network: String,
+        /// Write it into DIR as ctnet-NETWORK.conflist (default DIR: /etc/cni/net.d)
+        #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "/etc/cni/net.d")]
+        write: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +168,9 @@ pub enum Command {
     /// Cluster-mode overlay networks (with --store)
     #[command(subcommand)]
     Overlay(OverlayCommand),
+    /// ctnet as a CNI plugin for container runtimes (podman, containerd)
+    #[command(subcommand)]
+    Cni(CniCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]

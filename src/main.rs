@@ -2,6 +2,7 @@
 
 mod cli;
 mod cluster;
+mod cni;
 mod commands;
 mod dns;
 mod drivers;
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, DnsCommand, NetworkCommand, OverlayCommand, SandboxCommand};
+use cli::{Cli, CniCommand, Command, DnsCommand, NetworkCommand, OverlayCommand, SandboxCommand};
 use commands::Ctx;
 
 /// Runs the command; returns the exit status (0, or the status of `ctnet run`'s command).
@@ -104,6 +105,9 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Overlay(OverlayCommand::RotateKey { network }) => {
             commands::overlay::rotate_key(ctx, network)
         }
+        Command::Cni(CniCommand::Config { network, write }) => {
+            commands::cni::config(ctx, network, write.as_deref())
+        }
         Command::Completions { .. } | Command::Run(_) | Command::Doctor => {
             unreachable!("handled above")
         }
@@ -124,16 +128,15 @@ fn main() -> ExitCode {
     // directories would be writable by everyone (files that must be private say 0600).
     let callers = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     commands::run::CALLERS_UMASK.store(callers.bits(), std::sync::atomic::Ordering::SeqCst);
+    // A runtime runs ctnet as its CNI plugin: the call is in the environment, not on the
+    // command line.
+    if std::env::var_os("CNI_COMMAND").is_some() {
+        return commands::cni::plugin();
+    }
     // clap exits 2 for usage errors and 0 for --help/--version.
     let cli = Cli::parse();
     let global = &cli.global;
-    cluster::kv::set_options(cluster::kv::StoreOptions {
-        cacert: global.store_cacert.clone(),
-        cert: global.store_cert.clone(),
-        key: global.store_key.clone(),
-        user: global.store_user.clone(),
-        password: std::env::var("CTNET_STORE_PASSWORD").ok(),
-    });
+    cluster::kv::set_options(global.store_options());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result =

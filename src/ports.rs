@@ -25,6 +25,12 @@ impl Proto {
             Proto::Sctp => "sctp",
         }
     }
+
+    pub fn from_name(name: &str) -> Option<Proto> {
+        [Proto::Tcp, Proto::Udp, Proto::Sctp]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// Docker's ephemeral range for ports published without a host port.
@@ -169,12 +175,12 @@ fn parse_range(spec: &str, text: &str) -> Result<(u16, u16), UserError> {
 pub fn parse(spec: &str) -> Result<PortSpec, UserError> {
     let (rest, proto) = match spec.rsplit_once('/') {
         None => (spec, Proto::Tcp),
-        Some((rest, "tcp")) => (rest, Proto::Tcp),
-        Some((rest, "udp")) => (rest, Proto::Udp),
-        Some((rest, "sctp")) => (rest, Proto::Sctp),
-        Some((_, other)) => {
-            refuse!("invalid port spec {spec:?}: unknown protocol {other:?} (tcp, udp or sctp)")
-        }
+        Some((rest, name)) => match Proto::from_name(name) {
+            Some(proto) => (rest, proto),
+            None => {
+                refuse!("invalid port spec {spec:?}: unknown protocol {name:?} (tcp, udp or sctp)")
+            }
+        },
     };
     // An IPv6 host address is written in brackets: [2001:db8::1]:8080:80, [::]::80.
     let (ip6, rest) = match rest.strip_prefix('[') {

@@ -11,7 +11,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 need=(nft:nftables ip:iproute2 ping:iputils-ping socat:socat python3:python3 setpriv:util-linux dot:graphviz
       dig:bind9-dnsutils dnsmasq:dnsmasq-base openssl:openssl etcd:etcd-server etcdctl:etcd-client
-      dockerd:docker.io busybox:busybox-static iptables:iptables)
+      dockerd:docker.io busybox:busybox-static iptables:iptables conntrack:conntrack
+      podman:podman containerd:containerd runc:runc /usr/lib/cni/bridge:containernetworking-plugins)
 missing=()
 for pair in "${need[@]}"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")

@@ -98,10 +98,7 @@ pub fn dot(state: &State) -> String {
         ));
     }
     for sandbox in &state.sandboxes {
-        let lines = vec![
-            format!("sandbox {}", sandbox.name),
-            sandbox.netns.display().to_string(),
-        ];
+        let lines = sandbox_label(sandbox);
         out.push_str(&format!(
             "\t{} [shape=box, label=\"{}\"];\n",
             node_id("sb", &sbs, &sandbox.name),
@@ -120,6 +117,19 @@ pub fn dot(state: &State) -> String {
     out
 }
 
+/// A sandbox's lines: its name, its namespace, and the runtime's container it stands for.
+fn sandbox_label(sandbox: &crate::model::Sandbox) -> Vec<String> {
+    let mut lines = vec![
+        format!("sandbox {}", sandbox.name),
+        sandbox.netns.display().to_string(),
+    ];
+    if let Some(id) = &sandbox.container {
+        let short: String = id.chars().take(12).collect();
+        lines.push(format!("CNI container {short}"));
+    }
+    lines
+}
+
 pub fn mermaid(state: &State) -> String {
     let (nets, sbs) = names(state);
     let text = |lines: &[String]| lines.join("<br/>").replace('"', "'");
@@ -132,10 +142,7 @@ pub fn mermaid(state: &State) -> String {
         ));
     }
     for sandbox in &state.sandboxes {
-        let lines = vec![
-            format!("sandbox {}", sandbox.name),
-            sandbox.netns.display().to_string(),
-        ];
+        let lines = sandbox_label(sandbox);
         out.push_str(&format!(
             "  {}[\"{}\"]\n",
             node_id("sb", &sbs, &sandbox.name),

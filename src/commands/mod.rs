@@ -1,6 +1,7 @@
 //! One module per verb. Each validates the whole request, plans kernel steps, and hands both
 //! the plan and the new state to a transaction.
 
+pub mod cni;
 pub mod connect;
 pub mod dns;
 pub mod doctor;

@@ -32,6 +32,7 @@ pub fn create_for(ctx: &mut Ctx, name: &str, run_by: Option<Process>) -> Result<
     }
     let id = new_id()?;
     tx.state.sandboxes.push(Sandbox {
+        container: None,
         id: id.clone(),
         name: name.into(),
         netns: path,
@@ -121,7 +122,8 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
         .collect();
     json!({
         "Name": sandbox.name, "Id": sandbox.id, "Created": sandbox.created,
-        "NetNs": sandbox.netns, "Pid": sandbox.pid, "Networks": networks,
+        "NetNs": sandbox.netns, "Pid": sandbox.pid, "Container": sandbox.container,
+        "Networks": networks,
         "Ports": super::publish::ports_json(&ports),
     })
 }

@@ -35,6 +35,7 @@ fn settle_on(kernel: &mut FakeKernel, request: &NetworkRequest) -> Result<Networ
 
 fn sandbox() -> Sandbox {
     Sandbox {
+        container: None,
         id: "5".repeat(64),
         name: "web".into(),
         netns: "/run/netns/web".into(),

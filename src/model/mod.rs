@@ -106,6 +106,10 @@ pub struct Sandbox {
     /// SIGKILL, which leaves no chance to clean up), the sandbox is dead and gc removes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_by: Option<Process>,
+    /// The container a CNI runtime made this sandbox for (its `CNI_CONTAINERID`): what
+    /// the runtime's DEL, CHECK and GC name it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
 }
 
 /// A process, told apart from a later one with the same pid by its start time.
@@ -376,6 +380,7 @@ pub mod tests {
     fn short_hex_sandbox_names_are_names() {
         let mut state = State::new();
         state.sandboxes.push(Sandbox {
+            container: None,
             run_by: None,
             id: format!("f17{}", "0".repeat(61)),
             name: "web".into(),

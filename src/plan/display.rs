@@ -5,7 +5,7 @@ use std::fmt;
 
 use ipnet::IpNet;
 
-use super::{Ns, Op, forwarding_key};
+use super::{Flows, Ns, Op, forwarding_key};
 use crate::model::MadeParent;
 use crate::plan::xfrm::XfrmChange;
 
@@ -217,6 +217,26 @@ impl fmt::Display for Op {
             }
             Op::DeleteNetns { name } => write!(f, "ip netns del {name}"),
             Op::Sysctl { key, value } => write!(f, "sysctl -w {key}={value}"),
+            Op::ForgetFlows {
+                flows: Flows::Of(addr),
+            } => write!(
+                f,
+                "conntrack -D --orig-src {addr}; conntrack -D --reply-src {addr}"
+            ),
+            Op::ForgetFlows {
+                flows: Flows::ToUdpPorts(ranges),
+            } => {
+                let each: Vec<String> = ranges
+                    .iter()
+                    .map(|r| match (r.start(), r.end()) {
+                        (a, b) if a == b => format!("conntrack -D -p udp --dport {a}"),
+                        (a, b) => format!(
+                            "for p in $(seq {a} {b}); do conntrack -D -p udp --dport $p; done"
+                        ),
+                    })
+                    .collect();
+                write!(f, "{}", each.join("; "))
+            }
             Op::EnableForwarding { ipv6 } => write!(f, "sysctl -w {}=1", forwarding_key(*ipv6)),
             Op::DisableForwarding { ipv6 } => write!(f, "sysctl -w {}=0", forwarding_key(*ipv6)),
             Op::AttachToBridge {

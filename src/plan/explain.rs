@@ -72,6 +72,12 @@ impl Op {
             Op::CreateNetns { .. } => "sandbox: a named network namespace",
             Op::DeleteNetns { .. } => "remove: the sandbox's namespace",
             Op::Sysctl { .. } => "network: let the kernel route for the network",
+            Op::ForgetFlows {
+                flows: crate::plan::Flows::Of(_),
+            } => "remove: the endpoint's tracked flows, so no published port keeps leading to it",
+            Op::ForgetFlows { .. } => {
+                "ports: UDP flows to the host port forgotten, so a client that keeps sending follows the new mapping"
+            }
             Op::EnableForwarding { .. } => {
                 "host: let the kernel route for ctnet's networks (ctnet's table forwards nothing else)"
             }

@@ -153,6 +153,13 @@ pub enum Op {
     DeleteNetns {
         name: String,
     },
+    /// Forgets tracked flows in the host namespace. A client that keeps sending to a
+    /// published UDP port keeps its flow, and with it where the flow was translated to:
+    /// the address of an endpoint that went, or the host itself while nothing was
+    /// published. Cannot be undone, nor needs to be.
+    ForgetFlows {
+        flows: Flows,
+    },
     /// Writes a value under /proc/sys; not undone (forwarding stays on, as with Docker).
     Sysctl {
         key: String,
@@ -252,10 +259,20 @@ impl Op {
             Op::DeleteLink { .. }
             | Op::DeleteNetns { .. }
             | Op::Sysctl { .. }
+            | Op::ForgetFlows { .. }
             | Op::AttachToBridge { .. }
             | Op::DisableForwarding { .. } => None,
         }
     }
+}
+
+/// Which tracked flows `Op::ForgetFlows` forgets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flows {
+    /// Every flow an address sent or was translated to: an endpoint that goes.
+    Of(std::net::IpAddr),
+    /// UDP flows to these host port ranges: ports published, or no longer published.
+    ToUdpPorts(Vec<std::ops::RangeInclusive<u16>>),
 }
 
 /// The sysctl behind each family's forwarding, as a path under /proc/sys.

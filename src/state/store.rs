@@ -342,6 +342,7 @@ mod tests {
     fn sandbox(name: &str) -> SandboxFile {
         SandboxFile {
             sandbox: Sandbox {
+                container: None,
                 run_by: None,
                 id: "ab".repeat(32),
                 name: name.into(),

@@ -324,6 +324,12 @@ impl Linux {
                     .with_context(|| format!("cannot delete network namespace {name}"))?
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
+            Op::ForgetFlows { flows } => {
+                // Rare (published ports changing): a socket of its own.
+                Netlink::open_netfilter()
+                    .and_then(|mut nl| nl.forget_flows(flows))
+                    .map_err(|e| anyhow!("cannot forget tracked flows: {e}"))?;
+            }
             Op::AttachToBridge {
                 dev,
                 bridge,

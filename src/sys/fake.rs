@@ -100,6 +100,10 @@ impl Kernel for FakeKernel {
         *ns == Ns::Host && self.links.contains_key(name)
     }
 
+    fn link_addresses(&mut self, _ns: &Ns, _name: &str) -> Result<Vec<ipnet::IpNet>> {
+        Ok(Vec::new())
+    }
+
     fn probe_link_kinds(&mut self) -> Vec<(&'static str, &'static str, Option<String>)> {
         Vec::new()
     }

@@ -53,6 +53,8 @@ pub trait Kernel {
     fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>>;
     /// Whether the namespace has a link by that name.
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
+    /// The addresses on link `name` in `ns` (IPv6 link-local ones left out).
+    fn link_addresses(&mut self, ns: &Ns, name: &str) -> Result<Vec<ipnet::IpNet>>;
     /// Which link kinds this kernel can make, each with its kernel option and, if it
     /// cannot, why (probed in a scratch namespace: needs root).
     fn probe_link_kinds(&mut self) -> Vec<(&'static str, &'static str, Option<String>)>;
@@ -229,6 +231,12 @@ impl Kernel for Linux {
 
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool {
         self.socket(ns).is_ok_and(|nl| nl.ifindex(name).is_ok())
+    }
+
+    fn link_addresses(&mut self, ns: &Ns, name: &str) -> Result<Vec<ipnet::IpNet>> {
+        self.socket(ns)?
+            .link_addresses(name)
+            .map_err(|e| anyhow::anyhow!("cannot read the addresses of {name}: {e}"))
     }
 
     fn marked_links(&mut self) -> Result<Vec<(String, String)>> {

@@ -11,6 +11,8 @@
 # dockerd is killed when the shell that started it dies. The client finds this daemon
 # through DOCKER_HOST; always call /usr/bin/docker (another client may come first in PATH).
 
+source "$(dirname "${BASH_SOURCE[0]}")/cgroups.sh"
+
 DOCKER_DIR=""     # tmpfs with data-root, exec-root and socket: it outlives a restart
 DOCKER_NS_PID=""  # unshare holding dockerd's PID namespace; dockerd is its PID 1
 DOCKERD_PID=""    # dockerd, as this host sees it
@@ -89,20 +91,13 @@ docker_stop() {
 docker_restart() { docker_stop; docker_start; }
 
 _docker_cleanup() {
-  local i c
+  local i
   if [ -n "$DOCKER_NS_PID" ]; then
     # Killing PID 1 kills the whole namespace; unshare returns once all of it is gone.
     kill -KILL "${DOCKERD_PID:-$DOCKER_NS_PID}" 2>/dev/null || true
     for i in $(seq 100); do kill -0 "$DOCKER_NS_PID" 2>/dev/null || break; sleep 0.1; done
     wait "$DOCKER_NS_PID" 2>/dev/null || true
   fi
-  # Deepest first; a cgroup whose last task just died may refuse rmdir for a moment.
-  for i in $(seq 50); do
-    for c in /sys/fs/cgroup/*/"$DOCKER_CGROUP"; do
-      [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
-    done
-    compgen -G "/sys/fs/cgroup/*/$DOCKER_CGROUP" >/dev/null || break
-    sleep 0.1
-  done
+  remove_cgroups "$DOCKER_CGROUP"
   umount /etc/docker "$DOCKER_DIR" 2>/dev/null || true
 }

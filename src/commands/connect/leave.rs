@@ -70,6 +70,15 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         }
     }
     plan.extend(leave);
+    // The flows to its published ports go with it (`commit` puts this after the firewall
+    // stops translating to it).
+    if !endpoint.ports.is_empty() {
+        let v4 = endpoint.ipv4.map(|a| std::net::IpAddr::V4(a.addr()));
+        let v6 = endpoint.ipv6.map(|a| std::net::IpAddr::V6(a.addr()));
+        plan.extend(v4.into_iter().chain(v6).map(|addr| Op::ForgetFlows {
+            flows: crate::plan::Flows::Of(addr),
+        }));
+    }
     // A sandbox that leaves its last network that goes out through the gateway bridge
     // leaves the gateway bridge too.
     if driver.egress() == Egress::GatewayBridge {

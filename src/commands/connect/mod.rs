@@ -1,12 +1,13 @@
 //! `ctnet connect` and `ctnet disconnect`: endpoints between a network and a sandbox.
 
 mod addresses;
+mod attach;
 mod gateway;
 mod leave;
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
@@ -26,15 +27,22 @@ use crate::sys::{Kernel, netns};
 use crate::{cluster, ipam, ipam6};
 
 use addresses::pick_addresses;
+pub use attach::Attach;
 use gateway::attach_gateway_bridge;
 pub use leave::plan_disconnect;
 
 /// Finds the sandbox the user means, registering it on first use when it is given by
-/// `--pid`, `--netns`, or is a named namespace made by `ip netns add`.
-fn resolve_sandbox(tx: &mut Tx, kernel: &mut dyn Kernel, args: &ConnectArgs) -> Result<Sandbox> {
-    let given: Option<PathBuf> = match (&args.pid, &args.netns) {
+/// `pid`, `netns` (a path), or is a named namespace made by `ip netns add`.
+pub fn resolve_sandbox(
+    tx: &mut Tx,
+    kernel: &mut dyn Kernel,
+    name: &str,
+    pid: Option<u32>,
+    netns: Option<&Path>,
+) -> Result<Sandbox> {
+    let given: Option<PathBuf> = match (pid, netns) {
         (Some(pid), _) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
-        (None, Some(path)) => Some(path.clone()),
+        (None, Some(path)) => Some(path.to_path_buf()),
         (None, None) => None,
     };
     if let Some(path) = &given
@@ -45,7 +53,7 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &mut dyn Kernel, args: &ConnectArgs) -> 
             path.display()
         );
     }
-    if let Some(existing) = tx.sandbox(&args.sandbox)? {
+    if let Some(existing) = tx.sandbox(name)? {
         if !super::sandbox_alive(&*kernel, &existing) {
             refuse!(
                 "sandbox {}'s namespace {} is gone (its process exited?): remove it with 'ctnet gc'",
@@ -64,11 +72,11 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &mut dyn Kernel, args: &ConnectArgs) -> 
         }
         return Ok(existing);
     }
-    validate_name("sandbox", &args.sandbox)?;
+    validate_name("sandbox", name)?;
     let (netns, owned) = match given {
         Some(path) => {
             if !kernel.is_netns(&path) {
-                match args.pid {
+                match pid {
                     Some(pid) => refuse!(
                         "process {pid} does not exist (no network namespace at {})",
                         path.display()
@@ -79,11 +87,11 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &mut dyn Kernel, args: &ConnectArgs) -> 
             (path, false)
         }
         None => {
-            let path = netns::named_path(&args.sandbox);
+            let path = netns::named_path(name);
             if !kernel.is_netns(&path) {
                 refuse!(
                     "no sandbox named {0}: create it with 'ctnet sandbox create {0}', or pass --pid PID or --netns PATH",
-                    args.sandbox
+                    name
                 );
             }
             // A name under /run/netns can be a bind mount of anything, the host's own
@@ -108,11 +116,12 @@ fn resolve_sandbox(tx: &mut Tx, kernel: &mut dyn Kernel, args: &ConnectArgs) -> 
     }
     let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
+        container: None,
         run_by: None,
         id: new_id()?,
-        name: args.sandbox.clone(),
+        name: name.to_string(),
         netns,
-        pid: args.pid,
+        pid,
         owned,
         created: now(),
         netns_inode,
@@ -154,13 +163,44 @@ fn resolve_network(ctx: &mut Ctx, tx: &mut Tx, key: &str) -> Result<(Network, Op
 }
 
 pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
-    let mut tx = Tx::begin(ctx)?;
-    let (network, mut kv) = resolve_network(ctx, &mut tx, &args.network)?;
+    let attach = Attach::from_args(args)?;
+    let tx = Tx::begin(ctx)?;
+    join(ctx, tx, &args.network, &attach, |tx, kernel| {
+        resolve_sandbox(tx, kernel, &args.sandbox, args.pid, args.netns.as_deref())
+    })
+    .map(|_| ())
+}
+
+/// Connects, in `tx`, the network called `key` and the sandbox `pick` finds or registers,
+/// and commits. Returns the new endpoint and its network.
+pub fn join(
+    ctx: &mut Ctx,
+    mut tx: Tx,
+    key: &str,
+    attach: &Attach,
+    pick: impl FnOnce(&mut Tx, &mut dyn Kernel) -> Result<Sandbox>,
+) -> Result<(Endpoint, Network)> {
+    let (network, mut kv) = resolve_network(ctx, &mut tx, key)?;
     // A cluster endpoint holds keys in the store from its claim on: any failure after it
     // gives them back.
     let mut claimed: Vec<String> = Vec::new();
-    let result = plan_connect(ctx, &mut tx, args, network, kv.as_mut(), &mut claimed)
-        .and_then(|plan| tx.commit(ctx, plan));
+    let result = plan_connect(
+        ctx,
+        &mut tx,
+        attach,
+        pick,
+        network,
+        kv.as_mut(),
+        &mut claimed,
+    )
+    .and_then(|(plan, endpoint)| {
+        let network = tx.state.network_by_id(&endpoint.network_id).cloned();
+        tx.commit(ctx, plan)?;
+        Ok((
+            endpoint,
+            network.expect("the endpoint's network is in the state"),
+        ))
+    });
     if let (Err(_), Some(kv)) = (&result, kv.as_mut())
         && !claimed.is_empty()
         && let Err(e) = kv.delete(&claimed, &[])
@@ -177,45 +217,22 @@ pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
 fn plan_connect(
     ctx: &mut Ctx,
     tx: &mut Tx,
-    args: &ConnectArgs,
+    attach: &Attach,
+    pick: impl FnOnce(&mut Tx, &mut dyn Kernel) -> Result<Sandbox>,
     mut network: Network,
     kv: Option<&mut Kv>,
     claimed: &mut Vec<String>,
-) -> Result<Vec<Op>> {
+) -> Result<(Vec<Op>, Endpoint)> {
     let driver = drivers::for_network(&network)?;
-    let requested = args
-        .ip
-        .as_deref()
-        .map(|ip| {
-            ip.parse().map_err(|_| {
-                UserError::new(format!("invalid --ip {ip:?}: expected an IPv4 address"))
-            })
-        })
-        .transpose()?;
-    let requested6: Option<Ipv6Addr> = args
-        .ip6
-        .as_deref()
-        .map(|ip| {
-            ip.parse().map_err(|_| {
-                UserError::new(format!("invalid --ip6 {ip:?}: expected an IPv6 address"))
-            })
-        })
-        .transpose()?;
+    let (requested, requested6, mac) = (attach.ipv4, attach.ipv6, attach.mac);
     if requested6.is_some() && network.ipam6.is_none() {
         refuse!(
             "network {} has no IPv6 subnet: --ip6 needs a network made with --ipv6",
             network.name
         );
     }
-    let mac = args.mac.as_deref().map(str::parse::<Mac>).transpose()?;
-    for alias in &args.alias {
-        validate_name("alias", alias)?;
-    }
-    if let Some(name) = &args.ifname {
-        validate_ifname(name)?;
-    }
-    let specs = publish::parse_specs(&args.publish)?;
-    let sandbox = resolve_sandbox(tx, ctx.kernel, args)?;
+    let specs = attach.ports.clone();
+    let sandbox = pick(tx, ctx.kernel)?;
     if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
         refuse!(
             "sandbox {} is already connected to network {}",
@@ -224,7 +241,7 @@ fn plan_connect(
         );
     }
     let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
-    let ifname = match &args.ifname {
+    let ifname = match &attach.ifname {
         Some(name) if in_sandbox.iter().any(|e| &e.ifname == name) => {
             refuse!("sandbox {} already has an interface {name}", sandbox.name)
         }
@@ -260,7 +277,7 @@ fn plan_connect(
                     mac: mac.expect("overlay endpoints have MACs of their own"),
                     ipv4: ipv4.map(|n| n.addr()),
                     ipv6: ipv6.map(|n| n.addr()),
-                    aliases: args.alias.clone(),
+                    aliases: attach.aliases.clone(),
                 })
             })?;
             if !dry_run {
@@ -294,7 +311,7 @@ fn plan_connect(
         mac,
         ipv4,
         ipv6,
-        aliases: args.alias.clone(),
+        aliases: attach.aliases.clone(),
         // The first network of each family gives the sandbox that family's default route.
         default_route: may_route && ipv4.is_some() && !in_sandbox.iter().any(|e| e.default_route),
         default_route6: may_route && ipv6.is_some() && !in_sandbox.iter().any(|e| e.default_route6),
@@ -321,7 +338,7 @@ fn plan_connect(
     if let Some(stored) = tx.state.networks.iter_mut().find(|n| n.id == network.id) {
         stored.overlay = network.overlay.clone();
     }
-    tx.state.endpoints.push(endpoint);
+    tx.state.endpoints.push(endpoint.clone());
     // An internal overlay has no way out, as in Docker: no gateway bridge, no ports.
     if via_gateway_bridge && !network.internal {
         plan.extend(attach_gateway_bridge(
@@ -336,7 +353,7 @@ fn plan_connect(
             network.name
         );
     }
-    Ok(plan)
+    Ok((plan, endpoint))
 }
 
 pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
@@ -352,15 +369,32 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
             network.name
         );
     };
+    let plan = plan_leave(ctx, &mut tx, &network, &sandbox, &endpoint)?;
+    if args.force {
+        tx.commit_best_effort(ctx, plan.into_iter().map(|op| vec![op]).collect())
+    } else {
+        tx.commit(ctx, plan)
+    }
+}
+
+/// The steps that take `endpoint` (of `sandbox` on `network`) away, with the state changed
+/// to match: its driver's, the default route moving on, and for a cluster network that
+/// stays on this host, its other hosts' entries as the store has them now (the store is
+/// reached before anything changes; reading it is no change, so a dry run shows the same
+/// plan).
+pub fn plan_leave(
+    ctx: &mut Ctx,
+    tx: &mut Tx,
+    network: &Network,
+    sandbox: &Sandbox,
+    endpoint: &Endpoint,
+) -> Result<Vec<Op>> {
     let mut plan = plan_disconnect(
         &mut tx.state,
-        &endpoint,
-        super::sandbox_alive(ctx.kernel, &sandbox),
+        endpoint,
+        super::sandbox_alive(ctx.kernel, sandbox),
     )?;
-    // A cluster network that stays on this host: its other hosts' entries as the store
-    // has them now (the store is reached before anything changes; reading it is no
-    // change, so a dry run shows the same plan).
-    if let Some(url) = cluster::store_of(&network) {
+    if let Some(url) = cluster::store_of(network) {
         let mut kv = Kv::connect(url)?;
         let endpoints = cluster::endpoints(&mut kv, &network.name)?;
         if let Some(overlay) = tx
@@ -381,9 +415,5 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
             plan.extend(steps);
         }
     }
-    if args.force {
-        tx.commit_best_effort(ctx, plan.into_iter().map(|op| vec![op]).collect())
-    } else {
-        tx.commit(ctx, plan)
-    }
+    Ok(plan)
 }

@@ -42,6 +42,7 @@ impl Tx {
             // follows what the command changed, not how many ports are published.
             let old = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
             let (gone, added) = changed_mappings(old, &self.state.endpoints);
+            steps.extend(forget_udp_flows(gone.iter().chain(&added)));
             let mut before = std::mem::take(&mut self.policy_before);
             before.extend(firewall::mapping_elements(gone));
             let mut policy = firewall::network_elements(&self.state);
@@ -154,12 +155,22 @@ impl Tx {
         }
         let probe = self.store.stage(vec![FileChange::Networks(Vec::new())])?;
         self.store.discard(probe);
-        for unit in &units {
-            if let Err(e) = ctx.kernel.apply(unit) {
-                eprintln!("ctnet: warning: {e:#}");
+        // Tracked flows are forgotten only once the firewall no longer translates to the
+        // endpoint (the commit below), or a client still sending would bring them back.
+        let (forget, units): (Vec<Vec<Op>>, Vec<Vec<Op>>) = units
+            .into_iter()
+            .partition(|unit| unit.iter().all(|op| matches!(op, Op::ForgetFlows { .. })));
+        let apply = |ctx: &mut Ctx, units: &[Vec<Op>]| {
+            for unit in units {
+                if let Err(e) = ctx.kernel.apply(unit) {
+                    eprintln!("ctnet: warning: {e:#}");
+                }
             }
-        }
-        self.commit(ctx, vec![])
+        };
+        apply(ctx, &units);
+        self.commit(ctx, vec![])?;
+        apply(ctx, &forget);
+        Ok(())
     }
 }
 
@@ -184,7 +195,12 @@ struct Following {
 /// - Docker's chain and forwarding right after the firewall: forwarding is turned on only
 ///   once the guard that comes with it is in place.
 fn arrange(mut steps: Vec<Op>, following: Following) -> Vec<Op> {
-    let irreversible = |op: &Op| matches!(op, Op::DeleteLink { .. } | Op::DeleteNetns { .. });
+    let irreversible = |op: &Op| {
+        matches!(
+            op,
+            Op::DeleteLink { .. } | Op::DeleteNetns { .. } | Op::ForgetFlows { .. }
+        )
+    };
     let firewall_at = match following.firewall {
         Some(firewall) => {
             let at = steps.iter().position(irreversible).unwrap_or(steps.len());
@@ -224,6 +240,21 @@ fn changed_mappings<'a>(
         sorted_difference(&before, &after),
         sorted_difference(&after, &before),
     )
+}
+
+/// UDP flows to host ports whose mapping changed are forgotten (once the firewall has the
+/// change, see `arrange`): a client that keeps sending would otherwise keep the
+/// translation its flow got first, to a container no longer there, or to none at all.
+fn forget_udp_flows<'a>(changed: impl Iterator<Item = &'a Forward>) -> Option<Op> {
+    let mut ranges: Vec<_> = changed
+        .filter(|(_, m)| m.proto == crate::ports::Proto::Udp)
+        .map(|(_, m)| m.host_port..=m.host_port.saturating_add(m.count - 1))
+        .collect();
+    ranges.sort_by_key(|r| (*r.start(), *r.end()));
+    ranges.dedup();
+    (!ranges.is_empty()).then_some(Op::ForgetFlows {
+        flows: crate::plan::Flows::ToUdpPorts(ranges),
+    })
 }
 
 /// The items of sorted `a` missing from sorted `b`, in one pass.
@@ -359,5 +390,39 @@ mod tests {
                 "ipsec Remove"
             ]
         );
+    }
+
+    /// Forgotten flows come back if the firewall still translates the old way when the
+    /// next datagram arrives: forgetting comes after the firewall change.
+    #[test]
+    fn udp_flows_are_forgotten_after_the_firewall_changes() {
+        let mapping = |proto, host_port, count| {
+            let ip = std::net::IpAddr::from([10, 0, 0, 2]);
+            let mapping = PortMapping {
+                proto,
+                host_ip: None,
+                host_port,
+                container_port: 53,
+                count,
+            };
+            (ip, mapping)
+        };
+        use crate::ports::Proto::{Tcp, Udp};
+        let changed = [
+            mapping(Udp, 5353, 1),
+            mapping(Tcp, 8080, 1),
+            mapping(Udp, 6000, 3),
+            mapping(Udp, 5353, 1),
+        ];
+        let forget = forget_udp_flows(changed.iter()).expect("UDP ports changed");
+        assert_eq!(
+            forget.to_string(),
+            "conntrack -D -p udp --dport 5353; for p in $(seq 6000 6002); do conntrack -D -p udp --dport $p; done"
+        );
+        assert_eq!(forget_udp_flows([mapping(Tcp, 80, 1)].iter()), None);
+        let steps = arrange(vec![link("a"), forget], following(Some(firewall())));
+        let names = names(&steps);
+        let at = |name: &str| names.iter().position(|n| n.starts_with(name)).unwrap();
+        assert!(at("firewall") < at("conntrack"), "{names:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! A small synchronous rtnetlink client over a blocking netlink-sys socket: one request,
 //! one acknowledgement (or a dump), no async runtime for a command that lives milliseconds.
 
+mod conntrack;
 mod fdb;
 mod links;
 mod routes;
@@ -11,7 +12,7 @@ use std::net::IpAddr;
 use ipnet::Ipv4Net;
 use netlink_packet_core::{
     NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST,
-    NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload, NetlinkSerializable,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{
@@ -100,10 +101,15 @@ const NLM_F_ACK_TLVS: u16 = 0x200;
 const RT_TABLE_LOCAL: u8 = 255;
 
 impl Netlink {
-    /// Opens a socket in the calling thread's current network namespace; it stays bound
-    /// to that namespace for its whole life.
+    /// Opens an rtnetlink socket in the calling thread's current network namespace; it
+    /// stays bound to that namespace for its whole life.
     pub fn open() -> Result<Netlink> {
-        let mut socket = Socket::new(NETLINK_ROUTE)?;
+        Netlink::open_for(NETLINK_ROUTE)
+    }
+
+    /// A socket for another netlink family (`netlink_sys::protocols`).
+    fn open_for(protocol: isize) -> Result<Netlink> {
+        let mut socket = Socket::new(protocol)?;
         socket.bind_auto()?;
         socket.connect(&SocketAddr::new(0, 0))?;
         // Short acks (no echo of our request) followed by the kernel's error text.
@@ -117,7 +123,7 @@ impl Netlink {
         })
     }
 
-    fn send(&mut self, message: RouteNetlinkMessage, flags: u16) -> Result<u32> {
+    fn send<M: NetlinkSerializable>(&mut self, message: M, flags: u16) -> Result<u32> {
         self.seq = self.seq.wrapping_add(1);
         let mut header = NetlinkHeader::default();
         header.flags = flags;
@@ -131,7 +137,7 @@ impl Netlink {
     }
 
     /// Reads replies to `seq` until an ack, an error or the end of a dump; collects inner messages.
-    fn receive(&mut self, seq: u32) -> Result<Vec<RouteNetlinkMessage>> {
+    fn receive<M: NetlinkDeserializable>(&mut self, seq: u32) -> Result<Vec<M>> {
         let mut out = Vec::new();
         loop {
             self.buf.clear();
@@ -139,13 +145,10 @@ impl Netlink {
             let mut offset = 0;
             while offset < len {
                 let bytes = &self.buf[offset..len];
-                let packet =
-                    NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes).map_err(|e| {
-                        NetlinkError {
-                            errno: nix::libc::EBADMSG,
-                            message: Some(format!("cannot decode a netlink reply: {e}")),
-                        }
-                    })?;
+                let packet = NetlinkMessage::<M>::deserialize(bytes).map_err(|e| NetlinkError {
+                    errno: nix::libc::EBADMSG,
+                    message: Some(format!("cannot decode a netlink reply: {e}")),
+                })?;
                 let length = packet.header.length as usize;
                 offset += (length + 3) & !3;
                 if packet.header.sequence_number != seq {
@@ -178,7 +181,7 @@ impl Netlink {
     /// Sends a request that changes something and waits for the kernel's ack.
     pub fn request(&mut self, message: RouteNetlinkMessage, extra_flags: u16) -> Result<()> {
         let seq = self.send(message, NLM_F_REQUEST | NLM_F_ACK | extra_flags)?;
-        self.receive(seq).map(|_| ())
+        self.receive::<RouteNetlinkMessage>(seq).map(|_| ())
     }
 
     pub fn dump(&mut self, message: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>> {

@@ -183,6 +183,39 @@ impl Netlink {
         Ok(nets)
     }
 
+    /// The addresses (with their prefix) on the link called `dev`, both families; IPv6
+    /// link-local ones left out (the kernel makes those itself).
+    pub fn link_addresses(&mut self, dev: &str) -> Result<Vec<ipnet::IpNet>> {
+        let index = self.ifindex(dev)?;
+        let mut addresses = Vec::new();
+        let mut request = AddressMessage::default();
+        request.header.index = index;
+        for reply in self.dump(RouteNetlinkMessage::GetAddress(request))? {
+            let RouteNetlinkMessage::NewAddress(a) = reply else {
+                continue;
+            };
+            if a.header.index != index {
+                continue;
+            }
+            // IPv4 addresses carry Local; IPv6 ones only Address.
+            let ip = a.attributes.iter().find_map(|attr| match attr {
+                AddressAttribute::Local(ip) => Some(*ip),
+                _ => None,
+            });
+            let ip = ip.or_else(|| {
+                a.attributes.iter().find_map(|attr| match attr {
+                    AddressAttribute::Address(ip) => Some(*ip),
+                    _ => None,
+                })
+            });
+            let link_local = matches!(ip, Some(IpAddr::V6(v6)) if v6.is_unicast_link_local());
+            if let (Some(ip), false) = (ip, link_local) {
+                addresses.extend(ipnet::IpNet::new(ip, a.header.prefix_len).ok());
+            }
+        }
+        Ok(addresses)
+    }
+
     /// The subnets of the namespace's IPv4 addresses: the networks it is directly on.
     pub fn ipv4_address_subnets(&mut self) -> Result<Vec<Ipv4Net>> {
         let mut nets = Vec::new();
