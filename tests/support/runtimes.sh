@@ -8,18 +8,36 @@
 #
 # Needs the scenario prelude (die, ON_EXIT, $T) and a hermetic host. Everything the
 # runtimes write goes to $T or to tmpfs mounts of this mount namespace: podman's storage,
-# /etc/cni/net.d and /opt (where ctr looks for plugins), containerd's root and state. The
-# containers and their monitors (conmon, shims) live in the PID namespace of
-# in_pid_namespace and die with it; the cgroups the runtimes make are removed at exit.
+# /etc/cni/net.d and /opt (where ctr looks for plugins), /var/lib (libcni's cache of
+# results, host-local's addresses, podman's blob cache; ctnet's state kept), and inside
+# in_pid_namespace a fresh /run (runc's, conmon's and containerd's state, whatever their
+# flags say). The containers and their monitors (conmon, shims) live in the PID namespace
+# of in_pid_namespace and die with it; the cgroups the runtimes make are removed at exit.
 
 source "$(dirname "${BASH_SOURCE[0]}")/cgroups.sh"
 
 RUNTIME_CGROUP="ctnet-rt-${T##*/}"   # unique machine-wide: cgroup v1 is the machine's
 
+# fresh DIR [KEPT...]: an empty tmpfs over DIR for this mount namespace, but for the
+# subdirectories KEPT, which stay what they were (mounts of their own, such as the
+# hermetic host's /var/lib/ctnet, moved over). Gone with the namespace: nothing to undo.
+fresh() {
+  local dir=$1 kept; shift
+  for kept; do
+    mkdir -p "$T/kept$dir/$kept"; mount --rbind "$dir/$kept" "$T/kept$dir/$kept"
+  done
+  mount -t tmpfs -o mode=0755 tmpfs "$dir"
+  for kept; do
+    mkdir "$dir/$kept"; mount --move "$T/kept$dir/$kept" "$dir/$kept"
+  done
+}
+
 runtimes_setup() {
-  mkdir -p "$T"/podman/{storage,run,tmp} /etc/cni/net.d
-  mount -t tmpfs tmpfs /etc/cni/net.d
-  mount -t tmpfs tmpfs /opt
+  mkdir -p "$T"/podman/{storage,run,tmp}
+  [ -d /etc/cni/net.d ] || die "no /etc/cni/net.d (podman's package makes it)"
+  fresh /etc/cni/net.d
+  fresh /opt
+  fresh /var/lib ctnet
   mkdir -p /opt/cni/bin
   # The plugin is the ctnet binary under the name the configuration's "type" gives.
   ln -s "$(command -v ctnet)" /opt/cni/bin/ctnet
@@ -58,10 +76,11 @@ prun() { podman run -d --cgroup-parent="/$RUNTIME_CGROUP" "$@"; }
 
 # in_pid_namespace SCRIPT: runs SCRIPT (with the scenario's functions and variables) as
 # PID 1's child in a new PID namespace; whatever it leaves running dies when it returns.
+# /run is fresh there but for the namespaces in /run/netns and ctnet's notes in /run/ctnet.
 in_pid_namespace() {
   export -f $(declare -F | awk '{print $3}')
   export T SUPPORT RUNTIME_CGROUP CONTAINERS_CONF CONTAINERS_STORAGE_CONF
-  unshare --pid --fork --kill-child --mount-proc bash -c "set -euo pipefail; $1"
+  unshare --pid --fork --kill-child --mount-proc bash -c "set -euo pipefail; fresh /run netns ctnet; $1"
 }
 
 CONTAINERD_SOCK=""
