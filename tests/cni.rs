@@ -28,6 +28,8 @@ const CNI: &str = r#"
       python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert e["code"]==int(sys.argv[2]) and e["msg"] and e["cniVersion"], e' \
         $T/fails.out "$code" || die "'cni $*' did not print error $code: $(cat $T/fails.out)"
     }
+    # published PORT: a DNAT element for host port PORT is in ctnet's table.
+    published() { nft list map inet ctnet dnat_any >$T/map; grep -q "\. $1 :" $T/map; }
     ctnet network create front --subnet 10.5.0.0/24 >/dev/null
 "#;
 
@@ -47,6 +49,7 @@ fn add_check_del_by_the_spec_in_each_version() {
         ctnet sandbox inspect web | emit sandbox
         [ "$(ip_of c1)" = 10.5.0.2 ] || die "eth0 in c1 has no 10.5.0.2"
         serve c1 80 hello
+        published 8080 || die "ADD published no port"
         [ "$(ask host 127.0.0.1 8080)" = hello ] || die "the port mapping does not lead to the container"
         # A retried ADD answers with the same result and changes nothing.
         before=$(snapshot)
@@ -68,7 +71,7 @@ fn add_check_del_by_the_spec_in_each_version() {
         ip netns del c2
         cni DEL id-2 "" eth0 "$(conf 0.4.0)"
         [ -z "$(ctnet sandbox ls -q)" ] || die "sandboxes left: $(ctnet sandbox ls -q)"
-        ! nft list map inet ctnet dnat4 2>/dev/null | grep -q 8080 || die "the port mapping is still in the map"
+        ! published 8080 || die "the port mapping is still in the map"
         [ -z "$(ip -o link show | grep vctn)" ] || die "a veth is left: $(ip -o link show | grep vctn)"
         [ "$(ask host 127.0.0.1 8080)" = "" ] || die "the port still answers"
         # DEL for a network that is gone, or a container ctnet never saw: success.
@@ -148,7 +151,7 @@ fn gc_removes_what_the_runtime_no_longer_has_and_nothing_else() {
         valid='{"containerID":"id-b","ifname":"eth0"}'
         cni GC "" "" "" "$(conf 1.1.0 | sed "s/}\$/,\"cni.dev\/valid-attachments\":[$valid]}/")"
         [ "$(ctnet sandbox ls -q | sort | tr '\n' ' ')" = "byhand id-b " ] || die "GC left: $(ctnet sandbox ls -q)"
-        ! nft list map inet ctnet dnat4 | grep -q 9000 || die "GC left a's port mapping"
+        ! published 9000 || die "GC left a's port mapping"
         python3 "$SUPPORT/agree.py" || die "state and kernel disagree after GC"
         "#,
     );
@@ -194,9 +197,10 @@ fn del_forgets_the_flows_of_its_published_ports() {
         (while :; do echo tick; sleep 0.05; done) | ip netns exec outside timeout 30 socat -u - UDP-SENDTO:203.0.113.1:5353,sourceport=40000 &
         for _ in $(seq 100); do [ -s $T/old.log ] && break; sleep 0.05; done
         [ -s $T/old.log ] || die "the old container never heard the client"
-        conntrack -L -p udp --dport 5353 2>/dev/null | grep -q 10.5.0.2 || die "no tracked flow to the old container"
+        flows() { conntrack -L -p udp --dport 5353 >$T/flows 2>/dev/null; grep -q "$1" $T/flows; }
+        flows 10.5.0.2 || die "no tracked flow to the old container"
         cni DEL id-old /run/netns/old eth0
-        ! conntrack -L -p udp --dport 5353 2>/dev/null | grep -q 10.5.0.2 || die "DEL left the flow to the old container"
+        ! flows 10.5.0.2 || die "DEL left the flow to the old container"
         cni ADD id-new /run/netns/new eth0 >/dev/null
         for _ in $(seq 100); do [ -s $T/new.log ] && break; sleep 0.05; done
         [ -s $T/new.log ] || die "the client still does not reach the container that now publishes the port"
@@ -231,7 +235,8 @@ fn podman_runs_containers_on_ctnet_networks() {
           prun --name other --network back local/bb sleep 300 >/dev/null
           web=$(podman inspect web --format "{{(index .NetworkSettings.Networks \"front\").IPAddress}}")
           [ -n "$web" ] || die "podman reports no address for web"
-          podman exec static ip -o -4 addr show eth0 | grep -q "10.5.0.77/24" || die "--ip did not land in the container"
+          podman exec static ip -o -4 addr show eth0 >$T/static-addr
+          grep -q "10.5.0.77/24" $T/static-addr || die "--ip did not land in the container"
           podman exec static ping -c1 -W2 "$web" >/dev/null || die "static cannot ping web"
           URL=http://$web/ ; [ "$(get podman exec static)" = hello-from-httpd ] || die "no HTTP between containers"
           ! podman exec other ping -c1 -W1 "$web" >/dev/null 2>&1 || die "a container on back reached front"
@@ -251,7 +256,7 @@ fn podman_runs_containers_on_ctnet_networks() {
           podman rm -f -t 0 -a >/dev/null
           [ -z "$(ctnet sandbox ls -q)" ] || die "podman rm left sandboxes: $(ctnet sandbox ls -q)"
           [ -z "$(ip -o link show | grep vctn || true)" ] || die "podman rm left veths"
-          ! nft list map inet ctnet dnat4 | grep -q 8080 || die "podman rm left the port mapping"
+          ! published 8080 || die "podman rm left the port mapping"
           python3 "$SUPPORT/agree.py" || die "state and kernel disagree after podman rm"
         '
         "#,
@@ -335,9 +340,11 @@ fn runtime_containers_get_what_ctnet_promises() {
         nft flush ruleset
         ctnet restore >/dev/null
         [ "$(ask outside 203.0.113.1 8080)" = hello ] || die "restore lost the runtime container's port"
-        ctnet graph | grep -q 'sandbox web.*CNI container id-a' || die "graph does not show the runtime's container"
+        ctnet graph >$T/graph
+        grep -q 'sandbox web.*CNI container id-a' $T/graph || die "graph does not show the runtime's container"
         before=$(snapshot)
-        ctnet --dry-run disconnect front web | grep -q 'link del' || die "dry run shows no plan"
+        ctnet --dry-run disconnect front web >$T/plan
+        grep -q 'link del' $T/plan || die "dry run shows no plan"
         [ "$before" = "$(snapshot)" ] || die "a dry run changed something"
         python3 "$SUPPORT/agree.py" || die "state and kernel disagree"
         "#,

@@ -132,6 +132,20 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
     for addr in &view.addresses {
         writeln!(ctx.out, "    address {addr} (the network's gateway)")?;
     }
+    for (v6, family, present) in [
+        (false, "IPv4", !net.ipam.is_empty()),
+        (true, "IPv6", net.ipam6.is_some()),
+    ] {
+        if present {
+            let mode = bridge.gateway_mode(v6);
+            writeln!(
+                ctx.out,
+                "    {family} gateway mode {}: {}",
+                mode.name(),
+                mode.meaning()
+            )?;
+        }
+    }
     for route in &view.routes {
         writeln!(ctx.out, "    route {route} dev {}", bridge.ifname)?;
     }

@@ -27,6 +27,12 @@ fn network_label(net: &Network) -> Vec<String> {
     let mut lines = vec![format!("network {} ({})", net.name, net.driver.name())];
     if let Some(bridge) = &net.bridge {
         lines.push(format!("bridge {}", bridge.ifname));
+        for (v6, family) in [(false, "IPv4"), (true, "IPv6")] {
+            let mode = bridge.gateway_mode(v6);
+            if !mode.is_nat() {
+                lines.push(format!("{family} gateway mode {}", mode.name()));
+            }
+        }
     }
     if let Some(overlay) = &net.overlay {
         lines.push(format!("VXLAN {} (VNI {})", overlay.vxlan, overlay.vni));

@@ -34,6 +34,9 @@ pub fn allocate(
             network.name
         );
     }
+    if network.routed_only() {
+        return Ok(routed_mappings(network, specs));
+    }
     let default_ip = network
         .bridge
         .as_ref()
@@ -100,6 +103,34 @@ pub fn allocate(
         out.push(mapping);
     }
     Ok(out)
+}
+
+/// Mappings on a network in gateway mode routed, as Docker makes them: the container's
+/// ports open at its own address, so a host port means nothing (and a host address only
+/// which family), and nothing can collide.
+fn routed_mappings(network: &Network, specs: &[PortSpec]) -> Vec<PortMapping> {
+    specs
+        .iter()
+        .map(|spec| {
+            let specific_ip = spec.host_ip.filter(|ip| !ip.is_unspecified());
+            if spec.host_port.is_some() || specific_ip.is_some() {
+                eprintln!(
+                    "ctnet: warning: network {} is in gateway mode routed: {spec} opens port {} at the container's address; the host address and port are not used",
+                    network.name, spec.container_port
+                );
+            }
+            PortMapping {
+                proto: spec.proto,
+                host_ip: spec.host_ip.map(|ip| match ip {
+                    IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+                }),
+                host_port: spec.container_port,
+                container_port: spec.container_port,
+                count: spec.count,
+            }
+        })
+        .collect()
 }
 
 /// The lowest start in Docker's ephemeral range whose `count` ports no published mapping

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::TABLE;
-use crate::model::{Driver, Endpoint, State};
+use crate::model::{Driver, Endpoint, GatewayMode, State};
 use crate::ports::{PortMapping, Proto};
 
 /// One value inside an element's key or data: typed, so nft receives JSON built from
@@ -88,26 +88,73 @@ impl Element {
     }
 }
 
-/// The DNAT map elements for published ports: one per port, so a range is one set of
-/// elements in one nft transaction, and the rules never change.
-pub fn port_elements<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> Policy {
-    mapping_elements(endpoints.into_iter().flat_map(forwards))
+/// The elements for published ports: one per port, so a range is one set of elements in
+/// one nft transaction, and the rules never change.
+pub fn port_elements<'a>(
+    state: &'a State,
+    endpoints: impl IntoIterator<Item = &'a Endpoint>,
+) -> Policy {
+    mapping_elements(endpoints.into_iter().flat_map(|ep| forwards(state, ep)))
+}
+
+/// One published mapping and the container address it leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Forward {
+    pub to: IpAddr,
+    pub mapping: PortMapping,
+    /// The family is in gateway mode routed: the port opens at the container's address
+    /// and no host port is mapped.
+    pub routed: bool,
 }
 
 /// Where an endpoint's published ports lead: to its IPv4 address, and (on a dual-stack
 /// network) to its IPv6 address as well.
-pub fn forwards(ep: &Endpoint) -> impl Iterator<Item = (IpAddr, PortMapping)> + '_ {
+pub fn forwards<'a>(state: &State, ep: &'a Endpoint) -> impl Iterator<Item = Forward> + 'a {
+    let bridge = state
+        .network_by_id(&ep.network_id)
+        .and_then(|n| n.bridge.as_ref());
+    let routed = |v6| bridge.is_some_and(|b| b.gateway_mode(v6) == GatewayMode::Routed);
+    let routed = [routed(false), routed(true)];
     let addresses = ep.addresses().map(|net| net.addr());
-    addresses.flat_map(move |address| ep.ports.iter().map(move |m| (address, *m)))
+    addresses.flat_map(move |to| {
+        ep.ports.iter().map(move |m| Forward {
+            to,
+            mapping: *m,
+            routed: routed[usize::from(to.is_ipv6())],
+        })
+    })
 }
 
-/// Map elements for mappings to the given container addresses. A mapping without a host
+/// Elements for mappings to the given container addresses. A mapping without a host
 /// address is published on every address of both families; one with an address, only on
-/// that family's side (`::` is every IPv6 address).
-pub fn mapping_elements(mappings: impl IntoIterator<Item = (IpAddr, PortMapping)>) -> Policy {
+/// that family's side (`::` is every IPv6 address). A routed one opens the container's
+/// port at its address; the others map host ports to it.
+pub fn mapping_elements(forwards: impl IntoIterator<Item = Forward>) -> Policy {
     let mut out = BTreeSet::new();
-    for (address, mapping) in mappings {
+    for Forward {
+        to: address,
+        mapping,
+        routed,
+    } in forwards
+    {
         let v6 = address.is_ipv6();
+        if mapping.host_ip.is_some_and(|ip| ip.is_ipv6() != v6) {
+            continue;
+        }
+        if routed {
+            let set = if v6 { "routed_ports6" } else { "routed_ports" };
+            for (_, container_port) in mapping.pairs() {
+                out.insert(Element::set_only(
+                    set,
+                    vec![
+                        Atom::Addr(address),
+                        Atom::Proto(mapping.proto),
+                        Atom::Port(container_port),
+                    ],
+                ));
+            }
+            continue;
+        }
         let (any, one) = if v6 {
             ("dnat6_any", "dnat6_ip")
         } else {
@@ -115,7 +162,6 @@ pub fn mapping_elements(mappings: impl IntoIterator<Item = (IpAddr, PortMapping)
         };
         let set = match mapping.host_ip {
             None => any,
-            Some(ip) if ip.is_ipv6() != v6 => continue,
             Some(ip) if ip.is_unspecified() => any,
             Some(_) => one,
         };
@@ -149,7 +195,7 @@ pub fn bridges(state: &State) -> Vec<String> {
 /// Every element the state calls for.
 pub fn elements(state: &State) -> Policy {
     let mut out = network_elements(state);
-    out.extend(port_elements(&state.endpoints));
+    out.extend(port_elements(state, &state.endpoints));
     out
 }
 
@@ -189,19 +235,28 @@ pub fn network_elements(state: &State) -> Policy {
         });
         if net.internal {
             out.insert(Element::set_only("internal", vec![br()]));
-        } else if bridge.masquerade {
-            for config in &net.ipam {
+            continue;
+        }
+        for (v6, family) in [(false, "ipv4"), (true, "ipv6")] {
+            if bridge.gateway_mode(v6) == GatewayMode::NatUnprotected {
                 out.insert(Element::set_only(
-                    "egress_nets",
-                    vec![Atom::Prefix(config.subnet.into())],
+                    "unprotected",
+                    vec![Atom::Family(family), br()],
                 ));
             }
-            if let Some(config) = &net.ipam6 {
-                out.insert(Element::set_only(
-                    "egress_nets6",
-                    vec![Atom::Prefix(config.subnet.into())],
-                ));
-            }
+        }
+        let masquerades = |v6| bridge.masquerade && bridge.gateway_mode(v6).masquerades();
+        for config in net.ipam.iter().filter(|_| masquerades(false)) {
+            out.insert(Element::set_only(
+                "egress_nets",
+                vec![Atom::Prefix(config.subnet.into())],
+            ));
+        }
+        if let Some(config) = net.ipam6.as_ref().filter(|_| masquerades(true)) {
+            out.insert(Element::set_only(
+                "egress_nets6",
+                vec![Atom::Prefix(config.subnet.into())],
+            ));
         }
     }
     out

@@ -19,7 +19,7 @@ mod json;
 use std::collections::BTreeSet;
 
 pub use elements::{
-    Element, Policy, bridges, elements, forwards, mapping_elements, network_elements,
+    Element, Forward, Policy, bridges, elements, forwards, mapping_elements, network_elements,
 };
 use json::{Command, Elements, Object, SetObject};
 
@@ -30,7 +30,7 @@ pub const TABLE: &str = "inet ctnet";
 /// The admin's chain: created once, never flushed or rewritten by ctnet.
 pub const USER_CHAIN: &str = "user";
 /// The chain added last to the skeleton: a table that has it is this version's.
-pub const NEWEST_CHAIN: &str = "user_hook";
+pub const NEWEST_CHAIN: &str = "gateway_modes";
 
 /// Sets, maps, chains and the fixed rules. Same-bridge traffic only reaches the forward
 /// hook when routed through the gateway; `icc` decides it. Whatever else heads into a
@@ -325,7 +325,7 @@ mod tests {
                 },
             ],
         };
-        let adds: Vec<String> = elements::port_elements([&ep])
+        let adds: Vec<String> = elements::port_elements(&State::new(), [&ep])
             .iter()
             .map(Element::add)
             .collect();

@@ -15,8 +15,8 @@ mod network;
 pub use esp_keys::EspKeys;
 pub use mac::Mac;
 pub use network::{
-    BridgeSettings, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode, LanSettings,
-    MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
+    BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,
+    LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
 };
 
 /// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).
@@ -339,6 +339,8 @@ pub mod tests {
             icc,
             masquerade: true,
             host_binding: None,
+            gateway_mode4: Default::default(),
+            gateway_mode6: Default::default(),
         });
         network
     }

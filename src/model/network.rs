@@ -92,6 +92,22 @@ pub struct BridgeSettings {
     /// Host address for ports published without one (`-o host_binding_ipv4`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_binding: Option<Ipv4Addr>,
+    /// How IPv4 and IPv6 traffic reach beyond the network (Docker's gateway modes).
+    #[serde(default, skip_serializing_if = "GatewayMode::is_nat")]
+    pub gateway_mode4: GatewayMode,
+    #[serde(default, skip_serializing_if = "GatewayMode::is_nat")]
+    pub gateway_mode6: GatewayMode,
+}
+
+impl BridgeSettings {
+    /// The gateway mode of one family.
+    pub fn gateway_mode(&self, v6: bool) -> GatewayMode {
+        if v6 {
+            self.gateway_mode6
+        } else {
+            self.gateway_mode4
+        }
+    }
 }
 
 /// What the macvlan and ipvlan drivers made of a network's options: containers on the LAN
@@ -235,6 +251,52 @@ named!(
     IpvlanFlag { Bridge = "bridge", Private = "private", Vepa = "vepa" }
 );
 
+named!(
+    /// Docker's gateway modes, per family: `nat` masquerades egress and opens only
+    /// published ports (at host addresses); `nat-unprotected` also opens every port to
+    /// direct routing from outside; `routed` does no NAT and opens published ports at the
+    /// container's own address; `isolated` (internal networks) puts no gateway address on
+    /// the bridge, so not even the host reaches the network.
+    GatewayMode { Nat = "nat", NatUnprotected = "nat-unprotected", Routed = "routed", Isolated = "isolated" }
+);
+
+// Not derived: `named!` declares the enum, and Docker's default is nat.
+#[allow(clippy::derivable_impls)]
+impl Default for GatewayMode {
+    fn default() -> GatewayMode {
+        GatewayMode::Nat
+    }
+}
+
+impl GatewayMode {
+    pub fn is_nat(&self) -> bool {
+        *self == GatewayMode::Nat
+    }
+
+    /// Whether egress is masqueraded in this mode.
+    pub fn masquerades(self) -> bool {
+        matches!(self, GatewayMode::Nat | GatewayMode::NatUnprotected)
+    }
+
+    /// What the mode does, in one line (explain, graph).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            GatewayMode::Nat => {
+                "egress masqueraded; from outside, only ports published on host addresses"
+            }
+            GatewayMode::NatUnprotected => {
+                "egress masqueraded; from outside, every port of every container at its own address"
+            }
+            GatewayMode::Routed => {
+                "no NAT: egress keeps the container's address; from outside, published ports at the container's own address, nothing else"
+            }
+            GatewayMode::Isolated => {
+                "no gateway address on the bridge: no way to or from the host or the outside"
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for LanMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -322,5 +384,14 @@ impl Network {
     /// The settings of a macvlan or ipvlan network.
     pub fn lan(&self) -> Option<&LanSettings> {
         self.macvlan.as_ref().or(self.ipvlan.as_ref())
+    }
+
+    /// A bridge network whose every family is in gateway mode routed: its published ports
+    /// open at the containers' addresses and take no host port.
+    pub fn routed_only(&self) -> bool {
+        self.bridge.as_ref().is_some_and(|b| {
+            (self.ipam.is_empty() || b.gateway_mode4 == GatewayMode::Routed)
+                && (self.ipam6.is_none() || b.gateway_mode6 == GatewayMode::Routed)
+        })
     }
 }

@@ -117,7 +117,7 @@ ask() { # ask NS|host HOST PORT [udp]; ASK_FROM=ADDR sends from that address of 
     # One datagram may be lost (say, while the neighbour entry resolves): up to 3 tries.
     local reply
     for _ in 1 2 3; do
-      reply=$(echo ping | "${run[@]}" timeout 2 socat -T1 - UDP:"$2":"$3"$bind 2>/dev/null || true)
+      reply=$(echo ping | "${run[@]}" timeout 3 socat -T2 - UDP:"$2":"$3"$bind 2>/dev/null || true)
       [ -n "$reply" ] && break
     done
     echo "$reply"

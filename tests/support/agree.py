@@ -68,7 +68,11 @@ def main():
         if not name or name not in by_name:
             continue
         have = {f"{i['local']}" for i in addresses.get(name, {}).get("addr_info", [])}
-        for config in n.get("ipam") or []:
+        # Gateway mode isolated: no gateway on the bridge, on purpose.
+        isolated = n["bridge"].get("gateway_mode4") == "isolated"
+        if isolated and have - {a for a in have if a.startswith("fe80")}:
+            problems.append(f"bridge {name}: isolated, but has addresses {sorted(have)}")
+        for config in [] if isolated else n.get("ipam") or []:
             if config["gateway"] not in have:
                 problems.append(f"bridge {name}: lacks its gateway {config['gateway']}")
 
@@ -100,8 +104,11 @@ def main():
     # Published ports: the DNAT map elements are exactly the endpoints' ports.
     # A port without a host address goes to both of a dual-stack endpoint's addresses; one
     # with an address only to the endpoint's address of that family ("::": every IPv6 one).
+    # A family in gateway mode routed opens the container's port at its address instead.
     want = set()
     for ep in endpoints:
+        bridge = networks.get(ep["network_id"], {}).get("bridge") or {}
+        routed = {v6: bridge.get("gateway_mode6" if v6 else "gateway_mode4") == "routed" for v6 in (False, True)}
         targets = [(ep["ipv4"].split("/")[0], False)] if ep.get("ipv4") else []
         if ep.get("ipv6"):
             targets.append((ep["ipv6"].split("/")[0], True))
@@ -111,14 +118,18 @@ def main():
                 if host_ip != "0.0.0.0" and (":" in host_ip) != v6:
                     continue
                 for i in range(count):
+                    if routed[v6]:
+                        want.add((f"routed_ports{suffix}", f"{addr} . {proto} . {container_port + i}"))
+                        continue
                     value = f"{proto} . {host_port + i} : {addr} . {container_port + i}"
                     if host_ip in ("0.0.0.0", "::"):
                         want.add((f"dnat{suffix}_any", value))
                     else:
                         want.add((f"dnat{suffix}_ip", f"{host_ip} . {value}"))
     have = set()
-    for name in ("dnat_any", "dnat_ip", "dnat6_any", "dnat6_ip"):
-        text = sh("nft", "list", "map", "inet", "ctnet", name)
+    for name in ("dnat_any", "dnat_ip", "dnat6_any", "dnat6_ip", "routed_ports", "routed_ports6"):
+        kind = "set" if name.startswith("routed") else "map"
+        text = sh("nft", "list", kind, "inet", "ctnet", name)
         body = re.search(r"elements = \{(.*?)\}", text, re.S)
         if body:
             for element in body.group(1).split(","):
@@ -134,7 +145,12 @@ def main():
             if members != net.get(index, {}):
                 problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
     published = sorted((p["sandbox"], tuple(p["mapping"])) for p in state.get("published", []))
-    ports = sorted((sandboxes[ep["sandbox_id"]]["name"], tuple(m)) for ep in endpoints for m in ep.get("ports", []))
+    def routed_only(n):  # its ports take no host port, so the index leaves them out
+        b = n.get("bridge") or {}
+        return bool(b) and (not n.get("ipam") or b.get("gateway_mode4") == "routed") \
+            and (not n.get("ipam6") or b.get("gateway_mode6") == "routed")
+    ports = sorted((sandboxes[ep["sandbox_id"]]["name"], tuple(m)) for ep in endpoints for m in ep.get("ports", [])
+                   if not routed_only(networks.get(ep["network_id"], {})))
     if published != ports:
         problems.append(f"published index {published} but endpoints have {ports}")
     for ep in endpoints:

@@ -8,11 +8,10 @@ use super::Tx;
 use super::stores::Stores;
 use crate::cluster::esp;
 use crate::commands::Ctx;
-use crate::firewall;
+use crate::firewall::{self, Forward};
 use crate::model::{Endpoint, State};
 use crate::plan::Op;
 use crate::plan::xfrm::{Xfrm, XfrmChange};
-use crate::ports::PortMapping;
 use crate::state::store::FileChange;
 
 impl Tx {
@@ -41,12 +40,12 @@ impl Tx {
             // Ports: only endpoints whose ports (or address) changed contribute, so the cost
             // follows what the command changed, not how many ports are published.
             let old = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
-            let (gone, added) = changed_mappings(old, &self.state.endpoints);
+            let (gone, added) = changed_mappings(&self.state, old, &self.state.endpoints);
             steps.extend(forget_udp_flows(gone.iter().chain(&added)));
             let mut before = std::mem::take(&mut self.policy_before);
-            before.extend(firewall::mapping_elements(gone));
+            before.extend(firewall::mapping_elements(gone.iter().copied()));
             let mut policy = firewall::network_elements(&self.state);
-            policy.extend(firewall::mapping_elements(added));
+            policy.extend(firewall::mapping_elements(added.iter().copied()));
             firewall::render_delta(&before, &policy).map(|delta| {
                 (
                     delta,
@@ -220,17 +219,19 @@ fn arrange(mut steps: Vec<Op>, following: Following) -> Vec<Op> {
     arranged
 }
 
-/// A published mapping and the container address it leads to.
-type Forward = (std::net::IpAddr, PortMapping);
-
 /// The published mappings (with their container address) that are only in `old`, and
 /// those only in `new`: what a command changed, however many ports stay as they were.
+/// (A network's gateway modes never change, so `state` tells both sides' modes.)
 fn changed_mappings<'a>(
+    state: &'a State,
     old: impl Iterator<Item = &'a Endpoint>,
     new: &'a [Endpoint],
 ) -> (Vec<Forward>, Vec<Forward>) {
     let sorted = |eps: Vec<&'a Endpoint>| -> Vec<Forward> {
-        let mut all: Vec<_> = eps.into_iter().flat_map(firewall::forwards).collect();
+        let mut all: Vec<_> = eps
+            .into_iter()
+            .flat_map(|ep| firewall::forwards(state, ep))
+            .collect();
         all.sort_unstable();
         all
     };
@@ -247,8 +248,8 @@ fn changed_mappings<'a>(
 /// translation its flow got first, to a container no longer there, or to none at all.
 fn forget_udp_flows<'a>(changed: impl Iterator<Item = &'a Forward>) -> Option<Op> {
     let mut ranges: Vec<_> = changed
-        .filter(|(_, m)| m.proto == crate::ports::Proto::Udp)
-        .map(|(_, m)| m.host_port..=m.host_port.saturating_add(m.count - 1))
+        .filter(|f| f.mapping.proto == crate::ports::Proto::Udp && !f.routed)
+        .map(|f| f.mapping.host_port..=f.mapping.host_port.saturating_add(f.mapping.count - 1))
         .collect();
     ranges.sort_by_key(|r| (*r.start(), *r.end()));
     ranges.dedup();
@@ -275,6 +276,7 @@ mod tests {
     use super::*;
     use crate::firewall::Script;
     use crate::plan::Ns;
+    use crate::ports::PortMapping;
 
     fn link(dev: &str) -> Op {
         Op::LinkUp {
@@ -396,16 +398,16 @@ mod tests {
     /// next datagram arrives: forgetting comes after the firewall change.
     #[test]
     fn udp_flows_are_forgotten_after_the_firewall_changes() {
-        let mapping = |proto, host_port, count| {
-            let ip = std::net::IpAddr::from([10, 0, 0, 2]);
-            let mapping = PortMapping {
+        let mapping = |proto, host_port, count| Forward {
+            to: std::net::IpAddr::from([10, 0, 0, 2]),
+            mapping: PortMapping {
                 proto,
                 host_ip: None,
                 host_port,
                 container_port: 53,
                 count,
-            };
-            (ip, mapping)
+            },
+            routed: false,
         };
         use crate::ports::Proto::{Tcp, Udp};
         let changed = [

@@ -100,6 +100,10 @@ impl Tx {
             .state
             .endpoints
             .iter()
+            // A routed network's ports take no host port: nothing to keep others from.
+            .filter(|ep| {
+                !(self.state.network_by_id(&ep.network_id)).is_some_and(|n| n.routed_only())
+            })
             .filter_map(|ep| Some((self.state.sandbox_by_id(&ep.sandbox_id)?, ep)))
             .flat_map(|(sandbox, ep)| {
                 ep.ports.iter().map(|mapping| Published {

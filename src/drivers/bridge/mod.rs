@@ -11,7 +11,7 @@ pub use options::BridgeOptions;
 use super::sandbox::join_by_veth;
 use super::{Egress, Host, NetworkDriver, NetworkRequest};
 use crate::ifnames;
-use crate::model::{BridgeSettings, Driver, Endpoint, Mac, Network, Sandbox};
+use crate::model::{BridgeSettings, Driver, Endpoint, GatewayMode, Mac, Network, Sandbox};
 use crate::plan::{Ns, Op};
 use crate::refuse;
 
@@ -125,12 +125,22 @@ impl NetworkDriver for Bridge {
         {
             refuse!("bridge {ifname} already belongs to network {}", other.name);
         }
+        let gateway_mode4 = opts.gateway_mode_ipv4.unwrap_or_default();
+        let gateway_mode6 = opts.gateway_mode_ipv6.unwrap_or_default();
+        let isolated = [gateway_mode4, gateway_mode6].contains(&GatewayMode::Isolated);
+        if isolated && !request.internal {
+            refuse!(
+                "gateway mode isolated is for internal networks (as in Docker): add --internal"
+            );
+        }
         network.bridge = Some(BridgeSettings {
             ifname,
             mtu: opts.mtu,
             icc: opts.icc.unwrap_or(true),
             masquerade: opts.masquerade.unwrap_or(true),
             host_binding: opts.host_binding_ipv4,
+            gateway_mode4,
+            gateway_mode6,
         });
         Ok(())
     }
@@ -157,7 +167,10 @@ impl NetworkDriver for Bridge {
             alias: crate::ifnames::mark(&network.id),
             mac,
         }];
-        for config in &network.ipam {
+        // An isolated family has no gateway on the bridge: the host has no address (and so
+        // no route) on the network, and its containers nothing to reach the host by.
+        let isolated = |v6| bridge.gateway_mode(v6) == GatewayMode::Isolated;
+        for config in network.ipam.iter().filter(|_| !isolated(false)) {
             let addr = ipnet::Ipv4Net::new(config.gateway, config.subnet.prefix_len())
                 .expect("valid prefix");
             plan.push(Op::AddAddress {
@@ -166,13 +179,21 @@ impl NetworkDriver for Bridge {
                 addr: addr.into(),
             });
         }
-        if let Some(config) = &network.ipam6 {
+        if let Some(config) = network.ipam6.as_ref().filter(|_| !isolated(true)) {
             let addr = ipnet::Ipv6Net::new(config.gateway, config.subnet.prefix_len())
                 .expect("valid prefix");
             plan.push(Op::AddAddress {
                 ns: Ns::Host,
                 dev: bridge.ifname.clone(),
                 addr: addr.into(),
+            });
+        }
+        if isolated(true) {
+            // Not even a link-local address for the containers to reach the host by; the
+            // bridge still switches their IPv6 frames.
+            plan.push(Op::Sysctl {
+                key: format!("net/ipv6/conf/{}/disable_ipv6", bridge.ifname),
+                value: "1".into(),
             });
         }
         // Forwarding, which routing between the bridge and the world needs, is the

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::UserError;
+use crate::model::GatewayMode;
 use crate::netopts::parse_mtu;
 use crate::refuse;
 
@@ -13,6 +14,8 @@ pub struct BridgeOptions {
     pub icc: Option<bool>,
     pub masquerade: Option<bool>,
     pub host_binding_ipv4: Option<std::net::Ipv4Addr>,
+    pub gateway_mode_ipv4: Option<GatewayMode>,
+    pub gateway_mode_ipv6: Option<GatewayMode>,
 }
 
 const BRIDGE_KEYS: &[(&str, &str)] = &[
@@ -27,7 +30,25 @@ const BRIDGE_KEYS: &[(&str, &str)] = &[
         "host_binding_ipv4",
         "com.docker.network.bridge.host_binding_ipv4",
     ),
+    (
+        "gateway_mode_ipv4",
+        "com.docker.network.bridge.gateway_mode_ipv4",
+    ),
+    (
+        "gateway_mode_ipv6",
+        "com.docker.network.bridge.gateway_mode_ipv6",
+    ),
 ];
+
+fn parse_gateway_mode(key: &str, value: &str) -> Result<GatewayMode, UserError> {
+    GatewayMode::parse(value).ok_or_else(|| {
+        let known: Vec<&str> = GatewayMode::ALL.iter().map(|m| m.name()).collect();
+        UserError::new(format!(
+            "option {key}={value}: expected one of {}",
+            known.join(", ")
+        ))
+    })
+}
 
 fn canonical_key(key: &str) -> Option<&'static str> {
     BRIDGE_KEYS
@@ -75,6 +96,12 @@ impl BridgeOptions {
                         ))
                     })?)
                 }
+                "gateway_mode_ipv4" => {
+                    out.gateway_mode_ipv4 = Some(parse_gateway_mode(key, value)?)
+                }
+                "gateway_mode_ipv6" => {
+                    out.gateway_mode_ipv6 = Some(parse_gateway_mode(key, value)?)
+                }
                 _ => unreachable!("every canonical key is handled"),
             }
         }
@@ -105,6 +132,13 @@ mod tests {
         assert_eq!(o.icc, Some(false));
         let o = opts(&["com.docker.network.bridge.enable_ip_masquerade=false"]).unwrap();
         assert_eq!(o.masquerade, Some(false));
+        let o = opts(&[
+            "gateway_mode_ipv4=routed",
+            "com.docker.network.bridge.gateway_mode_ipv6=nat-unprotected",
+        ])
+        .unwrap();
+        assert_eq!(o.gateway_mode_ipv4, Some(GatewayMode::Routed));
+        assert_eq!(o.gateway_mode_ipv6, Some(GatewayMode::NatUnprotected));
     }
 
     #[test]
@@ -118,6 +152,7 @@ mod tests {
             &["mtu=1400", "com.docker.network.driver.mtu=1500"],
             &["novalue"],
             &["icc=true", "icc=false"],
+            &["gateway_mode_ipv4=direct"],
         ] {
             assert!(opts(bad).is_err(), "{bad:?} accepted");
         }
