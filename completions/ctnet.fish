@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ctnet_global_optspecs
-    string join \n state-dir= format= q/quiet v/verbose dry-run store= store-cacert= store-cert= store-key= store-user= insecure-store h/help V/version
+    string join \n state-dir= format= q/quiet v/verbose dry-run store= store-cacert= store-cert= store-key= store-user= insecure-store config= h/help V/version
 end
 
 function __fish_ctnet_needs_command
@@ -34,6 +34,7 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -l store-cacert -d 'The CA tha
 complete -c ctnet -n "__fish_ctnet_needs_command" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_needs_command" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_needs_command" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_needs_command" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_needs_command" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_needs_command" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_needs_command" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -67,6 +68,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -87,6 +89,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l aux-address -d 'Reserve an address: NAME=IP' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv4 -d 'IPv4 addressing; `--ipv4=false` with --ipv6 makes an IPv6-only network' -r -f -a "true\t''
 false\t''"
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l dns -d 'DNS server for the network\'s sandboxes: the resolver forwards their other queries here' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l label -d 'Metadata: K=V' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s o -l opt -d 'Driver option: bridge.name, mtu, icc, masquerade (Docker\'s names work too)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F
@@ -99,6 +102,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Dual stack: an IPv6 subnet too (given with --subnet, or a /64 of ctnet\'s unique-local /48)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No traffic leaves the network, none enters it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
@@ -117,6 +121,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -132,6 +137,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -l explain -d 'Show the Linux objects behind each network instead, read from the kernel'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -148,6 +154,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -163,6 +170,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation (ctnet never asks; accepted for Docker\'s habit)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -177,6 +185,9 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l mac -d 'MAC address (default: 02:42 followed by the IPv4 address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s p -l publish -d 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dns -d 'DNS server for the sandbox (repeatable): in its resolv.conf, or where ctnet\'s resolver forwards its queries' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dns-search -d 'DNS search domain for the sandbox (repeatable)' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dns-option -d 'resolv.conf option for the sandbox (repeatable), e.g. ndots:2' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
@@ -187,6 +198,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -202,6 +214,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -226,6 +239,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -236,6 +250,9 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "inspect" -d 'Show sandboxes as JSON'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "rm" -d 'Disconnect a sandbox from every network and remove it'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dns -d 'DNS server for the sandbox (repeatable): in its resolv.conf, or where ctnet\'s resolver forwards its queries' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dns-search -d 'DNS search domain for the sandbox (repeatable)' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dns-option -d 'resolv.conf option for the sandbox (repeatable), e.g. ndots:2' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
@@ -246,6 +263,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -261,6 +279,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -276,6 +295,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -291,6 +311,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand sandbox; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -309,6 +330,9 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l alias -d 'Extra 
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l mac -d 'MAC address (default: 02:42 followed by the IPv4 address)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l ifname -d 'Interface name inside the sandbox (default: eth0, eth1, ...)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s p -l publish -d 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dns -d 'DNS server for the sandbox (repeatable): in its resolv.conf, or where ctnet\'s resolver forwards its queries' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dns-search -d 'DNS search domain for the sandbox (repeatable)' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dns-option -d 'resolv.conf option for the sandbox (repeatable), e.g. ndots:2' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
@@ -319,6 +343,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-cacert -d 
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand connect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -334,6 +359,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-cacert 
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s f -l force -d 'Forget the endpoint even if its kernel objects are already gone'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand disconnect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
@@ -350,6 +376,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-cacert -d 
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand publish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -365,6 +392,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-cacert -
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand unpublish" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -380,6 +408,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-cacert -d 'Th
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand port" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -395,6 +424,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-cacert -d 'The 
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand gc" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -410,6 +440,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-cacert -d 
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand restore" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -425,6 +456,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-cacert -d '
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -440,6 +472,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-cacert -d 'T
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -449,6 +482,9 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l name -d 'Sandbox nam
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l network -d 'Networks to join, in order (default: bridge); `host` runs in the host\'s namespace, `none` leaves only lo' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s p -l publish -d 'Publish a port on the first network: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l ip -d 'Static IPv4 address on the first network' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dns -d 'DNS server for the sandbox (repeatable): in its resolv.conf, or where ctnet\'s resolver forwards its queries' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dns-search -d 'DNS search domain for the sandbox (repeatable)' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dns-option -d 'resolv.conf option for the sandbox (repeatable), e.g. ndots:2' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
@@ -459,6 +495,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-cacert -d 'The
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -474,6 +511,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and not __fish_seen_subcommand_from serve help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -492,6 +530,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcomm
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand dns; and __fish_seen_subcommand_from serve" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -509,6 +548,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and not __fish_seen_subcommand_from watch rotate-key help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -527,6 +567,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from watch" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -542,6 +583,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand overlay; and __fish_seen_subcommand_from rotate-key" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -560,6 +602,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_sub
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and not __fish_seen_subcommand_from config help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -578,6 +621,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcomm
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
@@ -595,6 +639,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-cacert
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-key -d 'The key of --store-cert (PEM)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s q -l quiet -d 'Print only names or IDs'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'

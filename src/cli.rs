@@ -81,6 +81,9 @@ pub struct Global {
     /// Allow an encrypted overlay's keys to cross the network to a plain http store
     #[arg(long, global = true)]
     pub insecure_store: bool,
+    /// ctnet's configuration file (default address pools, the default bridge's bip and mtu)
+    #[arg(long, global = true, env = "CTNET_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 impl Global {
@@ -288,6 +291,9 @@ pub struct CreateArgs {
     /// No traffic leaves the network, none enters it
     #[arg(long)]
     pub internal: bool,
+    /// DNS server for the network's sandboxes: the resolver forwards their other queries here
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<String>,
     /// Metadata: K=V
     #[arg(long, value_name = "K=V")]
     pub label: Vec<String>,
@@ -307,7 +313,11 @@ pub struct LsArgs {
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
     /// Create a named network namespace (/run/netns/NAME) with lo up
-    Create { name: String },
+    Create {
+        name: String,
+        #[command(flatten)]
+        dns: DnsArgs,
+    },
     /// List sandboxes
     #[command(alias = "list")]
     Ls,
@@ -339,6 +349,8 @@ pub struct RunArgs {
     /// Static IPv4 address on the first network
     #[arg(long)]
     pub ip: Option<String>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -372,6 +384,23 @@ pub struct ConnectArgs {
     /// Publish a port: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]
     #[arg(short, long = "publish", value_name = "SPEC")]
     pub publish: Vec<String>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+}
+
+/// A sandbox's own DNS settings, as Docker's flags.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DnsArgs {
+    /// DNS server for the sandbox (repeatable): in its resolv.conf, or where ctnet's
+    /// resolver forwards its queries
+    #[arg(long = "dns", value_name = "IP")]
+    pub servers: Vec<String>,
+    /// DNS search domain for the sandbox (repeatable)
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub search: Vec<String>,
+    /// resolv.conf option for the sandbox (repeatable), e.g. ndots:2
+    #[arg(long = "dns-option", value_name = "OPTION")]
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Args)]

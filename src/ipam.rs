@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
+use crate::config::AddressPool;
 use crate::error::UserError;
 use crate::model::{IpamConfig, State};
 use crate::refuse;
@@ -53,8 +54,15 @@ pub fn occupied(state: &State, host: &[Ipv4Net]) -> Vec<Occupied> {
     out
 }
 
-/// The first default pool that overlaps nothing in use.
-pub fn pick_subnet(occupied: &[Occupied]) -> Result<Ipv4Net, UserError> {
+/// The first subnet of the configured pools (`default-address-pools`) that overlaps nothing
+/// in use; without configured pools, the first of Docker's defaults.
+pub fn pick_subnet(
+    occupied: &[Occupied],
+    pools: &[AddressPool<Ipv4Net>],
+) -> Result<Ipv4Net, UserError> {
+    if !pools.is_empty() {
+        return pick_from_pools(occupied, pools);
+    }
     let mut blocked = Vec::new();
     for candidate in default_pool_candidates() {
         match occupied.iter().find(|o| overlaps(&o.net, &candidate)) {
@@ -65,6 +73,30 @@ pub fn pick_subnet(occupied: &[Occupied]) -> Result<Ipv4Net, UserError> {
     refuse!(
         "all default address pools are in use: {}; choose one with --subnet",
         blocked.join(", ")
+    )
+}
+
+fn pick_from_pools(
+    occupied: &[Occupied],
+    pools: &[AddressPool<Ipv4Net>],
+) -> Result<Ipv4Net, UserError> {
+    for pool in pools {
+        let subnets = pool
+            .base
+            .subnets(pool.size)
+            .expect("sizes are checked on load");
+        if let Some(free) = subnets
+            .into_iter()
+            .find(|candidate| !occupied.iter().any(|o| overlaps(&o.net, candidate)))
+        {
+            return Ok(free);
+        }
+    }
+    let names: Vec<String> = pools.iter().map(|p| p.to_string()).collect();
+    refuse!(
+        "the default address pools are used up: {} {} no free subnet left; choose one with --subnet, or add a pool",
+        names.join(", "),
+        if pools.len() == 1 { "has" } else { "have" }
     )
 }
 
@@ -271,20 +303,20 @@ mod tests {
                 reason: "a host route or address".into(),
             },
         ];
-        assert_eq!(pick_subnet(&occ).unwrap(), net("172.19.0.0/16"));
+        assert_eq!(pick_subnet(&occ, &[]).unwrap(), net("172.19.0.0/16"));
         // A wide host route covering every 172 pool sends us to 192.168.
         let occ = vec![Occupied {
             net: net("172.16.0.0/12"),
             reason: "vpn".into(),
         }];
-        assert_eq!(pick_subnet(&occ).unwrap(), net("192.168.0.0/20"));
+        assert_eq!(pick_subnet(&occ, &[]).unwrap(), net("192.168.0.0/20"));
     }
 
     #[test]
     fn default_route_does_not_block_pools() {
         let state = State::new();
         let occ = occupied(&state, &[net("0.0.0.0/0"), net("10.0.2.0/24")]);
-        assert_eq!(pick_subnet(&occ).unwrap(), net("172.17.0.0/16"));
+        assert_eq!(pick_subnet(&occ, &[]).unwrap(), net("172.17.0.0/16"));
     }
 
     #[test]
@@ -299,7 +331,7 @@ mod tests {
                 reason: "network lab".into(),
             },
         ];
-        let err = pick_subnet(&occ).unwrap_err().message;
+        let err = pick_subnet(&occ, &[]).unwrap_err().message;
         assert!(
             err.contains("172.31.0.0/16 (a host route or address 172.16.0.0/12)"),
             "{err}"

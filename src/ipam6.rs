@@ -10,6 +10,7 @@ use std::net::Ipv6Addr;
 
 use ipnet::Ipv6Net;
 
+use crate::config::AddressPool;
 use crate::error::UserError;
 use crate::model::Ipam6Config;
 use crate::refuse;
@@ -31,16 +32,39 @@ pub fn ula_prefix(seed: &[u8]) -> Ipv6Net {
     Ipv6Net::new(Ipv6Addr::from(prefix), 48).expect("48 is a valid prefix")
 }
 
-/// The first /64 of `ula` that no subnet in `used` overlaps.
-pub fn pick_subnet(ula: Ipv6Net, used: &[Ipv6Net]) -> Result<Ipv6Net, UserError> {
+/// The first subnet of the configured pools that no subnet in `used` overlaps; without
+/// configured pools, the first /64 of `ula`.
+pub fn pick_subnet(
+    ula: Ipv6Net,
+    used: &[Ipv6Net],
+    pools: &[AddressPool<Ipv6Net>],
+) -> Result<Ipv6Net, UserError> {
+    let free = |candidate: &Ipv6Net| {
+        !used
+            .iter()
+            .any(|u| u.contains(&candidate.network()) || candidate.contains(&u.network()))
+    };
+    if !pools.is_empty() {
+        for pool in pools {
+            let subnets = pool
+                .base
+                .subnets(pool.size)
+                .expect("sizes are checked on load");
+            if let Some(subnet) = subnets.take(1 << 16).find(free) {
+                return Ok(subnet);
+            }
+        }
+        let names: Vec<String> = pools.iter().map(|p| p.to_string()).collect();
+        return Err(UserError::new(format!(
+            "the default IPv6 address pools are used up: {} {} no free subnet left; give the network an IPv6 --subnet, or add a pool",
+            names.join(", "),
+            if pools.len() == 1 { "has" } else { "have" }
+        )));
+    }
     ula.subnets(64)
         .expect("a /48 has /64s")
         .take(1 << 16)
-        .find(|candidate| {
-            !used
-                .iter()
-                .any(|u| u.contains(&candidate.network()) || candidate.contains(&u.network()))
-        })
+        .find(free)
         .ok_or_else(|| {
             UserError::new(format!(
                 "every /64 of {ula} is in use: give the network an IPv6 --subnet"
@@ -199,9 +223,9 @@ mod tests {
     #[test]
     fn subnets_skip_used_ones_and_addresses_follow_the_gateway() {
         let ula: Ipv6Net = "fd12:3456:789a::/48".parse().unwrap();
-        let first = pick_subnet(ula, &[]).unwrap();
+        let first = pick_subnet(ula, &[], &[]).unwrap();
         assert_eq!(first.to_string(), "fd12:3456:789a::/64");
-        let second = pick_subnet(ula, &[first]).unwrap();
+        let second = pick_subnet(ula, &[first], &[]).unwrap();
         assert_eq!(second.to_string(), "fd12:3456:789a:1::/64");
         let config = build_config(
             second,

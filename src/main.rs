@@ -4,6 +4,7 @@ mod cli;
 mod cluster;
 mod cni;
 mod commands;
+mod config;
 mod dns;
 mod drivers;
 mod error;
@@ -87,7 +88,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             NetworkCommand::Disconnect(args) => commands::connect::disconnect(ctx, args),
         },
         Command::Sandbox(cmd) => match cmd {
-            SandboxCommand::Create { name } => commands::sandbox::create(ctx, name),
+            SandboxCommand::Create { name, dns } => commands::sandbox::create(ctx, name, dns),
             SandboxCommand::Ls => commands::sandbox::ls(ctx),
             SandboxCommand::Inspect { names } => commands::sandbox::inspect(ctx, names),
             SandboxCommand::Rm { names } => commands::sandbox::rm(ctx, names),

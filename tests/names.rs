@@ -18,8 +18,9 @@ const WORLD: &str = r#"
     printf 'nameserver 127.0.0.53\nsearch lab.test\noptions timeout:1\n' > $T/host-resolv.conf
     printf 'nameserver 203.0.113.2\n' > $T/resolved.conf
     mount --bind $T/host-resolv.conf /etc/resolv.conf
-    mkdir -p /run/systemd/resolve; touch /run/systemd/resolve/resolv.conf
-    mount --bind $T/resolved.conf /run/systemd/resolve/resolv.conf
+    # systemd-resolved's list, in a /run of this host's own (the machine's stays untouched).
+    source "$SUPPORT/fresh.sh"; fresh /run netns ctnet
+    mkdir -p /run/systemd/resolve; cp $T/resolved.conf /run/systemd/resolve/resolv.conf
     ctnet network create --subnet 10.70.0.0/24 app >/dev/null
     ctnet network create --subnet 10.71.0.0/24 other >/dev/null
     for s in web db lone late; do ctnet sandbox create $s >/dev/null; done

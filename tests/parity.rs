@@ -125,3 +125,118 @@ fn isolated_mode_keeps_everything_but_the_network_out() {
         "#,
     );
 }
+
+/// Three DNS servers in the outside namespace, each answering every name under `.test`
+/// with its own address and logging what it was asked: 203.0.113.2 (a sandbox's own
+/// `--dns`), .3 (a network's `--dns`) and .4 (the host's, in this host's resolv.conf).
+const DNS: &str = r#"
+    ip -n outside addr add 203.0.113.3/24 dev eth0; ip -n outside addr add 203.0.113.4/24 dev eth0
+    for n in 2 3 4; do
+      ip netns exec outside dnsmasq --no-resolv --no-hosts --bind-interfaces --pid-file=$T/dns$n.pid \
+        --listen-address=203.0.113.$n --address=/test/192.0.2.$n --log-queries --log-facility=$T/dns$n.log \
+        >/dev/null 2>&1 </dev/null
+      ON_EXIT+=("kill \$(cat $T/dns$n.pid)")
+    done
+    for n in 2 3 4; do
+      for _ in $(seq 50); do dig +short +time=1 +tries=1 @203.0.113.$n up.test >/dev/null 2>&1 && break; sleep 0.1; done
+    done
+    printf 'nameserver 203.0.113.4\nsearch host.example\n' > $T/host-resolv.conf
+    mount --bind $T/host-resolv.conf /etc/resolv.conf
+    resolv() { cat /var/lib/ctnet/etc/$1/resolv.conf; }
+    # asked N NAME: server 203.0.113.N saw a query for NAME.
+    asked() { grep -q "query\[A\] $2 " $T/dns$1.log; }
+"#;
+
+#[test]
+fn dns_settings_reach_resolv_conf_and_the_resolver_forwards_to_them() {
+    let out = scenario(&format!(
+        "{DNS}\n{}",
+        r#"
+        ctnet network create --subnet 10.31.0.0/24 plain >/dev/null
+        ctnet network create --subnet 10.32.0.0/24 --dns 203.0.113.3 own >/dev/null
+        ctnet network create --subnet 10.33.0.0/24 extra >/dev/null
+        ctnet sandbox create s1 --dns 203.0.113.2 --dns-search lab.example --dns-option ndots:2 >/dev/null
+        ctnet connect plain s1; ctnet connect extra s1
+        want='nameserver 203.0.113.2|search lab.example|options ndots:2'
+        [ "$(resolv s1 | grep -v '^#' | paste -sd'|')" = "$want" ] || die "s1's resolv.conf: $(resolv s1)"
+        ctnet disconnect extra s1
+        [ "$(resolv s1 | grep -v '^#' | paste -sd'|')" = "$want" ] || die "a disconnect lost s1's settings: $(resolv s1)"
+        nft flush ruleset; ctnet restore >/dev/null
+        [ "$(resolv s1 | grep -v '^#' | paste -sd'|')" = "$want" ] || die "restore lost s1's settings: $(resolv s1)"
+        ctnet sandbox inspect s1 | emit s1
+        # Without the resolver: a network's servers, else the host's (its search domain too).
+        ctnet sandbox create s2 >/dev/null; ctnet connect own s2
+        ctnet sandbox create s3 >/dev/null; ctnet connect plain s3
+        resolv s2 | grep -qx 'nameserver 203.0.113.3' || die "s2 lacks its network's server: $(resolv s2)"
+        resolv s3 | grep -qx 'nameserver 203.0.113.4' || die "s3 lacks the host's server: $(resolv s3)"
+        resolv s3 | grep -qx 'search host.example' || die "s3 lacks the host's search: $(resolv s3)"
+        ctnet run --network plain --dns 203.0.113.2 --dns-search r.example -- cat /etc/resolv.conf >$T/run-resolv
+        grep -qx 'nameserver 203.0.113.2' $T/run-resolv && grep -qx 'search r.example' $T/run-resolv \
+          || die "ctnet run --dns: $(cat $T/run-resolv)"
+        # With the resolver: every resolv.conf names it; other names go where each says.
+        ctnet dns serve 2>$T/serve.err &
+        for _ in $(seq 50); do grep -q 'listening on 10.32.0.1' $T/serve.err 2>/dev/null && break; sleep 0.1; done
+        for _ in $(seq 50); do resolv s1 | grep -q 'nameserver 10.31.0.1' && break; sleep 0.1; done
+        [ "$(resolv s1 | grep -v '^#' | paste -sd'|')" = 'nameserver 10.31.0.1|search lab.example|options ndots:2' ] \
+          || die "s1's resolv.conf with the resolver: $(resolv s1)"
+        [ "$(ip netns exec s1 dig +short +time=2 @10.31.0.1 one.test)" = 192.0.2.2 ] || die "s1's query did not go to its own server"
+        asked 2 one.test && ! asked 3 one.test && ! asked 4 one.test || die "one.test went elsewhere"
+        [ "$(ip netns exec s2 dig +short +time=2 @10.32.0.1 two.test)" = 192.0.2.3 ] || die "s2's query did not go to its network's server"
+        asked 3 two.test && ! asked 2 two.test && ! asked 4 two.test || die "two.test went elsewhere"
+        [ "$(ip netns exec s3 dig +short +time=2 @10.31.0.1 three.test)" = 192.0.2.4 ] || die "s3's query did not go to the host's server"
+        # connect --dns gives an existing sandbox servers of its own.
+        ctnet connect own s3 --dns 203.0.113.2
+        [ "$(ip netns exec s3 dig +short +time=2 @10.31.0.1 four.test)" = 192.0.2.2 ] || die "s3's new server is not asked"
+        fails "invalid --dns-search" ctnet sandbox create bad --dns-search 'evil.example
+nameserver 6.6.6.6'
+        fails "invalid --dns" ctnet network create --subnet 10.34.0.0/24 --dns not-an-ip bad
+        ctnet network inspect own | emit own
+        "#
+    ));
+    let got = emitted(&out);
+    assert_eq!(got["s1"][0]["Dns"][0], "203.0.113.2");
+    assert_eq!(got["s1"][0]["DnsSearch"][0], "lab.example");
+    assert_eq!(got["s1"][0]["DnsOptions"][0], "ndots:2");
+    assert_eq!(got["own"][0]["DNSServers"][0], "203.0.113.3");
+}
+
+/// `default-address-pools` in ctnet's configuration file: networks made without --subnet
+/// take their subnets from it, in both families, and the default bridge its bip and mtu.
+#[test]
+fn address_pools_and_the_default_bridge_come_from_the_config_file() {
+    let out = scenario(
+        r#"
+        printf '%s\n' 'default-address-pools:' '  - base: 10.40.0.0/23' '    size: 24' \
+          '  - base: fd00:40::/63' '    size: 64' 'bip: 10.39.0.1/24' 'mtu: 1400' >$T/config.yaml
+        export CTNET_CONFIG=$T/config.yaml
+        ctnet network ls >/dev/null   # the first run makes the default networks
+        ctnet network inspect bridge | emit bridge
+        ctnet network create one >/dev/null
+        ctnet network create --ipv6 two >/dev/null
+        ctnet network inspect one two | emit pools
+        # The pool is used up: the error names it, and nothing changes.
+        fails "10.40.0.0/23 size 24 ($T/config.yaml:2:11)" ctnet network create three
+        ctnet network create --ipv6 --subnet 10.41.0.0/24 three >/dev/null
+        fails "fd00:40::/63 size 64" ctnet network create --ipv6 --subnet 10.42.0.0/24 four
+        ip -o link show ctnet0 | grep -q 'mtu 1400' || die "the default bridge's mtu is not the file's"
+        # A bad file: file:line:column, and nothing changes.
+        printf 'default-address-pools:\n  - base: 10.50.0.0/16\n    size: 8\n' >$T/bad.yaml
+        fails "$T/bad.yaml:3:11" ctnet --config $T/bad.yaml network create four
+        printf 'default-address-pools:\n  - base: [\n' >$T/broken.yaml
+        CTNET_CONFIG=$T/broken.yaml fails "$T/broken.yaml:" ctnet network create four
+        fails "cannot read the configuration" ctnet --config $T/missing.yaml network create four
+        "#,
+    );
+    let got = emitted(&out);
+    let bridge = &got["bridge"][0];
+    assert_eq!(bridge["IPAM"]["Config"][0]["Subnet"], "10.39.0.0/24");
+    assert_eq!(bridge["IPAM"]["Config"][0]["Gateway"], "10.39.0.1");
+    assert_eq!(
+        bridge["Options"]["com.docker.network.driver.mtu"], "1400",
+        "{bridge}"
+    );
+    let pools = &got["pools"];
+    assert_eq!(pools[0]["IPAM"]["Config"][0]["Subnet"], "10.40.0.0/24");
+    assert_eq!(pools[1]["IPAM"]["Config"][0]["Subnet"], "10.40.1.0/24");
+    assert_eq!(pools[1]["IPAM"]["Config"][1]["Subnet"], "fd00:40::/64");
+}

@@ -138,6 +138,7 @@ pub fn serve(ctx: &mut Ctx, args: &DnsServeArgs) -> Result<()> {
         seen_published: None,
         upstreams: Arc::new(upstreams),
         in_flight: Arc::new(Mutex::new(Budget::default())),
+        own_servers: HashMap::new(),
     };
     server.reload();
     if server.sockets.is_empty() {
@@ -191,13 +192,19 @@ struct Server {
     zone: Zone,
     /// Each gateway's socket, bound to the bridge its askers are on (name and index).
     sockets: BTreeMap<IpAddr, (String, u32, UdpSocket)>,
-    /// state.json's inode and modification time when the zone was built.
-    seen: Option<(u64, i64, i64)>,
+    /// state.json's stamp when the zone was built.
+    seen: Option<FileStamp>,
     /// Whether the addresses were published once (even an empty set, on a first start).
     seen_published: Option<()>,
     upstreams: Arc<Vec<IpAddr>>,
     in_flight: Arc<Mutex<Budget>>,
+    /// Sandboxes' own `--dns` servers, read from their files, with the file's stamp.
+    own_servers: HashMap<String, (Option<FileStamp>, Arc<Vec<IpAddr>>)>,
 }
+
+/// A file's inode and modification time: every save replaces a state file, so a change
+/// shows as a new stamp.
+type FileStamp = (u64, i64, i64);
 
 impl Server {
     /// Rebuilds the zone and the listening sockets if state.json changed (a save replaces
@@ -317,9 +324,41 @@ impl Server {
         }
     }
 
+    /// Where an asker's other queries go, as with Docker's embedded DNS: its sandbox's own
+    /// `--dns` servers, else its network's, else the host's.
+    fn upstreams_for(&mut self, asker: IpAddr) -> Arc<Vec<IpAddr>> {
+        let Some((name, network_dns)) = self.zone.asked_by(asker) else {
+            return self.upstreams.clone();
+        };
+        let network_dns = network_dns.to_vec();
+        let path = self
+            .state_dir
+            .join("sandboxes")
+            .join(format!("{name}.json"));
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .map(|m| (m.ino(), m.mtime(), m.mtime_nsec()));
+        let own = match self.own_servers.get(name) {
+            Some((seen, servers)) if *seen == stamp => servers.clone(),
+            _ => {
+                let servers = Arc::new(Store::peek_sandbox_dns(&self.state_dir, name));
+                self.own_servers
+                    .insert(name.to_string(), (stamp, servers.clone()));
+                servers
+            }
+        };
+        if !own.is_empty() {
+            own
+        } else if !network_dns.is_empty() {
+            Arc::new(network_dns)
+        } else {
+            self.upstreams.clone()
+        }
+    }
+
     /// Relays a query to the upstream servers on a thread of its own, so a slow upstream
     /// never holds up the local names.
-    fn forward(&self, socket: &UdpSocket, packet: &[u8], from: SocketAddr) {
+    fn forward(&mut self, socket: &UdpSocket, packet: &[u8], from: SocketAddr) {
         let fail = move |socket: &UdpSocket, packet: &[u8]| {
             if let Some(reply) = resolver::server_failure(packet) {
                 let _ = socket.send_to(&reply, from);
@@ -335,7 +374,7 @@ impl Server {
         };
         let (query, upstreams, in_flight) = (
             packet.to_vec(),
-            self.upstreams.clone(),
+            self.upstreams_for(asker),
             self.in_flight.clone(),
         );
         let spawned = std::thread::Builder::new().spawn(move || {

@@ -67,10 +67,11 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
     } else {
         args.network.clone()
     };
+    let dns = sandbox::dns_settings(&args.dns)?;
     if networks.iter().any(|n| n == "host") {
-        if networks.len() > 1 || !args.publish.is_empty() || args.ip.is_some() {
+        if networks.len() > 1 || !args.publish.is_empty() || args.ip.is_some() || !dns.is_empty() {
             refuse!(
-                "--network host shares the host's namespace: it takes no other network, -p or --ip"
+                "--network host shares the host's namespace: it takes no other network, -p, --ip or --dns flags"
             );
         }
         install_signal_handlers()?;
@@ -97,7 +98,7 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
         .kernel
         .process_start(me)
         .map(|start| Process { pid: me, start });
-    sandbox::create_for(&mut step, &name, run_by)?;
+    sandbox::create_for(&mut step, &name, run_by, dns)?;
     let setup = (|| -> Result<()> {
         check_pending()?;
         for (i, network) in networks.iter().filter(|n| *n != "none").enumerate() {
@@ -112,6 +113,7 @@ pub fn run(ctx: &mut Ctx, args: &RunArgs) -> Result<i32> {
                 mac: None,
                 ifname: None,
                 publish: if i == 0 { args.publish.clone() } else { vec![] },
+                dns: Default::default(),
             };
             connect::connect(&mut step, &connect_args)?;
             check_pending()?;

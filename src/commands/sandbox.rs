@@ -4,20 +4,54 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::{Ctx, Tx, connect, print_table};
+use crate::cli::DnsArgs;
 use crate::cli::Format;
+use crate::error::UserError;
 use crate::ids::{new_id, now, short_id};
-use crate::model::{Process, Sandbox, State, validate_name};
+use crate::model::{DnsSettings, Process, Sandbox, State, validate_name};
 use crate::plan::Op;
 use crate::refuse;
 use crate::sys::netns;
 
-pub fn create(ctx: &mut Ctx, name: &str) -> Result<()> {
-    create_for(ctx, name, None)
+pub fn create(ctx: &mut Ctx, name: &str, dns: &DnsArgs) -> Result<()> {
+    let dns = dns_settings(dns)?;
+    create_for(ctx, name, None, dns)
+}
+
+/// `--dns`, `--dns-search` and `--dns-option`, checked: each goes into a resolv.conf line,
+/// so none may carry a space or a line break.
+pub fn dns_settings(args: &DnsArgs) -> Result<DnsSettings, UserError> {
+    let servers = crate::commands::network::parse_dns_servers(&args.servers)?;
+    let word = |what: &str, text: &String| -> Result<String, UserError> {
+        let ok = !text.is_empty()
+            && text.len() <= 253
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+        if !ok {
+            refuse!("invalid {what} {text:?}: use letters, digits and . _ - :");
+        }
+        Ok(text.clone())
+    };
+    Ok(DnsSettings {
+        servers,
+        search: (args.search.iter())
+            .map(|s| word("--dns-search", s))
+            .collect::<Result<_, _>>()?,
+        options: (args.options.iter())
+            .map(|o| word("--dns-option", o))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// A sandbox that lives as long as the process `run_by` (for `ctnet run`), or until it is
 /// removed.
-pub fn create_for(ctx: &mut Ctx, name: &str, run_by: Option<Process>) -> Result<()> {
+pub fn create_for(
+    ctx: &mut Ctx,
+    name: &str,
+    run_by: Option<Process>,
+    dns: DnsSettings,
+) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     validate_name("sandbox", name)?;
     if tx.sandbox(name)?.is_some() {
@@ -33,6 +67,7 @@ pub fn create_for(ctx: &mut Ctx, name: &str, run_by: Option<Process>) -> Result<
     let id = new_id()?;
     tx.state.sandboxes.push(Sandbox {
         container: None,
+        dns,
         id: id.clone(),
         name: name.into(),
         netns: path,
@@ -123,6 +158,7 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
     json!({
         "Name": sandbox.name, "Id": sandbox.id, "Created": sandbox.created,
         "NetNs": sandbox.netns, "Pid": sandbox.pid, "Container": sandbox.container,
+        "Dns": sandbox.dns.servers, "DnsSearch": sandbox.dns.search, "DnsOptions": sandbox.dns.options,
         "Networks": networks,
         "Ports": super::publish::ports_json(&ports),
     })

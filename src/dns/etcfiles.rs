@@ -147,12 +147,20 @@ fn resolver(ctx: &Files, name: &str) -> Option<IpAddr> {
     names::resolver_for(ctx.networks, name, &ctx.resolver)
 }
 
+/// A sandbox's resolv.conf, from the host's servers and the sandbox's own settings.
+fn resolv_conf_of(ctx: &Files, sandbox: Option<&Sandbox>, name: &str, host: &Upstream) -> String {
+    let own = sandbox.map(|s| s.dns.clone()).unwrap_or_default();
+    let upstream = names::sandbox_upstream(host, ctx.networks, name, &own);
+    names::resolv_conf(&upstream, resolver(ctx, name))
+}
+
 fn write_sandbox(ctx: &Files, name: &str, upstream: &Upstream) -> Result<()> {
     write_hosts(ctx, name)?;
     let dir = sandbox_dir(ctx.state_dir, name);
-    let resolv = names::resolv_conf(upstream, resolver(ctx, name));
+    let sandbox = ctx.sandboxes.iter().find(|s| s.name == name);
+    let resolv = resolv_conf_of(ctx, sandbox, name, upstream);
     write_in_place(&dir.join("resolv.conf"), &resolv)?;
-    let Some(sandbox) = ctx.sandboxes.iter().find(|s| s.name == name) else {
+    let Some(sandbox) = sandbox else {
         return Ok(());
     };
     let Some(etc) = netns_etc_dir(sandbox) else {
@@ -197,7 +205,7 @@ pub fn rewrite_resolv_confs(ctx: &Files) -> Result<()> {
     let mut first_error = None;
     for sandbox in ctx.sandboxes {
         let dir = sandbox_dir(ctx.state_dir, &sandbox.name);
-        let text = names::resolv_conf(&upstream, resolver(ctx, &sandbox.name));
+        let text = resolv_conf_of(ctx, Some(sandbox), &sandbox.name, &upstream);
         let written = own_dir(&dir).and_then(|()| write_in_place(&dir.join("resolv.conf"), &text));
         if let Err(e) = written {
             first_error.get_or_insert(e);

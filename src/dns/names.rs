@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::model::Network;
+use crate::model::{DnsSettings, Network};
 
 /// Whether sandboxes on `network` find each other by name (not on the built-in networks).
 pub fn resolves_names(network: &Network) -> bool {
@@ -166,6 +166,34 @@ pub fn upstream(etc_resolv: &str, systemd_resolv: Option<&str>) -> Upstream {
         upstream.nameservers = FALLBACK_SERVERS.iter().map(|&ip| ip.into()).collect();
     }
     upstream
+}
+
+/// The servers, search domains and options a sandbox works from: its own servers, else
+/// the `--dns` servers of its first network that has any, else the host's; its own search
+/// domains and options where it gives any, else the host's.
+pub fn sandbox_upstream(
+    host: &Upstream,
+    networks: &[Network],
+    sandbox: &str,
+    own: &DnsSettings,
+) -> Upstream {
+    let network_dns = networks
+        .iter()
+        .filter(|n| n.has_member(sandbox))
+        .map(|n| &n.dns_servers)
+        .find(|servers| !servers.is_empty());
+    let or = |mine: &Vec<String>, theirs: &Vec<String>| {
+        if mine.is_empty() { theirs } else { mine }.clone()
+    };
+    Upstream {
+        nameservers: match (own.servers.is_empty(), network_dns) {
+            (false, _) => own.servers.clone(),
+            (true, Some(servers)) => servers.clone(),
+            (true, None) => host.nameservers.clone(),
+        },
+        search: or(&own.search, &host.search),
+        options: or(&own.options, &host.options),
+    }
 }
 
 /// A sandbox's `resolv.conf`: the host's upstream servers, or ctnet's resolver at

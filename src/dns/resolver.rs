@@ -46,15 +46,24 @@ struct Asker {
     /// It has a way out (a network that is not internal), so its other queries go upstream;
     /// a sandbox only on internal networks reaches nothing outside, DNS included.
     may_forward: bool,
+    /// The sandbox's name: whose own `--dns` servers to look up.
+    name: String,
+    /// The `--dns` servers of its first network that has any.
+    network_dns: Vec<IpAddr>,
 }
 
 impl Zone {
     pub fn build(networks: &[Network]) -> Zone {
         let mut zone = Zone::default();
         let mut of_sandbox: HashMap<&str, Asker> = HashMap::new();
-        for network in networks.iter().filter(|n| !n.internal) {
+        for network in networks {
             for member in network.member_names() {
-                of_sandbox.entry(member).or_default().may_forward = true;
+                let asker = of_sandbox.entry(member).or_default();
+                asker.name = member.clone();
+                asker.may_forward |= !network.internal;
+                if asker.network_dns.is_empty() {
+                    asker.network_dns = network.dns_servers.clone();
+                }
             }
         }
         for network in networks.iter().filter(|n| resolves_names(n)) {
@@ -118,6 +127,13 @@ impl Zone {
             v4 => v4,
         };
         self.askers.get(&address)
+    }
+
+    /// Who asks from `address`: the sandbox's name and its network's DNS servers, for the
+    /// choice of upstream.
+    pub fn asked_by(&self, address: IpAddr) -> Option<(&str, &[IpAddr])> {
+        self.asker(address)
+            .map(|a| (a.name.as_str(), a.network_dns.as_slice()))
     }
 
     fn seen_by<'a>(&'a self, asker: &'a Asker) -> impl Iterator<Item = &'a NetworkNames> {

@@ -26,6 +26,8 @@ pub struct NetworkRequest {
     /// The IPv6 pool asked for (`--ipv6`).
     pub ipv6: Option<PoolRequest<Ipv6Net, Ipv6Addr>>,
     pub internal: bool,
+    /// The network's own DNS servers (`--dns`).
+    pub dns: Vec<std::net::IpAddr>,
     pub labels: BTreeMap<String, String>,
     /// The driver's options (`-o`), as given: shown by `inspect`, read by the driver.
     pub options: BTreeMap<String, String>,
@@ -67,6 +69,7 @@ impl NetworkRequest {
             ipv4: Some(PoolRequest::default()),
             ipv6: None,
             internal: false,
+            dns: Vec::new(),
             labels: BTreeMap::new(),
             options: BTreeMap::new(),
             builtin: false,
@@ -92,6 +95,8 @@ impl NetworkRequest {
 pub struct Host<'a> {
     pub state: &'a State,
     pub kernel: &'a mut dyn Kernel,
+    /// ctnet's configuration: the default address pools.
+    pub config: &'a crate::config::Config,
 }
 
 /// The network `request` describes, fully validated against the state and the host.
@@ -118,6 +123,7 @@ pub fn settle(request: &NetworkRequest, host: &mut Host) -> Result<Network> {
         None => Vec::new(),
     };
     network.internal = request.internal;
+    network.dns_servers = request.dns.clone();
     network.labels = request.labels.clone();
     network.options = request.options.clone();
     network.builtin = request.builtin;
@@ -147,7 +153,8 @@ fn ipv4_pool(pool: &PoolRequest<Ipv4Net, Ipv4Addr>, host: &mut Host) -> Result<I
                 refuse!("an IPv4 --gateway, --ip-range or --aux-address needs an IPv4 --subnet");
             }
             let host_nets = host.kernel.host_ipv4_in_use()?;
-            let subnet = ipam::pick_subnet(&ipam::occupied(host.state, &host_nets))?;
+            let occupied = ipam::occupied(host.state, &host_nets);
+            let subnet = ipam::pick_subnet(&occupied, &host.config.pools4)?;
             ipam::build_config(subnet, None, None, &[])?
         }
     })
@@ -178,7 +185,7 @@ fn ipv6_pool(pool: &PoolRequest<Ipv6Net, Ipv6Addr>, host: &mut Host) -> Result<I
             }
             // RFC 4193's global ID from this host's identity.
             let seed = host.kernel.machine_id();
-            ipam6::pick_subnet(ipam6::ula_prefix(&seed), &used)?
+            ipam6::pick_subnet(ipam6::ula_prefix(&seed), &used, &host.config.pools6)?
         }
     };
     Ok(ipam6::build_config(

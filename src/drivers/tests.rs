@@ -29,6 +29,7 @@ fn settle_on(kernel: &mut FakeKernel, request: &NetworkRequest) -> Result<Networ
         &mut Host {
             state: &state,
             kernel,
+            config: &Default::default(),
         },
     )
 }
@@ -36,6 +37,7 @@ fn settle_on(kernel: &mut FakeKernel, request: &NetworkRequest) -> Result<Networ
 fn sandbox() -> Sandbox {
     Sandbox {
         container: None,
+        dns: Default::default(),
         id: "5".repeat(64),
         name: "web".into(),
         netns: "/run/netns/web".into(),

@@ -110,6 +110,39 @@ pub struct Sandbox {
     /// the runtime's DEL, CHECK and GC name it by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// Its own DNS settings (`--dns`, `--dns-search`, `--dns-option`).
+    #[serde(default, skip_serializing_if = "DnsSettings::is_empty")]
+    pub dns: DnsSettings,
+}
+
+/// A sandbox's own DNS settings, Docker's `--dns`, `--dns-search` and `--dns-option`: its
+/// `resolv.conf` says them, and the resolver forwards its other queries to its servers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DnsSettings {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<std::net::IpAddr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+impl DnsSettings {
+    pub fn is_empty(&self) -> bool {
+        *self == DnsSettings::default()
+    }
+
+    /// These settings with `newer`'s in place of each kind `newer` gives.
+    pub fn updated(&self, newer: &DnsSettings) -> DnsSettings {
+        fn pick<T: Clone>(new: &[T], old: &[T]) -> Vec<T> {
+            if new.is_empty() { old } else { new }.to_vec()
+        }
+        DnsSettings {
+            servers: pick(&newer.servers, &self.servers),
+            search: pick(&newer.search, &self.search),
+            options: pick(&newer.options, &self.options),
+        }
+    }
 }
 
 /// A process, told apart from a later one with the same pid by its start time.
@@ -383,6 +416,7 @@ pub mod tests {
         let mut state = State::new();
         state.sandboxes.push(Sandbox {
             container: None,
+            dns: Default::default(),
             run_by: None,
             id: format!("f17{}", "0".repeat(61)),
             name: "web".into(),

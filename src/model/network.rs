@@ -62,6 +62,10 @@ pub struct Network {
     pub ipvlan: Option<LanSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay: Option<OverlaySettings>,
+    /// Where the resolver sends this network's sandboxes' other queries (`--dns`, as
+    /// netavark's `network_dns_servers`), instead of the host's servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<std::net::IpAddr>,
     /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -325,6 +329,7 @@ impl Network {
             macvlan: None,
             ipvlan: None,
             overlay: None,
+            dns_servers: Vec::new(),
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
             members6: BTreeMap::new(),

@@ -139,6 +139,21 @@ impl Store {
         Ok(file)
     }
 
+    /// A sandbox's own DNS servers, read without the lock, for the resolver (which must never
+    /// wait for a command; saves replace the file atomically). Empty if it has none, or no
+    /// file that reads.
+    pub fn peek_sandbox_dns(dir: &Path, name: &str) -> Vec<std::net::IpAddr> {
+        if crate::model::validate_name("sandbox", name).is_err() {
+            return Vec::new();
+        }
+        let path = dir.join("sandboxes").join(format!("{name}.json"));
+        read_json::<SandboxFile>(&path)
+            .ok()
+            .flatten()
+            .map(|file| file.sandbox.dns.servers)
+            .unwrap_or_default()
+    }
+
     /// Names of every saved sandbox, sorted.
     pub fn sandbox_names(&self) -> Result<Vec<String>> {
         let dir = self.sandboxes_dir();
@@ -343,6 +358,7 @@ mod tests {
         SandboxFile {
             sandbox: Sandbox {
                 container: None,
+                dns: Default::default(),
                 run_by: None,
                 id: "ab".repeat(32),
                 name: name.into(),

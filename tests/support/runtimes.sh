@@ -15,22 +15,9 @@
 # of in_pid_namespace and die with it; the cgroups the runtimes make are removed at exit.
 
 source "$(dirname "${BASH_SOURCE[0]}")/cgroups.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/fresh.sh"
 
 RUNTIME_CGROUP="ctnet-rt-${T##*/}"   # unique machine-wide: cgroup v1 is the machine's
-
-# fresh DIR [KEPT...]: an empty tmpfs over DIR for this mount namespace, but for the
-# subdirectories KEPT, which stay what they were (mounts of their own, such as the
-# hermetic host's /var/lib/ctnet, moved over). Gone with the namespace: nothing to undo.
-fresh() {
-  local dir=$1 kept; shift
-  for kept; do
-    mkdir -p "$T/kept$dir/$kept"; mount --rbind "$dir/$kept" "$T/kept$dir/$kept"
-  done
-  mount -t tmpfs -o mode=0755 tmpfs "$dir"
-  for kept; do
-    mkdir "$dir/$kept"; mount --move "$T/kept$dir/$kept" "$dir/$kept"
-  done
-}
 
 runtimes_setup() {
   mkdir -p "$T"/podman/{storage,run,tmp}

@@ -7,7 +7,7 @@ use super::validate_ifname;
 use crate::cli::ConnectArgs;
 use crate::commands::publish;
 use crate::error::UserError;
-use crate::model::{Mac, validate_name};
+use crate::model::{DnsSettings, Mac, validate_name};
 use crate::ports::PortSpec;
 
 /// What an endpoint is asked to have, whichever front end asks (the CLI's flags, a CNI
@@ -21,6 +21,8 @@ pub struct Attach {
     /// The interface name in the sandbox (default: the first free ethN).
     pub ifname: Option<String>,
     pub ports: Vec<PortSpec>,
+    /// DNS settings for the sandbox (each kind given replaces what it had).
+    pub dns: DnsSettings,
 }
 
 impl Attach {
@@ -32,6 +34,7 @@ impl Attach {
             aliases: args.alias.clone(),
             ifname: args.ifname.clone(),
             ports: publish::parse_specs(&args.publish)?,
+            dns: crate::commands::sandbox::dns_settings(&args.dns)?,
         };
         attach.validate()?;
         Ok(attach)

@@ -7,10 +7,11 @@ use super::*;
 pub(super) fn attach_gateway_bridge(
     tx: &mut Tx,
     kernel: &mut dyn Kernel,
+    config: &crate::config::Config,
     sandbox: &Sandbox,
     specs: &[crate::ports::PortSpec],
 ) -> Result<Vec<Op>> {
-    let (gateway, mut plan) = network::gateway_bridge(&tx.state, kernel)?;
+    let (gateway, mut plan) = network::gateway_bridge(&tx.state, kernel, config)?;
     if plan.is_empty() && tx.state.endpoint(&gateway.id, &sandbox.id).is_some() {
         if !specs.is_empty() {
             refuse!(

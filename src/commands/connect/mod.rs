@@ -117,6 +117,7 @@ pub fn resolve_sandbox(
     let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
         container: None,
+        dns: Default::default(),
         run_by: None,
         id: new_id()?,
         name: name.to_string(),
@@ -232,7 +233,12 @@ fn plan_connect(
         );
     }
     let specs = attach.ports.clone();
-    let sandbox = pick(tx, ctx.kernel)?;
+    let mut sandbox = pick(tx, ctx.kernel)?;
+    if !attach.dns.is_empty() {
+        sandbox.dns = sandbox.dns.updated(&attach.dns);
+        let stored = tx.state.sandboxes.iter_mut().find(|s| s.id == sandbox.id);
+        stored.expect("pick keeps the sandbox in the state").dns = sandbox.dns.clone();
+    }
     if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
         refuse!(
             "sandbox {} is already connected to network {}",
@@ -341,9 +347,11 @@ fn plan_connect(
     tx.state.endpoints.push(endpoint.clone());
     // An internal overlay has no way out, as in Docker: no gateway bridge, no ports.
     if via_gateway_bridge && !network.internal {
+        let config = crate::config::Config::load(ctx.global.config.as_deref())?;
         plan.extend(attach_gateway_bridge(
             tx,
             ctx.kernel,
+            &config,
             &sandbox,
             &gateway_specs,
         )?);

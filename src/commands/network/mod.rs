@@ -13,6 +13,7 @@ use super::{Ctx, Tx, print_table};
 use crate::cli::{CreateArgs, Format, LsArgs};
 use crate::cluster;
 use crate::cluster::StoreOp;
+use crate::config::Config;
 use crate::drivers::bridge::{self, GATEWAY_BRIDGE};
 use crate::drivers::{self, Host, NetworkRequest, PoolRequest};
 use crate::error::UserError;
@@ -23,14 +24,41 @@ use crate::plan::Op;
 use crate::refuse;
 use crate::sys::Kernel;
 
+pub use request::parse_dns_servers;
 use request::request_from_args;
 pub use show::{inspect, ls};
 
 /// Adds Docker's three predefined networks to a fresh state and returns the steps that
 /// make the default bridge.
-pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Result<Vec<Op>> {
-    let mut bridge = drivers::settle(&bridge::default_request(), &mut Host { state, kernel })?;
+pub fn add_default_networks(
+    state: &mut State,
+    kernel: &mut dyn Kernel,
+    config: &Config,
+) -> Result<Vec<Op>> {
+    let mut request = bridge::default_request();
+    // The configuration's bip: the bridge's subnet and gateway (Docker's daemon.json).
+    if let Some(bip) = config.bip {
+        let pool = request.ipv4.get_or_insert_with(Default::default);
+        pool.subnet = Some(bip.trunc());
+        pool.gateway = Some(bip.addr());
+    }
+    if let Some(mtu) = config.mtu {
+        request
+            .options
+            .insert("com.docker.network.driver.mtu".into(), mtu.to_string());
+    }
+    let host = &mut Host {
+        state,
+        kernel,
+        config,
+    };
+    let mut bridge = drivers::settle(&request, host)?;
     bridge.options = bridge::default_options();
+    bridge.options.extend(
+        config
+            .mtu
+            .map(|mtu| ("com.docker.network.driver.mtu".to_string(), mtu.to_string())),
+    );
     let plan = drivers::for_network(&bridge)?.create(&bridge);
     let created = bridge.created.clone();
     state.networks.push(bridge);
@@ -43,11 +71,20 @@ pub fn add_default_networks(state: &mut State, kernel: &mut dyn Kernel) -> Resul
 }
 
 /// The gateway bridge network, and the steps that make it (none if it exists).
-pub fn gateway_bridge(state: &State, kernel: &mut dyn Kernel) -> Result<(Network, Vec<Op>)> {
+pub fn gateway_bridge(
+    state: &State,
+    kernel: &mut dyn Kernel,
+    config: &Config,
+) -> Result<(Network, Vec<Op>)> {
     if let Some(existing) = state.networks.iter().find(|n| n.name == GATEWAY_BRIDGE) {
         return Ok((existing.clone(), Vec::new()));
     }
-    let network = drivers::settle(&bridge::gateway_request(), &mut Host { state, kernel })?;
+    let host = &mut Host {
+        state,
+        kernel,
+        config,
+    };
+    let network = drivers::settle(&bridge::gateway_request(), host)?;
     let plan = drivers::for_network(&network)?.create(&network);
     Ok((network, plan))
 }
@@ -58,9 +95,11 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     }
     let mut tx = Tx::begin(ctx)?;
     let request = request_from_args(args, ctx.global.store.as_deref(), ctx.global.insecure_store)?;
+    let config = Config::load(ctx.global.config.as_deref())?;
     let host = &mut Host {
         state: &tx.state,
         kernel: ctx.kernel,
+        config: &config,
     };
     let network = drivers::settle(&request, host)?;
     let driver = drivers::for_network(&network)?;

@@ -29,6 +29,18 @@ pub(super) fn parse_cidr6(what: &str, text: &str) -> Result<Ipv6Net, UserError> 
     })
 }
 
+/// `--dns` values: addresses of DNS servers, either family.
+pub fn parse_dns_servers(values: &[String]) -> Result<Vec<std::net::IpAddr>, UserError> {
+    values
+        .iter()
+        .map(|text| {
+            text.parse().map_err(|_| {
+                UserError::new(format!("invalid --dns {text:?}: expected an IP address"))
+            })
+        })
+        .collect()
+}
+
 /// Splits a flag's values into IPv4 ones and IPv6 ones (those with a colon).
 pub(super) fn by_family(values: &[String]) -> (Vec<String>, Vec<String>) {
     values.iter().cloned().partition(|v| !v.contains(':'))
@@ -131,6 +143,7 @@ pub(super) fn request_from_args(
         ipv4,
         ipv6,
         internal: args.internal,
+        dns: parse_dns_servers(&args.dns)?,
         labels: parse_map("label", &args.label)?,
         options: parse_map("option", &args.opt)?,
         builtin: false,

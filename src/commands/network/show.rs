@@ -162,6 +162,7 @@ fn inspect_json(net: &Network, state: &State) -> Value {
         "Options": net.options,
         "Labels": net.labels,
         "AddressUsage": address_usage(net),
+        "DNSServers": net.dns_servers,
         "GatewayModes": net.bridge.as_ref().map(|b| json!({
             "IPv4": b.gateway_mode4.name(), "IPv6": b.gateway_mode6.name(),
         })),

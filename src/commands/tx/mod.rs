@@ -135,7 +135,8 @@ impl Tx {
             }
             None => {
                 let mut state = State::new();
-                let bootstrap = network::add_default_networks(&mut state, ctx.kernel)?;
+                let config = crate::config::Config::load(ctx.global.config.as_deref())?;
+                let bootstrap = network::add_default_networks(&mut state, ctx.kernel, &config)?;
                 (vec![], state, bootstrap)
             }
         };
