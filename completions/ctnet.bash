@@ -64,6 +64,9 @@ _ctnet() {
             ctnet,sandbox)
                 cmd="ctnet__subcmd__sandbox"
                 ;;
+            ctnet,service)
+                cmd="ctnet__subcmd__service"
+                ;;
             ctnet,unpublish)
                 cmd="ctnet__subcmd__unpublish"
                 ;;
@@ -139,6 +142,9 @@ _ctnet() {
             ctnet__subcmd__help,sandbox)
                 cmd="ctnet__subcmd__help__subcmd__sandbox"
                 ;;
+            ctnet__subcmd__help,service)
+                cmd="ctnet__subcmd__help__subcmd__service"
+                ;;
             ctnet__subcmd__help,unpublish)
                 cmd="ctnet__subcmd__help__subcmd__unpublish"
                 ;;
@@ -186,6 +192,18 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help__subcmd__sandbox,rm)
                 cmd="ctnet__subcmd__help__subcmd__sandbox__subcmd__rm"
+                ;;
+            ctnet__subcmd__help__subcmd__service,create)
+                cmd="ctnet__subcmd__help__subcmd__service__subcmd__create"
+                ;;
+            ctnet__subcmd__help__subcmd__service,inspect)
+                cmd="ctnet__subcmd__help__subcmd__service__subcmd__inspect"
+                ;;
+            ctnet__subcmd__help__subcmd__service,ls)
+                cmd="ctnet__subcmd__help__subcmd__service__subcmd__ls"
+                ;;
+            ctnet__subcmd__help__subcmd__service,rm)
+                cmd="ctnet__subcmd__help__subcmd__service__subcmd__rm"
                 ;;
             ctnet__subcmd__network,connect)
                 cmd="ctnet__subcmd__network__subcmd__connect"
@@ -283,6 +301,36 @@ _ctnet() {
             ctnet__subcmd__sandbox__subcmd__help,rm)
                 cmd="ctnet__subcmd__sandbox__subcmd__help__subcmd__rm"
                 ;;
+            ctnet__subcmd__service,create)
+                cmd="ctnet__subcmd__service__subcmd__create"
+                ;;
+            ctnet__subcmd__service,help)
+                cmd="ctnet__subcmd__service__subcmd__help"
+                ;;
+            ctnet__subcmd__service,inspect)
+                cmd="ctnet__subcmd__service__subcmd__inspect"
+                ;;
+            ctnet__subcmd__service,ls)
+                cmd="ctnet__subcmd__service__subcmd__ls"
+                ;;
+            ctnet__subcmd__service,rm)
+                cmd="ctnet__subcmd__service__subcmd__rm"
+                ;;
+            ctnet__subcmd__service__subcmd__help,create)
+                cmd="ctnet__subcmd__service__subcmd__help__subcmd__create"
+                ;;
+            ctnet__subcmd__service__subcmd__help,help)
+                cmd="ctnet__subcmd__service__subcmd__help__subcmd__help"
+                ;;
+            ctnet__subcmd__service__subcmd__help,inspect)
+                cmd="ctnet__subcmd__service__subcmd__help__subcmd__inspect"
+                ;;
+            ctnet__subcmd__service__subcmd__help,ls)
+                cmd="ctnet__subcmd__service__subcmd__help__subcmd__ls"
+                ;;
+            ctnet__subcmd__service__subcmd__help,rm)
+                cmd="ctnet__subcmd__service__subcmd__help__subcmd__rm"
+                ;;
             *)
                 ;;
         esac
@@ -290,7 +338,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -936,7 +984,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1370,6 +1418,76 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__sandbox__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__service)
+            opts="create ls inspect rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__service__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__service__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__service__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__service__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2682,6 +2800,336 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__sandbox__subcmd__rm)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help create ls inspect rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__create)
+            opts="-p -q -v -h --network --endpoint-mode --publish --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-mode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__help)
+            opts="create ls inspect rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__inspect)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__ls)
+            opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__service__subcmd__rm)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -56,6 +56,7 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "run" -d 'Run a command 
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "dns" -d 'Name resolution for sandboxes'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "cni" -d 'ctnet as a CNI plugin for container runtimes (podman, containerd)'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "service" -d 'Manage services: names whose tasks are the sandboxes carrying them as an alias'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune connect disconnect help" -l state-dir -d 'Where state.json and its lock live' -r -F
@@ -629,6 +630,99 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcomm
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from help" -f -a "config" -d 'Print a CNI configuration list for a network, or write it where runtimes look'
 complete -c ctnet -n "__fish_ctnet_using_subcommand cni; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "create" -d 'Create a service on a network: its tasks are the sandboxes connected with --alias NAME'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "ls" -d 'List services'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "inspect" -d 'Show services as JSON'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "rm" -d 'Remove services (their tasks stay, as sandboxes)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l network -d 'The network whose sandboxes with the alias NAME are the tasks' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l endpoint-mode -d 'vip: a virtual IP the kernel balances over the tasks; dnsrr: the tasks\' addresses in turn' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on every host address, balanced over the tasks: PUBLISHED:TARGET[/PROTO]' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a service on a network: its tasks are the sandboxes connected with --alias NAME'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List services'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show services as JSON'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove services (their tasks stay, as sandboxes)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''
@@ -645,23 +739,24 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "network" -d 'Manage networks'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "connect" -d 'Connect a sandbox to a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "unpublish" -d 'Remove published ports'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "dns" -d 'Name resolution for sandboxes'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "cni" -d 'ctnet as a CNI plugin for container runtimes (podman, containerd)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "network" -d 'Manage networks'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "connect" -d 'Connect a sandbox to a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "unpublish" -d 'Remove published ports'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "dns" -d 'Name resolution for sandboxes'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "cni" -d 'ctnet as a CNI plugin for container runtimes (podman, containerd)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "service" -d 'Manage services: names whose tasks are the sandboxes carrying them as an alias'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'
@@ -677,3 +772,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcom
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from cni" -f -a "config" -d 'Print a CNI configuration list for a network, or write it where runtimes look'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "create" -d 'Create a service on a network: its tasks are the sandboxes connected with --alias NAME'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "ls" -d 'List services'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "inspect" -d 'Show services as JSON'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "rm" -d 'Remove services (their tasks stay, as sandboxes)'

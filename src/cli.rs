@@ -117,6 +117,40 @@ pub enum Format {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Create a service on a network: its tasks are the sandboxes connected with --alias NAME
+    Create(ServiceCreateArgs),
+    /// List services
+    #[command(alias = "list")]
+    Ls,
+    /// Show services as JSON
+    Inspect {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove services (their tasks stay, as sandboxes)
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceCreateArgs {
+    pub name: String,
+    /// The network whose sandboxes with the alias NAME are the tasks
+    #[arg(long, required = true, value_name = "NET")]
+    pub network: String,
+    /// vip: a virtual IP the kernel balances over the tasks; dnsrr: the tasks' addresses in turn
+    #[arg(long, default_value = "vip", value_name = "MODE")]
+    pub endpoint_mode: String,
+    /// Publish a port on every host address, balanced over the tasks: PUBLISHED:TARGET[/PROTO]
+    #[arg(short, long = "publish", value_name = "SPEC")]
+    pub publish: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CniCommand {
     /// Print a CNI configuration list for a network, or write it where runtimes look
     Config {
@@ -174,6 +208,9 @@ pub enum Command {
     /// ctnet as a CNI plugin for container runtimes (podman, containerd)
     #[command(subcommand)]
     Cni(CniCommand),
+    /// Manage services: names whose tasks are the sandboxes carrying them as an alias
+    #[command(subcommand)]
+    Service(ServiceCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]

@@ -28,7 +28,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, CniCommand, Command, DnsCommand, NetworkCommand, OverlayCommand, SandboxCommand};
+use cli::{
+    Cli, CniCommand, Command, DnsCommand, NetworkCommand, OverlayCommand, SandboxCommand,
+    ServiceCommand,
+};
 use commands::Ctx;
 
 /// Runs the command; returns the exit status (0, or the status of `ctnet run`'s command).
@@ -106,6 +109,12 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Overlay(OverlayCommand::RotateKey { network }) => {
             commands::overlay::rotate_key(ctx, network)
         }
+        Command::Service(cmd) => match cmd {
+            ServiceCommand::Create(args) => commands::service::create(ctx, args),
+            ServiceCommand::Ls => commands::service::ls(ctx),
+            ServiceCommand::Inspect { names } => commands::service::inspect(ctx, names),
+            ServiceCommand::Rm { names } => commands::service::rm(ctx, names),
+        },
         Command::Cni(CniCommand::Config { network, write }) => {
             commands::cni::config(ctx, network, write.as_deref())
         }

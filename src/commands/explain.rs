@@ -132,6 +132,13 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
     for addr in &view.addresses {
         writeln!(ctx.out, "    address {addr} (the network's gateway)")?;
     }
+    for service in &net.services {
+        writeln!(
+            ctx.out,
+            "    {}: connections spread over its tasks by nft maps service_vips and service_ports (256 slots, round robin)",
+            super::graph::service_line(net, service)
+        )?;
+    }
     for (v6, family, present) in [
         (false, "IPv4", !net.ipam.is_empty()),
         (true, "IPv6", net.ipam6.is_some()),

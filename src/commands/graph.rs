@@ -51,6 +51,9 @@ fn network_label(net: &Network) -> Vec<String> {
     if net.internal {
         lines.push("internal: nothing in or out".into());
     }
+    for service in &net.services {
+        lines.push(service_line(net, service));
+    }
     if net.bridge.as_ref().is_some_and(|b| !b.icc) {
         lines.push("icc=false: endpoints isolated".into());
     }
@@ -121,6 +124,23 @@ pub fn dot(state: &State) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// A service in one line: its mode, virtual IPs, tasks and published ports.
+pub fn service_line(net: &Network, service: &crate::model::Service) -> String {
+    let vips: Vec<String> = service.vips().map(|v| v.to_string()).collect();
+    let ports: Vec<String> = (service.ports.iter())
+        .map(|p| format!(" *:{}->{}/{}", p.published, p.target, p.proto.name()))
+        .collect();
+    format!(
+        "service {} ({}{}{}), {} task(s){}",
+        service.name,
+        service.mode.name(),
+        if vips.is_empty() { "" } else { " " },
+        vips.join(" "),
+        net.tasks_of(&service.name).len(),
+        ports.concat()
+    )
 }
 
 /// A sandbox's lines: its name, its namespace, and the runtime's container it stands for.

@@ -14,6 +14,7 @@ pub mod publish;
 pub mod restore;
 pub mod run;
 pub mod sandbox;
+pub mod service;
 mod table;
 mod tx;
 

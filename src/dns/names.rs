@@ -19,14 +19,20 @@ pub fn resolves_names(network: &Network) -> bool {
 
 /// The `hosts` lines for one member of a network: its IPv4 and IPv6 addresses (either may
 /// be missing: a v4-only or an IPv6-only network), name and aliases.
+/// A `vip` service's name goes with its virtual IPs, not with its tasks.
 pub fn member_line(network: &Network, member: &str) -> String {
     let mut names = member.to_string();
     for alias in network.aliases_of(member) {
-        names.push(' ');
-        names.push_str(alias);
+        if network.vip_service(alias).is_none() {
+            names.push(' ');
+            names.push_str(alias);
+        }
     }
     let mut lines = String::new();
-    let (ipv4, ipv6) = network.addresses_of(member);
+    let (ipv4, ipv6) = match network.vip_service(member) {
+        Some(service) => (service.vip4, service.vip6),
+        None => network.addresses_of(member),
+    };
     if let Some(ip) = ipv4 {
         lines.push_str(&format!("{ip}\t{names}\n"));
     }
@@ -42,12 +48,19 @@ pub type Addresses = (Option<Ipv4Addr>, Option<Ipv6Addr>);
 /// The member lists of a network as a command found them.
 pub type Members = BTreeMap<String, Addresses>;
 
-/// Every name `network` resolves (members on other hosts too) with its addresses.
+/// Every name `network` resolves (members on other hosts too) with its addresses, and its
+/// `vip` services with their virtual IPs.
 pub fn members_of(network: &Network) -> Members {
+    let services = network
+        .services
+        .iter()
+        .filter(|s| s.vip4.is_some() || s.vip6.is_some())
+        .map(|s| (s.name.clone(), (s.vip4, s.vip6)));
     network
         .named_members()
         .into_iter()
         .map(|name| (name.clone(), network.addresses_of(name)))
+        .chain(services)
         .collect()
 }
 
@@ -109,6 +122,9 @@ impl Block {
             let from = block.text.len();
             block.text.push_str(&member_line(network, member));
             block.spans.insert(member.clone(), (from, block.text.len()));
+        }
+        for service in network.services.iter() {
+            block.text.push_str(&member_line(network, &service.name));
         }
         block
     }

@@ -75,7 +75,8 @@ impl Zone {
                     .into_iter()
                     .chain(ipv6.map(IpAddr::V6))
                     .collect();
-                let aliases = network.aliases_of(member).iter();
+                let aliases = (network.aliases_of(member).iter())
+                    .filter(|alias| network.vip_service(alias).is_none());
                 for name in std::iter::once(member).chain(aliases) {
                     let entry = names
                         .addresses
@@ -87,6 +88,19 @@ impl Zone {
                     names.names.insert(ip, format!("{member}."));
                 }
                 of_sandbox.entry(member).or_default().networks.push(index);
+            }
+            // A vip service's name is its virtual IPs.
+            for service in &network.services {
+                let vips: Vec<IpAddr> = service.vips().collect();
+                if vips.is_empty() {
+                    continue;
+                }
+                for vip in &vips {
+                    names.names.insert(*vip, format!("{}.", service.name));
+                }
+                names
+                    .addresses
+                    .insert(service.name.to_ascii_lowercase(), vips);
             }
             zone.networks.push(names);
             if let Some(bridge) = &network.bridge {
@@ -219,6 +233,11 @@ pub fn answer(zone: &Zone, packet: &[u8], asker: IpAddr) -> Reply {
             if found.is_empty() {
                 return elsewhere(response);
             }
+            // Several addresses (a dnsrr service's tasks) in turn: each query starts the
+            // list at another one, by its id.
+            let mut found = found;
+            let turn = usize::from(meta.id) % found.len();
+            found.rotate_left(turn);
             // A name of ours: its A and AAAA records, and "no such record" for any other
             // type, never a forward that would leak the name or find another host's.
             let wanted = |ip: &IpAddr| match query_type {

@@ -22,6 +22,8 @@ pub(super) enum Atom {
     Verdict(&'static str),
     /// `ipv4` or `ipv6`, nft's `nf_proto`.
     Family(&'static str),
+    /// One of a service's balancing slots (`numgen random mod SLOTS`).
+    Slot(u32),
 }
 
 impl Atom {
@@ -33,6 +35,7 @@ impl Atom {
             Atom::Port(p) => p.to_string(),
             Atom::Prefix(n) => n.to_string(),
             Atom::Verdict(v) | Atom::Family(v) => v.to_string(),
+            Atom::Slot(n) => n.to_string(),
         }
     }
 }
@@ -192,6 +195,56 @@ pub fn bridges(state: &State) -> Vec<String> {
         .collect()
 }
 
+/// How many slots a service's connections are spread over (the rules' `numgen random mod
+/// 256`): each slot leads to one task, round robin, so up to 256 tasks share the load, and
+/// a change of tasks changes elements, never rules.
+pub const SLOTS: u32 = 256;
+
+/// The elements of a network's services: each virtual IP (asked from the network's
+/// bridge) and each published port, slot by slot, to the tasks.
+fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy) {
+    for service in &net.services {
+        let tasks = net.tasks_of(&service.name);
+        let v4: Vec<IpAddr> = tasks.iter().filter_map(|t| t.0.map(IpAddr::V4)).collect();
+        let v6: Vec<IpAddr> = tasks.iter().filter_map(|t| t.1.map(IpAddr::V6)).collect();
+        for vip in service.vips() {
+            let (map, set, tasks) = match vip {
+                IpAddr::V4(_) => ("service_vips", "service_vip_addrs", &v4),
+                IpAddr::V6(_) => ("service_vips6", "service_vip_addrs6", &v6),
+            };
+            out.insert(Element::set_only(set, vec![Atom::Addr(vip)]));
+            for slot in (0..SLOTS).filter(|_| !tasks.is_empty()) {
+                let task = tasks[slot as usize % tasks.len()];
+                out.insert(Element {
+                    set: map,
+                    key: vec![
+                        Atom::Ifname(bridge.to_string()),
+                        Atom::Addr(vip),
+                        Atom::Slot(slot),
+                    ],
+                    value: Some(vec![Atom::Addr(task)]),
+                });
+            }
+        }
+        for port in &service.ports {
+            for (map, tasks) in [("service_ports", &v4), ("service_ports6", &v6)] {
+                for slot in (0..SLOTS).filter(|_| !tasks.is_empty()) {
+                    let task = tasks[slot as usize % tasks.len()];
+                    out.insert(Element {
+                        set: map,
+                        key: vec![
+                            Atom::Proto(port.proto),
+                            Atom::Port(port.published),
+                            Atom::Slot(slot),
+                        ],
+                        value: Some(vec![Atom::Addr(task), Atom::Port(port.target)]),
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Every element the state calls for.
 pub fn elements(state: &State) -> Policy {
     let mut out = network_elements(state);
@@ -227,6 +280,7 @@ pub fn network_elements(state: &State) -> Policy {
         let br = || Atom::Ifname(bridge.ifname.clone());
         out.insert(Element::set_only("bridges", vec![br()]));
         out.insert(Element::set_only("hairpin", vec![br(), br()]));
+        service_elements(net, &bridge.ifname, &mut out);
         let verdict = if bridge.icc { "accept" } else { "drop" };
         out.insert(Element {
             set: "icc",

@@ -128,6 +128,7 @@ impl Serialize for Atom {
             Atom::Proto(p) => s.serialize_str(p.name()),
             Atom::Addr(a) => s.collect_str(a),
             Atom::Port(p) => s.serialize_u16(*p),
+            Atom::Slot(n) => s.serialize_u32(*n),
             Atom::Prefix(n) => {
                 let mut map = s.serialize_map(Some(1))?;
                 let prefix = Prefix {

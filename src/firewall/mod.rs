@@ -30,7 +30,7 @@ pub const TABLE: &str = "inet ctnet";
 /// The admin's chain: created once, never flushed or rewritten by ctnet.
 pub const USER_CHAIN: &str = "user";
 /// The chain added last to the skeleton: a table that has it is this version's.
-pub const NEWEST_CHAIN: &str = "gateway_modes";
+pub const NEWEST_CHAIN: &str = "service_input";
 
 /// Sets, maps, chains and the fixed rules. Same-bridge traffic only reaches the forward
 /// hook when routed through the gateway; `icc` decides it. Whatever else heads into a
@@ -158,6 +158,12 @@ pub fn render_full(state: &State) -> Script {
     for chain in chains() {
         text.push_str(&format!("delete chain {TABLE} {}\n", chain.name));
     }
+    for map in objects.iter().filter(|o| o.made_anew()) {
+        text.push_str(&format!(
+            "add map {TABLE} {0} {{ {1}; }}\ndelete map {TABLE} {0}\n",
+            map.name, map.declaration
+        ));
+    }
     text.push_str(SKELETON);
     let mut flushes = Vec::new();
     let mut flush_text = String::new();
@@ -181,22 +187,41 @@ pub fn render_full(state: &State) -> Script {
 struct SkeletonObject {
     kind: &'static str,
     name: &'static str,
+    /// Its `type` or `typeof` line (sets and maps).
+    declaration: &'static str,
+}
+
+impl SkeletonObject {
+    /// nft 1.0.6 cannot declare again a map whose data says `th dport` once rules use it
+    /// (it reads the type back from the kernel and fails on it, "conflicting protocols"),
+    /// and the data must say `th dport` for the map to translate UDP too. A rewrite makes
+    /// such maps anew (its element fill follows in the same rewrite).
+    fn made_anew(&self) -> bool {
+        self.kind == "map"
+            && self
+                .declaration
+                .split_once(" : ")
+                .is_some_and(|(_, data)| data.contains("th dport"))
+    }
 }
 
 /// Read off the skeleton itself, so the list of what a rewrite replaces cannot drift from
 /// what the skeleton makes.
 fn skeleton_objects() -> Vec<SkeletonObject> {
     let mut out = Vec::new();
-    for line in SKELETON.lines() {
+    let mut lines = SKELETON.lines().peekable();
+    while let Some(line) = lines.next() {
         let header = ["set ", "map ", "chain "]
             .iter()
             .find(|kind| line.starts_with(&format!("\t{kind}")));
         if let Some(kind) = header {
             let name = line.trim()[kind.len()..].trim_end_matches(" {").trim();
+            let declaration = lines.peek().map_or("", |next| next.trim());
             if name != USER_CHAIN {
                 out.push(SkeletonObject {
                     kind: kind.trim(),
                     name,
+                    declaration,
                 });
             }
         }

@@ -15,8 +15,9 @@ mod network;
 pub use esp_keys::EspKeys;
 pub use mac::Mac;
 pub use network::{
-    BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,
-    LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
+    BridgeSettings, EndpointMode, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode,
+    LanMode, LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
+    Service, ServicePort,
 };
 
 /// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).

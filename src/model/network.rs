@@ -62,6 +62,9 @@ pub struct Network {
     pub ipvlan: Option<LanSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay: Option<OverlaySettings>,
+    /// The network's services (`ctnet service create`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
     /// Where the resolver sends this network's sandboxes' other queries (`--dns`, as
     /// netavark's `network_dns_servers`), instead of the host's servers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -301,6 +304,46 @@ impl GatewayMode {
     }
 }
 
+named!(
+    /// How a service's name resolves: to a virtual IP the kernel balances over the tasks
+    /// (`vip`), or to the tasks' own addresses in turn (`dnsrr`).
+    EndpointMode { Vip = "vip", Dnsrr = "dnsrr" }
+);
+
+/// A service on a network: a name whose tasks are the network's members that carry it as
+/// an alias (`connect --alias NAME`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub mode: EndpointMode,
+    /// The virtual IPs of a `vip` service, from the network's subnets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip4: Option<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip6: Option<Ipv6Addr>,
+    /// Ports published on the host's addresses, balanced over the tasks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ServicePort>,
+    pub created: String,
+}
+
+/// A service port published on the host: `published` on every host address, to `target`
+/// on a task.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ServicePort {
+    pub proto: crate::ports::Proto,
+    pub published: u16,
+    pub target: u16,
+}
+
+impl Service {
+    pub fn vips(&self) -> impl Iterator<Item = std::net::IpAddr> {
+        let v4 = self.vip4.map(std::net::IpAddr::V4);
+        v4.into_iter().chain(self.vip6.map(std::net::IpAddr::V6))
+    }
+}
+
 impl std::fmt::Display for LanMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -330,6 +373,7 @@ impl Network {
             ipvlan: None,
             overlay: None,
             dns_servers: Vec::new(),
+            services: Vec::new(),
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
             members6: BTreeMap::new(),
@@ -384,6 +428,23 @@ impl Network {
                 .and_then(|o| o.remotes.get(name))
                 .map_or(&[], |r| &r.aliases),
         }
+    }
+
+    /// The tasks of the service called `service`: the members that carry its name as an
+    /// alias, with their addresses, in name order.
+    pub fn tasks_of(&self, service: &str) -> Vec<(Option<Ipv4Addr>, Option<Ipv6Addr>)> {
+        self.aliases
+            .iter()
+            .filter(|(_, aliases)| aliases.iter().any(|a| a == service))
+            .map(|(member, _)| self.addresses_of(member))
+            .collect()
+    }
+
+    /// The `vip` service called `name`, if the network has one.
+    pub fn vip_service(&self, name: &str) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.name == name && s.mode == EndpointMode::Vip)
     }
 
     /// The settings of a macvlan or ipvlan network.

@@ -183,6 +183,9 @@ impl fmt::Display for Op {
                 let mode = if *link_local { "" } else { " addrgenmode none" };
                 write!(f, "{} link set {dev} alias {alias}{mode}", ip_in(ns))
             }
+            Op::DeleteAddress { ns, dev, addr } => {
+                write!(f, "{} addr del {addr} dev {dev}", ip_in(ns))
+            }
             Op::AddAddress { ns, dev, addr } => {
                 let nodad = if matches!(addr, IpNet::V6(_)) {
                     " nodad"

@@ -57,6 +57,12 @@ impl Op {
             }
             Op::LinkUp { dev, .. } if dev == "lo" => "sandbox: loopback up",
             Op::LinkUp { .. } => "endpoint: interface up",
+            Op::AddAddress {
+                ns: Ns::Host, addr, ..
+            } if addr.max_prefix_len() == addr.prefix_len() => {
+                "service: its virtual IP on the bridge, so the network's sandboxes reach it"
+            }
+            Op::DeleteAddress { .. } => "service: its virtual IP off the bridge",
             Op::AddAddress { ns: Ns::Host, .. } => {
                 "network: the gateway address lives on the bridge"
             }

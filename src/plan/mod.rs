@@ -125,6 +125,12 @@ pub enum Op {
         dev: String,
         addr: IpNet,
     },
+    /// Takes an address off a link (a service's virtual IP off its bridge).
+    DeleteAddress {
+        ns: Ns,
+        dev: String,
+        addr: IpNet,
+    },
     AddDefaultRoute {
         /// Replace an existing default route instead of refusing to add a second one.
         replace: bool,
@@ -249,6 +255,21 @@ impl Op {
             Op::Firewall { ruleset, previous } => Some(Op::Firewall {
                 ruleset: previous.clone(),
                 previous: ruleset.clone(),
+            }),
+            Op::DeleteAddress { ns, dev, addr } => Some(Op::AddAddress {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                addr: *addr,
+            }),
+            // A service's virtual IP on a bridge that stays: taken off again.
+            Op::AddAddress {
+                ns: Ns::Host,
+                dev,
+                addr,
+            } if addr.max_prefix_len() == addr.prefix_len() => Some(Op::DeleteAddress {
+                ns: Ns::Host,
+                dev: dev.clone(),
+                addr: *addr,
             }),
             // Addresses, routes and link state vanish with the links they belong to.
             Op::LinkUp { .. }

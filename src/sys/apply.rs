@@ -273,6 +273,14 @@ impl Linux {
                 .socket(ns)?
                 .add_address(dev, *addr)
                 .with_context(|| format!("cannot add {addr} to {dev}"))?,
+            Op::DeleteAddress { ns, dev, addr } => {
+                match self.socket(ns)?.delete_address(dev, *addr) {
+                    // Gone already (with its link, or by hand): what the step wants.
+                    Err(e)
+                        if e.errno == nix::libc::EADDRNOTAVAIL || e.errno == nix::libc::ENODEV => {}
+                    other => other.with_context(|| format!("cannot delete {addr} from {dev}"))?,
+                }
+            }
             Op::AddDefaultRoute6 {
                 ns,
                 dev,

@@ -70,9 +70,10 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         }
     }
     plan.extend(leave);
-    // The flows to its published ports go with it (`commit` puts this after the firewall
-    // stops translating to it).
-    if !endpoint.ports.is_empty() {
+    // The flows to its published ports, or to it as a service's task, go with it (`commit`
+    // puts this after the firewall stops translating to it).
+    let task = (endpoint.aliases.iter()).any(|a| network.services.iter().any(|s| &s.name == a));
+    if !endpoint.ports.is_empty() || task {
         let v4 = endpoint.ipv4.map(|a| std::net::IpAddr::V4(a.addr()));
         let v6 = endpoint.ipv6.map(|a| std::net::IpAddr::V6(a.addr()));
         plan.extend(v4.into_iter().chain(v6).map(|addr| Op::ForgetFlows {

@@ -239,6 +239,14 @@ fn plan_connect(
         let stored = tx.state.sandboxes.iter_mut().find(|s| s.id == sandbox.id);
         stored.expect("pick keeps the sandbox in the state").dns = sandbox.dns.clone();
     }
+    if network.services.iter().any(|s| s.name == sandbox.name) {
+        refuse!(
+            "network {} has a service {}: a sandbox by that name would take its name (connect it with --alias {} to make it a task)",
+            network.name,
+            sandbox.name,
+            sandbox.name
+        );
+    }
     if tx.state.endpoint(&network.id, &sandbox.id).is_some() {
         refuse!(
             "sandbox {} is already connected to network {}",

@@ -19,6 +19,9 @@ impl Tx {
     /// changed, and saves. Nothing is saved if the kernel refuses a step, and the kernel
     /// and files are put back if the save fails.
     pub fn commit(mut self, ctx: &mut Ctx, plan: Vec<Op>) -> Result<()> {
+        // The networks' member indexes first: services balance over them (the firewall
+        // elements below are computed from them).
+        self.update_members();
         let fresh = !self.bootstrap.is_empty() || self.rewrite_firewall.is_some();
         let mut steps = std::mem::take(&mut self.bootstrap);
         steps.extend(plan);
@@ -104,7 +107,6 @@ impl Tx {
     /// The kernel's steps and the files: nothing is saved if the kernel refuses a step, and
     /// the kernel and the files are put back if the save fails.
     fn carry_out(&mut self, ctx: &mut Ctx, steps: &[Op]) -> Result<()> {
-        self.update_members();
         // The new files are written before the kernel is touched (a full disk fails here),
         // and put in place after it: the state on disk never claims what did not happen.
         let staged = self.store.stage(self.file_changes()?)?;

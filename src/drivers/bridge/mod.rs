@@ -188,6 +188,16 @@ impl NetworkDriver for Bridge {
                 addr: addr.into(),
             });
         }
+        // Its services' virtual IPs, so the network's sandboxes reach them (ARP, ND).
+        for service in &network.services {
+            for vip in service.vips() {
+                plan.push(Op::AddAddress {
+                    ns: Ns::Host,
+                    dev: bridge.ifname.clone(),
+                    addr: ipnet::IpNet::from(vip),
+                });
+            }
+        }
         if isolated(true) {
             // Not even a link-local address for the containers to reach the host by; the
             // bridge still switches their IPv6 frames.

@@ -33,6 +33,22 @@ impl Netlink {
         self.create(RouteNetlinkMessage::NewAddress(msg))
     }
 
+    /// Takes `addr` off `dev`.
+    pub fn delete_address(&mut self, dev: &str, addr: ipnet::IpNet) -> Result<()> {
+        let index = self.ifindex(dev)?;
+        let mut msg = AddressMessage::default();
+        msg.header.prefix_len = addr.prefix_len();
+        msg.header.index = index;
+        let ip = addr.addr();
+        msg.header.family = match ip {
+            IpAddr::V4(_) => AddressFamily::Inet,
+            IpAddr::V6(_) => AddressFamily::Inet6,
+        };
+        msg.attributes.push(AddressAttribute::Local(ip));
+        msg.attributes.push(AddressAttribute::Address(ip));
+        self.request(RouteNetlinkMessage::DelAddress(msg), 0)
+    }
+
     /// The default route (of `gateway`'s family, or IPv6 if `v6`) out of `dev`, via
     /// `gateway`, or through the device itself when there is none (ipvlan l3).
     pub fn add_default_route(

@@ -1,0 +1,345 @@
+//! `ctnet service create | ls | inspect | rm`: a name on a network whose tasks are the
+//! network's sandboxes that carry it as an alias. A `vip` service gets a virtual IP from
+//! the network's subnets (on its bridge, so the network's sandboxes reach it), and the
+//! kernel spreads connections to it over the tasks; a `dnsrr` service resolves to the
+//! tasks' own addresses in turn. Published service ports balance the same way. Tasks come
+//! and go with `connect --alias NAME` and `disconnect`, whose firewall changes carry the new
+//! backends (see `firewall::elements`).
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::{Ctx, Tx, print_table};
+use crate::cli::{Format, ServiceCreateArgs};
+use crate::error::UserError;
+use crate::ids::{new_id, now, short_id};
+use crate::model::{EndpointMode, Network, Service, ServicePort, State, validate_name};
+use crate::plan::{Ns, Op};
+use crate::{ipam, ipam6, ports, refuse};
+
+/// `PUBLISHED:TARGET[/PROTO]`, on every host address.
+fn parse_port(spec: &str) -> Result<ServicePort, UserError> {
+    let parsed = ports::parse(spec)?;
+    let (Some(published), 1) = (parsed.host_port, parsed.count) else {
+        refuse!("invalid service port {spec:?}: expected PUBLISHED:TARGET[/PROTO], one port each");
+    };
+    if parsed.host_ip.is_some_and(|ip| !ip.is_unspecified()) {
+        refuse!("invalid service port {spec:?}: a service publishes on every host address");
+    }
+    Ok(ServicePort {
+        proto: parsed.proto,
+        published,
+        target: parsed.container_port,
+    })
+}
+
+/// The service called `name` and its network's index in the state.
+fn find<'a>(state: &'a State, name: &str) -> Option<(usize, &'a Service)> {
+    state
+        .networks
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| n.services.iter().find(|s| s.name == name).map(|s| (i, s)))
+}
+
+/// Every host port published on this host: containers' and services'.
+fn host_ports_taken(state: &State) -> Vec<(ports::Proto, u16, String)> {
+    let containers = state.published.iter().flat_map(|p| {
+        p.mapping
+            .pairs()
+            .map(move |(host, _)| (p.mapping.proto, host, format!("sandbox {}", p.sandbox)))
+    });
+    let services = state.networks.iter().flat_map(|n| {
+        n.services.iter().flat_map(|s| {
+            s.ports
+                .iter()
+                .map(move |p| (p.proto, p.published, format!("service {}", s.name)))
+        })
+    });
+    containers.chain(services).collect()
+}
+
+/// A free address of `network`'s subnets for a virtual IP: neither a member's nor another
+/// service's.
+fn virtual_ips(network: &Network) -> Result<(Option<IpAddr>, Option<IpAddr>), UserError> {
+    let vips: Vec<IpAddr> = network.services.iter().flat_map(|s| s.vips()).collect();
+    let vip4 = match network.ipam.first() {
+        Some(config) => {
+            let mut taken: HashSet<_> = network.members.values().copied().collect();
+            taken.extend(vips.iter().filter_map(|ip| match ip {
+                IpAddr::V4(v4) => Some(*v4),
+                IpAddr::V6(_) => None,
+            }));
+            Some(IpAddr::V4(
+                ipam::allocate(config, &taken, None, &network.name)?.addr(),
+            ))
+        }
+        None => None,
+    };
+    let vip6 = match &network.ipam6 {
+        Some(config) => {
+            let mut taken: HashSet<_> = network.members6.values().copied().collect();
+            taken.extend(vips.iter().filter_map(|ip| match ip {
+                IpAddr::V6(v6) => Some(*v6),
+                IpAddr::V4(_) => None,
+            }));
+            Some(IpAddr::V6(
+                ipam6::allocate(config, &taken, None, &network.name)?.addr(),
+            ))
+        }
+        None => None,
+    };
+    Ok((vip4, vip6))
+}
+
+/// The steps that put a service's virtual IPs on its network's bridge (or take them off).
+fn vip_steps(network: &Network, service: &Service, add: bool) -> Vec<Op> {
+    let Some(bridge) = network.bridge.as_ref() else {
+        return Vec::new();
+    };
+    service
+        .vips()
+        .map(|vip| {
+            let (ns, dev, addr) = (Ns::Host, bridge.ifname.clone(), ipnet::IpNet::from(vip));
+            match add {
+                true => Op::AddAddress { ns, dev, addr },
+                false => Op::DeleteAddress { ns, dev, addr },
+            }
+        })
+        .collect()
+}
+
+pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
+    validate_name("service", &args.name)?;
+    let Some(mode) = EndpointMode::parse(&args.endpoint_mode) else {
+        refuse!(
+            "invalid --endpoint-mode {:?}: expected vip or dnsrr",
+            args.endpoint_mode
+        );
+    };
+    let ports = args
+        .publish
+        .iter()
+        .map(|spec| parse_port(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut tx = Tx::begin(ctx)?;
+    let network = tx.state.network(&args.network)?.clone();
+    if network.bridge.is_none() || network.builtin {
+        refuse!(
+            "network {} is not a user-defined bridge network: services (their virtual IPs and names) live on those",
+            network.name
+        );
+    }
+    if let Some((i, _)) = find(&tx.state, &args.name) {
+        refuse!(
+            "service {} already exists (on network {})",
+            args.name,
+            tx.state.networks[i].name
+        );
+    }
+    if network.has_member(&args.name) {
+        refuse!(
+            "sandbox {} is on network {}: a service may not take a sandbox's name",
+            args.name,
+            network.name
+        );
+    }
+    if !ports.is_empty() && network.internal {
+        refuse!(
+            "network {} is internal: it publishes no ports",
+            network.name
+        );
+    }
+    let taken = host_ports_taken(&tx.state);
+    for (i, port) in ports.iter().enumerate() {
+        let clash = taken
+            .iter()
+            .find(|(proto, host, _)| *proto == port.proto && *host == port.published)
+            .map(|(_, _, who)| who.clone())
+            .or_else(|| {
+                ports[..i]
+                    .iter()
+                    .any(|p| p.proto == port.proto && p.published == port.published)
+                    .then(|| "this command".to_string())
+            })
+            .or_else(|| {
+                ctx.kernel
+                    .host_port_unavailable(None, port.proto, port.published)
+            });
+        if let Some(who) = clash {
+            refuse!(
+                "cannot publish {}/{}: it is already published by {who}",
+                port.published,
+                port.proto.name()
+            );
+        }
+    }
+    let (vip4, vip6) = match mode {
+        EndpointMode::Vip => virtual_ips(&network)?,
+        EndpointMode::Dnsrr => (None, None),
+    };
+    let service = Service {
+        id: new_id()?,
+        name: args.name.clone(),
+        mode,
+        vip4: vip4.and_then(|ip| match ip {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        }),
+        vip6: vip6.and_then(|ip| match ip {
+            IpAddr::V6(v6) => Some(v6),
+            IpAddr::V4(_) => None,
+        }),
+        ports,
+        created: now(),
+    };
+    let plan = vip_steps(&network, &service, true);
+    let id = service.id.clone();
+    let stored = tx
+        .state
+        .networks
+        .iter_mut()
+        .find(|n| n.id == network.id)
+        .expect("found above");
+    stored.services.push(service);
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run {
+        writeln!(ctx.out, "{id}")?;
+    }
+    Ok(())
+}
+
+pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
+    let mut tx = Tx::begin(ctx)?;
+    let mut plan = Vec::new();
+    for name in names {
+        let Some((i, service)) = find(&tx.state, name) else {
+            refuse!("service {name} not found");
+        };
+        let service = service.clone();
+        plan.extend(vip_steps(&tx.state.networks[i], &service, false));
+        tx.state.networks[i].services.retain(|s| s.name != *name);
+    }
+    tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run {
+        for name in names {
+            writeln!(ctx.out, "{name}")?;
+        }
+    }
+    Ok(())
+}
+
+/// A service as Docker's `service inspect` shapes it, where the shapes fit.
+fn inspect_json(network: &Network, service: &Service) -> Value {
+    let tasks: Vec<Value> = network
+        .aliases
+        .iter()
+        .filter(|(_, aliases)| aliases.contains(&service.name))
+        .map(|(member, _)| {
+            let (v4, v6) = network.addresses_of(member);
+            json!({"Sandbox": member, "IPv4Address": v4, "IPv6Address": v6})
+        })
+        .collect();
+    let vips: Vec<Value> = service
+        .vips()
+        .map(|vip| {
+            let prefix = match vip {
+                IpAddr::V4(_) => network.ipam.first().map(|c| c.subnet.prefix_len()),
+                IpAddr::V6(_) => network.ipam6.as_ref().map(|c| c.subnet.prefix_len()),
+            };
+            json!({"NetworkID": network.id, "Addr": format!("{vip}/{}", prefix.unwrap_or(32))})
+        })
+        .collect();
+    let ports: Vec<Value> = service
+        .ports
+        .iter()
+        .map(|p| {
+            json!({"Protocol": p.proto.name(), "TargetPort": p.target,
+                   "PublishedPort": p.published, "PublishMode": "ingress"})
+        })
+        .collect();
+    json!({
+        "ID": service.id,
+        "CreatedAt": service.created,
+        "Spec": {
+            "Name": service.name,
+            "TaskTemplate": {"Networks": [{"Target": network.name, "Aliases": [service.name]}]},
+            "EndpointSpec": {"Mode": service.mode.name(), "Ports": ports},
+        },
+        "Endpoint": {"Ports": ports, "VirtualIPs": vips},
+        "Tasks": tasks,
+    })
+}
+
+pub fn inspect(ctx: &mut Ctx, names: &[String]) -> Result<()> {
+    let state = Tx::read(ctx, false)?;
+    let mut found = Vec::new();
+    for name in names {
+        let Some((i, service)) = find(&state, name) else {
+            refuse!("service {name} not found");
+        };
+        found.push(inspect_json(&state.networks[i], service));
+    }
+    serde_json::to_writer_pretty(&mut *ctx.out, &found)?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
+
+pub fn ls(ctx: &mut Ctx) -> Result<()> {
+    let state = Tx::read(ctx, false)?;
+    let services = state
+        .networks
+        .iter()
+        .flat_map(|n| n.services.iter().map(move |s| (n, s)));
+    if ctx.global.quiet {
+        for (_, s) in services {
+            writeln!(ctx.out, "{}", s.name)?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = services
+        .map(|(n, s)| {
+            let vips: Vec<String> = s.vips().map(|v| v.to_string()).collect();
+            let ports: Vec<String> = s
+                .ports
+                .iter()
+                .map(|p| format!("*:{}->{}/{}", p.published, p.target, p.proto.name()))
+                .collect();
+            vec![
+                short_id(&s.id).into(),
+                s.name.clone(),
+                n.name.clone(),
+                s.mode.name().into(),
+                n.tasks_of(&s.name).len().to_string(),
+                vips.join(","),
+                ports.join(","),
+            ]
+        })
+        .collect();
+    match ctx.format() {
+        Format::Json => {
+            for row in rows {
+                let line = json!({"ID": row[0], "Name": row[1], "Network": row[2], "Mode": row[3],
+                    "Tasks": row[4], "VirtualIPs": row[5], "Ports": row[6]});
+                writeln!(ctx.out, "{line}")?;
+            }
+            Ok(())
+        }
+        _ => print_table(
+            ctx.out,
+            &[
+                "ID",
+                "NAME",
+                "NETWORK",
+                "MODE",
+                "TASKS",
+                "VIRTUAL IPS",
+                "PORTS",
+            ],
+            &rows,
+        ),
+    }
+}
