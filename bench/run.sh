@@ -4,7 +4,8 @@
 # work in the same run, then the CNI bridge plugin and netavark (../shared/bin/anchor-attach); published ports; and
 # the resolver's queries per second beside aardvark-dns; overlay throughput; and how soon
 # a cluster overlay endpoint is programmed on another host by `overlay watch`; and ctnet as
-# a CNI plugin beside the reference plugins, and under podman.
+# a CNI plugin beside the reference plugins, and under podman; and services (throughput
+# through a VIP, a task's connect, the spread of connections).
 # Everything runs in a throw-away host (tests/support/hermetic). Usage: sudo bench/run.sh [SAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +27,5 @@ echo
 tests/support/hermetic bench/cluster.sh "$PWD/target/release/ctnet" "$samples"
 echo
 tests/support/hermetic bench/cni.sh "$PWD/target/release/ctnet" "$samples"
+echo
+tests/support/hermetic bench/services.sh "$PWD/target/release/ctnet" 10

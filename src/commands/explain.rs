@@ -135,7 +135,7 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
     for service in &net.services {
         writeln!(
             ctx.out,
-            "    {}: connections spread over its tasks by nft maps service_vips and service_ports (256 slots, round robin)",
+            "    {}: connections spread over its tasks by nft maps service_vips and service_ports (251 slots, dealt by Maglev hashing)",
             super::graph::service_line(net, service)
         )?;
     }

@@ -195,13 +195,12 @@ pub fn bridges(state: &State) -> Vec<String> {
         .collect()
 }
 
-/// How many slots a service's connections are spread over (the rules' `numgen random mod
-/// 256`): each slot leads to one task, round robin, so up to 256 tasks share the load, and
-/// a change of tasks changes elements, never rules.
-pub const SLOTS: u32 = 256;
+use super::slots::{self, SLOTS};
 
 /// The elements of a network's services: each virtual IP (asked from the network's
-/// bridge) and each published port, slot by slot, to the tasks.
+/// bridge) and each published port, slot by slot, to the tasks (the rules' `numgen random
+/// mod 251` picks the slot; `slots` deals them). A change of tasks changes elements, never
+/// rules.
 fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy) {
     for service in &net.services {
         let tasks = net.tasks_of(&service.name);
@@ -213,8 +212,8 @@ fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy)
                 IpAddr::V6(_) => ("service_vips6", "service_vip_addrs6", &v6),
             };
             out.insert(Element::set_only(set, vec![Atom::Addr(vip)]));
-            for slot in (0..SLOTS).filter(|_| !tasks.is_empty()) {
-                let task = tasks[slot as usize % tasks.len()];
+            for (slot, task) in (0..SLOTS).zip(slots::deal(tasks)) {
+                let task = tasks[task];
                 out.insert(Element {
                     set: map,
                     key: vec![
@@ -228,8 +227,8 @@ fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy)
         }
         for port in &service.ports {
             for (map, tasks) in [("service_ports", &v4), ("service_ports6", &v6)] {
-                for slot in (0..SLOTS).filter(|_| !tasks.is_empty()) {
-                    let task = tasks[slot as usize % tasks.len()];
+                for (slot, task) in (0..SLOTS).zip(slots::deal(tasks)) {
+                    let task = tasks[task];
                     out.insert(Element {
                         set: map,
                         key: vec![
@@ -314,4 +313,69 @@ pub fn network_elements(state: &State) -> Policy {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::bridge_network;
+    use crate::model::{EndpointMode, Service, ServicePort};
+
+    fn with_service(tasks: &[(&str, &str)]) -> State {
+        let mut net = bridge_network("app", "br-app", "10.1.0.0/24", true);
+        for (name, ip) in tasks {
+            net.members.insert(name.to_string(), ip.parse().unwrap());
+            net.aliases.insert(name.to_string(), vec!["web".into()]);
+        }
+        net.services.push(Service {
+            id: "s".repeat(64),
+            name: "web".into(),
+            mode: EndpointMode::Vip,
+            vip4: Some("10.1.0.100".parse().unwrap()),
+            vip6: None,
+            ports: vec![ServicePort {
+                proto: Proto::Tcp,
+                published: 8000,
+                target: 80,
+            }],
+            created: String::new(),
+        });
+        State {
+            networks: vec![net],
+            ..State::new()
+        }
+    }
+
+    /// Each slot leads to one task, dealt round robin: the tasks share the slots evenly.
+    #[test]
+    fn a_services_slots_are_dealt_to_its_tasks() {
+        let state = with_service(&[("t1", "10.1.0.2"), ("t2", "10.1.0.3"), ("t3", "10.1.0.4")]);
+        let elements = network_elements(&state);
+        for set in ["service_vips", "service_ports"] {
+            let mut per_task = std::collections::BTreeMap::<String, u32>::new();
+            for e in elements.iter().filter(|e| e.set == set) {
+                let task = e.value.as_ref().unwrap()[0].text();
+                *per_task.entry(task).or_default() += 1;
+            }
+            assert_eq!(per_task.values().sum::<u32>(), SLOTS, "{set}");
+            assert!(
+                per_task.values().all(|n| (83..=84).contains(n)),
+                "{set}: {per_task:?}"
+            );
+        }
+        assert!(elements.iter().any(|e| e.set == "service_vip_addrs"
+            && e.key == [Atom::Addr("10.1.0.100".parse().unwrap())]));
+    }
+
+    /// A service without tasks keeps its VIP in the set the input chain drops, and no slot.
+    #[test]
+    fn a_service_without_tasks_has_no_slots() {
+        let elements = network_elements(&with_service(&[]));
+        assert!(
+            !elements
+                .iter()
+                .any(|e| e.set.starts_with("service_vips") || e.set.starts_with("service_ports"))
+        );
+        assert!(elements.iter().any(|e| e.set == "service_vip_addrs"));
+    }
 }

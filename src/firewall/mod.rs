@@ -15,6 +15,7 @@
 
 mod elements;
 mod json;
+mod slots;
 
 use std::collections::BTreeSet;
 
