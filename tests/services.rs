@@ -125,6 +125,11 @@ fn bad_service_requests_change_nothing() {
         fails "expected vip or dnsrr" ctnet service create s4 --network app --endpoint-mode ipvs
         fails "PUBLISHED:TARGET" ctnet service create s5 --network app -p 80
         fails "service nope not found" ctnet service rm nope
+        # A container's port may not take a service's (nft has it, no socket shows it).
+        ctnet sandbox create p >/dev/null
+        fails "already published by service web" ctnet connect app p -p 8000:80
+        ctnet network create --internal --subnet 10.83.0.0/24 -o gateway_mode_ipv4=isolated iso >/dev/null
+        fails "use --endpoint-mode dnsrr" ctnet service create s6 --network iso
         ctnet sandbox create web2 >/dev/null
         ctnet service create web2 --network other >/dev/null
         fails "has a service web2" ctnet connect other web2

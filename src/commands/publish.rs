@@ -48,6 +48,21 @@ pub fn allocate(
         .iter()
         .map(|p| (p.mapping, format!("sandbox {}", p.sandbox)))
         .collect();
+    // Services publish on every host address, through nft alone (no socket to find).
+    taken.extend(state.networks.iter().flat_map(|n| {
+        n.services.iter().flat_map(|s| {
+            s.ports.iter().map(|p| {
+                let mapping = PortMapping {
+                    proto: p.proto,
+                    host_ip: None,
+                    host_port: p.published,
+                    container_port: p.target,
+                    count: 1,
+                };
+                (mapping, format!("service {}", s.name))
+            })
+        })
+    }));
     let mut out = Vec::new();
     for spec in specs {
         if spec.host_ip.is_some_and(|ip| ip.is_ipv4()) && network.ipam.is_empty() {

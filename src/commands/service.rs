@@ -112,6 +112,18 @@ fn vip_steps(network: &Network, service: &Service, add: bool) -> Vec<Op> {
         .collect()
 }
 
+/// A service's UDP ports appearing or going: the flows a client had to them (translated
+/// elsewhere, or to nothing) are forgotten once the firewall has the change.
+fn forget_udp_flows(service: &Service) -> Option<Op> {
+    let ranges: Vec<_> = (service.ports.iter())
+        .filter(|p| p.proto == ports::Proto::Udp)
+        .map(|p| p.published..=p.published)
+        .collect();
+    (!ranges.is_empty()).then_some(Op::ForgetFlows {
+        flows: crate::plan::Flows::ToUdpPorts(ranges),
+    })
+}
+
 pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
     validate_name("service", &args.name)?;
     let Some(mode) = EndpointMode::parse(&args.endpoint_mode) else {
@@ -177,6 +189,16 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
             );
         }
     }
+    let isolated = network.bridge.as_ref().is_some_and(|b| {
+        (!network.ipam.is_empty() && b.gateway_mode4 == crate::model::GatewayMode::Isolated)
+            || (network.ipam6.is_some() && b.gateway_mode6 == crate::model::GatewayMode::Isolated)
+    });
+    if isolated && mode == EndpointMode::Vip {
+        refuse!(
+            "network {} is in gateway mode isolated: its bridge has no address to route a virtual IP by; use --endpoint-mode dnsrr",
+            network.name
+        );
+    }
     let (vip4, vip6) = match mode {
         EndpointMode::Vip => virtual_ips(&network)?,
         EndpointMode::Dnsrr => (None, None),
@@ -196,7 +218,8 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
         ports,
         created: now(),
     };
-    let plan = vip_steps(&network, &service, true);
+    let mut plan = vip_steps(&network, &service, true);
+    plan.extend(forget_udp_flows(&service));
     let id = service.id.clone();
     let stored = tx
         .state
@@ -221,6 +244,7 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
         };
         let service = service.clone();
         plan.extend(vip_steps(&tx.state.networks[i], &service, false));
+        plan.extend(forget_udp_flows(&service));
         tx.state.networks[i].services.retain(|s| s.name != *name);
     }
     tx.commit(ctx, plan)?;

@@ -333,10 +333,20 @@ impl Linux {
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
             Op::ForgetFlows { flows } => {
-                // Rare (published ports changing): a socket of its own.
-                Netlink::open_netfilter()
-                    .and_then(|mut nl| nl.forget_flows(flows))
-                    .map_err(|e| anyhow!("cannot forget tracked flows: {e}"))?;
+                // Rare (published ports changing): a socket of its own. It follows steps
+                // that cannot be undone (a link deleted), so a failure here must not undo
+                // the rest: the flows would only time out on their own.
+                let local = self
+                    .socket(&Ns::Host)?
+                    .local_addresses()
+                    .unwrap_or_default();
+                let forgotten =
+                    Netlink::open_netfilter().and_then(|mut nl| nl.forget_flows(flows, &local));
+                if let Err(e) = forgotten {
+                    eprintln!(
+                        "ctnet: warning: cannot forget tracked flows ({e}): they expire by themselves"
+                    );
+                }
             }
             Op::AttachToBridge {
                 dev,

@@ -108,7 +108,14 @@ fn choose_name(tx: &mut Tx, ctx: &mut Ctx, request: &Request, netns: &Path) -> R
     let preferred = (request.call.args.pod_name.as_deref())
         .filter(|name| validate_name("sandbox", name).is_ok());
     let candidates: Vec<&str> = preferred.into_iter().chain([id]).collect();
-    for name in &candidates {
+    // A service's name on the network is no sandbox's to take.
+    let service_names: Vec<String> = (tx.state.network(request.network).ok())
+        .map(|n| n.services.iter().map(|s| s.name.clone()).collect())
+        .unwrap_or_default();
+    for name in candidates
+        .iter()
+        .filter(|n| !service_names.iter().any(|s| s == *n))
+    {
         match tx.sandbox(name)? {
             None => return Ok(Name::Free(name.to_string())),
             Some(s) if s.container.as_deref() == Some(id) => {

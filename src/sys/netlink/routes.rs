@@ -232,6 +232,20 @@ impl Netlink {
         Ok(addresses)
     }
 
+    /// Every address of the namespace, both families.
+    pub fn local_addresses(&mut self) -> Result<Vec<IpAddr>> {
+        let mut out = Vec::new();
+        for reply in self.dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))? {
+            if let RouteNetlinkMessage::NewAddress(a) = reply {
+                out.extend(a.attributes.iter().find_map(|attr| match attr {
+                    AddressAttribute::Address(ip) => Some(*ip),
+                    _ => None,
+                }));
+            }
+        }
+        Ok(out)
+    }
+
     /// The subnets of the namespace's IPv4 addresses: the networks it is directly on.
     pub fn ipv4_address_subnets(&mut self) -> Result<Vec<Ipv4Net>> {
         let mut nets = Vec::new();
