@@ -8,17 +8,43 @@ use serde::{Deserialize, Serialize};
 use crate::error::UserError;
 use crate::ports::PortMapping;
 
+/// Names for modes and flags as the options and the state file spell them.
+macro_rules! named {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.name() == text)
+            }
+        }
+    };
+}
+
 mod esp_keys;
 mod mac;
 mod network;
+mod service;
 
 pub use esp_keys::EspKeys;
 pub use mac::Mac;
 pub use network::{
-    BridgeSettings, EndpointMode, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode,
-    LanMode, LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
-    Service, ServicePort,
+    BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,
+    LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
 };
+pub use service::{EndpointMode, Service, ServicePort};
 
 /// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).
 pub const STATE_VERSION: u32 = 2;

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use super::{Driver, Mac};
+use super::{Driver, EndpointMode, Mac, Service};
 
 /// One IPv4 pool of a network, as Docker's `IPAM.Config[]` entry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -220,31 +220,6 @@ pub enum LanMode {
     Ipvlan(IpvlanMode),
 }
 
-/// Names for modes and flags as the options and the state file spell them.
-macro_rules! named {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &[$name] = &[$($name::$variant),+];
-
-            pub fn name(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.name() == text)
-            }
-        }
-    };
-}
-
 named!(
     /// `macvlan_mode`: how children of one parent reach each other.
     MacvlanMode { Bridge = "bridge", Private = "private", Vepa = "vepa", Passthru = "passthru" }
@@ -301,46 +276,6 @@ impl GatewayMode {
                 "no gateway address on the bridge: no way to or from the host or the outside"
             }
         }
-    }
-}
-
-named!(
-    /// How a service's name resolves: to a virtual IP the kernel balances over the tasks
-    /// (`vip`), or to the tasks' own addresses in turn (`dnsrr`).
-    EndpointMode { Vip = "vip", Dnsrr = "dnsrr" }
-);
-
-/// A service on a network: a name whose tasks are the network's members that carry it as
-/// an alias (`connect --alias NAME`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Service {
-    pub id: String,
-    pub name: String,
-    pub mode: EndpointMode,
-    /// The virtual IPs of a `vip` service, from the network's subnets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vip4: Option<Ipv4Addr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vip6: Option<Ipv6Addr>,
-    /// Ports published on the host's addresses, balanced over the tasks.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<ServicePort>,
-    pub created: String,
-}
-
-/// A service port published on the host: `published` on every host address, to `target`
-/// on a task.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ServicePort {
-    pub proto: crate::ports::Proto,
-    pub published: u16,
-    pub target: u16,
-}
-
-impl Service {
-    pub fn vips(&self) -> impl Iterator<Item = std::net::IpAddr> {
-        let v4 = self.vip4.map(std::net::IpAddr::V4);
-        v4.into_iter().chain(self.vip6.map(std::net::IpAddr::V6))
     }
 }
 
