@@ -83,7 +83,9 @@ runs=$(( samples < 20 ? samples : 20 ))
 export runs
 in_pid_namespace '
   # Interleaved, so that whatever else the machine does weighs on both alike.
-  for net in bench ref; do podman run --rm --network $net local/bb true; : >$T/podman.$net; done
+  for net in bench ref; do
+    podman run --rm --cgroup-parent=/$RUNTIME_CGROUP --network $net local/bb true; : >$T/podman.$net
+  done
   for i in $(seq $runs); do
     for net in bench ref; do
       t0=${EPOCHREALTIME/./}

@@ -6,8 +6,7 @@
 //! and go with `connect --alias NAME` and `disconnect`, whose firewall changes carry the new
 //! backends (see `firewall::elements`).
 
-use std::collections::HashSet;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -62,37 +61,17 @@ fn host_ports_taken(state: &State) -> Vec<(ports::Proto, u16, String)> {
     containers.chain(services).collect()
 }
 
-/// A free address of `network`'s subnets for a virtual IP: neither a member's nor another
+/// Free addresses of `network`'s subnets for a virtual IP: neither a member's nor another
 /// service's.
-fn virtual_ips(network: &Network) -> Result<(Option<IpAddr>, Option<IpAddr>), UserError> {
-    let vips: Vec<IpAddr> = network.services.iter().flat_map(|s| s.vips()).collect();
-    let vip4 = match network.ipam.first() {
-        Some(config) => {
-            let mut taken: HashSet<_> = network.members.values().copied().collect();
-            taken.extend(vips.iter().filter_map(|ip| match ip {
-                IpAddr::V4(v4) => Some(*v4),
-                IpAddr::V6(_) => None,
-            }));
-            Some(IpAddr::V4(
-                ipam::allocate(config, &taken, None, &network.name)?.addr(),
-            ))
-        }
-        None => None,
-    };
-    let vip6 = match &network.ipam6 {
-        Some(config) => {
-            let mut taken: HashSet<_> = network.members6.values().copied().collect();
-            taken.extend(vips.iter().filter_map(|ip| match ip {
-                IpAddr::V6(v6) => Some(*v6),
-                IpAddr::V4(_) => None,
-            }));
-            Some(IpAddr::V6(
-                ipam6::allocate(config, &taken, None, &network.name)?.addr(),
-            ))
-        }
-        None => None,
-    };
-    Ok((vip4, vip6))
+fn virtual_ips(network: &Network) -> Result<(Option<Ipv4Addr>, Option<Ipv6Addr>), UserError> {
+    let name = &network.name;
+    let vip4 = (network.ipam.first())
+        .map(|config| ipam::allocate(config, &network.used4(), None, name))
+        .transpose()?;
+    let vip6 = (network.ipam6.as_ref())
+        .map(|config| ipam6::allocate(config, &network.used6(), None, name))
+        .transpose()?;
+    Ok((vip4.map(|n| n.addr()), vip6.map(|n| n.addr())))
 }
 
 /// The steps that put a service's virtual IPs on its network's bridge (or take them off).
@@ -207,14 +186,8 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
         id: new_id()?,
         name: args.name.clone(),
         mode,
-        vip4: vip4.and_then(|ip| match ip {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        }),
-        vip6: vip6.and_then(|ip| match ip {
-            IpAddr::V6(v6) => Some(v6),
-            IpAddr::V4(_) => None,
-        }),
+        vip4,
+        vip6,
         ports,
         created: now(),
     };

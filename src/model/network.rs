@@ -375,6 +375,18 @@ impl Network {
             .collect()
     }
 
+    /// The IPv4 addresses taken on the network here: members' and services' virtual IPs.
+    pub fn used4(&self) -> std::collections::HashSet<Ipv4Addr> {
+        let vips = self.services.iter().filter_map(|s| s.vip4);
+        self.members.values().copied().chain(vips).collect()
+    }
+
+    /// The IPv6 addresses taken on the network here, as `used4`.
+    pub fn used6(&self) -> std::collections::HashSet<Ipv6Addr> {
+        let vips = self.services.iter().filter_map(|s| s.vip6);
+        self.members6.values().copied().chain(vips).collect()
+    }
+
     /// The `vip` service called `name`, if the network has one.
     pub fn vip_service(&self, name: &str) -> Option<&Service> {
         self.services

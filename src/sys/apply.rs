@@ -17,7 +17,7 @@ use super::procfs::{enable_forwarding, write_sysctl};
 use super::{Linux, ipsec::run_ip_xfrm, netns, notes};
 use crate::firewall::Part;
 use crate::model::{IpvlanFlag, IpvlanMode, MacvlanMode, MadeParent};
-use crate::plan::{Ns, Op};
+use crate::plan::{Flows, Ns, Op};
 
 impl Linux {
     pub(super) fn run(&mut self, op: &Op) -> Result<()> {
@@ -336,10 +336,15 @@ impl Linux {
                 // Rare (published ports changing): a socket of its own. It follows steps
                 // that cannot be undone (a link deleted), so a failure here must not undo
                 // the rest: the flows would only time out on their own.
-                let local = self
-                    .socket(&Ns::Host)?
-                    .local_addresses()
-                    .unwrap_or_default();
+                // Whose flows a port's are depends on this host's addresses; an address's
+                // flows need no lookup.
+                let local = match flows {
+                    Flows::ToUdpPorts(_) => self
+                        .socket(&Ns::Host)?
+                        .local_addresses()
+                        .unwrap_or_default(),
+                    Flows::Of(_) => Vec::new(),
+                };
                 let forgotten =
                     Netlink::open_netfilter().and_then(|mut nl| nl.forget_flows(flows, &local));
                 if let Err(e) = forgotten {

@@ -43,8 +43,7 @@ pub(super) fn pick_addresses(
 ) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, Option<Mac>)> {
     let ipv4 = match network.ipam.first() {
         Some(config) => {
-            let mut taken: HashSet<_> = network.members.values().copied().collect();
-            taken.extend(network.services.iter().filter_map(|s| s.vip4));
+            let mut taken = network.used4();
             taken.extend(elsewhere.iter().filter_map(|ip| match ip {
                 IpAddr::V4(v4) => Some(*v4),
                 IpAddr::V6(_) => None,
@@ -59,8 +58,7 @@ pub(super) fn pick_addresses(
     };
     let ipv6 = match &network.ipam6 {
         Some(config) => {
-            let mut taken: HashSet<_> = network.members6.values().copied().collect();
-            taken.extend(network.services.iter().filter_map(|s| s.vip6));
+            let mut taken = network.used6();
             taken.extend(elsewhere.iter().filter_map(|ip| match ip {
                 IpAddr::V6(v6) => Some(*v6),
                 IpAddr::V4(_) => None,
