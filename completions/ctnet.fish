@@ -651,7 +651,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen
 complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "inspect" -d 'Show services as JSON'
 complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "rm" -d 'Remove services (their tasks stay, as sandboxes)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand service; and not __fish_seen_subcommand_from create ls inspect rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l network -d 'The network whose sandboxes with the alias NAME are the tasks' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l network -d 'The network whose sandboxes with the alias NAME are the tasks (a user-defined bridge network, or a cluster overlay: then every host of it publishes and balances, the routing mesh)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l endpoint-mode -d 'vip: a virtual IP the kernel balances over the tasks; dnsrr: the tasks\' addresses in turn' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on every host address, balanced over the tasks: PUBLISHED:TARGET[/PROTO]' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand service; and __fish_seen_subcommand_from create" -l state-dir -d 'Where state.json and its lock live' -r -F

@@ -139,7 +139,9 @@ pub enum ServiceCommand {
 #[derive(Debug, Args)]
 pub struct ServiceCreateArgs {
     pub name: String,
-    /// The network whose sandboxes with the alias NAME are the tasks
+    /// The network whose sandboxes with the alias NAME are the tasks (a user-defined bridge
+    /// network, or a cluster overlay: then every host of it publishes and balances, the
+    /// routing mesh)
     #[arg(long, required = true, value_name = "NET")]
     pub network: String,
     /// vip: a virtual IP the kernel balances over the tasks; dnsrr: the tasks' addresses in turn

@@ -252,14 +252,16 @@ fn a_flushed_ruleset_is_noticed_and_written_again() {
         ctnet publish b 8081:80 >/dev/null 2>&1 || die "publish after a flush failed"
         check_ctnet "after a flush and a publish"
         # A table an older ctnet made (without the newest chain) is brought up to date.
-        # (Older versions had no service_input chain, nor gateway_modes and the forward rule
-        # jumping to it.)
+        # (Older versions had no routing_mesh chain and the postrouting rule jumping to it,
+        # no service_input chain, nor gateway_modes and the forward rule jumping to it.)
+        nft flush chain inet ctnet postrouting; nft delete chain inet ctnet routing_mesh
         nft delete chain inet ctnet service_input
         nft flush chain inet ctnet forward; nft delete chain inet ctnet gateway_modes
         ctnet doctor >$T/doctor || true; grep -q 'made by an older ctnet' $T/doctor || die "doctor: $(cat $T/doctor)"
         ctnet sandbox create f >/dev/null
         nft list chain inet ctnet gateway_modes >/dev/null || die "the table was not brought up to date"
         nft list chain inet ctnet service_input >/dev/null || die "the table was not brought up to date"
+        nft list chain inet ctnet postrouting >$T/post; grep -q 'jump routing_mesh' $T/post || die "postrouting was not made again"
         nft list chain inet ctnet forward >$T/forward
         grep -q 'jump gateway_modes' $T/forward || die "the forward chain was not made again"
         nft list map inet ctnet dnat_any >$T/map; grep -q 'tcp . 8081' $T/map || die "the new port is missing: $(cat $T/map)"

@@ -121,7 +121,7 @@ fn bad_service_requests_change_nothing() {
         fails "already exists" ctnet service create web --network other
         fails "sandbox t1 is on network app" ctnet service create t1 --network app
         fails "already published by service web" ctnet service create s2 --network app -p 8000:81
-        fails "not a user-defined bridge network" ctnet service create s3 --network bridge
+        fails "neither a user-defined bridge network nor a cluster overlay" ctnet service create s3 --network bridge
         fails "expected vip or dnsrr" ctnet service create s4 --network app --endpoint-mode ipvs
         fails "PUBLISHED:TARGET" ctnet service create s5 --network app -p 80
         fails "service nope not found" ctnet service rm nope
@@ -135,4 +135,86 @@ fn bad_service_requests_change_nothing() {
         fails "has a service web2" ctnet connect other web2
         "#,
     );
+}
+
+/// The routing mesh: a service on a cluster overlay is recorded in etcd, and every host
+/// that has the network (with its `overlay watch` running) publishes its ports and
+/// balances them over the tasks, wherever they run. A task on the answering host sees the
+/// client's own address; one on another host sees that host's mesh address.
+#[test]
+fn the_routing_mesh_publishes_a_cluster_service_on_every_host() {
+    ok(&format!(
+        "{}{}",
+        common::cluster::WORLD,
+        r#"
+        on h1 ctnet network create -d overlay --subnet 10.230.0.0/24 ov >/dev/null
+        for h in 1 2 3; do watch_on h$h; done
+        # A task answers its name and the address the connection came from.
+        mesh_task() {
+          on $1 ctnet sandbox create $2 >/dev/null; on $1 ctnet connect ov $2 --alias web
+          ip netns exec $2 timeout 120 socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:"echo $2 \$SOCAT_PEERADDR" &
+          for _ in $(seq 100); do ip netns exec $2 ss -H -lnt "sport = :80" | grep -q . && return; sleep 0.02; done
+          die "task $2 does not listen"
+        }
+        answers() { [ -n "$(ask "$@")" ]; }
+        # spread ASKER ADDRESS PORT N: "COUNT TASK PEER" lines.
+        spread() { for _ in $(seq $4); do ask $1 $2 $3; done | sort | uniq -c | awk '{print $1, $2, $3}' >$T/spread; }
+        count() { awk -v n=$1 '$2 == n {s += $1} END {print s + 0}' $T/spread; }
+        mesh_task h2 w2; mesh_task h3 w3
+        on h3 ctnet service create web --network ov -p 8080:80 >/dev/null
+        # h1 has no task and no endpoint: within a second its watch publishes the port.
+        within 1 answers store 192.0.2.1 8080 || die "h1 does not publish the service after a second: $(cat $T/watch-h1.log)"
+        kv get --prefix /ctnet/mesh/ov/ --keys-only | grep -c . >$T/meshes
+        [ "$(cat $T/meshes)" = 3 ] || die "not every host has a mesh address: $(kv get --prefix /ctnet/mesh/ --keys-only)"
+        spread store 192.0.2.1 8080 60
+        [ "$(count w2)" -gt 0 ] && [ "$(count w3)" -gt 0 ] || die "h1's port does not reach both tasks: $(cat $T/spread)"
+        # h1 shows the service, its tasks on the other hosts and its mesh share.
+        on h1 ctnet service inspect web >$T/inspect
+        [ "$(json 'sorted(t["Sandbox"] for t in d[0]["Tasks"])' <$T/inspect)" = "['w2', 'w3']" ] || die "h1's tasks: $(cat $T/inspect)"
+        on h1 ctnet graph >$T/graph; grep -q 'service web (vip 10.230.0.*2 task(s) \*:8080->80/tcp' $T/graph || die "graph: $(cat $T/graph)"
+        on h1 ctnet network inspect --explain ov >$T/explain; grep -q 'routing mesh: this host' $T/explain || die "explain: $(cat $T/explain)"
+        h1mesh=$(kv get /ctnet/mesh/ov/192.0.2.1 --print-value-only | json 'd["ipv4"]')
+        ! grep -v " $h1mesh\$" $T/spread | grep -q . || die "a remote task saw another address than h1's mesh address $h1mesh: $(cat $T/spread)"
+        # On h2, its own task sees the client; h3's sees h2's mesh address.
+        spread store 192.0.2.2 8080 40
+        grep -q "w2 192.0.2.100$" $T/spread || die "the local task does not see the client's address: $(cat $T/spread)"
+        h2mesh=$(kv get /ctnet/mesh/ov/192.0.2.2 --print-value-only | json 'd["ipv4"]')
+        grep -q "w3 $h2mesh$" $T/spread || die "the remote task answered unexpectedly: $(cat $T/spread)"
+        # From the host itself, and from a client on the overlay through the virtual IP.
+        spread h1 127.0.0.1 8080 30
+        [ "$(count w2)" -gt 0 ] && [ "$(count w3)" -gt 0 ] || die "127.0.0.1 on h1 does not reach both: $(cat $T/spread)"
+        on h2 ctnet sandbox create c2 >/dev/null; on h2 ctnet connect ov c2
+        vip=$(on h2 ctnet service inspect web | json 'd[0]["Endpoint"]["VirtualIPs"][0]["Addr"].split("/")[0]')
+        [ "$(ip netns exec c2 getent hosts web | awk '{print $1}')" = "$vip" ] || die "web does not resolve to its VIP on h2"
+        spread c2 web 80 40
+        [ "$(count w2)" -gt 0 ] && [ "$(count w3)" -gt 0 ] || die "the VIP does not reach both tasks: $(cat $T/spread)"
+        # h3's task goes: within a second no host sends anything to it.
+        on h3 ctnet sandbox rm w3 >/dev/null
+        sleep 1
+        spread store 192.0.2.1 8080 20
+        [ "$(count w3)" = 0 ] && [ "$(count w2)" = 20 ] || die "h1 still balances to the removed task: $(cat $T/spread)"
+        # A new task on h1 joins the mix on every host.
+        mesh_task h1 w1
+        sleep 1
+        spread store 192.0.2.3 8080 40
+        [ "$(count w1)" -gt 0 ] && [ "$(count w2)" -gt 0 ] || die "h3 does not reach the new task: $(cat $T/spread)"
+        # Refusals, each changing nothing on the host or in the store.
+        fails_on h1 "already exists" ctnet service create web --network ov
+        on h1 ctnet network create -d overlay -o peer=192.0.2.2 --subnet 10.231.0.0/24 static >/dev/null
+        fails_on h1 "nor a cluster overlay" ctnet service create s --network static
+        fails_on h2 "already published by service web" ctnet service create s --network ov -p 8080:80
+        # A dry run shows the store step and makes nothing.
+        on h2 ctnet --dry-run service create more --network ov -p 8090:80 >$T/dry
+        grep -q '^etcdctl put /ctnet/services/ov/more' $T/dry || die "no store step in the dry run: $(cat $T/dry)"
+        [ -z "$(kv get /ctnet/services/ov/more)" ] || die "a dry run made a service"
+        # The service goes: every host drops its mesh share, and h3 (no endpoint left there)
+        # its bridge too; the store keeps no mesh address.
+        on h1 ctnet service rm web >/dev/null
+        bridgeless() { [ -z "$(ip -n $1 -o link show type bridge | grep cto- || true)" ]; }
+        meshless() { [ -z "$(kv get --prefix /ctnet/mesh/ --keys-only)" ]; }
+        within 1 bridgeless h3 || die "h3 kept its bridge: $(cat $T/watch-h3.log)"
+        within 1 meshless || die "the store kept mesh addresses: $(kv get --prefix /ctnet/mesh/ --keys-only)"
+        ! answers store 192.0.2.1 8080 || die "h1 still publishes the removed service"
+        "#
+    ));
 }

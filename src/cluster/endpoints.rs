@@ -2,7 +2,7 @@
 //! reading the others, and programming them into this host's VXLAN device.
 
 use std::collections::{BTreeMap, HashSet};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::{Result, bail};
 
@@ -105,22 +105,40 @@ pub fn claim(
     bail!("could not claim an address on network {name}: other hosts kept taking them first")
 }
 
-/// The steps that bring this host's VXLAN entries from what it programmed (`overlay.
-/// remotes`) to what the store says, and the new list. `full`: program every entry again
-/// (after a restart: the kernel may have lost them).
+/// The steps that bring this host's VXLAN entries for the other hosts' endpoints from
+/// what it programmed (`overlay.remotes`) to what the store says, and the new list.
+/// `full`: program every entry again (after a restart: the kernel may have lost them).
 pub fn sync_remotes(
     overlay: &OverlaySettings,
     store: &BTreeMap<String, RemoteEndpoint>,
     full: bool,
 ) -> (Vec<Op>, BTreeMap<String, RemoteEndpoint>) {
-    let wanted: BTreeMap<String, RemoteEndpoint> = store
+    sync_entries(overlay, &overlay.remotes, store, full)
+}
+
+/// The same for the other hosts' mesh addresses (`overlay.mesh_peers`).
+pub fn sync_mesh_peers(
+    overlay: &OverlaySettings,
+    store: &BTreeMap<Ipv4Addr, RemoteEndpoint>,
+    full: bool,
+) -> (Vec<Op>, BTreeMap<Ipv4Addr, RemoteEndpoint>) {
+    sync_entries(overlay, &overlay.mesh_peers, store, full)
+}
+
+/// From `programmed` to the store's entries of other hosts than this one.
+fn sync_entries<K: Ord + Clone>(
+    overlay: &OverlaySettings,
+    programmed: &BTreeMap<K, RemoteEndpoint>,
+    store: &BTreeMap<K, RemoteEndpoint>,
+    full: bool,
+) -> (Vec<Op>, BTreeMap<K, RemoteEndpoint>) {
+    let wanted: BTreeMap<K, RemoteEndpoint> = store
         .iter()
         .filter(|(_, r)| Some(r.vtep) != overlay.vtep)
         .map(|(n, r)| (n.clone(), r.clone()))
         .collect();
     let dev = || overlay.vxlan.clone();
-    let mut plan: Vec<Op> = overlay
-        .remotes
+    let mut plan: Vec<Op> = programmed
         .iter()
         .filter(|(name, old)| wanted.get(*name) != Some(old))
         .map(|(_, old)| Op::DeleteRemote {
@@ -131,7 +149,7 @@ pub fn sync_remotes(
     plan.extend(
         wanted
             .iter()
-            .filter(|(name, new)| full || overlay.remotes.get(*name) != Some(new))
+            .filter(|(name, new)| full || programmed.get(*name) != Some(new))
             .map(|(_, new)| Op::AddRemote {
                 dev: dev(),
                 remote: new.clone(),

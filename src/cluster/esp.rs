@@ -48,7 +48,7 @@ pub fn wanted(networks: &[Network]) -> BTreeSet<Xfrm> {
         let (true, Some(local)) = (overlay.encrypted, overlay.vtep) else {
             continue;
         };
-        let remotes: BTreeSet<Ipv4Addr> = overlay.remotes.values().map(|r| r.vtep).collect();
+        let remotes: BTreeSet<Ipv4Addr> = overlay.programmed().map(|r| r.vtep).collect();
         for remote in remotes {
             // The policies whatever the keys: without a key VXLAN to that host is dropped,
             // never sent in plaintext.
@@ -107,6 +107,8 @@ mod tests {
                 .collect(),
             encrypted: true,
             keys: Some(keys),
+            mesh: None,
+            mesh_peers: Default::default(),
         });
         network
     }

@@ -44,3 +44,23 @@ pub fn endpoint_keys(
     keys.extend(addresses.into_iter().map(|ip| ipam_key(network, ip)));
     keys
 }
+
+/// The services of a cluster network (`services/NAME/SERVICE`: a `model::Service`).
+pub fn services_prefix(network: &str) -> String {
+    format!("{ROOT}services/{network}/")
+}
+
+pub fn service_key(network: &str, service: &str) -> String {
+    format!("{}{service}", services_prefix(network))
+}
+
+/// The hosts' routing-mesh addresses on a network (`mesh/NAME/VTEP`: a
+/// `model::RemoteEndpoint`), apart from the endpoints: they are no sandbox's, resolve no
+/// name and keep no network from being removed.
+pub fn mesh_prefix(network: &str) -> String {
+    format!("{ROOT}mesh/{network}/")
+}
+
+pub fn mesh_key(network: &str, vtep: std::net::Ipv4Addr) -> String {
+    format!("{}{vtep}", mesh_prefix(network))
+}

@@ -7,7 +7,9 @@
 //! - `endpoints/NAME/SANDBOX`: an endpoint (a [`RemoteEndpoint`]: VTEP, MAC, addresses,
 //!   aliases), so sandbox names are unique on a network across hosts;
 //! - `ipam/NAME/IP`: the sandbox that holds the address;
-//! - `keys/NAME`: an encrypted network's IPsec keys.
+//! - `keys/NAME`: an encrypted network's IPsec keys;
+//! - `services/NAME/SERVICE`: a service (its virtual IP held in `ipam/` too);
+//! - `mesh/NAME/VTEP`: a host's routing-mesh address on the network (see `mesh`).
 //!
 //! An endpoint's record and its addresses are written in one transaction that succeeds
 //! only if none of those keys exists and the network does: two hosts never hold one
@@ -18,10 +20,11 @@ mod endpoints;
 pub mod esp;
 mod keys;
 pub mod kv;
+pub mod mesh;
 mod snapshot;
 mod steps;
 
-pub use endpoints::{claim, endpoints, sync_remotes};
+pub use endpoints::{claim, endpoints, sync_mesh_peers, sync_remotes};
 pub use keys::*;
 pub use snapshot::Snapshot;
 pub use steps::StoreOp;
@@ -50,11 +53,14 @@ pub fn network_record(network: &Network) -> Result<Vec<u8>> {
     shared.members.clear();
     shared.members6.clear();
     shared.aliases.clear();
+    shared.services.clear();
     if let Some(overlay) = shared.overlay.as_mut() {
         overlay.vtep = None;
         overlay.underlay.clear();
         overlay.remotes.clear();
         overlay.keys = None;
+        overlay.mesh = None;
+        overlay.mesh_peers.clear();
     }
     Ok(serde_json::to_vec(&shared)?)
 }
@@ -157,7 +163,7 @@ pub fn remove_network(kv: &mut Kv, network: &Network) -> Result<()> {
         &network_key(name),
         &endpoints_prefix(name),
         &[network_key(name), vni_key(vni), keys_key(name)],
-        &[ipam_prefix(name)],
+        &[ipam_prefix(name), services_prefix(name), mesh_prefix(name)],
     )?;
     if removed {
         return Ok(());
@@ -215,6 +221,7 @@ pub fn adopt(
     overlay.underlay = underlay.dev;
     overlay.store = Some(kv.url().to_string());
     refresh_keys(kv, &mut network)?;
+    network.services = mesh::services(kv, name)?;
     Ok(Some(network))
 }
 

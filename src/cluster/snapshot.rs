@@ -2,10 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::net::Ipv4Addr;
+
 use super::endpoints::parse_endpoint;
 use super::keys::ROOT;
 use super::kv::Entry;
-use crate::model::RemoteEndpoint;
+use super::mesh::{parse_mesh, parse_service};
+use crate::model::{RemoteEndpoint, Service};
 
 /// The whole cluster as one listing of `/ctnet/` shows it: the networks that exist, and
 /// every endpoint by network.
@@ -14,6 +17,10 @@ pub struct Snapshot {
     pub networks: BTreeSet<String>,
     pub endpoints: BTreeMap<String, BTreeMap<String, RemoteEndpoint>>,
     pub keys: BTreeMap<String, crate::model::EspKeys>,
+    /// Every service by network, by name.
+    pub services: BTreeMap<String, BTreeMap<String, Service>>,
+    /// Every host's mesh address by network, by VTEP.
+    pub mesh: BTreeMap<String, BTreeMap<Ipv4Addr, RemoteEndpoint>>,
     /// Networks whose deletion a watch saw (a listing cannot tell a deleted network from
     /// one made after it was read).
     pub removed: BTreeSet<String>,
@@ -47,6 +54,23 @@ impl Snapshot {
                     self.removed.insert(name.to_string());
                     self.networks.remove(name)
                 }
+            };
+        } else if let Some((network, service)) = rest
+            .strip_prefix("services/")
+            .and_then(|r| r.split_once('/'))
+        {
+            let on_network = self.services.entry(network.to_string()).or_default();
+            match value.and_then(parse_service) {
+                Some(record) => on_network.insert(service.to_string(), record),
+                None => on_network.remove(service),
+            };
+        } else if let Some((network, vtep)) =
+            rest.strip_prefix("mesh/").and_then(|r| r.split_once('/'))
+        {
+            let on_network = self.mesh.entry(network.to_string()).or_default();
+            match value.and_then(|v| parse_mesh(vtep, v)) {
+                Some((vtep, record)) => on_network.insert(vtep, record),
+                None => vtep.parse().ok().and_then(|vtep| on_network.remove(&vtep)),
             };
         } else if let Some((network, sandbox)) = rest
             .strip_prefix("endpoints/")

@@ -7,8 +7,11 @@ use std::fmt;
 use anyhow::Result;
 
 use super::kv::Kv;
-use super::{endpoints_prefix, network_key, publish_network, remove_network, withdraw_network};
-use crate::model::Network;
+use super::mesh::{publish_service, withdraw_service};
+use super::{
+    endpoints_prefix, network_key, publish_network, remove_network, service_key, withdraw_network,
+};
+use crate::model::{Network, Service};
 
 #[derive(Debug, Clone)]
 pub enum StoreOp {
@@ -19,6 +22,11 @@ pub enum StoreOp {
     Withdraw { name: String, vni: u32 },
     /// A cluster network leaves the store: refused while any host has endpoints on it.
     Remove(Network),
+    /// A new service of a cluster network, with its virtual IP: refused if the name or the
+    /// address is taken.
+    PublishService { network: String, service: Service },
+    /// A service leaves the store (and the undo of `PublishService`).
+    WithdrawService { network: String, service: Service },
     /// The records of endpoints this host no longer has, deleted once the command's own
     /// changes are saved (an address is never free in the store while this host uses it).
     Release(Vec<String>),
@@ -36,6 +44,8 @@ impl StoreOp {
             StoreOp::Withdraw { name, vni } => withdraw_network(kv, name, *vni),
             StoreOp::Remove(network) => remove_network(kv, network),
             StoreOp::Release(keys) => kv.delete(keys, &[]),
+            StoreOp::PublishService { network, service } => publish_service(kv, network, service),
+            StoreOp::WithdrawService { network, service } => withdraw_service(kv, network, service),
         }
     }
 
@@ -46,6 +56,14 @@ impl StoreOp {
                 vni: network.overlay.as_ref()?.vni,
             }),
             StoreOp::Remove(network) => Some(StoreOp::Publish(network.clone())),
+            StoreOp::PublishService { network, service } => Some(StoreOp::WithdrawService {
+                network: network.clone(),
+                service: service.clone(),
+            }),
+            StoreOp::WithdrawService { network, service } => Some(StoreOp::PublishService {
+                network: network.clone(),
+                service: service.clone(),
+            }),
             StoreOp::Withdraw { .. } | StoreOp::Release(_) => None,
         }
     }
@@ -68,6 +86,15 @@ impl fmt::Display for StoreOp {
                 endpoints_prefix(&network.name)
             ),
             StoreOp::Release(keys) => write!(f, "etcdctl del {}", keys.join(" ")),
+            StoreOp::PublishService { network, service } => write!(
+                f,
+                "etcdctl put {} '<service {}>'  # with its virtual IP, if neither is taken",
+                service_key(network, &service.name),
+                service.name
+            ),
+            StoreOp::WithdrawService { network, service } => {
+                write!(f, "etcdctl del {}", service_key(network, &service.name))
+            }
         }
     }
 }

@@ -33,6 +33,8 @@ fn overlay(vtep: &str, remotes: &[(&str, RemoteEndpoint)]) -> OverlaySettings {
             .collect(),
         encrypted: false,
         keys: None,
+        mesh: None,
+        mesh_peers: BTreeMap::new(),
     }
 }
 

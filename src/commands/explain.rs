@@ -64,6 +64,18 @@ fn firewall_lines(ruleset: &Value, needles: &[String]) -> Vec<String> {
     out
 }
 
+/// A network's services, and how the kernel balances them.
+fn explain_services(ctx: &mut Ctx, net: &Network) -> Result<()> {
+    for service in &net.services {
+        writeln!(
+            ctx.out,
+            "    {}: connections spread over its tasks (on every host of a cluster overlay) by nft maps service_vips and service_ports (251 slots, dealt by Maglev hashing)",
+            super::graph::service_line(net, service)
+        )?;
+    }
+    Ok(())
+}
+
 fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
     writeln!(
         ctx.out,
@@ -89,6 +101,17 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             )?;
+            if let Some(mesh) = overlay.mesh {
+                writeln!(
+                    ctx.out,
+                    "    routing mesh: this host's address {mesh} on the bridge (claimed in the store), \
+                     and {} other host(s)' mesh addresses programmed; what this host balances to a task \
+                     on another host is masqueraded to {mesh} (nft chain routing_mesh), so the answer \
+                     comes back through it",
+                    overlay.mesh_peers.len()
+                )?;
+            }
+            explain_services(ctx, net)?;
         } else if let Some(lan) = net.lan() {
             writeln!(
                 ctx.out,
@@ -132,13 +155,7 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
     for addr in &view.addresses {
         writeln!(ctx.out, "    address {addr} (the network's gateway)")?;
     }
-    for service in &net.services {
-        writeln!(
-            ctx.out,
-            "    {}: connections spread over its tasks by nft maps service_vips and service_ports (251 slots, dealt by Maglev hashing)",
-            super::graph::service_line(net, service)
-        )?;
-    }
+    explain_services(ctx, net)?;
     for (v6, family, present) in [
         (false, "IPv4", !net.ipam.is_empty()),
         (true, "IPv6", net.ipam6.is_some()),

@@ -154,8 +154,8 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
         report.push(what);
     }
     plan.splice(0..0, recreate);
-    plan.extend(super::overlay::resync(&mut tx));
     let dry_run = ctx.global.dry_run;
+    plan.extend(super::overlay::resync(&mut tx, dry_run));
     // Removed while the lock is held (after the commit another command may be staging);
     // they are garbage whether or not the rest of gc succeeds.
     for path in tx.store.stale_staging() {

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::{Ctx, Tx};
 use crate::cluster::kv::Kv;
 use crate::cluster::{self, Snapshot, StoreOp};
-use crate::model::EspKeys;
+use crate::model::{EspKeys, OverlaySettings};
 use crate::plan::Op;
 use crate::refuse;
 
@@ -53,10 +53,12 @@ pub fn watch(ctx: &mut Ctx) -> Result<()> {
 /// Returns when the store goes away (the caller starts over).
 fn follow(ctx: &mut Ctx, url: &str) -> Result<()> {
     let mut kv = Kv::connect(url)?;
+    // A second connection for the claims a reconcile makes while the watch holds the first.
+    let mut writer = Kv::connect(url)?;
     loop {
         let (entries, revision) = kv.list(cluster::ROOT)?;
         let mut snapshot = Snapshot::from_entries(&entries);
-        reconcile(ctx, url, &snapshot, true)?;
+        reconcile(ctx, &mut writer, url, &snapshot, true)?;
         let mut watch = kv.watch(cluster::ROOT, revision + 1)?;
         while let Some(changes) = watch.next(RESYNC)? {
             for change in changes {
@@ -67,71 +69,82 @@ fn follow(ctx: &mut Ctx, url: &str) -> Result<()> {
                     crate::cluster::kv::Change::Deleted(key) => snapshot.apply(&key, None),
                 }
             }
-            reconcile(ctx, url, &snapshot, false)?;
+            reconcile(ctx, &mut writer, url, &snapshot, false)?;
         }
     }
 }
 
 /// Brings every cluster network of `url` on this host in step with `snapshot`: the other
-/// hosts' endpoints into the VXLAN device and the names files; local copies of networks
-/// the cluster no longer has (and this host does not use) are dropped.
-fn reconcile(ctx: &mut Ctx, url: &str, snapshot: &Snapshot, full: bool) -> Result<()> {
+/// hosts' endpoints into the VXLAN device and the names files, the services and this
+/// host's share of the routing mesh; local copies of networks the cluster no longer has
+/// (and this host does not use) are dropped.
+fn reconcile(ctx: &mut Ctx, kv: &mut Kv, url: &str, snapshot: &Snapshot, full: bool) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let mut plan = Vec::new();
     let mut dropped = Vec::new();
-    let none = BTreeMap::new();
-    for network in &mut tx.state.networks {
-        let used_here = !network.members.is_empty() || !network.members6.is_empty();
-        let Some(overlay) = network.overlay.as_mut() else {
-            continue;
-        };
-        if overlay.store.as_deref() != Some(url) {
-            continue;
+    let ours: Vec<(String, String)> = (tx.state.networks.iter())
+        .filter(|n| cluster::store_of(n) == Some(url))
+        .map(|n| (n.id.clone(), n.name.clone()))
+        .collect();
+    for (id, name) in ours {
+        let network = tx.state.network_by_id(&id).expect("listed above");
+        let endpoints_here = !network.member_names().is_empty();
+        let mut view = super::mesh::View::of_snapshot(snapshot, &name);
+        // Only a deletion the watch saw: a network missing from an older listing may have
+        // been made here since.
+        let removed = !endpoints_here && snapshot.removed.contains(&name);
+        if removed {
+            view = Default::default();
+            dropped.push(id.clone());
         }
-        if !used_here {
-            // Only a deletion the watch saw: a network missing from an older listing may
-            // have been made here since.
-            if snapshot.removed.contains(&network.name) {
-                dropped.push(network.id.clone());
+        let before = network.overlay.clone();
+        if endpoints_here {
+            // Keys the store lost are kept: the policies stay either way (nothing is ever
+            // sent in plaintext), and the last keys keep the traffic going.
+            let network = (tx.state.networks.iter_mut())
+                .find(|n| n.id == id)
+                .expect("listed above");
+            if let (Some(keys), Some(overlay)) = (
+                snapshot.keys.get(&name),
+                network.overlay.as_mut().filter(|o| o.encrypted),
+            ) {
+                overlay.keys = Some(keys.clone());
             }
-            continue;
         }
-        // Keys the store lost are kept: the policies stay either way (nothing is ever sent
-        // in plaintext), and the last keys keep the traffic going.
-        if let Some(keys) = snapshot
-            .keys
-            .get(&network.name)
-            .filter(|_| overlay.encrypted)
-        {
-            overlay.keys = Some(keys.clone());
-        }
-        let endpoints = snapshot.endpoints.get(&network.name).unwrap_or(&none);
-        let (steps, remotes) = cluster::sync_remotes(overlay, endpoints, full);
+        let steps = super::mesh::settle(&mut tx, kv, &id, view, full, false)?;
         if !steps.is_empty() && !full {
-            let added = steps
-                .iter()
-                .filter(|s| matches!(s, crate::plan::Op::AddRemote { .. }))
-                .count();
-            eprintln!(
-                "ctnet: network {}: {added} endpoint entries added, {} removed",
-                network.name,
-                steps.len() - added
-            );
+            report(&name, before.as_ref(), tx.state.network_by_id(&id));
         }
         plan.extend(steps);
-        overlay.remotes = remotes;
     }
     tx.state.networks.retain(|n| !dropped.contains(&n.id));
     tx.commit(ctx, plan)
 }
 
+/// One line on what a watch changed on a network.
+fn report(name: &str, before: Option<&OverlaySettings>, after: Option<&crate::model::Network>) {
+    let count = |o: Option<&OverlaySettings>| o.map_or(0, |o| o.remotes.len());
+    let after_overlay = after.and_then(|n| n.overlay.as_ref());
+    let (was, is) = (count(before), count(after_overlay));
+    let mesh = |o: Option<&OverlaySettings>| o.and_then(|o| o.mesh);
+    let mut line =
+        format!("ctnet: network {name}: {is} endpoint entries of other hosts (were {was})");
+    match (mesh(before), mesh(after_overlay)) {
+        (None, Some(address)) => line.push_str(&format!("; routing mesh here at {address}")),
+        (Some(_), None) => line.push_str("; routing mesh gone"),
+        _ => {}
+    }
+    eprintln!("{line}");
+}
+
 /// For gc and restore: every cluster network this host knows is brought in step with its
-/// store. Where endpoints are here, every entry is programmed again; where none are, the
-/// cached remotes are dropped. The store's records of this host's endpoints that no longer
-/// exist (a crash between a claim and its commit, a removal while the store was down) are
-/// released with the commit. An unreachable store is a warning: the entries this host last
-/// programmed stay, and the next gc or `overlay watch` catches up.
-pub fn resync(tx: &mut Tx) -> Vec<Op> {
+/// store (see `mesh::settle`): where its share is here, every entry is programmed again;
+/// where it is not, the cached remotes are dropped. The store's records of this host's
+/// endpoints (and mesh address) that no longer exist (a crash between a claim and its
+/// commit, a removal while the store was down) are released with the commit. An
+/// unreachable store is a warning: the entries this host last programmed stay, and the
+/// next gc or `overlay watch` catches up.
+pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
     let here: BTreeMap<String, BTreeSet<String>> =
         tx.state
             .endpoints
@@ -149,16 +162,17 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
     let mut stores: BTreeMap<String, Option<Kv>> = BTreeMap::new();
     let mut plan = Vec::new();
     let mut releases = Vec::new();
-    for network in &mut tx.state.networks {
-        let Some(url) = cluster::store_of(network).map(String::from) else {
-            continue;
-        };
-        let local = here.get(&network.id).unwrap_or(&none);
-        if local.is_empty()
-            && let Some(overlay) = network.overlay.as_mut()
-        {
-            overlay.remotes.clear();
-        }
+    let cluster_networks: Vec<(String, String, String)> = (tx.state.networks.iter())
+        .filter_map(|n| {
+            Some((
+                n.id.clone(),
+                n.name.clone(),
+                cluster::store_of(n)?.to_string(),
+            ))
+        })
+        .collect();
+    for (id, name, url) in cluster_networks {
+        let local = here.get(&id).unwrap_or(&none);
         let kv = stores.entry(url.clone()).or_insert_with(|| {
             Kv::connect(&url)
                 .map_err(|e| {
@@ -167,33 +181,40 @@ pub fn resync(tx: &mut Tx) -> Vec<Op> {
                 .ok()
         });
         let Some(kv) = kv.as_mut() else { continue };
+        let network = (tx.state.networks.iter_mut())
+            .find(|n| n.id == id)
+            .expect("listed");
         if !local.is_empty()
             && let Err(e) = cluster::refresh_keys(kv, network)
         {
-            eprintln!("ctnet: warning: network {}: {e:#}", network.name);
+            eprintln!("ctnet: warning: network {name}: {e:#}");
         }
-        let overlay = network
-            .overlay
-            .as_mut()
-            .expect("cluster networks are overlays");
-        let synced = cluster::endpoints(kv, &network.name).inspect(|endpoints| {
-            let stale: Vec<String> = endpoints
-                .iter()
-                .filter(|(name, r)| Some(r.vtep) == overlay.vtep && !local.contains(*name))
-                .flat_map(|(name, r)| cluster::endpoint_keys(&network.name, name, r.addresses()))
-                .collect();
-            if !stale.is_empty() {
-                releases.push((url.clone(), StoreOp::Release(stale)));
+        let vtep = network.overlay.as_ref().and_then(|o| o.vtep);
+        let view = match super::mesh::View::read(kv, &name) {
+            Ok(view) => view,
+            Err(e) => {
+                eprintln!("ctnet: warning: network {name}: {e:#}");
+                continue;
             }
-        });
-        match synced {
-            Ok(endpoints) if !local.is_empty() => {
-                let (steps, remotes) = cluster::sync_remotes(overlay, &endpoints, true);
-                plan.extend(steps);
-                overlay.remotes = remotes;
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("ctnet: warning: network {}: {e:#}", network.name),
+        };
+        let stale: Vec<String> = (view.endpoints.iter())
+            .filter(|(sandbox, r)| Some(r.vtep) == vtep && !local.contains(*sandbox))
+            .flat_map(|(sandbox, r)| cluster::endpoint_keys(&name, sandbox, r.addresses()))
+            .collect();
+        let own_mesh = vtep.and_then(|v| view.mesh_peers.get(&v).cloned());
+        match super::mesh::settle(tx, kv, &id, view, true, dry_run) {
+            Ok(steps) => plan.extend(steps),
+            Err(e) => eprintln!("ctnet: warning: network {name}: {e:#}"),
+        }
+        let meshed = tx.state.network_by_id(&id).is_some_and(|n| n.meshed_here());
+        let stale_mesh = (own_mesh.filter(|_| !meshed))
+            .and_then(|r| Some(cluster::mesh::mesh_keys(&name, r.vtep, r.ipv4?)));
+        let stale: Vec<String> = stale
+            .into_iter()
+            .chain(stale_mesh.into_iter().flatten())
+            .collect();
+        if !stale.is_empty() {
+            releases.push((url.clone(), StoreOp::Release(stale)));
         }
     }
     for (url, release) in releases {

@@ -78,7 +78,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     }
     // Cluster overlays: the other hosts' endpoints as the store has them now.
     plan.extend(
-        super::overlay::resync(&mut tx)
+        super::overlay::resync(&mut tx, ctx.global.dry_run)
             .into_iter()
             .map(|op| vec![op]),
     );

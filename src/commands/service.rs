@@ -11,8 +11,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::{Ctx, Tx, print_table};
+use super::{Ctx, Tx, mesh, print_table};
 use crate::cli::{Format, ServiceCreateArgs};
+use crate::cluster::kv::Kv;
+use crate::cluster::{self, StoreOp};
 use crate::error::UserError;
 use crate::ids::{new_id, now, short_id};
 use crate::model::{EndpointMode, Network, Service, ServicePort, State, validate_name};
@@ -118,10 +120,29 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut tx = Tx::begin(ctx)?;
     let network = tx.state.network(&args.network)?.clone();
-    if network.bridge.is_none() || network.builtin {
+    let url = cluster::store_of(&network).map(String::from);
+    if network.builtin || (network.bridge.is_none() && url.is_none()) {
         refuse!(
-            "network {} is not a user-defined bridge network: services (their virtual IPs and names) live on those",
+            "network {} is neither a user-defined bridge network nor a cluster overlay: services (their virtual IPs and names) live on those",
             network.name
+        );
+    }
+    // A cluster overlay's services are the cluster's: the store has the others.
+    let mut kv = url.as_deref().map(Kv::connect).transpose()?;
+    let view = match kv.as_mut() {
+        Some(kv) => Some(mesh::View::read(kv, &network.name)?),
+        None => None,
+    };
+    if let Some(other) = view
+        .iter()
+        .flat_map(|v| &v.services)
+        .find(|s| s.name == args.name)
+    {
+        refuse!(
+            "service {} already exists in the cluster (on network {}, made {})",
+            args.name,
+            network.name,
+            other.created
         );
     }
     if let Some((i, _)) = find(&tx.state, &args.name) {
@@ -178,9 +199,11 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
             network.name
         );
     }
-    let (vip4, vip6) = match mode {
-        EndpointMode::Vip => virtual_ips(&network)?,
-        EndpointMode::Dnsrr => (None, None),
+    let (vip4, vip6) = match (mode, kv.as_mut()) {
+        (EndpointMode::Dnsrr, _) => (None, None),
+        (EndpointMode::Vip, None) => virtual_ips(&network)?,
+        // IPv4 only: the mesh's addresses are.
+        (EndpointMode::Vip, Some(kv)) => (Some(cluster::mesh::virtual_ip(kv, &network)?), None),
     };
     let service = Service {
         id: new_id()?,
@@ -191,16 +214,30 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
         ports,
         created: now(),
     };
-    let mut plan = vip_steps(&network, &service, true);
-    plan.extend(forget_udp_flows(&service));
     let id = service.id.clone();
-    let stored = tx
-        .state
-        .networks
-        .iter_mut()
-        .find(|n| n.id == network.id)
-        .expect("found above");
-    stored.services.push(service);
+    let udp_flows = forget_udp_flows(&service);
+    let mut plan = match (kv.as_mut(), view, url) {
+        (Some(kv), Some(mut view), Some(url)) => {
+            tx.store_step(
+                &url,
+                StoreOp::PublishService {
+                    network: network.name.clone(),
+                    service: service.clone(),
+                },
+            );
+            view.services.push(service);
+            mesh::settle(&mut tx, kv, &network.id, view, false, ctx.global.dry_run)?
+        }
+        _ => {
+            let plan = vip_steps(&network, &service, true);
+            let stored = (tx.state.networks.iter_mut())
+                .find(|n| n.id == network.id)
+                .expect("found above");
+            stored.services.push(service);
+            plan
+        }
+    };
+    plan.extend(udp_flows);
     tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {
         writeln!(ctx.out, "{id}")?;
@@ -216,9 +253,35 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
             refuse!("service {name} not found");
         };
         let service = service.clone();
-        plan.extend(vip_steps(&tx.state.networks[i], &service, false));
+        let network = tx.state.networks[i].clone();
+        match cluster::store_of(&network) {
+            None => {
+                plan.extend(vip_steps(&network, &service, false));
+                tx.state.networks[i].services.retain(|s| s.name != *name);
+            }
+            Some(url) => {
+                let mut kv = Kv::connect(url)?;
+                tx.store_step(
+                    url,
+                    StoreOp::WithdrawService {
+                        network: network.name.clone(),
+                        service: service.clone(),
+                    },
+                );
+                let mut view = mesh::View::read(&mut kv, &network.name)?;
+                view.services.retain(|s| s.name != *name);
+                let dry_run = ctx.global.dry_run;
+                plan.extend(mesh::settle(
+                    &mut tx,
+                    &mut kv,
+                    &network.id,
+                    view,
+                    false,
+                    dry_run,
+                )?);
+            }
+        }
         plan.extend(forget_udp_flows(&service));
-        tx.state.networks[i].services.retain(|s| s.name != *name);
     }
     tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {
@@ -232,13 +295,9 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
 /// A service as Docker's `service inspect` shapes it, where the shapes fit.
 fn inspect_json(network: &Network, service: &Service) -> Value {
     let tasks: Vec<Value> = network
-        .aliases
-        .iter()
-        .filter(|(_, aliases)| aliases.contains(&service.name))
-        .map(|(member, _)| {
-            let (v4, v6) = network.addresses_of(member);
-            json!({"Sandbox": member, "IPv4Address": v4, "IPv6Address": v6})
-        })
+        .tasks(&service.name)
+        .into_iter()
+        .map(|(member, (v4, v6))| json!({"Sandbox": member, "IPv4Address": v4, "IPv6Address": v6}))
         .collect();
     let vips: Vec<Value> = service
         .vips()

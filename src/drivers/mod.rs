@@ -122,11 +122,12 @@ pub fn routes(network: &Network) -> bool {
 }
 
 /// The host link a network owns. Where links follow endpoints, only while this host has
-/// endpoints on it (`state` has every sandbox loaded).
+/// endpoints on it (`state` has every sandbox loaded) or the routing mesh's address.
 pub fn host_link<'a>(state: &State, network: &'a Network) -> Option<&'a str> {
     let driver = for_network(network).ok()?;
     if driver.links_follow_endpoints()
         && !state.endpoints.iter().any(|e| e.network_id == network.id)
+        && !network.meshed_here()
     {
         return None;
     }

@@ -385,3 +385,67 @@ fn host_and_none_have_no_driver_and_names_are_checked_first() {
         .is_err()
     );
 }
+
+/// A cluster overlay with a routing mesh: its share carries this host's mesh address (with
+/// the subnet's prefix) and each virtual IP (/32), the bridge has this host's own MAC, and
+/// a change of services changes only the addresses.
+#[test]
+fn a_meshed_overlay_carries_its_mesh_address_and_virtual_ips() {
+    use crate::drivers::overlay::mesh;
+    use crate::model::{EndpointMode, Service};
+    let mut kernel = FakeKernel::default();
+    kernel.routes.insert(
+        Ipv4Addr::new(192, 0, 2, 100),
+        Underlay {
+            dev: "eth0".into(),
+            mtu: 1500,
+            source: Some(Ipv4Addr::new(192, 0, 2, 1)),
+        },
+    );
+    let mut req = request("ov", Driver::Overlay, "10.8.0.0/24", &[("vni", "5000")]);
+    req.store = Some("etcd://192.0.2.100:2379".into());
+    let mut before = settle_on(&mut kernel, &req).unwrap();
+    assert!(!mesh::wanted(&before));
+    let web = Service {
+        id: "s".repeat(64),
+        name: "web".into(),
+        mode: EndpointMode::Vip,
+        vip4: Some(Ipv4Addr::new(10, 8, 0, 9)),
+        vip6: None,
+        ports: Vec::new(),
+        created: String::new(),
+    };
+    before.services.push(web.clone());
+    assert!(mesh::wanted(&before));
+    before.overlay.as_mut().unwrap().mesh = Some(Ipv4Addr::new(10, 8, 0, 7));
+    let plan = text(&mesh::changes(&before, false, &before, true), &before);
+    assert!(
+        plan[0].contains("address 02:4d:c0:00:02:01 type bridge"),
+        "{plan:?}"
+    );
+    assert!(plan.contains(&"sysctl -w net/ipv4/conf/cto-SHORT/route_localnet=1".to_string()));
+    let addresses: Vec<&String> = plan.iter().filter(|s| s.starts_with("ip addr")).collect();
+    assert_eq!(
+        addresses,
+        [
+            "ip addr add 10.8.0.7/24 dev cto-SHORT",
+            "ip addr add 10.8.0.9/32 dev cto-SHORT"
+        ],
+        "{plan:?}"
+    );
+    // A second service: one more address, nothing else.
+    let mut after = before.clone();
+    after.services.push(Service {
+        name: "api".into(),
+        vip4: Some(Ipv4Addr::new(10, 8, 0, 10)),
+        ..web
+    });
+    let plan = text(&mesh::changes(&before, true, &after, true), &after);
+    assert_eq!(plan, ["ip addr add 10.8.0.10/32 dev cto-SHORT"]);
+    // No mesh any more and no endpoint: the share goes.
+    let plan = text(&mesh::changes(&after, true, &after, false), &after);
+    assert!(
+        plan.iter().all(|s| s.starts_with("ip link del")),
+        "{plan:?}"
+    );
+}

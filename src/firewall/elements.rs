@@ -244,6 +244,26 @@ fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy)
     }
 }
 
+/// The routing mesh of a cluster overlay on this host: its services balanced like a
+/// bridge network's, the bridge a hairpin (a sandbox asking a virtual IP for a task on the
+/// same bridge), and the tasks on other hosts masqueraded to (their answers must come back
+/// through this host; a task here answers through it anyway, and sees the client's own
+/// address).
+fn mesh_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy) {
+    let br = || Atom::Ifname(bridge.to_string());
+    out.insert(Element::set_only("hairpin", vec![br(), br()]));
+    service_elements(net, bridge, out);
+    for service in &net.services {
+        let remote = (net.remotes()).filter(|(_, r)| r.aliases.contains(&service.name));
+        for ip in remote.filter_map(|(_, r)| r.ipv4) {
+            out.insert(Element::set_only(
+                "mesh_remote_tasks",
+                vec![Atom::Addr(IpAddr::V4(ip))],
+            ));
+        }
+    }
+}
+
 /// Every element the state calls for.
 pub fn elements(state: &State) -> Policy {
     let mut out = network_elements(state);
@@ -265,7 +285,10 @@ pub fn network_elements(state: &State) -> Policy {
     }
     // An overlay's bridge: closed to routed traffic like any network, open within (its
     // frames cross the bridge, and the VXLAN port, on every host).
-    for overlay in state.networks.iter().filter_map(|n| n.overlay.as_ref()) {
+    for net in &state.networks {
+        let Some(overlay) = &net.overlay else {
+            continue;
+        };
         let br = || Atom::Ifname(overlay.bridge.clone());
         out.insert(Element::set_only("bridges", vec![br()]));
         out.insert(Element {
@@ -273,6 +296,9 @@ pub fn network_elements(state: &State) -> Policy {
             key: vec![br(), br()],
             value: Some(vec![Atom::Verdict("accept")]),
         });
+        if net.meshed_here() {
+            mesh_elements(net, &overlay.bridge, &mut out);
+        }
     }
     for net in state.networks.iter().filter(|n| n.driver == Driver::Bridge) {
         let Some(bridge) = &net.bridge else { continue };

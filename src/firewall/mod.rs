@@ -31,7 +31,7 @@ pub const TABLE: &str = "inet ctnet";
 /// The admin's chain: created once, never flushed or rewritten by ctnet.
 pub const USER_CHAIN: &str = "user";
 /// The chain added last to the skeleton: a table that has it is this version's.
-pub const NEWEST_CHAIN: &str = "service_input";
+pub const NEWEST_CHAIN: &str = "routing_mesh";
 
 /// Sets, maps, chains and the fixed rules. Same-bridge traffic only reaches the forward
 /// hook when routed through the gateway; `icc` decides it. Whatever else heads into a

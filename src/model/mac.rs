@@ -35,6 +35,12 @@ impl Mac {
         }
     }
 
+    /// A host's own MAC on its cluster overlays: 02:4d and its VTEP's four octets.
+    pub fn of_host(vtep: Ipv4Addr) -> Mac {
+        let [a, b, c, d] = vtep.octets();
+        Mac([0x02, 0x4d, a, b, c, d])
+    }
+
     /// A locally administered MAC: `first` (its low bit clear: unicast) and four bytes of
     /// an id's hex (zeros where the id has none: a hand-edited id must not panic).
     pub fn from_id(first: [u8; 2], id: &str) -> Mac {

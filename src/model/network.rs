@@ -169,6 +169,16 @@ pub struct OverlaySettings {
     /// store's network record; state files are readable by root only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<super::EspKeys>,
+    /// Cluster mode, while the network has services that publish ports or have virtual
+    /// IPs: this host's own address on the network (the routing mesh's; claimed in the
+    /// store), on its bridge, which then exists with or without endpoints here. Traffic
+    /// this host sends to a task on another host leaves from it, so the answer comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<Ipv4Addr>,
+    /// The other hosts' mesh addresses (by VTEP) as this host last programmed them, like
+    /// `remotes`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mesh_peers: BTreeMap<Ipv4Addr, RemoteEndpoint>,
 }
 
 /// An endpoint of a cluster overlay as the store records it: enough for any host to
@@ -191,6 +201,14 @@ impl RemoteEndpoint {
         (self.ipv4.map(std::net::IpAddr::V4))
             .into_iter()
             .chain(self.ipv6.map(std::net::IpAddr::V6))
+    }
+}
+
+impl OverlaySettings {
+    /// Every entry of another host programmed into the VXLAN device: its endpoints and its
+    /// mesh address.
+    pub fn programmed(&self) -> impl Iterator<Item = &RemoteEndpoint> {
+        self.remotes.values().chain(self.mesh_peers.values())
     }
 }
 
@@ -327,6 +345,17 @@ impl Network {
         self.members.keys().chain(self.members6.keys()).collect()
     }
 
+    /// Whether this host holds the routing mesh's share of a cluster overlay (its bridge
+    /// then stays without endpoints).
+    pub fn meshed_here(&self) -> bool {
+        self.overlay.as_ref().is_some_and(|o| o.mesh.is_some())
+    }
+
+    /// Whether this host holds its share of an overlay: an endpoint here, or the mesh's.
+    pub fn share_here(&self) -> bool {
+        !self.member_names().is_empty() || self.meshed_here()
+    }
+
     /// The other hosts' endpoints on a cluster overlay (none elsewhere).
     pub fn remotes(&self) -> impl Iterator<Item = (&String, &RemoteEndpoint)> {
         self.overlay.iter().flat_map(|o| o.remotes.iter())
@@ -366,13 +395,21 @@ impl Network {
     }
 
     /// The tasks of the service called `service`: the members that carry its name as an
-    /// alias, with their addresses, in name order.
-    pub fn tasks_of(&self, service: &str) -> Vec<(Option<Ipv4Addr>, Option<Ipv6Addr>)> {
-        self.aliases
-            .iter()
+    /// alias (here and, on a cluster overlay, on the other hosts), by name.
+    pub fn tasks(&self, service: &str) -> BTreeMap<&String, (Option<Ipv4Addr>, Option<Ipv6Addr>)> {
+        let here = (self.aliases.iter())
             .filter(|(_, aliases)| aliases.iter().any(|a| a == service))
-            .map(|(member, _)| self.addresses_of(member))
-            .collect()
+            .map(|(member, _)| (member, self.addresses_of(member)));
+        let elsewhere = (self.remotes())
+            .filter(|(_, remote)| remote.aliases.iter().any(|a| a == service))
+            .map(|(name, remote)| (name, (remote.ipv4, remote.ipv6)));
+        here.chain(elsewhere).collect()
+    }
+
+    /// The tasks' addresses, in name order (every host of a cluster overlay deals the
+    /// balancing slots in the same order).
+    pub fn tasks_of(&self, service: &str) -> Vec<(Option<Ipv4Addr>, Option<Ipv6Addr>)> {
+        self.tasks(service).into_values().collect()
     }
 
     /// The IPv4 addresses taken on the network here: members' and services' virtual IPs.

@@ -101,8 +101,8 @@ pub fn plan_disconnect(state: &mut State, endpoint: &Endpoint, alive: bool) -> R
         }
     }
     // Links that follow endpoints (an overlay's bridge and VXLAN device) go with the last
-    // endpoint on this host.
-    if driver.links_follow_endpoints() {
+    // endpoint on this host, unless the routing mesh keeps them.
+    if driver.links_follow_endpoints() && !network.meshed_here() {
         let remaining = network.member_names().into_iter().any(|name| {
             match state.sandboxes.iter().find(|s| &s.name == name) {
                 // Loaded by this command: still there only if it still has an endpoint.

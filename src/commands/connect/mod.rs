@@ -181,7 +181,21 @@ pub fn join(
     attach: &Attach,
     pick: impl FnOnce(&mut Tx, &mut dyn Kernel) -> Result<Sandbox>,
 ) -> Result<(Endpoint, Network)> {
-    let (network, mut kv) = resolve_network(ctx, &mut tx, key)?;
+    let (mut network, mut kv) = resolve_network(ctx, &mut tx, key)?;
+    // A cluster network's services (and this host's share of the routing mesh) as the
+    // store has them now.
+    let mesh_plan = match kv.as_mut() {
+        Some(kv) => {
+            let plan = super::mesh::refresh(&mut tx, kv, &network.id, ctx.global.dry_run)?;
+            network = tx
+                .state
+                .network_by_id(&network.id)
+                .cloned()
+                .expect("resolved");
+            plan
+        }
+        None => Vec::new(),
+    };
     // A cluster endpoint holds keys in the store from its claim on: any failure after it
     // gives them back.
     let mut claimed: Vec<String> = Vec::new();
@@ -195,6 +209,7 @@ pub fn join(
         &mut claimed,
     )
     .and_then(|(plan, endpoint)| {
+        let plan = mesh_plan.into_iter().chain(plan).collect();
         let network = tx.state.network_by_id(&endpoint.network_id).cloned();
         tx.commit(ctx, plan)?;
         Ok((
@@ -268,7 +283,7 @@ fn plan_connect(
     // An overlay has no gateway on any host: its endpoints take no default route.
     let may_route = !network.internal && driver.egress().gateway_here();
     let via_gateway_bridge = driver.egress() == Egress::GatewayBridge;
-    let first_here = network.member_names().is_empty();
+    let first_here = !network.share_here();
     let (ipv4, ipv6, mac, remote_plan) = match kv {
         None => {
             let (ipv4, ipv6, mac) =

@@ -6,6 +6,7 @@
 //! (see `cluster`). Nothing exists on a host until its first endpoint arrives, and it goes
 //! with the last one.
 
+pub mod mesh;
 mod options;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ pub use options::OverlayOptions;
 use super::bridge::Bridge;
 use super::sandbox::join_by_veth;
 use super::{Egress, Host, NetworkDriver, NetworkRequest};
-use crate::model::{Endpoint, Mac, Network, OverlaySettings, Sandbox};
+use crate::model::{Endpoint, Network, OverlaySettings, Sandbox};
 use crate::plan::{Ns, Op};
 use crate::{cluster, ifnames, refuse};
 
@@ -70,6 +71,8 @@ impl NetworkDriver for Overlay {
             remotes: BTreeMap::new(),
             encrypted: false,
             keys: None,
+            mesh: None,
+            mesh_peers: BTreeMap::new(),
         };
         let underlay_mtu = match &request.store {
             // Cluster mode: the store knows the peers; the underlay is the way to the store.
@@ -127,10 +130,10 @@ impl NetworkDriver for Overlay {
     /// `restore` and `gc` when it is missing).
     fn create(&self, network: &Network) -> Vec<Op> {
         let overlay = settings(network);
-        // The bridge has no address (the network's gateway is not on any host) and a MAC
-        // of this host's own, from its network id: hosts' bridges share one L2 segment.
+        // The bridge has no address (the network's gateway is not on any host) but the
+        // routing mesh's, and a MAC of this host's own: hosts' bridges share one segment.
         let id = &network.id;
-        let mac = Mac::from_id([0x02, 0x43], id);
+        let mac = mesh::bridge_mac(network);
         let mut plan = vec![
             Op::CreateBridge {
                 name: overlay.bridge.clone(),
@@ -152,11 +155,28 @@ impl NetworkDriver for Overlay {
             dev: overlay.vxlan.clone(),
             peer: *peer,
         }));
-        // Cluster mode: the other hosts' endpoints, as last read from the store.
-        plan.extend(overlay.remotes.values().map(|remote| Op::AddRemote {
+        // Cluster mode: the other hosts' endpoints and mesh addresses, as last read from
+        // the store.
+        plan.extend(overlay.programmed().map(|remote| Op::AddRemote {
             dev: overlay.vxlan.clone(),
             remote: remote.clone(),
         }));
+        // A published mesh port answers on the host's 127.0.0.1 (as a bridge network's).
+        if overlay.store.is_some() {
+            plan.push(Op::Sysctl {
+                key: format!("net/ipv4/conf/{}/route_localnet", overlay.bridge),
+                value: "1".into(),
+            });
+        }
+        plan.extend(
+            mesh::addresses(network)
+                .into_iter()
+                .map(|addr| Op::AddAddress {
+                    ns: Ns::Host,
+                    dev: overlay.bridge.clone(),
+                    addr,
+                }),
+        );
         plan
     }
 

@@ -27,7 +27,8 @@ impl Netlink {
     }
 
     /// Adds (or replaces) or removes what a VXLAN device needs for an endpoint on another
-    /// host: the FDB entry sending its MAC to that host's VTEP, and a neighbour entry per
+    /// host: the FDB entries sending its MAC through the bridge's VXLAN port to that host's
+    /// VTEP, and a neighbour entry per
     /// address so that the device answers ARP and neighbour solicitations for it. Removing
     /// what is already gone is not an error.
     pub fn set_remote(
@@ -53,11 +54,25 @@ impl Netlink {
                 .push(NeighbourAttribute::Destination(destination));
             msg
         };
-        let mut messages = vec![entry(
-            AddressFamily::Bridge,
-            NeighbourFlags::Own,
-            NeighbourAddress::Inet(remote.vtep),
-        )];
+        // The bridge's own entry too (static: never learned, so never stale): a MAC that
+        // was learned behind the VXLAN port and comes back on a local veth (an address
+        // reused on this host) must not stay sent to the old host.
+        let mut on_bridge = NeighbourMessage::default();
+        on_bridge.header.family = AddressFamily::Bridge;
+        on_bridge.header.ifindex = index;
+        on_bridge.header.state = NeighbourState::Noarp;
+        on_bridge.header.flags = NeighbourFlags::Controller;
+        on_bridge
+            .attributes
+            .push(NeighbourAttribute::LinkLayerAddress(mac.clone()));
+        let mut messages = vec![
+            on_bridge,
+            entry(
+                AddressFamily::Bridge,
+                NeighbourFlags::Own,
+                NeighbourAddress::Inet(remote.vtep),
+            ),
+        ];
         for ip in remote.addresses() {
             messages.push(match ip {
                 std::net::IpAddr::V4(v4) => entry(
