@@ -133,6 +133,7 @@ fn bad_service_requests_change_nothing() {
         ctnet sandbox create web2 >/dev/null
         ctnet service create web2 --network other >/dev/null
         fails "has a service web2" ctnet connect other web2
+        fails "in use by services (web2)" ctnet network rm other
         "#,
     );
 }
@@ -207,9 +208,14 @@ fn the_routing_mesh_publishes_a_cluster_service_on_every_host() {
         on h2 ctnet --dry-run service create more --network ov -p 8090:80 >$T/dry
         grep -q '^etcdctl put /ctnet/services/ov/more' $T/dry || die "no store step in the dry run: $(cat $T/dry)"
         [ -z "$(kv get /ctnet/services/ov/more)" ] || die "a dry run made a service"
-        # The service goes: every host drops its mesh share, and h3 (no endpoint left there)
-        # its bridge too; the store keeps no mesh address.
-        on h1 ctnet service rm web >/dev/null
+        # A network with services stays.
+        fails_on h1 "in use by services" ctnet network rm ov
+        # The services go (two at once): every host drops its mesh share, and h3 (no
+        # endpoint left there) its bridge too; the store keeps no mesh address.
+        on h2 ctnet service create api --network ov >/dev/null
+        on h1 ctnet service rm web api >/dev/null
+        [ -z "$(kv get --prefix /ctnet/services/ --keys-only)" ] || die "the store kept services: $(kv get --prefix /ctnet/services/ --keys-only)"
+        on h1 ctnet service ls -q >$T/ls; [ ! -s $T/ls ] || die "h1 kept services: $(cat $T/ls)"
         bridgeless() { [ -z "$(ip -n $1 -o link show type bridge | grep cto- || true)" ]; }
         meshless() { [ -z "$(kv get --prefix /ctnet/mesh/ --keys-only)" ]; }
         within 1 bridgeless h3 || die "h3 kept its bridge: $(cat $T/watch-h3.log)"

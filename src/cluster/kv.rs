@@ -223,6 +223,16 @@ impl Kv {
         self.txn(vec![compare], vec![put])
     }
 
+    /// Deletes `key` and `also` only if `key` still holds `value`. False if it did not.
+    pub fn delete_if_value(&mut self, key: &str, value: &[u8], also: &[String]) -> Result<bool> {
+        let when = vec![
+            json!({"key": b64(key), "target": "VALUE", "result": "EQUAL", "value": B64.encode(value)}),
+        ];
+        let mut keys = vec![key.to_string()];
+        keys.extend_from_slice(also);
+        self.delete_when(when, &keys, &[])
+    }
+
     /// Deletes `keys`, and every key under `prefixes`, in one transaction.
     pub fn delete(&mut self, keys: &[String], prefixes: &[String]) -> Result<()> {
         self.delete_when(Vec::new(), keys, prefixes).map(|_| ())

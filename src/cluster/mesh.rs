@@ -99,11 +99,28 @@ pub fn publish_service(kv: &mut Kv, network: &str, service: &Service) -> Result<
     refuse!("another host took the virtual IP meanwhile: try again")
 }
 
-/// Takes a service's record and its virtual IP's address out of the store.
+/// Takes a service's record and its virtual IP's address out of the store, only if the
+/// record is still this service's (not one made again by that name meanwhile, whose
+/// address may be another's now). Gone already is no error.
 pub fn withdraw_service(kv: &mut Kv, network: &str, service: &Service) -> Result<()> {
-    let mut keys = vec![service_key(network, &service.name)];
-    keys.extend(service.vips().map(|vip| ipam_key(network, vip)));
-    kv.delete(&keys, &[])
+    let key = service_key(network, &service.name);
+    let Some(stored) = kv.get(&key)? else {
+        return Ok(());
+    };
+    if parse_service(&stored).is_none_or(|s| s.id != service.id) {
+        refuse!(
+            "service {} was made again in the cluster meanwhile (by another host): not removed",
+            service.name
+        );
+    }
+    let vips: Vec<String> = service.vips().map(|vip| ipam_key(network, vip)).collect();
+    if !kv.delete_if_value(&key, &stored, &vips)? {
+        refuse!(
+            "service {} changed in the cluster meanwhile: try again",
+            service.name
+        );
+    }
+    Ok(())
 }
 
 /// The keys a host's mesh address holds on a network.

@@ -159,6 +159,14 @@ pub fn remove_network(kv: &mut Kv, network: &Network) -> Result<()> {
     if store_has_same(kv, network)? != Some(true) {
         return Ok(());
     }
+    let services = mesh::services(kv, name)?;
+    if !services.is_empty() {
+        let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        refuse!(
+            "network {name} is in use by services in the cluster ({}): 'ctnet service rm' them first",
+            names.join(", ")
+        );
+    }
     let removed = kv.delete_if_empty(
         &network_key(name),
         &endpoints_prefix(name),

@@ -45,18 +45,21 @@ impl View {
     }
 }
 
+/// How a settle runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    /// Program every other host's entry again (gc, restore, a watch's first listing).
+    pub full: bool,
+    pub dry_run: bool,
+    /// A connect is adding an endpoint here: the share stays whatever the mesh does.
+    pub endpoint_coming: bool,
+}
+
 /// Brings the cluster network with id `id` in `tx` to `view`: its services, this host's
 /// mesh share (its address claimed in the store when services need it, released when
-/// they no longer do), and the other hosts' entries in its VXLAN device (`full`: every
-/// one programmed again). Returns the kernel's steps; the store's go into `tx`.
-pub fn settle(
-    tx: &mut Tx,
-    kv: &mut Kv,
-    id: &str,
-    view: View,
-    full: bool,
-    dry_run: bool,
-) -> Result<Vec<Op>> {
+/// they no longer do), and the other hosts' entries in its VXLAN device. Returns the
+/// kernel's steps; the store's go into `tx` (a claim is given back if the command fails).
+pub fn settle(tx: &mut Tx, kv: &mut Kv, id: &str, view: View, how: How) -> Result<Vec<Op>> {
     let Some(index) = tx.state.networks.iter().position(|n| n.id == id) else {
         return Ok(Vec::new());
     };
@@ -67,16 +70,23 @@ pub fn settle(
     let url = url.to_string();
     let vtep = settings.vtep.expect("cluster overlays know their VTEP");
     // (A repair rebuilds `members` at its save: its loaded endpoints say it then.)
-    let endpoints_here =
-        !before.member_names().is_empty() || tx.state.endpoints.iter().any(|e| e.network_id == id);
+    let endpoints_here = how.endpoint_coming
+        || !before.member_names().is_empty()
+        || tx.state.endpoints.iter().any(|e| e.network_id == id);
     let had = endpoints_here || before.meshed_here();
     let mut after = before.clone();
-    after.services = view.services;
+    after.services = publishable(&tx.state, id, view.services);
     let wanted = mesh::wanted(&after);
     let own = settings.mesh;
     if wanted && own.is_none() {
-        let record = cluster::mesh::claim_mesh(kv, &after, vtep, Mac::of_host(vtep), dry_run)?;
-        overlay_of(&mut after).mesh = record.ipv4;
+        let mac = Mac::of_host(vtep);
+        let fresh = !view.mesh_peers.contains_key(&vtep);
+        let record = cluster::mesh::claim_mesh(kv, &after, vtep, mac, how.dry_run)?;
+        let address = record.ipv4.expect("mesh records have an address");
+        if fresh && !how.dry_run {
+            tx.claimed(&url, cluster::mesh::mesh_keys(&after.name, vtep, address));
+        }
+        overlay_of(&mut after).mesh = Some(address);
     } else if let (false, Some(address)) = (wanted, own) {
         let keys = cluster::mesh::mesh_keys(&after.name, vtep, address);
         tx.store_step(&url, StoreOp::Release(keys));
@@ -86,10 +96,10 @@ pub fn settle(
     let overlay = overlay_of(&mut after);
     let mut entries = Vec::new();
     if has {
-        let (steps, remotes) = cluster::sync_remotes(overlay, &view.endpoints, full);
+        let (steps, remotes) = cluster::sync_remotes(overlay, &view.endpoints, how.full);
         overlay.remotes = remotes;
         entries.extend(steps);
-        let (steps, peers) = cluster::sync_mesh_peers(overlay, &view.mesh_peers, full);
+        let (steps, peers) = cluster::sync_mesh_peers(overlay, &view.mesh_peers, how.full);
         overlay.mesh_peers = peers;
         entries.extend(steps);
     } else {
@@ -104,6 +114,41 @@ pub fn settle(
     plan.extend(forgotten_tasks(&before, &after));
     tx.state.networks[index] = after;
     Ok(plan)
+}
+
+/// The store's services of a network as this host can publish them: a port another
+/// network's service or a container here already has stays unpublished here (with a
+/// warning: two services on one port would make nft refuse the map, and every later
+/// command with it).
+fn publishable(state: &crate::model::State, id: &str, mut services: Vec<Service>) -> Vec<Service> {
+    services.sort_by(|a, b| (&a.created, &a.name).cmp(&(&b.created, &b.name)));
+    let mut taken: Vec<(crate::ports::Proto, u16)> = (state.networks.iter())
+        .filter(|n| n.id != id)
+        .flat_map(|n| n.services.iter().flat_map(|s| s.ports.iter()))
+        .map(|p| (p.proto, p.published))
+        .chain((state.published.iter()).flat_map(|p| {
+            p.mapping
+                .pairs()
+                .map(move |(host, _)| (p.mapping.proto, host))
+        }))
+        .collect();
+    for service in &mut services {
+        service.ports.retain(|port| {
+            let key = (port.proto, port.published);
+            if taken.contains(&key) {
+                eprintln!(
+                    "ctnet: warning: service {}: port {}/{} is taken on this host: not published here",
+                    service.name,
+                    port.published,
+                    port.proto.name()
+                );
+                return false;
+            }
+            taken.push(key);
+            true
+        });
+    }
+    services
 }
 
 /// The flows of the tasks on other hosts that are no longer any service's here: this host
@@ -139,17 +184,28 @@ fn overlay_of(network: &mut crate::model::Network) -> &mut crate::model::Overlay
 
 /// For a connect to a cluster network: its services as the store has them now, and the
 /// mesh share when they call for one that is not here yet (or no longer call for it). One
-/// read of the store when nothing else changes.
+/// read of the store when nothing changed.
 pub fn refresh(tx: &mut Tx, kv: &mut Kv, id: &str, dry_run: bool) -> Result<Vec<Op>> {
-    let Some(network) = tx.state.networks.iter_mut().find(|n| n.id == id) else {
+    let Some(network) = tx.state.network_by_id(id) else {
         return Ok(Vec::new());
     };
-    let services = cluster::mesh::services(kv, &network.name)?;
-    let meshed = network.meshed_here();
-    network.services = services;
-    if mesh::wanted(network) == meshed {
+    let name = network.name.clone();
+    let services = cluster::mesh::services(kv, &name)?;
+    let mut known = network.services.clone();
+    known.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut now = services.clone();
+    now.sort_by(|a, b| a.name.cmp(&b.name));
+    if known == now {
         return Ok(Vec::new());
     }
-    let view = View::read(kv, &network.name.clone())?;
-    settle(tx, kv, id, view, false, dry_run)
+    let view = View {
+        services,
+        ..View::read(kv, &name)?
+    };
+    let how = How {
+        dry_run,
+        endpoint_coming: true,
+        ..How::default()
+    };
+    settle(tx, kv, id, view, how)
 }

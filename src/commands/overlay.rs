@@ -98,24 +98,34 @@ fn reconcile(ctx: &mut Ctx, kv: &mut Kv, url: &str, snapshot: &Snapshot, full: b
             dropped.push(id.clone());
         }
         let before = network.overlay.clone();
-        if endpoints_here {
-            // Keys the store lost are kept: the policies stay either way (nothing is ever
-            // sent in plaintext), and the last keys keep the traffic going.
-            let network = (tx.state.networks.iter_mut())
-                .find(|n| n.id == id)
-                .expect("listed above");
-            if let (Some(keys), Some(overlay)) = (
-                snapshot.keys.get(&name),
-                network.overlay.as_mut().filter(|o| o.encrypted),
-            ) {
-                overlay.keys = Some(keys.clone());
+        // Keys the store lost are kept: the policies stay either way (nothing is ever sent
+        // in plaintext), and the last keys keep the traffic going. (A host with only a mesh
+        // share needs them as much as one with endpoints.)
+        let network = (tx.state.networks.iter_mut())
+            .find(|n| n.id == id)
+            .expect("listed above");
+        if let (Some(keys), Some(overlay)) = (
+            snapshot.keys.get(&name),
+            network.overlay.as_mut().filter(|o| o.encrypted),
+        ) {
+            overlay.keys = Some(keys.clone());
+        }
+        let how = super::mesh::How {
+            full,
+            dry_run: ctx.global.dry_run,
+            endpoint_coming: false,
+        };
+        // One network the host cannot settle (say, its subnet has no address left for the
+        // mesh) must not stop the others: it is tried again with the next change.
+        match super::mesh::settle(&mut tx, kv, &id, view, how) {
+            Ok(steps) => {
+                if !steps.is_empty() && !full {
+                    report(&name, before.as_ref(), tx.state.network_by_id(&id));
+                }
+                plan.extend(steps);
             }
+            Err(e) => eprintln!("ctnet: warning: network {name}: {e:#}"),
         }
-        let steps = super::mesh::settle(&mut tx, kv, &id, view, full, false)?;
-        if !steps.is_empty() && !full {
-            report(&name, before.as_ref(), tx.state.network_by_id(&id));
-        }
-        plan.extend(steps);
     }
     tx.state.networks.retain(|n| !dropped.contains(&n.id));
     tx.commit(ctx, plan)
@@ -181,15 +191,9 @@ pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
                 .ok()
         });
         let Some(kv) = kv.as_mut() else { continue };
-        let network = (tx.state.networks.iter_mut())
-            .find(|n| n.id == id)
-            .expect("listed");
-        if !local.is_empty()
-            && let Err(e) = cluster::refresh_keys(kv, network)
-        {
-            eprintln!("ctnet: warning: network {name}: {e:#}");
-        }
-        let vtep = network.overlay.as_ref().and_then(|o| o.vtep);
+        let vtep = (tx.state.network_by_id(&id))
+            .and_then(|n| n.overlay.as_ref())
+            .and_then(|o| o.vtep);
         let view = match super::mesh::View::read(kv, &name) {
             Ok(view) => view,
             Err(e) => {
@@ -202,11 +206,25 @@ pub fn resync(tx: &mut Tx, dry_run: bool) -> Vec<Op> {
             .flat_map(|(sandbox, r)| cluster::endpoint_keys(&name, sandbox, r.addresses()))
             .collect();
         let own_mesh = vtep.and_then(|v| view.mesh_peers.get(&v).cloned());
-        match super::mesh::settle(tx, kv, &id, view, true, dry_run) {
+        let how = super::mesh::How {
+            full: true,
+            dry_run,
+            endpoint_coming: false,
+        };
+        match super::mesh::settle(tx, kv, &id, view, how) {
             Ok(steps) => plan.extend(steps),
             Err(e) => eprintln!("ctnet: warning: network {name}: {e:#}"),
         }
-        let meshed = tx.state.network_by_id(&id).is_some_and(|n| n.meshed_here());
+        let network = (tx.state.networks.iter_mut())
+            .find(|n| n.id == id)
+            .expect("listed");
+        let meshed = network.meshed_here();
+        // The keys, where this host has its share (endpoints, or the mesh's).
+        if (!local.is_empty() || meshed)
+            && let Err(e) = cluster::refresh_keys(kv, network)
+        {
+            eprintln!("ctnet: warning: network {name}: {e:#}");
+        }
         let stale_mesh = (own_mesh.filter(|_| !meshed))
             .and_then(|r| Some(cluster::mesh::mesh_keys(&name, r.vtep, r.ipv4?)));
         let stale: Vec<String> = stale

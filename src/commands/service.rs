@@ -6,6 +6,7 @@
 //! and go with `connect --alias NAME` and `disconnect`, whose firewall changes carry the new
 //! backends (see `firewall::elements`).
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use anyhow::Result;
@@ -165,7 +166,11 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
             network.name
         );
     }
-    let taken = host_ports_taken(&tx.state);
+    let mut taken = host_ports_taken(&tx.state);
+    // A cluster service's ports are every host's: the store's services take theirs too.
+    taken.extend(view.iter().flat_map(|v| &v.services).flat_map(|s| {
+        (s.ports.iter()).map(|p| (p.proto, p.published, format!("service {}", s.name)))
+    }));
     for (i, port) in ports.iter().enumerate() {
         let clash = taken
             .iter()
@@ -226,7 +231,11 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
                 },
             );
             view.services.push(service);
-            mesh::settle(&mut tx, kv, &network.id, view, false, ctx.global.dry_run)?
+            let how = mesh::How {
+                dry_run: ctx.global.dry_run,
+                ..mesh::How::default()
+            };
+            mesh::settle(&mut tx, kv, &network.id, view, how)?
         }
         _ => {
             let plan = vip_steps(&network, &service, true);
@@ -248,40 +257,47 @@ pub fn create(ctx: &mut Ctx, args: &ServiceCreateArgs) -> Result<()> {
 pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
     let mut plan = Vec::new();
+    // A cluster network's services go from the store, and this host settles once per
+    // network against the store's view without them all.
+    let mut from_cluster: BTreeMap<String, Vec<Service>> = BTreeMap::new();
     for name in names {
         let Some((i, service)) = find(&tx.state, name) else {
             refuse!("service {name} not found");
         };
         let service = service.clone();
-        let network = tx.state.networks[i].clone();
-        match cluster::store_of(&network) {
+        let network = &tx.state.networks[i];
+        match cluster::store_of(network).map(String::from) {
             None => {
-                plan.extend(vip_steps(&network, &service, false));
+                plan.extend(vip_steps(network, &service, false));
                 tx.state.networks[i].services.retain(|s| s.name != *name);
             }
             Some(url) => {
-                let mut kv = Kv::connect(url)?;
-                tx.store_step(
-                    url,
-                    StoreOp::WithdrawService {
-                        network: network.name.clone(),
-                        service: service.clone(),
-                    },
-                );
-                let mut view = mesh::View::read(&mut kv, &network.name)?;
-                view.services.retain(|s| s.name != *name);
-                let dry_run = ctx.global.dry_run;
-                plan.extend(mesh::settle(
-                    &mut tx,
-                    &mut kv,
-                    &network.id,
-                    view,
-                    false,
-                    dry_run,
-                )?);
+                let step = StoreOp::WithdrawService {
+                    network: network.name.clone(),
+                    service: service.clone(),
+                };
+                let id = network.id.clone();
+                tx.store_step(&url, step);
+                from_cluster.entry(id).or_default().push(service.clone());
             }
         }
         plan.extend(forget_udp_flows(&service));
+    }
+    for (id, gone) in from_cluster {
+        let network = tx.state.network_by_id(&id).expect("found above");
+        let (url, name) = (
+            cluster::store_of(network).expect("a cluster network"),
+            network.name.clone(),
+        );
+        let mut kv = Kv::connect(url)?;
+        let mut view = mesh::View::read(&mut kv, &name)?;
+        view.services
+            .retain(|s| !gone.iter().any(|g| g.name == s.name));
+        let how = mesh::How {
+            dry_run: ctx.global.dry_run,
+            ..mesh::How::default()
+        };
+        plan.extend(mesh::settle(&mut tx, &mut kv, &id, view, how)?);
     }
     tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {

@@ -201,11 +201,14 @@ use super::slots::{self, SLOTS};
 /// bridge) and each published port, slot by slot, to the tasks (the rules' `numgen random
 /// mod 251` picks the slot; `slots` deals them). A change of tasks changes elements, never
 /// rules.
-fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy) {
+fn service_elements(net: &crate::model::Network, bridge: &str, ipv6: bool, out: &mut Policy) {
     for service in &net.services {
         let tasks = net.tasks_of(&service.name);
         let v4: Vec<IpAddr> = tasks.iter().filter_map(|t| t.0.map(IpAddr::V4)).collect();
-        let v6: Vec<IpAddr> = tasks.iter().filter_map(|t| t.1.map(IpAddr::V6)).collect();
+        let v6: Vec<IpAddr> = (tasks.iter())
+            .filter(|_| ipv6)
+            .filter_map(|t| t.1.map(IpAddr::V6))
+            .collect();
         for vip in service.vips() {
             let (map, set, tasks) = match vip {
                 IpAddr::V4(_) => ("service_vips", "service_vip_addrs", &v4),
@@ -252,7 +255,8 @@ fn service_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy)
 fn mesh_elements(net: &crate::model::Network, bridge: &str, out: &mut Policy) {
     let br = || Atom::Ifname(bridge.to_string());
     out.insert(Element::set_only("hairpin", vec![br(), br()]));
-    service_elements(net, bridge, out);
+    // IPv4 only: the mesh's addresses (and its masquerade) are.
+    service_elements(net, bridge, false, out);
     for service in &net.services {
         let remote = (net.remotes()).filter(|(_, r)| r.aliases.contains(&service.name));
         for ip in remote.filter_map(|(_, r)| r.ipv4) {
@@ -305,7 +309,7 @@ pub fn network_elements(state: &State) -> Policy {
         let br = || Atom::Ifname(bridge.ifname.clone());
         out.insert(Element::set_only("bridges", vec![br()]));
         out.insert(Element::set_only("hairpin", vec![br(), br()]));
-        service_elements(net, &bridge.ifname, &mut out);
+        service_elements(net, &bridge.ifname, true, &mut out);
         let verdict = if bridge.icc { "accept" } else { "drop" };
         out.insert(Element {
             set: "icc",

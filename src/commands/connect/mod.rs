@@ -209,7 +209,10 @@ pub fn join(
         &mut claimed,
     )
     .and_then(|(plan, endpoint)| {
-        let plan = mesh_plan.into_iter().chain(plan).collect();
+        // Forgetting flows cannot be undone: after everything else.
+        let (forget, mesh_plan): (Vec<Op>, Vec<Op>) =
+            (mesh_plan.into_iter()).partition(|op| matches!(op, Op::ForgetFlows { .. }));
+        let plan = mesh_plan.into_iter().chain(plan).chain(forget).collect();
         let network = tx.state.network_by_id(&endpoint.network_id).cloned();
         tx.commit(ctx, plan)?;
         Ok((

@@ -155,6 +155,14 @@ fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
             network.name
         );
     }
+    if !network.services.is_empty() {
+        let names: Vec<&str> = network.services.iter().map(|s| s.name.as_str()).collect();
+        refuse!(
+            "network {} is in use by services ({}): 'ctnet service rm' them first",
+            network.name,
+            names.join(", ")
+        );
+    }
     let attached: Vec<String> = network.member_names().into_iter().cloned().collect();
     if !attached.is_empty() {
         refuse!(
@@ -208,7 +216,8 @@ pub fn prune(ctx: &mut Ctx) -> Result<()> {
         .networks
         .iter()
         // A cluster network is the cluster's: unused here says nothing about elsewhere.
-        .filter(|n| !n.builtin && n.member_names().is_empty() && cluster::store_of(n).is_none())
+        .filter(|n| !n.builtin && n.member_names().is_empty() && n.services.is_empty())
+        .filter(|n| cluster::store_of(n).is_none())
         .cloned()
         .collect();
     let mut plan = Vec::new();

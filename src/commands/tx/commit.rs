@@ -84,6 +84,8 @@ impl Tx {
             },
         );
         let store_steps = self.store_steps();
+        // Dropped with an error from here on, the claims are given back.
+        let claims = std::mem::take(&mut self.claims);
         // The one place a dry run stops: every step, the kernel's and the store's, printed.
         if ctx.global.dry_run {
             for op in &steps {
@@ -101,6 +103,7 @@ impl Tx {
             return Err(e);
         }
         stores.apply_last(&store_steps);
+        claims.keep();
         Ok(())
     }
 

@@ -55,6 +55,8 @@ pub struct Tx {
     repair: bool,
     /// Changes to cluster stores (url, step), carried out with the kernel's steps.
     store_steps: Vec<(String, crate::cluster::StoreOp)>,
+    /// Store records a command claimed while planning: given back unless its commit saves.
+    pub(super) claims: stores::Claims,
 }
 
 impl Tx {
@@ -175,6 +177,7 @@ impl Tx {
             rewrite_firewall: None,
             intent_first: false,
             store_steps: Vec::new(),
+            claims: Default::default(),
         })
     }
 

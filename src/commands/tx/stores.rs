@@ -10,7 +10,41 @@ use anyhow::Result;
 use super::Tx;
 use crate::cluster::{self, StoreOp, kv::Kv};
 
+/// Records written to cluster stores while a command planned (a mesh address claimed by
+/// compare-and-swap): they must exist before the plan can be made, so they cannot wait for
+/// the commit's store steps. Dropped unkept (the command failed, or refused), they are
+/// deleted again, best effort: what is left is released by the next `gc`.
+#[derive(Debug, Default)]
+pub struct Claims {
+    keys: Vec<(String, Vec<String>)>,
+}
+
+impl Claims {
+    /// The commit saved: the claims stay.
+    pub(super) fn keep(mut self) {
+        self.keys.clear();
+    }
+}
+
+impl Drop for Claims {
+    fn drop(&mut self) {
+        for (url, keys) in std::mem::take(&mut self.keys) {
+            if let Err(e) = Kv::connect(&url).and_then(|mut kv| kv.delete(&keys, &[])) {
+                eprintln!(
+                    "ctnet: warning: could not give back a claim in the store: {e:#} ('ctnet gc' will)"
+                );
+            }
+        }
+    }
+}
+
 impl Tx {
+    /// Records this command wrote to the store at `url` while planning: deleted again
+    /// unless the commit saves.
+    pub fn claimed(&mut self, url: &str, keys: Vec<String>) {
+        self.claims.keys.push((url.to_string(), keys));
+    }
+
     /// A change to the cluster store at `url`, carried out by `commit` with the kernel's
     /// steps (printed instead, for `--dry-run`).
     pub fn store_step(&mut self, url: &str, op: StoreOp) {

@@ -64,7 +64,16 @@ pub fn changes(before: &Network, had: bool, after: &Network, has: bool) -> Vec<O
                 dev: dev.clone(),
                 addr: *addr,
             });
-            gone.chain(added).collect()
+            let mut plan: Vec<Op> = gone.chain(added).collect();
+            // A share made before it had a mesh (by a version without one) answers 127.0.0.1
+            // once it has.
+            if before.overlay.as_ref().is_some_and(|o| o.mesh.is_none()) && after.meshed_here() {
+                plan.push(Op::Sysctl {
+                    key: format!("net/ipv4/conf/{dev}/route_localnet"),
+                    value: "1".into(),
+                });
+            }
+            plan
         }
     }
 }
