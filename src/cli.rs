@@ -306,7 +306,7 @@ pub enum NetworkCommand {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// Driver: bridge (default), macvlan, ipvlan, overlay
+    /// Driver: bridge (default), macvlan, ipvlan, overlay, p2p (a link between two sandboxes)
     #[arg(short, long, default_value = "bridge")]
     pub driver: String,
     /// Subnet in CIDR form; taken from the default pools when absent

@@ -129,6 +129,17 @@ fn explain_network(ctx: &mut Ctx, state: &State, net: &Network) -> Result<()> {
                     None => String::new(),
                 }
             )?;
+        } else if net.p2p.is_some() {
+            let ends: Vec<&String> = net.member_names().into_iter().collect();
+            writeln!(
+                ctx.out,
+                "  no bridge: a veth pair straight between the two sandboxes ({}), made when the second joins; no gateway, no default route, no ports",
+                match ends[..] {
+                    [a, b] => format!("{a} and {b}, linked"),
+                    [a] => format!("{a}, waiting for the other end"),
+                    _ => "none yet".to_string(),
+                }
+            )?;
         } else {
             writeln!(
                 ctx.out,

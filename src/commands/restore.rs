@@ -34,7 +34,15 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     if !ports.is_empty() {
         plan.push(ports);
     }
+    // Links (p2p) are made whole after every sandbox is back: one step for both ends.
+    let mut links = std::collections::BTreeSet::new();
+    let mut gone = std::collections::BTreeSet::new();
     for sandbox in &tx.state.sandboxes {
+        if !super::sandbox_alive(ctx.kernel, sandbox)
+            && (sandbox.run_by.is_some() || !sandbox.owned)
+        {
+            gone.insert(sandbox.id.clone());
+        }
         if !super::sandbox_alive(ctx.kernel, sandbox) {
             if sandbox.run_by.is_some() {
                 // A `ctnet run` that is gone (a reboot ends every run): nothing to restore.
@@ -72,8 +80,33 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             let Some(network) = tx.state.network_by_id(&ep.network_id) else {
                 continue;
             };
-            plan.push(drivers::for_network(network)?.join(network, ep, sandbox));
+            let driver = drivers::for_network(network)?;
+            if driver.pairs() {
+                links.insert(network.id.clone());
+                continue;
+            }
+            plan.push(driver.join(network, ep, sandbox));
             restored.push(format!("endpoint of {} on {}", sandbox.name, network.name));
+        }
+    }
+    for id in links {
+        let network = tx.state.network_by_id(&id).expect("found above");
+        let ends: Vec<(&crate::model::Endpoint, &crate::model::Sandbox)> = (tx.state.endpoints)
+            .iter()
+            .filter(|e| e.network_id == id)
+            .filter_map(|e| Some((e, tx.state.sandbox_by_id(&e.sandbox_id)?)))
+            .collect();
+        // A link with one end (or one whose other end cannot come back) waits.
+        if let [(a, sa), (b, sb)] = ends[..]
+            && !gone.contains(&sa.id)
+            && !gone.contains(&sb.id)
+        {
+            let driver = drivers::for_network(network)?;
+            plan.push(driver.join_beside(network, a, sa, Some((b, sb))));
+            restored.push(format!(
+                "link {} between {} and {}",
+                network.name, sa.name, sb.name
+            ));
         }
     }
     // Cluster overlays: the other hosts' endpoints as the store has them now.

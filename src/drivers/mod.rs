@@ -10,6 +10,7 @@
 pub mod bridge;
 pub mod lan;
 pub mod overlay;
+pub mod p2p;
 mod request;
 pub mod sandbox;
 #[cfg(test)]
@@ -36,13 +37,20 @@ pub enum Egress {
     /// They are on the LAN itself, with addresses of its own: nothing to route or publish
     /// (macvlan, ipvlan).
     Lan,
+    /// Nowhere: the network is a link between two sandboxes (p2p).
+    None,
 }
 
 impl Egress {
     /// True if the network's gateway is on this host or its LAN, so a sandbox may take its
-    /// default route through it (an overlay's is on no host).
+    /// default route through it (an overlay's is on no host, a link has none).
     pub fn gateway_here(self) -> bool {
-        self != Egress::GatewayBridge
+        matches!(self, Egress::Routed | Egress::Lan)
+    }
+
+    /// True if this host forwards the network's traffic (and another table may block it).
+    pub fn forwarded(self) -> bool {
+        matches!(self, Egress::Routed | Egress::GatewayBridge)
     }
 }
 
@@ -85,6 +93,24 @@ pub trait NetworkDriver {
     fn delete(&self, network: &Network) -> Vec<Op>;
     /// Steps that put an endpoint into a sandbox.
     fn join(&self, network: &Network, endpoint: &Endpoint, sandbox: &Sandbox) -> Vec<Op>;
+
+    /// True if the network's endpoints come in pairs (p2p): at most two, and a join needs
+    /// the other (`join_beside`).
+    fn pairs(&self) -> bool {
+        false
+    }
+
+    /// `join`, given the endpoint already on the network and its sandbox, where the driver
+    /// pairs endpoints.
+    fn join_beside(
+        &self,
+        network: &Network,
+        endpoint: &Endpoint,
+        sandbox: &Sandbox,
+        _peer: Option<(&Endpoint, &Sandbox)>,
+    ) -> Vec<Op> {
+        self.join(network, endpoint, sandbox)
+    }
     /// Steps that take an endpoint out again; `alive` says whether the sandbox's namespace
     /// is still the one it was (nothing may be done inside one that is not).
     fn leave(
@@ -102,6 +128,7 @@ fn for_network_driver(driver: Driver) -> Result<&'static dyn NetworkDriver, User
         Driver::Bridge => Ok(&bridge::Bridge),
         Driver::Macvlan | Driver::Ipvlan => Ok(&lan::Lan),
         Driver::Overlay => Ok(&overlay::Overlay),
+        Driver::P2p => Ok(&p2p::P2p),
         Driver::Host => refuse!(
             "a sandbox cannot join the host network: run the process in the host's own namespace instead"
         ),

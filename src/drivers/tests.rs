@@ -449,3 +449,59 @@ fn a_meshed_overlay_carries_its_mesh_address_and_virtual_ips() {
         "{plan:?}"
     );
 }
+
+/// A p2p link: no gateway taken from its /30, nothing made for the first end, the veth
+/// between both sandboxes (each end then configured in its own) for the second, and the
+/// link deleted from a living sandbox when an end leaves.
+#[test]
+fn a_p2p_link_is_made_when_its_second_end_joins() {
+    let mut kernel = FakeKernel::default();
+    let network = settle_on(
+        &mut kernel,
+        &request("l12", Driver::P2p, "10.12.0.0/30", &[("mtu", "1400")]),
+    )
+    .unwrap();
+    let driver = for_network(&network).unwrap();
+    assert!(driver.pairs());
+    assert_eq!(driver.egress(), Egress::None);
+    assert!(!driver.egress().gateway_here() && !driver.egress().forwarded());
+    assert_eq!(network.ipam[0].gateway, Ipv4Addr::new(10, 12, 0, 0));
+    assert!(driver.create(&network).is_empty());
+    let first = endpoint(&network, false);
+    let (mut second, mut other) = (first.clone(), sandbox());
+    second.ifname = "eth1".into();
+    other.name = "r2".into();
+    other.netns = "/run/netns/r2".into();
+    assert!(driver.join(&network, &first, &sandbox()).is_empty());
+    let plan = text(
+        &driver.join_beside(&network, &second, &other, Some((&first, &sandbox()))),
+        &network,
+    );
+    assert!(
+        plan[0].starts_with("ip -n r2 link add eth1 address 02:42:0a:0c:00:02 mtu 1400 type veth peer name eth0 netns web"),
+        "{plan:?}"
+    );
+    assert!(
+        plan.iter()
+            .any(|s| s.contains("addr add 10.12.0.2/30 dev eth0")),
+        "{plan:?}"
+    );
+    assert_eq!(
+        plan.iter()
+            .filter(|s| s.contains(" link set lo up"))
+            .count(),
+        2,
+        "both ends are configured: {plan:?}"
+    );
+    assert_eq!(
+        text(&driver.leave(&network, &second, &other, true), &network),
+        ["ip -n r2 link del eth1"]
+    );
+    assert!(driver.leave(&network, &second, &other, false).is_empty());
+    let err = settle_on(
+        &mut kernel,
+        &request("bad", Driver::P2p, "10.13.0.0/30", &[("parent", "eth0")]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown p2p option"), "{err}");
+}

@@ -42,7 +42,7 @@ pub use esp_keys::EspKeys;
 pub use mac::Mac;
 pub use network::{
     BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,
-    LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, RemoteEndpoint,
+    LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, P2pSettings, RemoteEndpoint,
 };
 pub use service::{EndpointMode, Service, ServicePort};
 
@@ -80,6 +80,8 @@ pub enum Driver {
     Macvlan,
     Ipvlan,
     Overlay,
+    /// A point-to-point link: a veth straight between two sandboxes.
+    P2p,
 }
 
 impl Driver {
@@ -92,9 +94,10 @@ impl Driver {
             "macvlan" => Driver::Macvlan,
             "ipvlan" => Driver::Ipvlan,
             "overlay" => Driver::Overlay,
+            "p2p" => Driver::P2p,
             other => {
                 return Err(UserError::new(format!(
-                    "unknown driver {other:?}: use bridge, macvlan, ipvlan, overlay, host or none"
+                    "unknown driver {other:?}: use bridge, macvlan, ipvlan, overlay, p2p, host or none"
                 )));
             }
         })
@@ -108,6 +111,7 @@ impl Driver {
             Driver::Macvlan => "macvlan",
             Driver::Ipvlan => "ipvlan",
             Driver::Overlay => "overlay",
+            Driver::P2p => "p2p",
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct Network {
     pub ipvlan: Option<LanSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay: Option<OverlaySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p2p: Option<P2pSettings>,
     /// The network's services (`ctnet service create`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<Service>,
@@ -133,6 +135,14 @@ pub struct LanSettings {
     /// parent, as in Docker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub made_parent: Option<MadeParent>,
+}
+
+/// What the p2p driver made of a network's options: a link between two sandboxes, made
+/// when the second joins.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct P2pSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
 }
 
 /// What the overlay driver made of a network's options. The kernel side (a bridge with a
@@ -325,6 +335,7 @@ impl Network {
             macvlan: None,
             ipvlan: None,
             overlay: None,
+            p2p: None,
             dns_servers: Vec::new(),
             services: Vec::new(),
             members: BTreeMap::new(),

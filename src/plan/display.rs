@@ -70,6 +70,22 @@ impl fmt::Display for Op {
                 }
                 Ok(())
             }
+            Op::CreateVethBetween { a, b, mtu } => {
+                let netns = |ns: &std::path::PathBuf| {
+                    netns_name(ns).unwrap_or_else(|| ns.display().to_string())
+                };
+                write!(
+                    f,
+                    "ip -n {} link add {}{}{mtu} type veth peer name {} netns {}{}{mtu}",
+                    netns(&a.ns),
+                    a.name,
+                    address_arg(&a.mac),
+                    b.name,
+                    netns(&b.ns),
+                    address_arg(&b.mac),
+                    mtu = mtu_arg(mtu)
+                )
+            }
             Op::CreateMacvlan {
                 parent,
                 mode,

@@ -13,6 +13,9 @@ impl Op {
             Op::CreateVeth { .. } => {
                 "endpoint: a veth pair, one end on the bridge, the other born inside the sandbox"
             }
+            Op::CreateVethBetween { .. } => {
+                "p2p link: a veth pair straight between two sandboxes, no bridge"
+            }
             Op::CreateMacvlan { .. } => {
                 "endpoint: a macvlan child of the LAN interface, inside the sandbox, with its own MAC"
             }

@@ -21,6 +21,14 @@ pub enum Ns {
     Path(PathBuf),
 }
 
+/// One end of a veth between two sandboxes: where, its name there, its MAC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VethEnd {
+    pub ns: PathBuf,
+    pub name: String,
+    pub mac: Option<crate::model::Mac>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     /// A Linux bridge, up, tagged with `alias`. Its MAC is set once: a bridge left to pick
@@ -46,6 +54,12 @@ pub enum Op {
         peer_name: String,
         /// `None` only for a hand-edited state: the kernel then picks one.
         peer_mac: Option<crate::model::Mac>,
+    },
+    /// A veth straight between two sandboxes (a p2p link), each end born inside its own.
+    CreateVethBetween {
+        a: VethEnd,
+        b: VethEnd,
+        mtu: Option<u32>,
     },
     /// A macvlan child of `parent` (a host link), born inside the sandbox.
     CreateMacvlan {
@@ -215,6 +229,10 @@ impl Op {
                 dev: host_name.clone(),
             }),
             Op::CreateNetns { name } => Some(Op::DeleteNetns { name: name.clone() }),
+            Op::CreateVethBetween { a, .. } => Some(Op::DeleteLink {
+                ns: Ns::Path(a.ns.clone()),
+                dev: a.name.clone(),
+            }),
             Op::CreateMacvlan { peer_ns, name, .. } | Op::CreateIpvlan { peer_ns, name, .. } => {
                 Some(Op::DeleteLink {
                     ns: Ns::Path(peer_ns.clone()),

@@ -25,12 +25,14 @@ fn settings_fit_driver(net: &Network) -> Result<(), String> {
         ("macvlan", net.macvlan.is_some()),
         ("ipvlan", net.ipvlan.is_some()),
         ("overlay", net.overlay.is_some()),
+        ("p2p", net.p2p.is_some()),
     ];
     let needs = match net.driver {
         Driver::Bridge => Some("bridge"),
         Driver::Macvlan => Some("macvlan"),
         Driver::Ipvlan => Some("ipvlan"),
         Driver::Overlay => Some("overlay"),
+        Driver::P2p => Some("p2p"),
         Driver::Host | Driver::Null => None,
     };
     for (kind, present) in has {

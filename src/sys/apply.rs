@@ -108,6 +108,37 @@ impl Linux {
                     return Err(anyhow!("cannot configure {host_name}: {e}"));
                 }
             }
+            Op::CreateVethBetween { a, b, mtu } => {
+                let b_ns = File::open(&b.ns).with_context(|| {
+                    format!("cannot open the sandbox's namespace {}", b.ns.display())
+                })?;
+                let end = |end: &crate::plan::VethEnd| {
+                    let mut attributes = vec![LinkAttribute::IfName(end.name.clone())];
+                    attributes.extend(end.mac.map(|m| LinkAttribute::Address(m.octets().to_vec())));
+                    attributes.extend(mtu.map(LinkAttribute::Mtu));
+                    attributes
+                };
+                let mut peer = LinkMessage::default();
+                peer.attributes = end(b);
+                peer.attributes
+                    .push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(
+                        &b_ns,
+                    )));
+                let mut msg = LinkMessage::default();
+                msg.attributes = end(a);
+                msg.attributes.push(LinkAttribute::LinkInfo(vec![
+                    LinkInfo::Kind(InfoKind::Veth),
+                    LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+                ]));
+                let nl = self.socket(&Ns::Path(a.ns.clone()))?;
+                nl.create(RouteNetlinkMessage::NewLink(msg)).map_err(|e| {
+                    if e.errno == nix::libc::EEXIST {
+                        anyhow!("cannot create the link {} - {}: an interface with one of those names exists already", a.name, b.name)
+                    } else {
+                        anyhow!("cannot create the link {} - {}: {e}", a.name, b.name)
+                    }
+                })?;
+            }
             Op::CreateMacvlan {
                 parent,
                 mode,

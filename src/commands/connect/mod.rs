@@ -272,6 +272,11 @@ fn plan_connect(
             network.name
         );
     }
+    // A link's other end, where endpoints pair up (p2p).
+    let peer = match driver.pairs() {
+        true => link_peer(tx, &network, &specs)?,
+        false => None,
+    };
     let in_sandbox: Vec<&Endpoint> = tx.state.endpoints_of_sandbox(&sandbox.id).collect();
     let ifname = match &attach.ifname {
         Some(name) if in_sandbox.iter().any(|e| &e.ifname == name) => {
@@ -364,7 +369,8 @@ fn plan_connect(
     if driver.links_follow_endpoints() && first_here {
         plan.extend(driver.create(&network));
     }
-    plan.extend(driver.join(&network, &endpoint, &sandbox));
+    let peer_ref = peer.as_ref().map(|(e, s)| (e, s));
+    plan.extend(driver.join_beside(&network, &endpoint, &sandbox, peer_ref));
     plan.extend(remote_plan);
     // The state keeps the other hosts' endpoints as now programmed (cluster mode).
     if let Some(stored) = tx.state.networks.iter_mut().find(|n| n.id == network.id) {
@@ -388,6 +394,41 @@ fn plan_connect(
         );
     }
     Ok((plan, endpoint))
+}
+
+/// The endpoint already on a link (and its sandbox), if any: a link has two ends, and
+/// publishes nothing.
+fn link_peer(
+    tx: &mut Tx,
+    network: &Network,
+    specs: &[crate::ports::PortSpec],
+) -> Result<Option<(Endpoint, Sandbox)>> {
+    if !specs.is_empty() {
+        refuse!(
+            "network {} is a p2p link: it publishes no ports (publish through a network with a gateway)",
+            network.name
+        );
+    }
+    let ends: Vec<String> = network.member_names().into_iter().cloned().collect();
+    if ends.len() >= drivers::p2p::ENDS {
+        refuse!(
+            "network {} is a p2p link between {} and {} already: a link has two ends",
+            network.name,
+            ends[0],
+            ends[1]
+        );
+    }
+    let Some(name) = ends.first() else {
+        return Ok(None);
+    };
+    let Some(sandbox) = tx.sandbox(name)? else {
+        return Ok(None);
+    };
+    Ok(tx
+        .state
+        .endpoint(&network.id, &sandbox.id)
+        .cloned()
+        .map(|endpoint| (endpoint, sandbox)))
 }
 
 pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {

@@ -114,7 +114,7 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     }
     let id = network.id.clone();
     let name = network.name.clone();
-    let forwarded = driver.egress() != drivers::Egress::Lan;
+    let forwarded = driver.egress().forwarded();
     tx.state.networks.push(network);
     tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {
