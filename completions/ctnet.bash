@@ -43,6 +43,9 @@ _ctnet() {
             ctnet,help)
                 cmd="ctnet__subcmd__help"
                 ;;
+            ctnet,impair)
+                cmd="ctnet__subcmd__impair"
+                ;;
             ctnet,network)
                 cmd="ctnet__subcmd__network"
                 ;;
@@ -120,6 +123,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,help)
                 cmd="ctnet__subcmd__help__subcmd__help"
+                ;;
+            ctnet__subcmd__help,impair)
+                cmd="ctnet__subcmd__help__subcmd__impair"
                 ;;
             ctnet__subcmd__help,network)
                 cmd="ctnet__subcmd__help__subcmd__network"
@@ -338,7 +344,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -984,7 +990,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph run dns overlay cni service completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1144,20 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__impair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1508,6 +1528,76 @@ _ctnet() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__impair)
+            opts="-q -v -h --delay --jitter --loss --corrupt --rate --direction --clear --down --up --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jitter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --corrupt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --direction)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

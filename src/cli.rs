@@ -1,5 +1,8 @@
 //! The command line, defined once: `--help`, the man page and the completions come from here.
 
+mod impair;
+pub use impair::ImpairArgs;
+
 use std::path::PathBuf;
 
 use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -198,6 +201,8 @@ pub enum Command {
     Doctor,
     /// Draw the host's networks, sandboxes, addresses and ports (--format dot|mermaid)
     Graph,
+    /// Impair an endpoint's link: delay, jitter, loss, corruption, rate, or down and up
+    Impair(ImpairArgs),
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),

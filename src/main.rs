@@ -109,6 +109,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Overlay(OverlayCommand::RotateKey { network }) => {
             commands::overlay::rotate_key(ctx, network)
         }
+        Command::Impair(args) => commands::impair::impair(ctx, args),
         Command::Service(cmd) => match cmd {
             ServiceCommand::Create(args) => commands::service::create(ctx, args),
             ServiceCommand::Ls => commands::service::ls(ctx),

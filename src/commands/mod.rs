@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod explain;
 pub mod gc;
 pub mod graph;
+pub mod impair;
 pub mod mesh;
 pub mod network;
 pub mod overlay;

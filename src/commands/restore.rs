@@ -85,7 +85,9 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
                 links.insert(network.id.clone());
                 continue;
             }
-            plan.push(driver.join(network, ep, sandbox));
+            let mut steps = driver.join(network, ep, sandbox);
+            steps.extend(super::impair::reapply(ep, sandbox));
+            plan.push(steps);
             restored.push(format!("endpoint of {} on {}", sandbox.name, network.name));
         }
     }
@@ -102,7 +104,10 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             && !gone.contains(&sb.id)
         {
             let driver = drivers::for_network(network)?;
-            plan.push(driver.join_beside(network, a, sa, Some((b, sb))));
+            let mut steps = driver.join_beside(network, a, sa, Some((b, sb)));
+            steps.extend(super::impair::reapply(a, sa));
+            steps.extend(super::impair::reapply(b, sb));
+            plan.push(steps);
             restored.push(format!(
                 "link {} between {} and {}",
                 network.name, sa.name, sb.name

@@ -147,6 +147,11 @@ fn inspect_json(sandbox: &Sandbox, state: &State) -> Value {
                     "IPv6Gateway": net.ipam6.as_ref().map(|c| c.gateway.to_string()).unwrap_or_default(),
                     "Aliases": ep.aliases, "DefaultRoute": ep.default_route,
                     "Ports": super::publish::ports_json(&ep.ports),
+                    "Impairment": (!ep.impair.is_none()).then(|| json!({
+                        "Egress": ep.impair.egress.map(|i| i.to_string()),
+                        "Ingress": ep.impair.ingress.map(|i| i.to_string()),
+                        "Down": ep.impair.down,
+                    })),
                 }),
             ))
         })

@@ -55,6 +55,7 @@ fn endpoint(network: &Network, host_end: bool) -> Endpoint {
     let ip = config.subnet.hosts().nth(1).unwrap();
     let own_mac = for_network(network).unwrap().own_macs(network);
     Endpoint {
+        impair: Default::default(),
         id: "e".repeat(64),
         network_id: network.id.clone(),
         sandbox_id: sandbox().id,

@@ -323,6 +323,7 @@ mod tests {
     fn published_ports_become_one_map_element_per_port() {
         use crate::ports::{PortMapping, Proto};
         let ep = Endpoint {
+            impair: Default::default(),
             id: "e".into(),
             network_id: "n".into(),
             sandbox_id: "s".into(),

@@ -34,11 +34,13 @@ macro_rules! named {
 }
 
 mod esp_keys;
+pub mod impair;
 mod mac;
 mod network;
 mod service;
 
 pub use esp_keys::EspKeys;
+pub use impair::{Impairment, LinkImpairment};
 pub use mac::Mac;
 pub use network::{
     BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,
@@ -213,6 +215,10 @@ pub struct Endpoint {
     /// Host ports forwarded to this endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<PortMapping>,
+    /// Delay, loss, rate limits and a link taken down (`ctnet impair`), kept across
+    /// restores.
+    #[serde(default, skip_serializing_if = "LinkImpairment::is_none")]
+    pub impair: LinkImpairment,
 }
 
 impl Endpoint {

@@ -190,6 +190,18 @@ impl fmt::Display for Op {
                 write!(f, " && ip link set {name} alias {alias} up")
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
+            Op::LinkDown { ns, dev } => write!(f, "{} link set {dev} down", ip_in(ns)),
+            Op::Impair { ns, dev, to, .. } => {
+                let tc = ip_in(ns).replacen("ip", "tc", 1);
+                match to {
+                    Some(impairment) => write!(
+                        f,
+                        "{tc} qdisc replace dev {dev} root {}",
+                        impairment.tc_args().join(" ")
+                    ),
+                    None => write!(f, "{tc} qdisc del dev {dev} root"),
+                }
+            }
             Op::PrepareLink {
                 ns,
                 dev,

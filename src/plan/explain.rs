@@ -60,6 +60,14 @@ impl Op {
             }
             Op::LinkUp { dev, .. } if dev == "lo" => "sandbox: loopback up",
             Op::LinkUp { .. } => "endpoint: interface up",
+            Op::LinkDown { .. } => "impairment: the link down (a flap), as a cable pulled",
+            Op::Impair { to: Some(i), .. } if i.rate_only() => {
+                "impairment: a token bucket (tbf) qdisc limits the rate of what leaves the interface"
+            }
+            Op::Impair { to: Some(_), .. } => {
+                "impairment: a netem qdisc delays, drops or corrupts what leaves the interface"
+            }
+            Op::Impair { to: None, .. } => "impairment: the interface's default qdisc again",
             Op::AddAddress {
                 ns: Ns::Host, addr, ..
             } if addr.max_prefix_len() == addr.prefix_len() => {

@@ -124,6 +124,19 @@ pub enum Op {
         ns: Ns,
         dev: String,
     },
+    /// A link taken down (a lab's flap); undone by bringing it up.
+    LinkDown {
+        ns: Ns,
+        dev: String,
+    },
+    /// An interface's root qdisc from `from` to `to` (`None`: the kernel's default):
+    /// delay, loss, corruption and rate limits on what leaves it.
+    Impair {
+        ns: Ns,
+        dev: String,
+        to: Option<crate::model::Impairment>,
+        from: Option<crate::model::Impairment>,
+    },
     /// Tags a sandbox-side link as ctnet's and, on an IPv4-only endpoint, gives it no IPv6
     /// link-local address; done before it comes up.
     PrepareLink {
@@ -229,6 +242,16 @@ impl Op {
                 dev: host_name.clone(),
             }),
             Op::CreateNetns { name } => Some(Op::DeleteNetns { name: name.clone() }),
+            Op::LinkDown { ns, dev } => Some(Op::LinkUp {
+                ns: ns.clone(),
+                dev: dev.clone(),
+            }),
+            Op::Impair { ns, dev, to, from } => Some(Op::Impair {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                to: *from,
+                from: *to,
+            }),
             Op::CreateVethBetween { a, .. } => Some(Op::DeleteLink {
                 ns: Ns::Path(a.ns.clone()),
                 dev: a.name.clone(),

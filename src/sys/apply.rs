@@ -286,6 +286,8 @@ impl Linux {
                 }
             }
             Op::LinkUp { ns, dev } => self.socket(ns)?.link_up(dev)?,
+            Op::LinkDown { ns, dev } => self.socket(ns)?.link_down(dev)?,
+            Op::Impair { ns, dev, to, .. } => super::tc::set_root_qdisc(ns, dev, to.as_ref())?,
             Op::PrepareLink {
                 ns,
                 dev,

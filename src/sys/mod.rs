@@ -12,6 +12,7 @@ pub mod nftables;
 mod notes;
 mod probes;
 mod procfs;
+mod tc;
 
 use std::path::Path;
 

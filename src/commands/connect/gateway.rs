@@ -35,6 +35,7 @@ pub(super) fn attach_gateway_bridge(
     let ipv4 = ipam::allocate(&gateway.ipam[0], &taken, None, &gateway.name)?;
     let id = new_id()?;
     let endpoint = Endpoint {
+        impair: Default::default(),
         host_ifname: ifnames::veth(&id),
         id,
         network_id: gateway.id.clone(),

@@ -335,6 +335,7 @@ fn plan_connect(
     };
     let id = new_id()?;
     let endpoint = Endpoint {
+        impair: Default::default(),
         // Only a veth has a host end; a macvlan or ipvlan child lives in the sandbox alone.
         host_ifname: if driver.bridge_of(&network).is_some() {
             ifnames::veth(&id)
@@ -371,6 +372,10 @@ fn plan_connect(
     }
     let peer_ref = peer.as_ref().map(|(e, s)| (e, s));
     plan.extend(driver.join_beside(&network, &endpoint, &sandbox, peer_ref));
+    // A p2p link made again brings back the waiting end's impairments.
+    if let Some((other, other_sandbox)) = &peer {
+        plan.extend(crate::commands::impair::reapply(other, other_sandbox));
+    }
     plan.extend(remote_plan);
     // The state keeps the other hosts' endpoints as now programmed (cluster mode).
     if let Some(stored) = tx.state.networks.iter_mut().find(|n| n.id == network.id) {

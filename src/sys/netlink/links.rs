@@ -36,6 +36,14 @@ impl Netlink {
             .map_err(|e| named(e, name))
     }
 
+    pub fn link_down(&mut self, name: &str) -> Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.change_mask = LinkFlags::Up;
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        self.request(RouteNetlinkMessage::SetLink(msg), 0)
+            .map_err(|e| named(e, name))
+    }
+
     pub fn set_link(&mut self, name: &str, attributes: Vec<LinkAttribute>) -> Result<()> {
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.into()));
