@@ -53,6 +53,7 @@ complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "restore" -d 'Re-create 
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "impair" -d 'Impair an endpoint\'s link: delay, jitter, loss, corruption, rate, or down and up'
+complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "lab" -d 'Labs kept as files: networks, nodes and point-to-point links in YAML'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "dns" -d 'Name resolution for sandboxes'
 complete -c ctnet -n "__fish_ctnet_needs_command" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
@@ -505,6 +506,98 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand impair" -s v -l verbose -d '
 complete -c ctnet -n "__fish_ctnet_using_subcommand impair" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand impair" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand impair" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -f -a "up" -d 'Make the lab in FILE real, or bring a running one in step with an edited FILE (only the difference changes); says what it did'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -f -a "down" -d 'Remove everything the lab made (and nothing else), by its file or its name'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -f -a "ls" -d 'List the labs on this host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -f -a "inspect" -d 'Show a lab as JSON: its networks, nodes, endpoints and impairments'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and not __fish_seen_subcommand_from up down ls inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -s f -l file -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -s f -l file -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l state-dir -d 'Where state.json and its lock live' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
+json\t''
+dot\t'Graphviz, for `graph` only'
+mermaid\t'Mermaid, for `graph` only'"
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l store -d 'The etcd cluster store of overlay networks (cluster mode): etcd://HOST:PORT[,HOST:PORT...], or https://HOST:PORT[,...] for TLS' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l store-cacert -d 'The CA that signed the store\'s certificate (PEM), for an https:// store' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l store-cert -d 'This host\'s client certificate for the store (PEM), with --store-key' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l store-key -d 'The key of --store-cert (PEM)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l store-user -d 'The etcd user to authenticate as; the password is read from CTNET_STORE_PASSWORD' -r
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l config -d 'ctnet\'s configuration file (default address pools, the default bridge\'s bip and mtu)' -r -F
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print only names or IDs'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Log each kernel operation to stderr, as the equivalent ip/nft command'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "up" -d 'Make the lab in FILE real, or bring a running one in step with an edited FILE (only the difference changes); says what it did'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "down" -d 'Remove everything the lab made (and nothing else), by its file or its name'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List the labs on this host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show a lab as JSON: its networks, nodes, endpoints and impairments'
+complete -c ctnet -n "__fish_ctnet_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l name -d 'Sandbox name (default: run-<12 hex characters>)' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -l network -d 'Networks to join, in order (default: bridge); `host` runs in the host\'s namespace, `none` leaves only lo' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand run" -s p -l publish -d 'Publish a port on the first network: [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO]' -r
@@ -765,25 +858,26 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s v -l verbose
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "network" -d 'Manage networks'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "connect" -d 'Connect a sandbox to a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "unpublish" -d 'Remove published ports'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "impair" -d 'Impair an endpoint\'s link: delay, jitter, loss, corruption, rate, or down and up'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "dns" -d 'Name resolution for sandboxes'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "cni" -d 'ctnet as a CNI plugin for container runtimes (podman, containerd)'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "service" -d 'Manage services: names whose tasks are the sandboxes carrying them as an alias'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair run dns overlay cni service completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "network" -d 'Manage networks'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "sandbox" -d 'Manage sandboxes (network namespaces)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "connect" -d 'Connect a sandbox to a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "disconnect" -d 'Disconnect a sandbox from a network'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "publish" -d 'Publish ports of a connected sandbox on the host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "unpublish" -d 'Remove published ports'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "port" -d 'List a sandbox\'s published ports, like `docker port`'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "gc" -d 'Remove what belongs to dead sandboxes and kernel objects the state does not know'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "restore" -d 'Re-create the kernel side of the state (after a reboot); safe to run twice'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "doctor" -d 'Check what this host has and lacks for ctnet (exit 1 if something needed is missing)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "graph" -d 'Draw the host\'s networks, sandboxes, addresses and ports (--format dot|mermaid)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "impair" -d 'Impair an endpoint\'s link: delay, jitter, loss, corruption, rate, or down and up'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "lab" -d 'Labs kept as files: networks, nodes and point-to-point links in YAML'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "run" -d 'Run a command in a new sandbox, connected and with ports published; remove it all when the command ends, and exit with its status'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "dns" -d 'Name resolution for sandboxes'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "overlay" -d 'Cluster-mode overlay networks (with --store)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "cni" -d 'ctnet as a CNI plugin for container runtimes (podman, containerd)'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "service" -d 'Manage services: names whose tasks are the sandboxes carrying them as an alias'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and not __fish_seen_subcommand_from network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "create" -d 'Create a network'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "ls" -d 'List networks'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "inspect" -d 'Show networks as JSON, with Docker\'s field names'
@@ -795,6 +889,10 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcom
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "ls" -d 'List sandboxes'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "inspect" -d 'Show sandboxes as JSON'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "rm" -d 'Disconnect a sandbox from every network and remove it'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "up" -d 'Make the lab in FILE real, or bring a running one in step with an edited FILE (only the difference changes); says what it did'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "down" -d 'Remove everything the lab made (and nothing else), by its file or its name'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "ls" -d 'List the labs on this host'
+complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "inspect" -d 'Show a lab as JSON: its networks, nodes, endpoints and impairments'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from dns" -f -a "serve" -d 'Answer for sandbox names on each network\'s gateway (UDP port 53) until stopped; meanwhile sandboxes\' resolv.conf points here'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "watch" -d 'Follow the cluster store and keep this host\'s VXLAN entries and names up to date, until stopped'
 complete -c ctnet -n "__fish_ctnet_using_subcommand help; and __fish_seen_subcommand_from overlay" -f -a "rotate-key" -d 'Give an encrypted overlay a new IPsec key, without dropping traffic'

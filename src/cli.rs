@@ -1,7 +1,9 @@
 //! The command line, defined once: `--help`, the man page and the completions come from here.
 
 mod impair;
+mod lab;
 pub use impair::ImpairArgs;
+pub use lab::LabCommand;
 
 use std::path::PathBuf;
 
@@ -203,6 +205,9 @@ pub enum Command {
     Graph,
     /// Impair an endpoint's link: delay, jitter, loss, corruption, rate, or down and up
     Impair(ImpairArgs),
+    /// Labs kept as files: networks, nodes and point-to-point links in YAML
+    #[command(subcommand)]
+    Lab(LabCommand),
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),

@@ -173,7 +173,7 @@ impl Config {
 
 /// The parser's message without its own location (the error names file, line and
 /// column in front) and on one line.
-fn first_line(text: &str) -> &str {
+pub fn first_line(text: &str) -> &str {
     let line = text.lines().next().unwrap_or(text);
     let line = line.strip_prefix("error: ").unwrap_or(line);
     match line

@@ -29,8 +29,8 @@ use anyhow::{Result, bail};
 use clap::{CommandFactory, Parser};
 
 use cli::{
-    Cli, CniCommand, Command, DnsCommand, NetworkCommand, OverlayCommand, SandboxCommand,
-    ServiceCommand,
+    Cli, CniCommand, Command, DnsCommand, LabCommand, NetworkCommand, OverlayCommand,
+    SandboxCommand, ServiceCommand,
 };
 use commands::Ctx;
 
@@ -110,6 +110,17 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             commands::overlay::rotate_key(ctx, network)
         }
         Command::Impair(args) => commands::impair::impair(ctx, args),
+        Command::Lab(cmd) => match cmd {
+            LabCommand::Up { file } => commands::lab::up(ctx, file),
+            LabCommand::Down {
+                file: Some(file), ..
+            } => commands::lab::down(ctx, &file.to_string_lossy(), true),
+            LabCommand::Down { name, .. } => {
+                commands::lab::down(ctx, name.as_deref().unwrap_or_default(), false)
+            }
+            LabCommand::Ls => commands::lab::ls(ctx),
+            LabCommand::Inspect { name } => commands::lab::inspect(ctx, name),
+        },
         Command::Service(cmd) => match cmd {
             ServiceCommand::Create(args) => commands::service::create(ctx, args),
             ServiceCommand::Ls => commands::service::ls(ctx),

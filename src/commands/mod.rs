@@ -9,6 +9,7 @@ pub mod explain;
 pub mod gc;
 pub mod graph;
 pub mod impair;
+pub mod lab;
 pub mod mesh;
 pub mod network;
 pub mod overlay;

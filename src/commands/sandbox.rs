@@ -66,6 +66,7 @@ pub fn create_for(
     }
     let id = new_id()?;
     tx.state.sandboxes.push(Sandbox {
+        lab: None,
         container: None,
         dns,
         id: id.clone(),

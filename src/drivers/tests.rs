@@ -36,6 +36,7 @@ fn settle_on(kernel: &mut FakeKernel, request: &NetworkRequest) -> Result<Networ
 
 fn sandbox() -> Sandbox {
     Sandbox {
+        lab: None,
         container: None,
         dns: Default::default(),
         id: "5".repeat(64),

@@ -118,6 +118,21 @@ impl Driver {
     }
 }
 
+/// What a lab asked of one of its sandboxes: what `lab up` compares a file with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LabMark {
+    pub name: String,
+    /// Sysctls set inside, as the file gave them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sysctls: std::collections::BTreeMap<String, String>,
+    /// Commands run inside once it was up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exec: Vec<String>,
+    /// Each network's attachment as the file asked it (a digest): a change reconnects.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attachments: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Sandbox {
     pub id: String,
@@ -146,6 +161,9 @@ pub struct Sandbox {
     /// Its own DNS settings (`--dns`, `--dns-search`, `--dns-option`).
     #[serde(default, skip_serializing_if = "DnsSettings::is_empty")]
     pub dns: DnsSettings,
+    /// The lab that made this sandbox (`ctnet lab up`), with what it asked of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab: Option<LabMark>,
 }
 
 /// A sandbox's own DNS settings, Docker's `--dns`, `--dns-search` and `--dns-option`: its
@@ -452,6 +470,7 @@ pub mod tests {
     fn short_hex_sandbox_names_are_names() {
         let mut state = State::new();
         state.sandboxes.push(Sandbox {
+            lab: None,
             container: None,
             dns: Default::default(),
             run_by: None,

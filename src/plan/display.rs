@@ -190,6 +190,13 @@ impl fmt::Display for Op {
                 write!(f, " && ip link set {name} alias {alias} up")
             }
             Op::LinkUp { ns, dev } => write!(f, "{} link set {dev} up", ip_in(ns)),
+            Op::SysctlIn { ns, key, value } => write!(
+                f,
+                "{} sysctl -qw {key}={value}",
+                ip_in(&Ns::Path(ns.clone()))
+                    .replacen(" ip", "", 1)
+                    .replacen("ip -n", "ip netns exec", 1)
+            ),
             Op::LinkDown { ns, dev } => write!(f, "{} link set {dev} down", ip_in(ns)),
             Op::Impair { ns, dev, to, .. } => {
                 let tc = ip_in(ns).replacen("ip", "tc", 1);

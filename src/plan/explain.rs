@@ -60,6 +60,9 @@ impl Op {
             }
             Op::LinkUp { dev, .. } if dev == "lo" => "sandbox: loopback up",
             Op::LinkUp { .. } => "endpoint: interface up",
+            Op::SysctlIn { .. } => {
+                "lab: a kernel setting inside the node's namespace (its own copy of net.*)"
+            }
             Op::LinkDown { .. } => "impairment: the link down (a flap), as a cable pulled",
             Op::Impair { to: Some(i), .. } if i.rate_only() => {
                 "impairment: a token bucket (tbf) qdisc limits the rate of what leaves the interface"

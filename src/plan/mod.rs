@@ -198,6 +198,13 @@ pub enum Op {
         key: String,
         value: String,
     },
+    /// A sysctl inside a sandbox (a lab node's `sysctls`): `key` as `sysctl` spells it
+    /// (`net.ipv4.ip_forward`). It goes with the namespace.
+    SysctlIn {
+        ns: PathBuf,
+        key: String,
+        value: String,
+    },
     /// Puts an endpoint's host veth back on its network's bridge (a bridge deleted by hand
     /// and made again has no ports), isolated again for icc=false.
     AttachToBridge {
@@ -321,6 +328,7 @@ impl Op {
             Op::DeleteLink { .. }
             | Op::DeleteNetns { .. }
             | Op::Sysctl { .. }
+            | Op::SysctlIn { .. }
             | Op::ForgetFlows { .. }
             | Op::AttachToBridge { .. }
             | Op::DisableForwarding { .. } => None,

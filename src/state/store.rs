@@ -357,6 +357,7 @@ mod tests {
     fn sandbox(name: &str) -> SandboxFile {
         SandboxFile {
             sandbox: Sandbox {
+                lab: None,
                 container: None,
                 dns: Default::default(),
                 run_by: None,

@@ -365,6 +365,11 @@ impl Linux {
                     .with_context(|| format!("cannot delete network namespace {name}"))?
             }
             Op::Sysctl { key, value } => write_sysctl(key, value)?,
+            Op::SysctlIn { ns, key, value } => {
+                // /proc/sys/net answers for the namespace of the thread that opens it.
+                let key = key.replace('.', "/");
+                super::netns::with_netns(ns, || write_sysctl(&key, value))??
+            }
             Op::ForgetFlows { flows } => {
                 // Rare (published ports changing): a socket of its own. It follows steps
                 // that cannot be undone (a link deleted), so a failure here must not undo

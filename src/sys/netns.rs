@@ -118,3 +118,19 @@ pub fn is_netns(path: &Path) -> bool {
     use nix::sys::statfs::{NSFS_MAGIC, statfs};
     statfs(path).is_ok_and(|s| s.filesystem_type() == NSFS_MAGIC)
 }
+
+/// Runs `sh -c command` inside the namespace at `path` (a lab node's `exec`), its output
+/// passed through; the exit status is returned.
+pub fn run_shell(path: &Path, command: &str) -> io::Result<std::process::ExitStatus> {
+    use std::os::unix::process::CommandExt;
+    let target = File::open(path)?;
+    let mut child = std::process::Command::new("sh");
+    child
+        .args(["-c", command])
+        .stdin(std::process::Stdio::null());
+    // Only the child enters the namespace (between fork and exec: setns is safe there).
+    unsafe {
+        child.pre_exec(move || setns(&target, CloneFlags::CLONE_NEWNET).map_err(io::Error::from));
+    }
+    child.status()
+}

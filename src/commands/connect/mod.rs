@@ -1,7 +1,7 @@
 //! `ctnet connect` and `ctnet disconnect`: endpoints between a network and a sandbox.
 
 mod addresses;
-mod attach;
+pub mod attach;
 mod gateway;
 mod leave;
 
@@ -116,6 +116,7 @@ pub fn resolve_sandbox(
     }
     let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
+        lab: None,
         container: None,
         dns: Default::default(),
         run_by: None,
@@ -233,7 +234,7 @@ pub fn join(
 
 /// Everything a connect decides: the endpoint (and its addresses, claimed in the store for
 /// a cluster network), the state, and the kernel steps.
-fn plan_connect(
+pub fn plan_connect(
     ctx: &mut Ctx,
     tx: &mut Tx,
     attach: &Attach,

@@ -89,19 +89,20 @@ pub fn gateway_bridge(
     Ok((network, plan))
 }
 
-pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
-    if args.name == GATEWAY_BRIDGE {
-        refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
-    }
-    let mut tx = Tx::begin(ctx)?;
-    let request = request_from_args(args, ctx.global.store.as_deref(), ctx.global.insecure_store)?;
+/// A new network from `request`, settled by its driver and put into `tx`'s state, and the
+/// steps that make it (a cluster network's publication goes into `tx`).
+pub fn plan_creation(
+    ctx: &mut Ctx,
+    tx: &mut Tx,
+    request: &NetworkRequest,
+) -> Result<(Network, Vec<Op>)> {
     let config = Config::load(ctx.global.config.as_deref())?;
     let host = &mut Host {
         state: &tx.state,
         kernel: ctx.kernel,
         config: &config,
     };
-    let network = drivers::settle(&request, host)?;
+    let network = drivers::settle(request, host)?;
     let driver = drivers::for_network(&network)?;
     // An overlay comes to a host with its first endpoint there.
     let plan = match driver.links_follow_endpoints() {
@@ -112,10 +113,21 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
     if let Some(url) = cluster::store_of(&network) {
         tx.store_step(url, StoreOp::Publish(network.clone()));
     }
+    tx.state.networks.push(network.clone());
+    Ok((network, plan))
+}
+
+pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
+    if args.name == GATEWAY_BRIDGE {
+        refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
+    }
+    let mut tx = Tx::begin(ctx)?;
+    let request = request_from_args(args, ctx.global.store.as_deref(), ctx.global.insecure_store)?;
+    let (network, plan) = plan_creation(ctx, &mut tx, &request)?;
+    let driver = drivers::for_network(&network)?;
     let id = network.id.clone();
     let name = network.name.clone();
     let forwarded = driver.egress().forwarded();
-    tx.state.networks.push(network);
     tx.commit(ctx, plan)?;
     if !ctx.global.dry_run {
         writeln!(ctx.out, "{id}")?;
@@ -147,7 +159,7 @@ fn warn_about_forward_blockers(ctx: &mut Ctx, name: &str) {
 }
 
 /// Removes `network` from `tx.state` and returns the kernel steps, refusing what Docker refuses.
-fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
+pub fn plan_removal(tx: &mut Tx, network: &Network) -> Result<Vec<Op>> {
     // The gateway bridge is made on demand, and may go once no overlay endpoint uses it.
     if network.builtin && network.name != GATEWAY_BRIDGE {
         refuse!(

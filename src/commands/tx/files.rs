@@ -18,7 +18,7 @@ use crate::state::store::Store;
 impl Tx {
     /// Networks list their members (sandbox name and address); the sandboxes this command
     /// saw decide their own entries.
-    pub(super) fn update_members(&mut self) {
+    pub fn update_members(&mut self) {
         let seen: BTreeSet<&String> = self
             .loaded
             .keys()
@@ -89,7 +89,8 @@ impl Tx {
                 }
             }
         }
-        self.released = released;
+        // (Called again within one command, by a lab: what an earlier call took out stays.)
+        self.released.extend(released);
         // The host-wide index of published ports, likewise.
         let (kept, gone): (Vec<Published>, Vec<Published>) =
             std::mem::take(&mut self.state.published)
