@@ -5,7 +5,8 @@
 # the resolver's queries per second beside aardvark-dns; overlay throughput; and how soon
 # a cluster overlay endpoint is programmed on another host by `overlay watch`; and ctnet as
 # a CNI plugin beside the reference plugins, and under podman; and services (throughput
-# through a VIP, a task's connect, the spread of connections).
+# through a VIP, a task's connect, the spread of connections); and labs (lab up beside
+# single commands, and a 300-node lab).
 # Everything runs in a throw-away host (tests/support/hermetic). Usage: sudo bench/run.sh [SAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +30,6 @@ echo
 tests/support/hermetic bench/cni.sh "$PWD/target/release/ctnet" "$samples"
 echo
 tests/support/hermetic bench/services.sh "$PWD/target/release/ctnet" 10
+
+echo
+tests/support/hermetic bench/labs.sh "$PWD/target/release/ctnet"

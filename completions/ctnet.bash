@@ -76,6 +76,9 @@ _ctnet() {
             ctnet,unpublish)
                 cmd="ctnet__subcmd__unpublish"
                 ;;
+            ctnet,why)
+                cmd="ctnet__subcmd__why"
+                ;;
             ctnet__subcmd__cni,config)
                 cmd="ctnet__subcmd__cni__subcmd__config"
                 ;;
@@ -159,6 +162,9 @@ _ctnet() {
                 ;;
             ctnet__subcmd__help,unpublish)
                 cmd="ctnet__subcmd__help__subcmd__unpublish"
+                ;;
+            ctnet__subcmd__help,why)
+                cmd="ctnet__subcmd__help__subcmd__why"
                 ;;
             ctnet__subcmd__help__subcmd__cni,config)
                 cmd="ctnet__subcmd__help__subcmd__cni__subcmd__config"
@@ -392,7 +398,7 @@ _ctnet() {
 
     case "${cmd}" in
         ctnet)
-            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help"
+            opts="-q -v -h -V --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help --version network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab why run dns overlay cni service completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1038,7 +1044,7 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help)
-            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab run dns overlay cni service completions help"
+            opts="network sandbox connect disconnect publish unpublish port gc restore doctor graph impair lab why run dns overlay cni service completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1640,6 +1646,20 @@ _ctnet() {
             return 0
             ;;
         ctnet__subcmd__help__subcmd__unpublish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__help__subcmd__why)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3715,6 +3735,52 @@ _ctnet() {
             ;;
         ctnet__subcmd__unpublish)
             opts="-q -v -h --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ctnet__subcmd__why)
+            opts="-q -v -h --live --state-dir --format --quiet --verbose --dry-run --store --store-cacert --store-cert --store-key --store-user --insecure-store --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

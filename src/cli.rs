@@ -208,6 +208,15 @@ pub enum Command {
     /// Labs kept as files: networks, nodes and point-to-point links in YAML
     #[command(subcommand)]
     Lab(LabCommand),
+    /// Why FROM can or cannot reach TO[:PORT[/PROTO]]: the rule that decides, in words and
+    /// as nft (FROM and TO: a sandbox, an address, host or outside)
+    Why {
+        from: String,
+        to: String,
+        /// Send one probe and show what nftables traced of it in ctnet's table
+        #[arg(long)]
+        live: bool,
+    },
     /// Run a command in a new sandbox, connected and with ports published; remove it all
     /// when the command ends, and exit with its status
     Run(RunArgs),

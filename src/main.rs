@@ -110,6 +110,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             commands::overlay::rotate_key(ctx, network)
         }
         Command::Impair(args) => commands::impair::impair(ctx, args),
+        Command::Why { from, to, live } => commands::why::why(ctx, from, to, *live),
         Command::Lab(cmd) => match cmd {
             LabCommand::Up { file } => commands::lab::up(ctx, file),
             LabCommand::Down {

@@ -136,14 +136,31 @@ networks:
         bad "names node r9, which the lab does not have" 'name: x
 nodes: {r1: {}}
 links:
-  l: {a: r1:eth1, b: r9:eth1}'
+  l: {a: r1:eth1, b: r9:eth1, subnet: 10.0.9.0/30}'
         bad "network nowhere, which neither the lab nor this host has" 'name: x
 nodes:
   r1: {networks: {nowhere: {}}}'
         bad "invalid duration" 'name: x
 nodes: {r1: {}, r2: {}}
 links:
-  l: {a: r1:eth1, b: r2:eth1, impair: {a-b: {delay: 5}}}'
+  l: {a: r1:eth1, b: r2:eth1, subnet: 10.0.9.0/30, impair: {a-b: {delay: 5}}}'
+        bad "a node sets its namespace's own, net.*" 'name: x
+nodes:
+  r1: {sysctls: {kernel.core_pattern: x}}'
+        bad "node r1 is on l twice" 'name: x
+nodes: {r1: {}}
+links:
+  l: {a: r1:eth1, b: r1:eth2, subnet: 10.0.9.0/30}'
+        bad "missing field .subnet" 'name: x
+nodes: {r1: {}, r2: {}}
+links:
+  l: {a: r1:eth1, b: r2:eth1}'
+        bad "no host end" 'name: x
+networks:
+  n: {driver: p2p, subnet: 10.0.8.0/30}
+nodes:
+  r1: {networks: {n: {impair: {ingress: {rate: 1mbit}}}}}
+  r2: {networks: {n: {}}}'
         fails "cannot read the lab file" ctnet lab up -f $T/missing.yaml
         # Halfway: the second node's address is outside its network: nothing of the lab is made.
         bad "not a usable address" 'name: x

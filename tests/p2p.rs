@@ -42,6 +42,7 @@ fn three_routers_route_across_two_links() {
         fails "a p2p link between r1 and r2 already" ctnet connect l12 r4
         fails "publishes no ports" ctnet connect l23 r4 -p 8080:80
         fails "unknown p2p option" ctnet network create -d p2p -o parent=eth0 bad
+        fails "a p2p link needs a --subnet" ctnet network create -d p2p bad
         ! ctnet --dry-run connect l12 r4 2>$T/dry || die "a dry run took a third end"
         grep -q 'two ends' $T/dry || die "a dry run does not say why: $(cat $T/dry)"
         # One end leaves: the link goes on both sides; the other end waits, and a new end

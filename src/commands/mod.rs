@@ -20,6 +20,7 @@ pub mod sandbox;
 pub mod service;
 mod table;
 mod tx;
+pub mod why;
 
 pub use table::print_table;
 pub use tx::{Tx, sandbox_alive};

@@ -36,6 +36,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     }
     // Links (p2p) are made whole after every sandbox is back: one step for both ends.
     let mut links = std::collections::BTreeSet::new();
+    let mut sysctls = Vec::new();
     let mut gone = std::collections::BTreeSet::new();
     for sandbox in &tx.state.sandboxes {
         if !super::sandbox_alive(ctx.kernel, sandbox)
@@ -56,6 +57,19 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
                 plan.push(vec![Op::CreateNetns {
                     name: sandbox.name.clone(),
                 }]);
+                // A lab node's sysctls come back with its namespace, once its interfaces
+                // are there (its `exec` commands are the lab's to run: `lab up`).
+                if let Some(mark) = &sandbox.lab {
+                    sysctls.push(
+                        (mark.sysctls.iter())
+                            .map(|(key, value)| Op::SysctlIn {
+                                ns: sandbox.netns.clone(),
+                                key: key.clone(),
+                                value: value.clone(),
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                }
                 restored.push(format!("sandbox {}", sandbox.name));
             } else {
                 // Its process (or the namespace someone else made) is gone: nothing to join.
@@ -114,6 +128,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             ));
         }
     }
+    plan.extend(sysctls);
     // Cluster overlays: the other hosts' endpoints as the store has them now.
     plan.extend(
         super::overlay::resync(&mut tx, ctx.global.dry_run)

@@ -152,6 +152,15 @@ impl Kernel for FakeKernel {
         Ok(self.table)
     }
 
+    fn probe(
+        &mut self,
+        _netns: Option<&std::path::Path>,
+        _target: std::net::IpAddr,
+        _port: Option<(crate::ports::Proto, u16)>,
+    ) -> Result<super::trace::ProbeReport> {
+        Ok(Default::default())
+    }
+
     fn host_firewall(&mut self) -> Result<crate::hostfw::HostFirewall> {
         Ok(crate::hostfw::HostFirewall {
             chains: Vec::new(),

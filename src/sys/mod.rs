@@ -13,6 +13,7 @@ mod notes;
 mod probes;
 mod procfs;
 mod tc;
+pub mod trace;
 
 use std::path::Path;
 
@@ -97,6 +98,15 @@ pub trait Kernel {
         proto: Proto,
         port: u16,
     ) -> Option<String>;
+    /// `why --live`: one probe to `target` (a ping, or a TCP connection to `port`) from the
+    /// namespace at `netns` (the host's if `None`), and what nftables traced of it in
+    /// ctnet's table.
+    fn probe(
+        &mut self,
+        netns: Option<&Path>,
+        target: std::net::IpAddr,
+        port: Option<(Proto, u16)>,
+    ) -> Result<trace::ProbeReport>;
 }
 
 pub use netlink::{BridgeView, Underlay};
@@ -314,6 +324,15 @@ impl Kernel for Linux {
 
     fn host_firewall(&mut self) -> Result<crate::hostfw::HostFirewall> {
         host_firewall()
+    }
+
+    fn probe(
+        &mut self,
+        netns: Option<&Path>,
+        target: std::net::IpAddr,
+        port: Option<(Proto, u16)>,
+    ) -> Result<trace::ProbeReport> {
+        trace::probe(netns, target, port)
     }
 
     fn is_host_netns(&self, path: &Path) -> bool {

@@ -44,7 +44,9 @@ pub(super) fn set_root_qdisc(ns: &Ns, dev: &str, to: Option<&Impairment>) -> Res
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     // Deleting the default qdisc: "Cannot delete qdisc with handle of zero", or none there.
-    if to.is_none() && (stderr.contains("handle of zero") || stderr.contains("No such file")) {
+    // (An undo after the interface went: nothing left to put back.)
+    let gone = ["handle of zero", "No such file", "Cannot find device"];
+    if to.is_none() && gone.iter().any(|g| stderr.contains(g)) {
         return Ok(());
     }
     let kind = to.map_or("", |i| {

@@ -11,7 +11,7 @@
 //!     networks:
 //!       front: {ip: 10.70.0.10, aliases: [www], ports: ["8080:80"]}
 //!     sysctls: {net.ipv4.ip_forward: 1}
-//!     exec: ["ip route add 10.0.0.0/8 via 10.70.0.1"]
+//!     exec: ["ip route replace 10.0.0.0/8 via 10.70.0.1"]
 //! links:
 //!   r1-r2:
 //!     a: r1:eth1
@@ -132,8 +132,7 @@ struct DirectionSpec {
 struct LinkSpec {
     a: Spanned<String>,
     b: Spanned<String>,
-    #[serde(default)]
-    subnet: Option<String>,
+    subnet: String,
     /// a's address and b's (default: the subnet's first two).
     #[serde(default)]
     ips: Vec<String>,
@@ -224,8 +223,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Lab, UserError> {
         lab.nodes.push(LabNode {
             name: name.clone(),
             sysctls: (node.sysctls.iter())
-                .map(|(k, v)| (k.clone(), v.text()))
-                .collect(),
+                .map(|(k, v)| sysctl(k, v))
+                .collect::<Result<_, _>>()
+                .map_err(|e| at(&spec.referenced, e))?,
             exec: node.exec.clone(),
         });
         for (network, attach) in &node.networks {
@@ -234,8 +234,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Lab, UserError> {
             lab.attachments.push(attachment);
         }
     }
-    // Links' ends first in the list above: a node's own interface names come after.
     check_references(&file).map_err(|(location, e)| at(&location, e))?;
+    // One endpoint per node and network: a link's two ends are two nodes, and a node does
+    // not list a link's network beside it.
+    let mut seen = std::collections::BTreeSet::new();
+    for attachment in &lab.attachments {
+        if !seen.insert((&attachment.node, &attachment.network)) {
+            return Err(UserError::new(format!(
+                "{}: node {} is on {} twice (a link's ends are two nodes; a node lists no link's network)",
+                path.display(),
+                attachment.node,
+                attachment.network
+            )));
+        }
+    }
     Ok(lab)
 }
 
@@ -256,6 +268,31 @@ fn check_references(file: &File) -> Result<(), (serde_saphyr::Location, UserErro
         }
     }
     Ok(())
+}
+
+/// A node's sysctl: one of its namespace's own (`net.*`: every other key is the host's),
+/// its value one word (`true` and `false` as 1 and 0).
+fn sysctl(key: &str, value: &Scalar) -> Result<(String, String), UserError> {
+    let key_ok = key.starts_with("net.")
+        && key.split('.').all(|part| !part.is_empty())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !key_ok {
+        return Err(UserError::new(format!(
+            "sysctl {key:?}: a node sets its namespace's own, net.* (net.ipv4.ip_forward)"
+        )));
+    }
+    let value = match value {
+        Scalar::Bool(b) => u8::from(*b).to_string(),
+        other => other.text(),
+    };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(UserError::new(format!(
+            "sysctl {key}: invalid value {value:?}"
+        )));
+    }
+    Ok((key.to_string(), value))
 }
 
 fn network(lab: &str, name: &str, spec: &NetworkSpec) -> Result<LabNetwork, UserError> {
@@ -376,26 +413,22 @@ fn link(
 ) -> Result<(LabNetwork, Vec<LabAttachment>), UserError> {
     validate_name("link", name)?;
     let mut request = NetworkRequest::new(name, Driver::P2p);
-    let subnet: Option<Ipv4Net> = spec
-        .subnet
-        .as_deref()
-        .map(|s| value("subnet", s))
-        .transpose()?;
-    request.ipv4 = subnet.map(|subnet| PoolRequest {
+    let subnet: Ipv4Net = value("subnet", &spec.subnet)?;
+    request.ipv4 = Some(PoolRequest {
         subnet: Some(subnet),
         ..PoolRequest::default()
     });
     if let Some(mtu) = spec.mtu {
         request.options.insert("mtu".into(), mtu.to_string());
     }
-    if spec.ips.len() > 2 || (!spec.ips.is_empty() && subnet.is_none()) {
+    if spec.ips.len() > 2 {
         return Err(UserError::new(format!(
             "link {name}: ips lists a's address and b's, within its subnet"
         )));
     }
     #[derive(Serialize)]
     struct Digested<'a> {
-        subnet: &'a Option<String>,
+        subnet: &'a String,
         mtu: Option<u32>,
     }
     let network = labelled(
@@ -486,7 +519,10 @@ mod tests {
             "{}",
             e.message
         );
-        let e = lab("name: x\nnodes: {r1: {}}\nlinks:\n  l: {a: r1:eth1, b: r9:eth1}").unwrap_err();
+        let e = lab(
+            "name: x\nnodes: {r1: {}}\nlinks:\n  l: {a: r1:eth1, b: r9:eth1, subnet: 10.0.9.0/30}",
+        )
+        .unwrap_err();
         assert!(e.message.contains("names node r9"), "{}", e.message);
     }
 }

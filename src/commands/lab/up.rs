@@ -26,6 +26,11 @@ struct Up<'a> {
     did: Vec<String>,
     /// Nodes made by this run (their sysctls and commands all apply).
     fresh: BTreeSet<String>,
+    /// Nodes with an interface made (again) by this run: their commands run again (routes
+    /// through an interface go with it).
+    relinked: BTreeSet<String>,
+    /// Sysctls, set once every interface is there (`net.ipv4.conf.eth1.*` needs eth1).
+    sysctls: Vec<Op>,
     /// The lab's sandboxes as loaded (what its nodes were asked before).
     before: Vec<Sandbox>,
 }
@@ -45,6 +50,8 @@ pub fn up(ctx: &mut Ctx, path: &Path) -> Result<()> {
         plan: Vec::new(),
         did: Vec::new(),
         fresh: BTreeSet::new(),
+        relinked: BTreeSet::new(),
+        sysctls: Vec::new(),
         before,
     };
     up.refuse_what_stands_in_the_way()?;
@@ -56,6 +63,8 @@ pub fn up(ctx: &mut Ctx, path: &Path) -> Result<()> {
     for attachment in &lab.attachments {
         up.attach(ctx, attachment)?;
     }
+    let sysctls = std::mem::take(&mut up.sysctls);
+    up.plan.extend(sysctls);
     up.forget_attachments_gone();
     let exec = up.commands_to_run();
     let Up {
@@ -167,6 +176,10 @@ impl Up<'_> {
                 let Some(net) = state.network_by_id(&ep.network_id).map(|n| n.name.clone()) else {
                     continue;
                 };
+                // An overlay's gateway bridge endpoint comes and goes with the overlay's.
+                if net == crate::drivers::bridge::GATEWAY_BRIDGE && node.is_some() {
+                    continue;
+                }
                 let wanted = (self.lab.attachments.iter())
                     .find(|a| a.node == sandbox.name && a.network == net);
                 let keep = node.is_some()
@@ -252,7 +265,7 @@ impl Up<'_> {
             let before = sandbox.lab.clone().unwrap_or_default();
             for (key, value) in &node.sysctls {
                 if fresh || before.sysctls.get(key) != Some(value) {
-                    self.plan.push(Op::SysctlIn {
+                    self.sysctls.push(Op::SysctlIn {
                         ns: sandbox.netns.clone(),
                         key: key.clone(),
                         value: value.clone(),
@@ -283,7 +296,10 @@ impl Up<'_> {
         let net = state.network(&attachment.network)?.clone();
         let endpoint = match state.endpoint(&net.id, &sandbox.id).cloned() {
             Some(ep) => {
-                if ep.impair != attachment.impair {
+                // A link whose other end left in this run has no interface until it joins
+                // again (which brings this end's impairment from the state).
+                let link_down = net.p2p.is_some() && net.member_names().len() < 2;
+                if ep.impair != attachment.impair && !link_down {
                     let steps = impair::changes(&ep.impair, &attachment.impair, &ep, &sandbox);
                     self.plan.extend(steps);
                     self.did.push(format!(
@@ -304,7 +320,22 @@ impl Up<'_> {
                     &mut Vec::new(),
                 )?;
                 self.plan.extend(steps);
+                if attachment.impair.ingress.is_some() && ep.host_ifname.is_empty() {
+                    refuse!(
+                        "{}: node {}'s endpoint on {} has no host end to shape what reaches it: impair the other end's egress",
+                        self.path.display(),
+                        sandbox.name,
+                        net.name
+                    );
+                }
                 ep.impair = attachment.impair;
+                self.relinked.insert(sandbox.name.clone());
+                // A link made now is the other end's new interface too.
+                if net.p2p.is_some() {
+                    for other in net.member_names() {
+                        self.relinked.insert(other.clone());
+                    }
+                }
                 // A link's interface exists once its second end joined (which brings the
                 // first end's impairment along).
                 if net.p2p.is_none() || !net.member_names().is_empty() {
@@ -343,12 +374,14 @@ impl Up<'_> {
         }
     }
 
-    /// The commands of nodes made now, or whose commands changed.
+    /// The commands of nodes made now, with an interface made again, or whose commands
+    /// changed.
     fn commands_to_run(&self) -> Vec<(String, PathBuf, Vec<String>)> {
         (self.lab.nodes.iter())
             .filter(|node| !node.exec.is_empty())
             .filter(|node| {
                 self.fresh.contains(&node.name)
+                    || self.relinked.contains(&node.name)
                     || (self.before.iter())
                         .find(|s| s.name == node.name)
                         .and_then(|s| s.lab.as_ref())

@@ -96,6 +96,9 @@ pub fn plan_creation(
     tx: &mut Tx,
     request: &NetworkRequest,
 ) -> Result<(Network, Vec<Op>)> {
+    if request.name == GATEWAY_BRIDGE {
+        refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
+    }
     let config = Config::load(ctx.global.config.as_deref())?;
     let host = &mut Host {
         state: &tx.state,
@@ -118,9 +121,6 @@ pub fn plan_creation(
 }
 
 pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<()> {
-    if args.name == GATEWAY_BRIDGE {
-        refuse!("{GATEWAY_BRIDGE} is ctnet's: overlay endpoints get it by themselves");
-    }
     let mut tx = Tx::begin(ctx)?;
     let request = request_from_args(args, ctx.global.store.as_deref(), ctx.global.insecure_store)?;
     let (network, plan) = plan_creation(ctx, &mut tx, &request)?;

@@ -29,6 +29,10 @@ impl NetworkDriver for P2p {
         _host: &mut Host,
     ) -> Result<()> {
         let opts = P2pOptions::parse(&request.options)?;
+        // Its ends find each other by their addresses (the network's members).
+        if !request.has_subnet() {
+            crate::refuse!("a p2p link needs a --subnet (a /30 holds its two ends)");
+        }
         // (The subnet's own address stands for "no gateway": it is never handed out.)
         if let Some(config) = network.ipam.first_mut()
             && request.ipv4.as_ref().is_none_or(|p| p.gateway.is_none())
