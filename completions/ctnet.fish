@@ -466,6 +466,7 @@ complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s v -l verbose -d '
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l dry-run -d 'Print what would be done, as ip/nft commands, and change nothing'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -l insecure-store -d 'Allow an encrypted overlay\'s keys to cross the network to a plain http store'
 complete -c ctnet -n "__fish_ctnet_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l lab -d 'Only what the lab of that name made' -r
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l state-dir -d 'Where state.json and its lock live' -r -F
 complete -c ctnet -n "__fish_ctnet_using_subcommand graph" -l format -d 'Output of ls, port and sandbox ls (inspect always prints JSON); dot or mermaid for graph' -r -f -a "table\t''
 json\t''

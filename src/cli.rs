@@ -202,7 +202,11 @@ pub enum Command {
     /// Check what this host has and lacks for ctnet (exit 1 if something needed is missing)
     Doctor,
     /// Draw the host's networks, sandboxes, addresses and ports (--format dot|mermaid)
-    Graph,
+    Graph {
+        /// Only what the lab of that name made
+        #[arg(long, value_name = "NAME")]
+        lab: Option<String>,
+    },
     /// Impair an endpoint's link: delay, jitter, loss, corruption, rate, or down and up
     Impair(ImpairArgs),
     /// Labs kept as files: networks, nodes and point-to-point links in YAML

@@ -48,7 +48,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             cli.global.state_dir.display()
         );
     }
-    let graph = matches!(cli.command, Command::Graph);
+    let graph = matches!(cli.command, Command::Graph { .. });
     if !graph && matches!(cli.global.format, cli::Format::Dot | cli::Format::Mermaid) {
         bail!("--format dot and mermaid are for `ctnet graph`; use table or json here");
     }
@@ -102,7 +102,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         Command::Unpublish { sandbox, specs } => commands::publish::unpublish(ctx, sandbox, specs),
         Command::Port { sandbox } => commands::publish::port(ctx, sandbox),
         Command::Gc => commands::gc::gc(ctx),
-        Command::Graph => commands::graph::graph(ctx),
+        Command::Graph { lab } => commands::graph::graph(ctx, lab.as_deref()),
         Command::Restore => commands::restore::restore(ctx),
         Command::Dns(DnsCommand::Serve(args)) => commands::dns::serve(ctx, args),
         Command::Overlay(OverlayCommand::Watch) => commands::overlay::watch(ctx),

@@ -42,6 +42,9 @@ fn a_lab_comes_up_changes_in_place_and_goes_without_a_trace() {
         [ "$(cat $T/up2)" = "lab routers: up to date" ] || die "second up: $(cat $T/up2)"
         [ "$first" = "$(lab_snapshot)" ] || die "a second up changed something"
         ctnet lab ls >$T/ls; grep -q '^routers *3 *2' $T/ls || die "ls: $(cat $T/ls)"
+        ctnet graph --lab routers >$T/graph
+        grep -q 'network r1-r2 (p2p)' $T/graph || die "graph: $(cat $T/graph)"
+        ! grep -q 'keeper\|mine' $T/graph || die "the lab's graph shows hand-made objects"
         ctnet lab inspect routers >$T/inspect
         [ "$(json 'len(d[0]["Nodes"])' <$T/inspect)" = 3 ] || die "inspect: $(cat $T/inspect)"
         # An edit: the impairment changes in place (the link stays), a node comes.
@@ -76,8 +79,12 @@ YAML
         ctnet --dry-run lab up -f $T/lab.yaml >$T/plan
         grep -q 'tc -n r2 qdisc replace dev eth2 root tbf rate 5mbit' $T/plan || die "dry run: $(cat $T/plan)"
         [ "$now" = "$(lab_snapshot)" ] || die "a dry run changed something"
-        # Down: nothing of the lab is left, and the hand-made objects are untouched.
+        # Down: nothing of the lab is left, and the hand-made objects are untouched. (A
+        # process still in r2 keeps its namespace alive: its links are deleted one by one;
+        # the others go with their namespaces.)
+        ip netns exec r2 sleep 30 & sleeper=$!
         ctnet lab down -f $T/lab.yaml >/dev/null
+        kill $sleeper; wait $sleeper 2>/dev/null || true
         [ "$before_lab" = "$(lab_snapshot)" ] || die "down left something: $(diff <(echo "$before_lab") <(lab_snapshot))"
         fails "lab routers not found" ctnet lab down routers
     "#

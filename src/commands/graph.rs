@@ -186,8 +186,29 @@ pub fn mermaid(state: &State) -> String {
     out
 }
 
-pub fn graph(ctx: &mut Ctx) -> Result<()> {
-    let state = Tx::read(ctx, true)?;
+pub fn graph(ctx: &mut Ctx, lab: Option<&str>) -> Result<()> {
+    let mut state = Tx::read(ctx, true)?;
+    // A lab's drawing: its networks and nodes, nothing else of the host.
+    if let Some(lab) = lab {
+        state.networks.retain(|n| {
+            n.labels
+                .get(crate::commands::lab::LABEL)
+                .is_some_and(|l| l == lab)
+        });
+        state
+            .sandboxes
+            .retain(|s| s.lab.as_ref().is_some_and(|m| m.name == lab));
+        if state.networks.is_empty() && state.sandboxes.is_empty() {
+            crate::refuse!("lab {lab} not found");
+        }
+        let (networks, sandboxes) = (&state.networks, &state.sandboxes);
+        let kept: Vec<_> = (state.endpoints.iter())
+            .filter(|e| networks.iter().any(|n| n.id == e.network_id))
+            .filter(|e| sandboxes.iter().any(|s| s.id == e.sandbox_id))
+            .cloned()
+            .collect();
+        state.endpoints = kept;
+    }
     let text = match ctx.format() {
         Format::Mermaid => mermaid(&state),
         _ => dot(&state),

@@ -96,6 +96,10 @@ impl Kernel for FakeKernel {
         Ok(None)
     }
 
+    fn netns_in_use(&self, _path: &std::path::Path) -> bool {
+        false
+    }
+
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool {
         *ns == Ns::Host && self.links.contains_key(name)
     }

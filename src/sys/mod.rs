@@ -55,6 +55,9 @@ pub trait Kernel {
     fn describe_bridge(&mut self, name: &str) -> Result<Option<BridgeView>>;
     /// Whether the namespace has a link by that name.
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool;
+    /// Whether a process runs in the namespace at `path` (then deleting its name does not
+    /// end it, nor its links).
+    fn netns_in_use(&self, path: &Path) -> bool;
     /// The addresses on link `name` in `ns` (IPv6 link-local ones left out).
     fn link_addresses(&mut self, ns: &Ns, name: &str) -> Result<Vec<ipnet::IpNet>>;
     /// Which link kinds this kernel can make, each with its kernel option and, if it
@@ -238,6 +241,10 @@ impl Kernel for Linux {
             .into_iter()
             .find(|l| ifnames::marked_id(&l.alias).is_some())
             .map(|l| l.name)
+    }
+
+    fn netns_in_use(&self, path: &Path) -> bool {
+        netns::in_use(path)
     }
 
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool {

@@ -134,3 +134,25 @@ pub fn run_shell(path: &Path, command: &str) -> io::Result<std::process::ExitSta
     }
     child.status()
 }
+
+/// Whether any process runs in the namespace at `path` (its /proc/PID/ns/net is the same
+/// namespace). A namespace ctnet cannot read is taken as in use.
+pub fn in_use(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(target) = std::fs::metadata(path) else {
+        return false;
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| std::fs::metadata(e.path().join("ns/net")).ok())
+        .any(|ns| ns.ino() == target.ino() && ns.dev() == target.dev())
+}
