@@ -9,8 +9,9 @@ use crate::cli::Format;
 use crate::error::UserError;
 use crate::ids::{new_id, now, short_id};
 use crate::model::{DnsSettings, Process, Sandbox, State, validate_name};
-use crate::plan::Op;
+use crate::plan::{Ns, Op};
 use crate::refuse;
+use crate::sys::Kernel;
 use crate::sys::netns;
 
 pub fn create(ctx: &mut Ctx, name: &str, dns: &DnsArgs) -> Result<()> {
@@ -84,6 +85,104 @@ pub fn create_for(
         writeln!(ctx.out, "{id}")?;
     }
     Ok(())
+}
+
+/// Sandboxes' removal: the steps, and the host ends of veths the kernel removes by itself
+/// a moment after the commit (see `plan_removal`).
+pub struct Removal {
+    pub plan: Vec<Op>,
+    pub going: Vec<String>,
+}
+
+/// The steps that take `sandboxes` away (their endpoints, then the namespaces ctnet made),
+/// with the state changed. All of them first: a network's last endpoint on this host (an
+/// overlay's, whose devices go with it) is then known whichever order they go in.
+///
+/// A namespace ctnet made with no process left in it ends when its name goes, and the
+/// kernel then removes all its links in one batch, far cheaper than one link at a time
+/// (each waits for its own grace period): its links are not deleted one by one.
+pub fn plan_removal(
+    kernel: &mut dyn Kernel,
+    tx: &mut Tx,
+    sandboxes: &[Sandbox],
+) -> Result<Removal> {
+    let mut removal = Removal {
+        plan: Vec::new(),
+        going: Vec::new(),
+    };
+    let leaving: Vec<&String> = sandboxes.iter().map(|s| &s.name).collect();
+    for sandbox in sandboxes {
+        let alive = super::sandbox_alive(kernel, sandbox);
+        let endpoints: Vec<_> = tx
+            .state
+            .endpoints_of_sandbox(&sandbox.id)
+            .cloned()
+            .collect();
+        // What the kernel removes late must be nothing a next command could stumble on: a
+        // veth's host end (waited for below), a link whose other end goes too; not a
+        // macvlan child (its parent is the host's) nor a link whose other end stays.
+        let batched = |ep: &crate::model::Endpoint| {
+            let network = tx.state.network_by_id(&ep.network_id);
+            !ep.host_ifname.is_empty()
+                || network.is_some_and(|n| {
+                    n.p2p.is_some() && n.member_names().iter().all(|m| leaving.contains(m))
+                })
+        };
+        let whole = sandbox.owned
+            && alive
+            && endpoints.iter().all(batched)
+            && !kernel.netns_in_use(&sandbox.netns);
+        let host_ends: Vec<String> = (endpoints.iter())
+            .filter(|e| !e.host_ifname.is_empty())
+            .map(|e| e.host_ifname.clone())
+            .collect();
+        for ep in endpoints {
+            // Leaving an overlay may have taken its gateway bridge endpoint along already.
+            if !tx.state.endpoints.iter().any(|e| e.id == ep.id) {
+                continue;
+            }
+            let steps = connect::plan_disconnect(&mut tx.state, &ep, alive)?;
+            removal.plan.extend(
+                (steps.into_iter())
+                    .filter(|op| !whole || !goes_with_namespace(op, sandbox, &host_ends)),
+            );
+        }
+        if whole {
+            removal.going.extend(host_ends);
+        }
+        if sandbox.owned {
+            removal.plan.push(Op::DeleteNetns {
+                name: sandbox.name.clone(),
+            });
+        }
+    }
+    for sandbox in sandboxes {
+        tx.state.sandboxes.retain(|s| s.id != sandbox.id);
+    }
+    Ok(removal)
+}
+
+/// A step that deleting the sandbox's namespace does by itself: deleting a link inside
+/// it, or a host end of one of its veths.
+fn goes_with_namespace(op: &Op, sandbox: &Sandbox, host_ends: &[String]) -> bool {
+    match op {
+        Op::DeleteLink {
+            ns: Ns::Path(path), ..
+        } => *path == sandbox.netns,
+        Op::DeleteLink { ns: Ns::Host, dev } => host_ends.contains(dev),
+        _ => false,
+    }
+}
+
+/// The kernel's batch runs a moment after the namespaces' names go: a command returns
+/// once the host ends are gone (at most 5 s), so the host is clean when it does.
+pub fn wait_until_gone(kernel: &mut dyn Kernel, going: &[String]) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while going.iter().any(|dev| kernel.has_link(&Ns::Host, dev))
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 fn network_names(state: &State, sandbox: &Sandbox) -> Vec<String> {
@@ -186,9 +285,6 @@ pub fn inspect(ctx: &mut Ctx, names: &[String]) -> Result<()> {
 
 pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
     let mut tx = Tx::begin(ctx)?;
-    let mut plan = Vec::new();
-    // All of them first: a network's last endpoint on this host (an overlay's, whose
-    // devices go with it) is then known whichever order they are removed in.
     let mut sandboxes = Vec::new();
     for name in names {
         let Some(sandbox) = tx.sandbox(name)? else {
@@ -196,30 +292,12 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
         };
         sandboxes.push(sandbox);
     }
-    for sandbox in &sandboxes {
-        let endpoints: Vec<_> = tx
-            .state
-            .endpoints_of_sandbox(&sandbox.id)
-            .cloned()
-            .collect();
-        for ep in endpoints {
-            // Leaving an overlay may have taken its gateway bridge endpoint along already.
-            if !tx.state.endpoints.iter().any(|e| e.id == ep.id) {
-                continue;
-            }
-            let alive = super::sandbox_alive(ctx.kernel, sandbox);
-            plan.extend(connect::plan_disconnect(&mut tx.state, &ep, alive)?);
-        }
-        if sandbox.owned {
-            plan.push(Op::DeleteNetns {
-                name: sandbox.name.clone(),
-            });
-        }
-    }
-    for sandbox in &sandboxes {
-        tx.state.sandboxes.retain(|s| s.id != sandbox.id);
-    }
+    let removal = plan_removal(ctx.kernel, &mut tx, &sandboxes)?;
+    let plan = removal.plan;
     tx.commit(ctx, plan)?;
+    if !ctx.global.dry_run {
+        wait_until_gone(ctx.kernel, &removal.going);
+    }
     if !ctx.global.dry_run {
         for name in names {
             writeln!(ctx.out, "{name}")?;

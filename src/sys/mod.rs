@@ -248,7 +248,7 @@ impl Kernel for Linux {
     }
 
     fn has_link(&mut self, ns: &Ns, name: &str) -> bool {
-        self.socket(ns).is_ok_and(|nl| nl.ifindex(name).is_ok())
+        self.socket(ns).is_ok_and(|nl| nl.link_exists(name))
     }
 
     fn link_addresses(&mut self, ns: &Ns, name: &str) -> Result<Vec<ipnet::IpNet>> {

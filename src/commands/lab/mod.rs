@@ -15,9 +15,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
-use super::{Ctx, Tx, connect, network};
+use super::{Ctx, Tx, network};
 use crate::model::{Network, Sandbox};
-use crate::plan::{Ns, Op};
+
 use crate::refuse;
 pub use spec::{LABEL, Lab};
 pub use up::up;
@@ -56,44 +56,8 @@ pub fn down(ctx: &mut Ctx, key: &str, is_file: bool) -> Result<()> {
     if sandboxes.is_empty() && networks.is_empty() {
         refuse!("lab {name} not found (nothing carries its name)");
     }
-    let mut plan = Vec::new();
-    // Host ends of veths that go with their namespaces: waited for once the command is
-    // done.
-    let mut going = Vec::new();
-    for sandbox in &sandboxes {
-        let alive = super::sandbox_alive(ctx.kernel, sandbox);
-        // A namespace of the lab's with no process in it ends when its name goes, and the
-        // kernel then removes all its links in one batch: far cheaper than one link at a
-        // time, each waiting for its own grace period.
-        let whole = sandbox.owned && alive && !ctx.kernel.netns_in_use(&sandbox.netns);
-        let endpoints: Vec<_> = tx
-            .state
-            .endpoints_of_sandbox(&sandbox.id)
-            .cloned()
-            .collect();
-        let host_ends: Vec<String> = (endpoints.iter())
-            .filter(|e| !e.host_ifname.is_empty())
-            .map(|e| e.host_ifname.clone())
-            .collect();
-        for ep in endpoints {
-            if tx.state.endpoints.iter().any(|e| e.id == ep.id) {
-                let steps = connect::plan_disconnect(&mut tx.state, &ep, alive)?;
-                plan.extend(
-                    (steps.into_iter())
-                        .filter(|op| !whole || !goes_with_namespace(op, sandbox, &host_ends)),
-                );
-            }
-        }
-        if whole {
-            going.extend(host_ends);
-        }
-        if sandbox.owned {
-            plan.push(Op::DeleteNetns {
-                name: sandbox.name.clone(),
-            });
-        }
-        tx.state.sandboxes.retain(|s| s.id != sandbox.id);
-    }
+    let removal = super::sandbox::plan_removal(ctx.kernel, &mut tx, &sandboxes)?;
+    let mut plan = removal.plan;
     tx.update_members();
     for net in &networks {
         // As the members' update left it.
@@ -102,14 +66,8 @@ pub fn down(ctx: &mut Ctx, key: &str, is_file: bool) -> Result<()> {
         tx.state.networks.retain(|n| n.id != net.id);
     }
     tx.commit(ctx, plan)?;
-    // The kernel's batch runs a moment later: `down` returns once the host is clean.
     if !ctx.global.dry_run {
-        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while going.iter().any(|dev| ctx.kernel.has_link(&Ns::Host, dev))
-            && std::time::Instant::now() < until
-        {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        super::sandbox::wait_until_gone(ctx.kernel, &removal.going);
     }
     if !ctx.global.dry_run {
         writeln!(
@@ -120,18 +78,6 @@ pub fn down(ctx: &mut Ctx, key: &str, is_file: bool) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// A step that deleting the sandbox's namespace does by itself: deleting a link inside
-/// it, or a host end of one of its veths.
-fn goes_with_namespace(op: &Op, sandbox: &Sandbox, host_ends: &[String]) -> bool {
-    match op {
-        Op::DeleteLink {
-            ns: Ns::Path(path), ..
-        } => *path == sandbox.netns,
-        Op::DeleteLink { ns: Ns::Host, dev } => host_ends.contains(dev),
-        _ => false,
-    }
 }
 
 /// How much of a lab is on this host.

@@ -4,6 +4,13 @@ use super::*;
 
 impl Netlink {
     /// The index of the link called `name`.
+    /// Whether a link of that name is there now (asked again: the index cache may know a
+    /// link that went since).
+    pub fn link_exists(&mut self, name: &str) -> bool {
+        self.indexes.remove(name);
+        self.ifindex(name).is_ok()
+    }
+
     pub fn ifindex(&mut self, name: &str) -> Result<u32> {
         if let Some(index) = self.indexes.get(name) {
             return Ok(*index);
