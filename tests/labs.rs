@@ -117,6 +117,16 @@ fn the_example_labs_do_what_they_say() {
         reaches m1 10.77.0.1 || die "m1 cannot reach the LAN's router"
         for lab in two-tier isolation lan; do ctnet lab down $lab >/dev/null; done
         [ "$(ls /run/netns)" = "$(printf 'lanrouter\noutside')" ] || die "left: $(ls /run/netns)"
+        # A reboot, as far as r1 is concerned: restore brings its namespace, its link and
+        # the route its exec added back.
+        ctnet lab up -f $FILES/routers.yaml >/dev/null
+        ip netns del r1
+        # (The kernel ends the namespace a moment later, and r2's end of the link with it.)
+        for _ in $(seq 100); do ip -n r2 link show eth1 >/dev/null 2>&1 || break; sleep 0.02; done
+        ctnet restore >$T/restore
+        grep -q 'ran "ip route replace 10.0.23.0/30 via 10.0.12.2" in lab node r1' $T/restore || die "restore: $(cat $T/restore)"
+        ip netns exec r1 ping -c1 -W1 -q 10.0.23.2 >/dev/null || die "r1 cannot reach r3 after restore"
+        ctnet lab down routers >/dev/null
     "#
     ));
 }

@@ -37,6 +37,9 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
     // Links (p2p) are made whole after every sandbox is back: one step for both ends.
     let mut links = std::collections::BTreeSet::new();
     let mut sysctls = Vec::new();
+    // Lab nodes whose namespace or interfaces come back: their commands run again (routes
+    // through an interface went with it).
+    let mut remade = std::collections::BTreeSet::new();
     let mut gone = std::collections::BTreeSet::new();
     for sandbox in &tx.state.sandboxes {
         if !super::sandbox_alive(ctx.kernel, sandbox)
@@ -71,6 +74,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
                     );
                 }
                 restored.push(format!("sandbox {}", sandbox.name));
+                remade.insert(sandbox.id.clone());
             } else {
                 // Its process (or the namespace someone else made) is gone: nothing to join.
                 eprintln!(
@@ -103,6 +107,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             steps.extend(super::impair::reapply(ep, sandbox));
             plan.push(steps);
             restored.push(format!("endpoint of {} on {}", sandbox.name, network.name));
+            remade.insert(sandbox.id.clone());
         }
     }
     for id in links {
@@ -126,6 +131,7 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
                 "link {} between {} and {}",
                 network.name, sa.name, sb.name
             ));
+            remade.extend([sa.id.clone(), sb.id.clone()]);
         }
     }
     plan.extend(sysctls);
@@ -135,12 +141,40 @@ pub fn restore(ctx: &mut Ctx) -> Result<()> {
             .into_iter()
             .map(|op| vec![op]),
     );
+    let commands: Vec<(String, std::path::PathBuf, Vec<String>)> = (tx.state.sandboxes.iter())
+        .filter(|s| remade.contains(&s.id))
+        .filter_map(|s| {
+            Some((
+                s.name.clone(),
+                s.netns.clone(),
+                s.lab.as_ref()?.exec.clone(),
+            ))
+        })
+        .filter(|(_, _, exec)| !exec.is_empty())
+        .collect();
     // Each missing piece is restored on its own: one that fails is reported, not fatal.
     let dry_run = ctx.global.dry_run;
     tx.commit_best_effort(ctx, plan)?;
     for line in restored {
         let verb = if dry_run { "would restore" } else { "restored" };
         writeln!(ctx.out, "{verb} {line}")?;
+    }
+    for (node, netns, exec) in commands {
+        for command in exec {
+            if dry_run {
+                writeln!(ctx.out, "would run {command:?} in lab node {node}")?;
+                continue;
+            }
+            match crate::sys::netns::run_shell(&netns, &command) {
+                Ok(status) if status.success() => {
+                    writeln!(ctx.out, "ran {command:?} in lab node {node}")?
+                }
+                Ok(status) => {
+                    eprintln!("ctnet: warning: lab node {node}: {command:?} failed ({status})")
+                }
+                Err(e) => eprintln!("ctnet: warning: lab node {node}: cannot run {command:?}: {e}"),
+            }
+        }
     }
     Ok(())
 }
