@@ -198,9 +198,11 @@ pub fn refresh(tx: &mut Tx, kv: &mut Kv, id: &str, dry_run: bool) -> Result<Vec<
     if known == now {
         return Ok(Vec::new());
     }
+    // (The services are read already.)
     let view = View {
         services,
-        ..View::read(kv, &name)?
+        endpoints: cluster::endpoints(kv, &name)?,
+        mesh_peers: cluster::mesh::mesh_peers(kv, &name)?,
     };
     let how = How {
         dry_run,

@@ -95,3 +95,16 @@ pub fn join_by_veth(
     plan.extend(configure_in_sandbox(network, endpoint, sandbox));
     plan
 }
+
+/// Leaving, for an endpoint that lives only inside its sandbox (a macvlan or ipvlan child,
+/// a link's end): its interface goes there. A namespace that is gone took it along, and
+/// one that replaced it (a reused PID) is not ours to touch.
+pub fn leave_inside(endpoint: &Endpoint, sandbox: &Sandbox, alive: bool) -> Vec<Op> {
+    if !alive {
+        return Vec::new();
+    }
+    vec![Op::DeleteLink {
+        ns: Ns::Path(sandbox.netns.clone()),
+        dev: endpoint.ifname.clone(),
+    }]
+}

@@ -174,15 +174,7 @@ impl NetworkDriver for Lan {
         sandbox: &Sandbox,
         alive: bool,
     ) -> Vec<Op> {
-        // The child lives only inside the sandbox: a namespace that is gone took it along,
-        // and one that replaced it (a reused PID) is not ours to touch.
-        if !alive {
-            return Vec::new();
-        }
-        vec![Op::DeleteLink {
-            ns: Ns::Path(sandbox.netns.clone()),
-            dev: endpoint.ifname.clone(),
-        }]
+        super::sandbox::leave_inside(endpoint, sandbox, alive)
     }
 }
 

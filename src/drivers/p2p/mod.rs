@@ -13,7 +13,7 @@ pub use options::P2pOptions;
 use super::sandbox::configure_in_sandbox;
 use super::{Egress, Host, NetworkDriver, NetworkRequest};
 use crate::model::{Endpoint, Network, P2pSettings, Sandbox};
-use crate::plan::{Ns, Op, VethEnd};
+use crate::plan::{Op, VethEnd};
 
 pub struct P2p;
 
@@ -107,12 +107,6 @@ impl NetworkDriver for P2p {
         sandbox: &Sandbox,
         alive: bool,
     ) -> Vec<Op> {
-        if !alive {
-            return Vec::new();
-        }
-        vec![Op::DeleteLink {
-            ns: Ns::Path(sandbox.netns.clone()),
-            dev: endpoint.ifname.clone(),
-        }]
+        super::sandbox::leave_inside(endpoint, sandbox, alive)
     }
 }
