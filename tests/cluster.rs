@@ -49,7 +49,7 @@ fn three_hosts_share_one_overlay_through_etcd() {
         c4=$(ip_of c4)
         # Within a second h1 and h3 have c4's entries and its name; then it answers at once.
         within 1 sh -c "ip -n h1 neigh show | grep -q '^$c4 dev ctv-.* PERMANENT'" || die "h1 lacks c4's entries after a second: $(cat $T/watch-h1.log)"
-        within 1 grep -q "^$c4\sc4$" /etc/netns/c3/hosts || die "c3 cannot resolve c4 after a second"
+        within 1 grep -qE "^$c4\s+c4$" /etc/netns/c3/hosts || die "c3 cannot resolve c4 after a second"
         ip netns exec c1 ping -c1 -W1 -q "$c4" >/dev/null || die "c4 not reachable from h1"
         ip netns exec c3 ping -c1 -W1 -q c4 >/dev/null || die "c4 not reachable by name from h3"
         grep -q c4 /etc/netns/c1/hosts || die "c1 does not resolve c4 (the removal check below would be void)"

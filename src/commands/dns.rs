@@ -179,7 +179,6 @@ fn point_sandboxes(state_dir: &Path, pid: &File, listening: &BTreeSet<IpAddr>) -
         networks: &networks,
         sandboxes: &sandboxes,
         removed: &[],
-        hosts: crate::dns::names::HostsFiles::new(&networks),
         resolver: listening.clone(),
     };
     etcfiles::rewrite_resolv_confs(&files)

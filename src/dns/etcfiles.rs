@@ -1,22 +1,24 @@
-//! Writes each sandbox's `hosts` and `resolv.conf` (what `names` computes).
+//! Writes the `hosts` and `resolv.conf` files (what `names` computes).
 //!
-//! The files live in `STATE_DIR/etc/NAME/`, where any neighbour's files are found by name
-//! alone. For a named namespace (`/run/netns/NS`), `/etc/netns/NS/hosts` and `resolv.conf`
-//! are symlinks to them: `ip netns exec` bind-mounts what they point to over `/etc`.
-//! Files are rewritten in place (truncate and write, or append), never replaced by a
-//! rename, so a bind mount made earlier (by `ip netns exec`, `ctnet run`, a wrapper
-//! script) sees every change.
+//! A sandbox's files are found at `STATE_DIR/etc/NAME/`. For a named namespace
+//! (`/run/netns/NS`), `/etc/netns/NS/hosts` and `resolv.conf` are symlinks to them: `ip
+//! netns exec` bind-mounts what they point to over `/etc`. A sandbox on one network that
+//! resolves names has for `hosts` a link to that network's shared file,
+//! `STATE_DIR/names/NETWORK.hosts`; others have a file of their own. Files are changed in
+//! place (`hostsfile`), so a bind mount made earlier (by `ip netns exec`, `ctnet run`, a
+//! wrapper script) sees every change to the file it was made of.
 
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::net::IpAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::dns::names::{self, FileUpdate, Upstream};
+use crate::dns::hostsfile;
+use crate::dns::names::{self, FileUpdate, Upstream, View};
 use crate::model::{Network, Sandbox};
 use crate::sys::netns::NETNS_DIR;
 
@@ -27,6 +29,11 @@ const FILES: [&str; 2] = ["hosts", "resolv.conf"];
 /// The directory holding a sandbox's name files.
 pub fn sandbox_dir(state_dir: &Path, sandbox: &str) -> PathBuf {
     state_dir.join("etc").join(sandbox)
+}
+
+/// The shared `hosts` file of a network.
+pub fn network_hosts(state_dir: &Path, network: &str) -> PathBuf {
+    state_dir.join("names").join(format!("{network}.hosts"))
 }
 
 /// `/etc/netns/NS` for a sandbox in a named namespace.
@@ -43,7 +50,6 @@ pub struct Files<'a> {
     /// The sandboxes as the command leaves them, and as it found them (for removals).
     pub sandboxes: &'a [Sandbox],
     pub removed: &'a [Sandbox],
-    pub hosts: names::HostsFiles<'a>,
     /// The addresses `ctnet dns serve` answers on (empty when it does not run): a
     /// sandbox's resolv.conf names it only where it really listens.
     pub resolver: BTreeSet<IpAddr>,
@@ -59,9 +65,20 @@ pub fn apply(ctx: &Files, updates: &[FileUpdate]) -> Result<()> {
                 let upstream = upstream.get_or_insert_with(host_upstream);
                 write_sandbox(ctx, name, upstream)
             }
-            FileUpdate::Hosts(name) => write_hosts(ctx, name),
-            FileUpdate::Append(name, lines) => append_hosts(ctx, name, lines),
+            FileUpdate::Network {
+                network,
+                remove,
+                add,
+            } => hostsfile::edit(&network_hosts(ctx.state_dir, network), remove, add).map(drop),
+            FileUpdate::Neighbour {
+                sandbox,
+                remove,
+                add,
+            } => edit_own(ctx, sandbox, remove, add),
             FileUpdate::Remove(name) => remove_sandbox(ctx, name),
+            FileUpdate::WriteNetwork(name) => write_network(ctx, name),
+            FileUpdate::OwnHosts(name) => write_hosts(ctx, name),
+            FileUpdate::DropNetwork(name) => drop_network(ctx, name),
         };
         if let Err(e) = result {
             first_error.get_or_insert(e);
@@ -117,29 +134,91 @@ fn own_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The network whose shared file is `name`'s (`None`: a network gone or not resolving).
+fn resolving_network<'a>(ctx: &Files<'a>, name: &str) -> Option<&'a crate::model::Network> {
+    (ctx.networks.iter()).find(|n| n.name == name && names::resolves_names(n))
+}
+
+/// Writes a network's shared file whole, in place if it is there.
+fn write_network(ctx: &Files, name: &str) -> Result<()> {
+    let Some(network) = resolving_network(ctx, name) else {
+        return Ok(());
+    };
+    own_dir(&ctx.state_dir.join("names"))?;
+    let path = network_hosts(ctx.state_dir, name);
+    hostsfile::sync(
+        &path,
+        &names::network_header(network),
+        &names::network_lines(network),
+    )
+}
+
+fn drop_network(ctx: &Files, name: &str) -> Result<()> {
+    match std::fs::remove_file(network_hosts(ctx.state_dir, name)) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove the names of network {name}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Removes the shared files of networks that no longer resolve names (a repair).
+pub fn prune_networks(state_dir: &Path, networks: &[crate::model::Network]) {
+    let Ok(entries) = std::fs::read_dir(state_dir.join("names")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let network = file.strip_suffix(".hosts").unwrap_or(&file);
+        if !networks
+            .iter()
+            .any(|n| n.name == network && names::resolves_names(n))
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Makes a sandbox's `hosts` what its view says: a link to its network's shared file
+/// (made whole first if it is missing), or its own file, changed in place.
 fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
     let dir = sandbox_dir(ctx.state_dir, name);
     own_dir(&dir)?;
-    write_in_place(&dir.join("hosts"), &ctx.hosts.file(name))
+    let path = dir.join("hosts");
+    match names::view(ctx.networks, name) {
+        View::Own => hostsfile::sync(
+            &path,
+            &names::own_header(name),
+            &names::own_lines(ctx.networks, name),
+        ),
+        View::Network(network) => {
+            let shared = network_hosts(ctx.state_dir, &network.name);
+            if !shared.exists() {
+                write_network(ctx, &network.name)?;
+            }
+            if std::fs::read_link(&path).ok().as_deref() == Some(shared.as_path()) {
+                return Ok(());
+            }
+            // A link put in place by a rename: a reader finds the old file or the new one.
+            let temp = dir.join(format!(".hosts.{}", std::process::id()));
+            let _ = std::fs::remove_file(&temp);
+            std::os::unix::fs::symlink(&shared, &temp)
+                .and_then(|()| std::fs::rename(&temp, &path))
+                .with_context(|| format!("cannot link {}", path.display()))
+        }
+    }
 }
 
-fn append_hosts(ctx: &Files, name: &str, lines: &str) -> Result<()> {
+/// Changes the own file of a neighbour on several networks; one that is missing or not a
+/// file of its own (a crash between two commands) is written whole.
+fn edit_own(ctx: &Files, name: &str, remove: &[names::Line], add: &[names::Line]) -> Result<()> {
     let path = sandbox_dir(ctx.state_dir, name).join("hosts");
-    if !is_real_dir(&sandbox_dir(ctx.state_dir, name)) {
-        return write_hosts(ctx, name);
-    }
-    match OpenOptions::new()
-        .append(true)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(&path)
+    let own = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+    if own && is_real_dir(&sandbox_dir(ctx.state_dir, name)) && hostsfile::edit(&path, remove, add)?
     {
-        Ok(mut file) => file
-            .write_all(lines.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display())),
-        // Lost (or never written): write it whole.
-        Err(e) if e.kind() == ErrorKind::NotFound => write_hosts(ctx, name),
-        Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+        return Ok(());
     }
+    write_hosts(ctx, name)
 }
 
 /// The address of the resolver a sandbox should ask, when `dns serve` runs.

@@ -3,5 +3,6 @@
 //! `ctnet dns serve` command runs it).
 
 pub mod etcfiles;
+pub mod hostsfile;
 pub mod names;
 pub mod resolver;

@@ -21,113 +21,234 @@ pub fn resolves_names(network: &Network) -> bool {
 /// be missing: a v4-only or an IPv6-only network), name and aliases.
 /// A `vip` service's name goes with its virtual IPs, not with its tasks.
 pub fn member_line(network: &Network, member: &str) -> String {
-    let mut names = member.to_string();
-    for alias in network.aliases_of(member) {
-        if network.vip_service(alias).is_none() {
-            names.push(' ');
-            names.push_str(alias);
-        }
-    }
-    let mut lines = String::new();
     let (ipv4, ipv6) = match network.vip_service(member) {
         Some(service) => (service.vip4, service.vip6),
         None => network.addresses_of(member),
     };
+    let is_vip = |alias: &str| network.vip_service(alias).is_some();
+    format_lines(member, network.aliases_of(member), is_vip, (ipv4, ipv6))
+}
+
+fn format_lines(
+    member: &str,
+    aliases: &[String],
+    is_vip: impl Fn(&str) -> bool,
+    (ipv4, ipv6): (Option<Ipv4Addr>, Option<Ipv6Addr>),
+) -> String {
+    let mut names = member.to_string();
+    for alias in aliases.iter().filter(|a| !is_vip(a)) {
+        names.push(' ');
+        names.push_str(alias);
+    }
+    let mut lines = String::new();
     if let Some(ip) = ipv4 {
-        lines.push_str(&format!("{ip}\t{names}\n"));
+        let _ = writeln!(lines, "{ip}\t{names}");
     }
     if let Some(ip6) = ipv6 {
-        lines.push_str(&format!("{ip6}\t{names}\n"));
+        let _ = writeln!(lines, "{ip6}\t{names}");
     }
     lines
 }
 
-/// A member's addresses on a network.
-pub type Addresses = (Option<Ipv4Addr>, Option<Ipv6Addr>);
+/// One line of a `hosts` file: `ADDRESS\tNAME ALIAS...` (see `hostsfile`).
+pub type Line = String;
 
-/// The member lists of a network as a command found them.
-pub type Members = BTreeMap<String, Addresses>;
+/// A member's lines on a network (one per address family it has there).
+fn lines_of(network: &Network, member: &str) -> impl Iterator<Item = Line> + use<> {
+    let text = member_line(network, member);
+    let lines: Vec<Line> = text.lines().map(String::from).collect();
+    lines.into_iter()
+}
 
-/// Every name `network` resolves (members on other hosts too) with its addresses, and its
-/// `vip` services with their virtual IPs.
-pub fn members_of(network: &Network) -> Members {
-    let services = network
-        .services
-        .iter()
-        .filter(|s| s.vip4.is_some() || s.vip6.is_some())
-        .map(|s| (s.name.clone(), (s.vip4, s.vip6)));
-    network
-        .named_members()
-        .into_iter()
-        .map(|name| (name.clone(), network.addresses_of(name)))
-        .chain(services)
+/// Every line of a network's shared file: its members (here and on other hosts), then its
+/// `vip` services.
+pub fn network_lines(network: &Network) -> Vec<Line> {
+    let services = network.services.iter().map(|s| &s.name);
+    (network.named_members().into_iter().chain(services))
+        .flat_map(|name| lines_of(network, name))
         .collect()
 }
 
-/// Builds many sandboxes' `hosts` files: each network's lines are formatted once, and a
-/// sandbox's file is a copy of its networks' blocks (without its own line). A disconnect
-/// rewrites every neighbour's file; formatting each network again per neighbour made that
-/// quadratic in formatting work, this leaves only the copying.
-pub struct HostsFiles<'a> {
-    networks: &'a [Network],
-    /// Per network (by index): all member lines, and where each member's line is.
-    blocks: std::cell::RefCell<BTreeMap<usize, Block>>,
+/// The top of every `hosts` file ctnet writes, before the name lines.
+fn header(whose: &str) -> String {
+    format!(
+        "# Written by ctnet: {whose}.\n\
+         # Changed in place, line by line: a line of blanks after '#' is a free slot.\n\
+         127.0.0.1\tlocalhost\n\
+         ::1\tlocalhost ip6-localhost ip6-loopback\n"
+    )
 }
 
-struct Block {
-    text: String,
-    spans: std::collections::HashMap<String, (usize, usize)>,
+/// The header of a network's shared file.
+pub fn network_header(network: &Network) -> String {
+    header(&format!("the names on network {}", network.name))
 }
 
-impl<'a> HostsFiles<'a> {
-    pub fn new(networks: &'a [Network]) -> HostsFiles<'a> {
-        HostsFiles {
-            networks,
-            blocks: Default::default(),
-        }
+/// The header of a sandbox's own file.
+pub fn own_header(sandbox: &str) -> String {
+    header(&format!("the names sandbox {sandbox} sees on its networks"))
+}
+
+/// Which `hosts` file a sandbox reads.
+#[derive(Debug, PartialEq)]
+pub enum View<'a> {
+    /// The shared file of its one network that resolves names: every member reads the same
+    /// file, so a connect or disconnect changes one file, however many members there are.
+    Network(&'a Network),
+    /// A file of its own, when it is on none or on several such networks: itself and
+    /// (on several) the union of its networks' names.
+    Own,
+}
+
+/// The file `sandbox` reads, from the networks it is on.
+pub fn view<'a>(networks: &'a [Network], sandbox: &str) -> View<'a> {
+    let mut resolving = (networks.iter()).filter(|n| resolves_names(n) && n.has_member(sandbox));
+    match (resolving.next(), resolving.next()) {
+        (Some(network), None) => View::Network(network),
+        _ => View::Own,
     }
+}
 
-    pub fn file(&self, sandbox: &str) -> String {
-        let mut text = format!(
-            "# Written by ctnet for sandbox {sandbox}: the sandboxes on its networks.\n\
-             # Rewritten on every connect and disconnect; edits are lost.\n\
-             127.0.0.1\tlocalhost\n\
-             ::1\tlocalhost ip6-localhost ip6-loopback\n"
+/// The lines of a sandbox's own file: its own addresses first (a lookup of its own name
+/// finds them), then its neighbours on the networks that resolve names.
+pub fn own_lines(networks: &[Network], sandbox: &str) -> Vec<Line> {
+    let mut lines: Vec<Line> = (networks.iter())
+        .flat_map(|network| lines_of(network, sandbox))
+        .collect();
+    for network in networks
+        .iter()
+        .filter(|n| resolves_names(n) && n.has_member(sandbox))
+    {
+        let mine = lines_of(network, sandbox).collect::<Vec<_>>();
+        lines.extend(
+            network_lines(network)
+                .into_iter()
+                .filter(|l| !mine.contains(l)),
         );
-        // Its own addresses first, so a lookup of its own name finds them.
-        for network in self.networks {
-            text.push_str(&member_line(network, sandbox));
-        }
-        let mut blocks = self.blocks.borrow_mut();
-        for (index, network) in self.networks.iter().enumerate() {
-            if !resolves_names(network) || !network.has_member(sandbox) {
-                continue;
+    }
+    lines
+}
+
+/// Adds to `out` the keys whose values differ between two maps (walked side by side: a
+/// command's cost stays that of comparing, with nothing copied).
+fn differing<'a, V: PartialEq>(
+    a: &'a BTreeMap<String, V>,
+    b: &'a BTreeMap<String, V>,
+    out: &mut BTreeSet<&'a str>,
+) {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => return,
+            (Some((ka, va)), Some((kb, vb))) if ka == kb => {
+                if va != vb {
+                    out.insert(ka);
+                }
+                a.next();
+                b.next();
             }
-            let block = blocks.entry(index).or_insert_with(|| Block::new(network));
-            let (from, to) = block.spans[sandbox];
-            text.push_str(&block.text[..from]);
-            text.push_str(&block.text[to..]);
+            (Some((ka, _)), Some((kb, _))) if ka < kb => {
+                out.insert(ka);
+                a.next();
+            }
+            (Some(_), Some((kb, _))) | (None, Some((kb, _))) => {
+                out.insert(kb);
+                b.next();
+            }
+            (Some((ka, _)), None) => {
+                out.insert(ka);
+                a.next();
+            }
         }
-        text
     }
 }
 
-impl Block {
-    fn new(network: &Network) -> Block {
-        let mut block = Block {
-            text: String::new(),
-            spans: Default::default(),
-        };
-        for member in network.named_members() {
-            let from = block.text.len();
-            block.text.push_str(&member_line(network, member));
-            block.spans.insert(member.clone(), (from, block.text.len()));
+/// A `vip` service's name and virtual IPs: what decides whose lines carry which names.
+type Vip = (String, Option<Ipv4Addr>, Option<Ipv6Addr>);
+
+fn vips(network: &Network) -> Vec<Vip> {
+    (network.services.iter())
+        .filter(|s| s.vip4.is_some() || s.vip6.is_some())
+        .map(|s| (s.name.clone(), s.vip4, s.vip6))
+        .collect()
+}
+
+/// A network's names as a command loaded them, as much as it takes to tell which lines
+/// the command changes without copying every member: its services, the other hosts'
+/// endpoints (cluster overlays), and the lines of the members this command changes,
+/// noted (`note_member`) before it changes them.
+#[derive(Debug, Clone)]
+pub struct Before {
+    pub id: String,
+    pub name: String,
+    vips: Vec<Vip>,
+    remotes: BTreeMap<String, crate::model::RemoteEndpoint>,
+    members: BTreeMap<String, Vec<Line>>,
+}
+
+impl Before {
+    pub fn of(network: &Network) -> Before {
+        Before {
+            id: network.id.clone(),
+            name: network.name.clone(),
+            vips: vips(network),
+            remotes: network
+                .remotes()
+                .map(|(n, r)| (n.clone(), r.clone()))
+                .collect(),
+            members: BTreeMap::new(),
         }
-        for service in network.services.iter() {
-            block.text.push_str(&member_line(network, &service.name));
-        }
-        block
     }
+
+    /// Keeps `member`'s lines as they are now, the first time it is noted.
+    pub fn note_member(&mut self, network: &Network, member: &str) {
+        if !self.members.contains_key(member) {
+            self.members
+                .insert(member.to_string(), lines_of(network, member).collect());
+        }
+    }
+
+    fn lines_of(&self, member: &str) -> Vec<Line> {
+        if let Some(lines) = self.members.get(member) {
+            return lines.clone();
+        }
+        let Some(remote) = self.remotes.get(member) else {
+            return Vec::new();
+        };
+        let is_vip = |alias: &str| self.vips.iter().any(|(name, _, _)| name == alias);
+        let text = format_lines(member, &remote.aliases, is_vip, (remote.ipv4, remote.ipv6));
+        text.lines().map(String::from).collect()
+    }
+}
+
+/// How a network's names change.
+#[derive(Debug, PartialEq)]
+pub enum Change {
+    /// These lines go and these come.
+    Lines(Vec<Line>, Vec<Line>),
+    /// A `vip` service came or went: its name leaves or joins its tasks' lines, so every
+    /// line may change (rare: the file is written whole).
+    Whole,
+}
+
+/// The lines a network's names lose and gain from `before` to `after`.
+pub fn line_changes(before: &Before, after: &Network) -> Change {
+    if vips(after) != before.vips {
+        return Change::Whole;
+    }
+    let mut names: BTreeSet<&str> = before.members.keys().map(String::as_str).collect();
+    let none = BTreeMap::new();
+    let remotes_after = after.overlay.as_ref().map_or(&none, |o| &o.remotes);
+    differing(&before.remotes, remotes_after, &mut names);
+    let mut old = Vec::new();
+    let mut new = Vec::new();
+    for name in names {
+        old.extend(before.lines_of(name));
+        new.extend(lines_of(after, name));
+    }
+    let gone = old.iter().filter(|l| !new.contains(l)).cloned().collect();
+    let came = new.iter().filter(|l| !old.contains(l)).cloned().collect();
+    Change::Lines(gone, came)
 }
 
 /// What the host's resolver configuration offers a sandbox.
@@ -257,71 +378,95 @@ pub fn resolver_for(
         .find(|gateway| listening.contains(gateway))
 }
 
-/// A change to the name files of one sandbox.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A change to the name files.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileUpdate {
-    /// Write both files of a sandbox the command changed (and link them where
-    /// `ip netns exec` looks).
+    /// A network's shared `hosts` loses and gains lines (if it has the file yet).
+    Network {
+        network: String,
+        remove: Vec<Line>,
+        add: Vec<Line>,
+    },
+    /// The same for the own file of a neighbour on several networks.
+    Neighbour {
+        sandbox: String,
+        remove: Vec<Line>,
+        add: Vec<Line>,
+    },
+    /// Write both files of a sandbox the command changed (its `hosts` becomes the file its
+    /// view says), and link them where `ip netns exec` looks.
     Sandbox(String),
-    /// Rewrite the `hosts` of a sandbox whose neighbours changed.
-    Hosts(String),
-    /// Add lines to the `hosts` of a sandbox that gained neighbours (a connect must not
-    /// cost a rewrite of every neighbour's whole file).
-    Append(String, String),
     /// Remove the files of a removed sandbox.
     Remove(String),
+    /// Write a network's shared file whole (a repair, a `vip` service).
+    WriteNetwork(String),
+    /// Write a neighbour's own `hosts` whole.
+    OwnHosts(String),
+    /// Remove the shared file of a network that is gone.
+    DropNetwork(String),
 }
 
-/// Which name files change when the networks go from `before` (network id → members) to
-/// `after`, given the sandboxes the command itself changed (`touched`) and which of those
-/// no longer exist (`removed`).
+/// Which name files change when the networks go from `before` to `after`, given the
+/// sandboxes the command itself changed (`touched`) and which of those no longer exist
+/// (`removed`). A `repair` writes every network's file whole.
 pub fn updates(
-    before: &BTreeMap<String, Members>,
+    before: &[Before],
     after: &[Network],
     touched: &BTreeSet<String>,
     removed: &BTreeSet<String>,
+    repair: bool,
 ) -> Vec<FileUpdate> {
-    let mut rewrite: BTreeSet<String> = BTreeSet::new();
-    let mut appends: BTreeMap<String, String> = BTreeMap::new();
-    let empty = Members::new();
-    for network in after.iter().filter(|n| resolves_names(n)) {
-        let old = before.get(&network.id).unwrap_or(&empty);
-        let now = members_of(network);
-        let gone = old.iter().any(|(name, ip)| now.get(name) != Some(ip));
-        // Each new member's line, formatted once for all its neighbours.
-        let added: Vec<(&String, String)> = now
-            .iter()
-            .filter(|(name, ip)| old.get(*name) != Some(*ip))
-            .map(|(name, _)| (name, member_line(network, name)))
+    let mut out = Vec::new();
+    let resolving: Vec<&Network> = after.iter().filter(|n| resolves_names(n)).collect();
+    for network in &resolving {
+        let old = before.iter().find(|n| n.id == network.id);
+        let change = match old {
+            Some(old) if !repair => line_changes(old, network),
+            // New: nobody reads its file yet; it is made when a member needs it.
+            None if !repair => continue,
+            _ => Change::Whole,
+        };
+        if change == Change::Lines(vec![], vec![]) {
+            continue;
+        }
+        // Members here on another such network read their own file, which needs the
+        // change too (members that read this network's file see it there).
+        let others = resolving.iter().filter(|n| n.id != network.id);
+        let neighbours: BTreeSet<&String> = others
+            .flat_map(|n| n.member_names())
+            .filter(|m| network.has_member(m) && !touched.contains(*m))
             .collect();
-        // Only this host's members have files here; members on other hosts only have lines.
-        for peer in now
-            .keys()
-            .filter(|p| network.has_member(p) && !touched.contains(*p))
-        {
-            if gone {
-                rewrite.insert(peer.clone());
-            } else {
-                for (_, line) in added.iter().filter(|(name, _)| *name != peer) {
-                    appends.entry(peer.clone()).or_default().push_str(line);
-                }
+        match change {
+            Change::Lines(remove, add) => {
+                out.extend(neighbours.into_iter().map(|sandbox| FileUpdate::Neighbour {
+                    sandbox: sandbox.clone(),
+                    remove: remove.clone(),
+                    add: add.clone(),
+                }));
+                out.push(FileUpdate::Network {
+                    network: network.name.clone(),
+                    remove,
+                    add,
+                });
+            }
+            Change::Whole => {
+                out.extend(
+                    neighbours
+                        .into_iter()
+                        .map(|s| FileUpdate::OwnHosts(s.clone())),
+                );
+                out.push(FileUpdate::WriteNetwork(network.name.clone()));
             }
         }
     }
-    let mut out: Vec<FileUpdate> = touched
+    out.extend(touched.iter().map(|name| match removed.contains(name) {
+        true => FileUpdate::Remove(name.clone()),
+        false => FileUpdate::Sandbox(name.clone()),
+    }));
+    let gone = before
         .iter()
-        .map(|name| match removed.contains(name) {
-            true => FileUpdate::Remove(name.clone()),
-            false => FileUpdate::Sandbox(name.clone()),
-        })
-        .collect();
-    out.extend(rewrite.iter().cloned().map(FileUpdate::Hosts));
-    out.extend(
-        appends
-            .into_iter()
-            .filter(|(peer, _)| !rewrite.contains(peer))
-            .map(|(peer, lines)| FileUpdate::Append(peer, lines)),
-    );
+        .filter(|old| !resolving.iter().any(|n| n.id == old.id));
+    out.extend(gone.map(|n| FileUpdate::DropNetwork(n.name.clone())));
     out
 }
 
@@ -335,7 +480,7 @@ mod tests {
     }
 
     #[test]
-    fn hosts_lists_itself_then_neighbours_on_user_networks_only() {
+    fn own_files_list_itself_then_neighbours_on_user_networks_only() {
         let mut app =
             network_with_members("app", false, &[("web", "10.1.0.2"), ("db", "10.1.0.3")]);
         app.aliases.insert("db".into(), vec!["postgres".into()]);
@@ -345,18 +490,15 @@ mod tests {
             &[("web", "172.17.0.2"), ("x", "172.17.0.3")],
         );
         let other = network_with_members("other", false, &[("y", "10.2.0.2")]);
-        let text = HostsFiles::new(&[default, app, other]).file("web");
-        let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let networks = [default, app, other];
         assert_eq!(
-            body,
-            [
-                "127.0.0.1\tlocalhost",
-                "::1\tlocalhost ip6-localhost ip6-loopback",
-                "172.17.0.2\tweb",
-                "10.1.0.2\tweb",
-                "10.1.0.3\tdb postgres",
-            ]
+            own_lines(&networks, "web"),
+            ["172.17.0.2\tweb", "10.1.0.2\tweb", "10.1.0.3\tdb postgres"]
         );
+        // web reads app's shared file; x (default network only) a file of its own.
+        assert_eq!(view(&networks, "web"), View::Network(&networks[1]));
+        assert_eq!(view(&networks, "x"), View::Own);
+        assert_eq!(own_lines(&networks, "x"), ["172.17.0.3\tx"]);
     }
 
     #[test]
@@ -385,48 +527,113 @@ mod tests {
         assert!(text.contains("options ndots:0"));
     }
 
+    /// The networks as loaded, with `changed`'s lines noted on each.
+    fn before(networks: &[&Network], changed: &str) -> Vec<Before> {
+        (networks.iter())
+            .map(|n| {
+                let mut before = Before::of(n);
+                before.note_member(n, changed);
+                before
+            })
+            .collect()
+    }
+
     #[test]
-    fn a_connect_appends_to_neighbours_and_a_disconnect_rewrites_them() {
-        let before_net =
-            network_with_members("app", false, &[("a", "10.1.0.2"), ("b", "10.1.0.3")]);
-        let before: BTreeMap<String, Members> =
-            [(before_net.id.clone(), members_of(&before_net))].into();
-        let mut joined = before_net.clone();
+    fn a_connect_adds_one_line_a_disconnect_frees_one_and_neighbours_on_two_networks_follow() {
+        let app = network_with_members("app", false, &[("a", "10.1.0.2"), ("b", "10.1.0.3")]);
+        let other = network_with_members("other", false, &[("a", "10.2.0.2")]);
+        let mut joined = app.clone();
         joined
             .members
             .insert("c".into(), "10.1.0.4".parse().unwrap());
-        let ups = updates(&before, &[joined], &set(&["c"]), &set(&[]));
+        let after = [joined, other.clone()];
+        let loaded = before(&[&app, &other], "c");
+        let ups = updates(&loaded, &after, &set(&["c"]), &set(&[]), false);
+        let line = |l: &str| vec![l.to_string()];
         assert_eq!(
             ups,
             [
+                // a is on two networks: its own file gets the line, b reads app's file.
+                FileUpdate::Neighbour {
+                    sandbox: "a".into(),
+                    remove: vec![],
+                    add: line("10.1.0.4\tc"),
+                },
+                FileUpdate::Network {
+                    network: "app".into(),
+                    remove: vec![],
+                    add: line("10.1.0.4\tc"),
+                },
                 FileUpdate::Sandbox("c".into()),
-                FileUpdate::Append("a".into(), "10.1.0.4\tc\n".into()),
-                FileUpdate::Append("b".into(), "10.1.0.4\tc\n".into()),
             ]
         );
-        let mut left = before_net.clone();
+        let mut left = app.clone();
         left.members.remove("b");
-        let ups = updates(&before, &[left], &set(&["b"]), &set(&["b"]));
+        let loaded = before(&[&app, &other], "b");
+        let ups = updates(
+            &loaded,
+            &[left, other.clone()],
+            &set(&["b"]),
+            &set(&["b"]),
+            false,
+        );
         assert_eq!(
             ups,
             [
+                FileUpdate::Neighbour {
+                    sandbox: "a".into(),
+                    remove: line("10.1.0.3\tb"),
+                    add: vec![],
+                },
+                FileUpdate::Network {
+                    network: "app".into(),
+                    remove: line("10.1.0.3\tb"),
+                    add: vec![],
+                },
                 FileUpdate::Remove("b".into()),
-                FileUpdate::Hosts("a".into())
             ]
+        );
+        // A network removed takes its shared file with it.
+        let loaded = before(&[&app, &other], "nobody");
+        assert_eq!(
+            updates(&loaded, &[app], &set(&[]), &set(&[]), false),
+            [FileUpdate::DropNetwork("other".into())]
         );
     }
 
     #[test]
-    fn the_default_network_changes_no_neighbour() {
+    fn a_new_vip_service_takes_its_alias_off_its_tasks_lines() {
+        let mut app = network_with_members("app", false, &[("t1", "10.1.0.2")]);
+        app.aliases.insert("t1".into(), vec!["api".into()]);
+        let mut with_service = app.clone();
+        with_service.services.push(crate::model::Service {
+            id: "s1".into(),
+            name: "api".into(),
+            mode: crate::model::EndpointMode::Vip,
+            vip4: Some("10.1.0.200".parse().unwrap()),
+            vip6: None,
+            ports: vec![],
+            created: String::new(),
+        });
+        assert_eq!(
+            line_changes(&Before::of(&app), &with_service),
+            Change::Whole
+        );
+        assert_eq!(
+            network_lines(&with_service),
+            ["10.1.0.2\tt1", "10.1.0.200\tapi"]
+        );
+    }
+
+    #[test]
+    fn the_default_network_changes_no_shared_file() {
         let before_net = network_with_members("bridge", true, &[("a", "172.17.0.2")]);
-        let before: BTreeMap<String, Members> =
-            [(before_net.id.clone(), members_of(&before_net))].into();
         let mut joined = before_net.clone();
         joined
             .members
             .insert("c".into(), "172.17.0.3".parse().unwrap());
         assert_eq!(
-            updates(&before, &[joined], &set(&["c"]), &set(&[])),
+            updates(&[], &[joined], &set(&["c"]), &set(&[]), false),
             [FileUpdate::Sandbox("c".into())]
         );
     }

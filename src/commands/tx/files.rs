@@ -25,6 +25,16 @@ impl Tx {
             .chain(self.state.sandboxes.iter().map(|s| &s.name))
             .collect();
         let mut released = Vec::new();
+        // The lines of the sandboxes about to change, as they are (none where they are no
+        // members yet): what their names lose.
+        for before in &mut self.names_before {
+            let Some(network) = self.state.networks.iter().find(|n| n.id == before.id) else {
+                continue;
+            };
+            for name in &seen {
+                before.note_member(network, name);
+            }
+        }
         for network in &mut self.state.networks {
             network.members.retain(|name, ip| {
                 let keep = !seen.contains(name);
@@ -233,15 +243,18 @@ impl Tx {
             &self.state.networks,
             &touched,
             &removed_names,
+            self.repair,
         );
         let files = etcfiles::Files {
             state_dir: &ctx.global.state_dir,
             networks: &self.state.networks,
             sandboxes: &self.state.sandboxes,
             removed: &removed,
-            hosts: names::HostsFiles::new(&self.state.networks),
             resolver: crate::commands::dns::listening(&ctx.global.state_dir),
         };
+        if self.repair {
+            etcfiles::prune_networks(&ctx.global.state_dir, &self.state.networks);
+        }
         if let Err(e) = etcfiles::apply(&files, &updates) {
             eprintln!("ctnet: warning: {e:#} ('ctnet restore' writes the name files again)");
         }

@@ -46,9 +46,9 @@ pub struct Tx {
     rewrite_firewall: Option<firewall::Script>,
     /// Put the files in place before the kernel steps (see `record_intent`).
     intent_first: bool,
-    /// The members of each network that resolves names, as loaded: what tells which
-    /// neighbours' `hosts` files a command changes.
-    names_before: BTreeMap<String, names::Members>,
+    /// The networks that resolve names, as loaded: what tells which lines of which `hosts`
+    /// files a command changes.
+    names_before: Vec<names::Before>,
     /// The IPsec objects of encrypted overlays, as loaded (empty for a repair: all again).
     esp_before: BTreeSet<crate::plan::xfrm::Xfrm>,
     /// gc or restore: goes on without an unreachable store, and ensures what it can.
@@ -158,7 +158,7 @@ impl Tx {
             .networks
             .iter()
             .filter(|n| names::resolves_names(n))
-            .map(|n| (n.id.clone(), names::members_of(n)))
+            .map(names::Before::of)
             .collect();
         let esp_before = esp::wanted(&state.networks);
         Ok(Tx {

@@ -1,0 +1,316 @@
+//! A `hosts` file that many readers share and that changes line by line, in place.
+//!
+//! Readers hold the file open or bind-mounted (`ip netns exec`, `ctnet run`), so it is
+//! never replaced once made: a rename would leave them on the old copy. Changing it in
+//! place must still never show a reader a torn line, which would resolve a name to a
+//! wrong address. So every name line sits in a slot of a fixed size class (32, 64, 128...
+//! bytes, padded with blanks after the address) and a slot only ever changes under a '#':
+//!
+//! - adding: the line is written with '#' for its first byte, then that byte is written
+//!   alone (a single byte cannot be torn);
+//! - removing: '#' goes over the first byte, then blanks over the rest;
+//! - a free slot (`#`, blanks, newline) of the right size is reused before the file grows,
+//!   so it stays as long as the most lines it ever held of each size.
+//!
+//! A reader sees each line either whole or as a comment. A change costs one read of the
+//! file and a few writes, however many other lines it has.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// The smallest slot; a line of an IPv4 address and a short name fits.
+const MIN_SLOT: usize = 32;
+
+/// A line as `names` makes it: `ADDRESS\tNAME ALIAS...`, without the newline.
+pub type Line = String;
+
+/// The slot size for `line`: room for at least one blank after the address and the newline.
+fn slot_size(line: &str) -> usize {
+    (line.len() + 2).next_power_of_two().max(MIN_SLOT)
+}
+
+/// `line` laid out in its slot: the address, blanks, a tab, the names, a newline.
+fn render(line: &str) -> Vec<u8> {
+    let size = slot_size(line);
+    let (address, names) = line.split_once('\t').unwrap_or((line, ""));
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(address.as_bytes());
+    out.resize(size - names.len() - 2, b' ');
+    out.push(b'\t');
+    out.extend_from_slice(names.as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// What one line of the file is.
+#[derive(Debug, PartialEq)]
+enum Kind<'a> {
+    /// A name line in a slot: its address and its names.
+    Slot(&'a [u8], &'a [u8]),
+    /// A free slot of this size.
+    Free(usize),
+    /// Anything else: the header, localhost, a partial line: never touched.
+    Other,
+}
+
+fn kind(line: &[u8]) -> Kind<'_> {
+    // `line` ends with its newline.
+    let size = line.len();
+    let body = &line[..size - 1];
+    if body.first() == Some(&b'#') {
+        let blank = body[1..].iter().all(|&b| b == b' ');
+        return match blank && size >= MIN_SLOT && size.is_power_of_two() {
+            true => Kind::Free(size),
+            false => Kind::Other,
+        };
+    }
+    let Some(end) = body.iter().position(|&b| b == b' ' || b == b'\t') else {
+        return Kind::Other;
+    };
+    // Only slots have a blank right after the address (localhost lines have a tab).
+    if body[end] != b' ' {
+        return Kind::Other;
+    }
+    let Some(tab) = body[end..].iter().position(|&b| b == b'\t') else {
+        return Kind::Other;
+    };
+    Kind::Slot(&body[..end], &body[end + tab + 1..])
+}
+
+/// Whether a slot's address and names are `line`'s.
+fn holds(address: &[u8], names: &[u8], line: &str) -> bool {
+    let line = line.as_bytes();
+    line.len() == address.len() + 1 + names.len()
+        && line.starts_with(address)
+        && line[address.len()] == b'\t'
+        && line.ends_with(names)
+}
+
+/// The file's lines with their offsets; a last line without a newline is left out.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let end = start + bytes[start..].iter().position(|&b| b == b'\n')? + 1;
+        let line = (start, &bytes[start..end]);
+        start = end;
+        Some(line)
+    })
+}
+
+/// Makes a new file at `path` (replacing what is there by a rename: for a file that nobody
+/// reads yet, or that readers must leave): `header`, then `lines` in slots.
+pub fn create(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
+    let mut text = header.as_bytes().to_vec();
+    for line in lines {
+        text.extend_from_slice(&render(line));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("hosts");
+    let temp = dir.join(format!(".{name}.{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let _ = std::fs::remove_file(&temp);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&temp)?;
+        file.write_all_at(&text, 0)?;
+        std::fs::rename(&temp, path)
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Takes `remove` out of the file at `path` and puts `add` in (lines already there are not
+/// added twice), in place. A file that is not there is left so: `Ok(false)`. The cost is
+/// one pass over the file's bytes, whatever the number of its lines.
+pub fn edit(path: &Path, remove: &[Line], add: &[Line]) -> Result<bool> {
+    let Some(file) = open(path)? else {
+        return Ok(false);
+    };
+    let bytes = read(&file, path)?;
+    let unwanted = |address: &[u8], names: &[u8]| remove.iter().any(|l| holds(address, names, l));
+    change(&file, path, &bytes, unwanted, add)?;
+    Ok(true)
+}
+
+/// Brings the file at `path` to hold exactly `lines` (besides its header), in place where
+/// it is a file of ctnet's already, else made new with `header`.
+pub fn sync(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    let file = match regular {
+        true => open(path)?,
+        false => None,
+    };
+    let Some(file) = file else {
+        return create(path, header, lines);
+    };
+    let bytes = read(&file, path)?;
+    let wanted: HashSet<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    let unwanted = |address: &[u8], names: &[u8]| {
+        let mut line = address.to_vec();
+        line.push(b'\t');
+        line.extend_from_slice(names);
+        !wanted.contains(line.as_slice())
+    };
+    change(&file, path, &bytes, unwanted, lines)
+}
+
+fn open(path: &Path) -> Result<Option<File>> {
+    // Never through a link someone planted in its place: a link is only followed by readers.
+    match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+    }
+}
+
+fn read(mut file: &File, path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(bytes)
+}
+
+/// Frees the slots whose line `unwanted` says, then adds `add`'s lines that are missing.
+fn change(
+    file: &File,
+    path: &Path,
+    bytes: &[u8],
+    unwanted: impl Fn(&[u8], &[u8]) -> bool,
+    add: &[Line],
+) -> Result<()> {
+    let failed = |e| anyhow::Error::from(e).context(format!("cannot write {}", path.display()));
+    // Free slots by size, lowest offsets last (popped first: the front fills first).
+    let mut free: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut present = vec![false; add.len()];
+    for (offset, line) in lines(bytes) {
+        match kind(line) {
+            Kind::Free(size) => free.entry(size).or_default().push(offset),
+            Kind::Slot(address, names) if unwanted(address, names) => {
+                file.write_all_at(b"#", offset as u64).map_err(failed)?;
+                let blanks = vec![b' '; line.len() - 2];
+                file.write_all_at(&blanks, offset as u64 + 1)
+                    .map_err(failed)?;
+                free.entry(line.len()).or_default().push(offset);
+            }
+            Kind::Slot(address, names) => {
+                for (i, wanted) in add.iter().enumerate() {
+                    present[i] |= holds(address, names, wanted);
+                }
+            }
+            Kind::Other => {}
+        }
+    }
+    for offsets in free.values_mut() {
+        offsets.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    let mut end = bytes.len();
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        // A torn last line (a crash): closed, so that no slot continues it.
+        file.write_all_at(b"\n", end as u64).map_err(failed)?;
+        end += 1;
+    }
+    let mut added: HashSet<&str> = HashSet::new();
+    for (line, _) in add.iter().zip(present).filter(|(_, present)| !present) {
+        if !added.insert(line) {
+            continue;
+        }
+        let mut slot = render(line);
+        let first = slot[0];
+        let offset = match free.get_mut(&slot.len()).and_then(Vec::pop) {
+            Some(offset) => offset,
+            None => {
+                end += slot.len();
+                end - slot.len()
+            }
+        };
+        // Hidden under '#' until whole; then its first byte, alone, shows it.
+        slot[0] = b'#';
+        file.write_all_at(&slot, offset as u64).map_err(failed)?;
+        file.write_all_at(&[first], offset as u64).map_err(failed)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// The name lines a reader (glibc) would take from the file.
+    fn live(path: &Path) -> Vec<String> {
+        read(path)
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    #[test]
+    fn slots_are_padded_after_the_address_and_read_back_as_their_line() {
+        let slot = render("10.1.0.2\tweb www");
+        assert_eq!(slot.len(), 32);
+        assert!(slot.starts_with(b"10.1.0.2 "));
+        assert!(slot.ends_with(b" \tweb www\n"));
+        assert_eq!(kind(&slot), Kind::Slot(b"10.1.0.2", b"web www"));
+        assert!(holds(b"10.1.0.2", b"web www", "10.1.0.2\tweb www"));
+        assert!(!holds(b"10.1.0.2", b"web", "10.1.0.2\tweb www"));
+        assert_eq!(kind(b"127.0.0.1\tlocalhost\n"), Kind::Other);
+        assert_eq!(kind(b"# Written by ctnet for \n"), Kind::Other);
+        let long = format!("fd00::1\t{}", "n".repeat(40));
+        assert_eq!(render(&long).len(), 64);
+    }
+
+    #[test]
+    fn edits_reuse_free_slots_and_never_duplicate_a_line() {
+        let dir = std::env::temp_dir().join(format!("ctnet-hostsfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hosts");
+        let header = "# header\n127.0.0.1\tlocalhost\n";
+        let line = |i: u32| format!("10.1.0.{i}\tn{i}");
+        create(&path, header, &[line(2), line(3)]).unwrap();
+        let size = read(&path).len();
+        // n4 takes the slot n2 leaves: the file does not grow.
+        assert!(edit(&path, &[line(2)], &[line(3), line(4)]).unwrap());
+        assert_eq!(
+            live(&path),
+            ["127.0.0.1 localhost", "10.1.0.4 n4", "10.1.0.3 n3"]
+        );
+        assert_eq!(read(&path).len(), size);
+        edit(&path, &[line(4)], &[]).unwrap();
+        assert!(!read(&path).contains("n4"), "a freed slot keeps no name");
+        edit(&path, &[], &[line(5)]).unwrap();
+        assert_eq!(read(&path).len(), size);
+        assert_eq!(live(&path)[1], "10.1.0.5 n5");
+        edit(&path, &[], &[line(4)]).unwrap();
+        assert_eq!(read(&path).len(), size + 32);
+        sync(&path, header, &[line(4), line(6)]).unwrap();
+        assert_eq!(
+            live(&path),
+            ["127.0.0.1 localhost", "10.1.0.6 n6", "10.1.0.4 n4"]
+        );
+        assert_eq!(read(&path).len(), size + 32);
+        assert!(read(&path).starts_with(header));
+        // A torn last line (a crash mid-write) is closed, not continued.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"#0.1.0.9");
+        std::fs::write(&path, &bytes).unwrap();
+        edit(&path, &[], &[line(7)]).unwrap();
+        assert!(live(&path).contains(&"10.1.0.7 n7".to_string()));
+        assert!(!edit(&dir.join("missing"), &[], &[line(1)]).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

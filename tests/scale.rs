@@ -1,0 +1,81 @@
+//! Issue 22: names at scale. A network's members share one `hosts` file that changes line by
+//! line in place; readers must never see a torn or stale line while connects and
+//! disconnects churn (the timings themselves are in bench/scale.sh).
+
+mod common;
+use common::ok;
+
+#[test]
+fn readers_never_see_a_torn_or_stale_name_while_members_churn() {
+    ok(r#"
+        # A miss in the hosts files goes to app's gateway, where nothing listens: answered
+        # at once (and nothing leaves the test).
+        printf 'nameserver 10.90.0.1\noptions timeout:1 attempts:1\n' > $T/resolv.conf
+        mount --bind $T/resolv.conf /etc/resolv.conf
+        ctnet network create --subnet 10.90.0.0/24 app >/dev/null
+        ctnet network create --subnet 10.91.0.0/24 other >/dev/null
+        for s in s1 s2 s3; do ctnet sandbox create $s >/dev/null; done
+        ctnet connect app s1 --ip 10.90.0.11; ctnet connect app s2 --ip 10.90.0.12
+        # s3 is on two networks: a file of its own, changed the same way.
+        ctnet connect app s3 --ip 10.90.0.13; ctnet connect other s3 --ip 10.91.0.13
+        for k in $(seq 8); do ctnet sandbox create c$k >/dev/null; done
+        shared=/var/lib/ctnet/etc/s1/hosts own=/var/lib/ctnet/etc/s3/hosts
+        [ "$(readlink $shared)" = /var/lib/ctnet/names/app.hosts ] || die "s1 does not read app's file: $(readlink $shared)"
+        [ -f $own ] && [ ! -L $own ] || die "s3 has no file of its own"
+        # A long-lived reader's view (as a wrapper's bind mount): made before the churn.
+        mkdir $T/view; touch $T/view/hosts; mount --bind $shared $T/view/hosts
+        # Every name line must be one of these pairs, whole.
+        printf '%s\n' 10.90.0.11/s1 10.90.0.12/s2 10.90.0.13/s3 10.91.0.13/s3 \
+          $(for k in $(seq 8); do echo 10.90.0.$((100 + k))/c$k; done) > $T/pairs
+        check_file() { # FILE: prints what is wrong
+          awk -v pairs=$T/pairs 'BEGIN { while ((getline p < pairs) > 0) ok[p] = 1 }
+            /^#/ || /^[[:space:]]*$/ { next }
+            $2 == "localhost" { next }
+            { if (NF != 2 || !(($1 "/" $2) in ok)) print "torn or wrong line: [" $0 "]" }' "$1"
+        }
+        : > $T/bad; : > $T/reads
+        reader() {
+          while [ ! -e $T/stop ]; do
+            for f in $shared $own $T/view/hosts; do check_file $f >> $T/bad; done
+            # s2 never leaves: it must always resolve (a miss would ask the resolver).
+            got=$(ip netns exec s1 getent hosts s2 | awk '{print $1}') || true
+            [ "$got" = 10.90.0.12 ] || echo "s2 resolved to '$got'" >> $T/bad
+            echo . >> $T/reads
+          done
+        }
+        reader & r1=$!; reader & r2=$!
+        # The churn; after each command returns its effect is there for everyone, at once.
+        for round in $(seq 25); do
+          k=$((round % 8 + 1))
+          ctnet connect app c$k --ip 10.90.0.$((100 + k))
+          for s in s1 s3; do
+            [ "$(ip netns exec $s getent hosts c$k | awk '{print $1}' || true)" = 10.90.0.$((100 + k)) ] || die "round $round: $s does not resolve c$k right after its connect"
+          done
+          j=$(((round + 3) % 8 + 1))
+          if ctnet sandbox inspect c$j 2>/dev/null | grep -q 10.90.0; then
+            ctnet disconnect app c$j
+            # (Through the file each sandbox's /etc/hosts is: a miss in it would wait for a
+            # resolver.)
+            for s in s1 s3; do
+              ! ip netns exec $s grep -qw c$j /etc/hosts || die "round $round: $s still lists c$j after its disconnect"
+            done
+          fi
+        done
+        touch $T/stop; wait $r1 $r2 || die "a reader failed"
+        umount $T/view/hosts
+        [ ! -s $T/bad ] || die "$(sort $T/bad | uniq -c | head)"
+        [ "$(wc -l < $T/reads)" -ge 20 ] || die "the readers read only $(wc -l < $T/reads) times"
+        # Slots are reused: 8 names churned 25 times leave a file that holds at most 8 + 3 of them.
+        slots=$(grep -c $'\t' /var/lib/ctnet/names/app.hosts)
+        [ "$slots" -le 13 ] || die "app's file grew to $slots lines: $(cat /var/lib/ctnet/names/app.hosts)"
+        # gc puts a damaged file right again; network rm takes it away.
+        sed -i '/s3/d' /var/lib/ctnet/names/app.hosts
+        ! ip netns exec s1 getent hosts s3 >/dev/null || die "the damage did not take"
+        ctnet gc >/dev/null
+        check_file /var/lib/ctnet/names/app.hosts > $T/bad; [ ! -s $T/bad ] || die "after gc: $(cat $T/bad)"
+        ip netns exec s1 getent hosts s3 | grep -q 10.90.0.13 || die "s1 lost s3 after gc"
+        ctnet sandbox rm s1 s2 s3 $(seq -f c%g 8) >/dev/null
+        ctnet network rm app >/dev/null
+        [ ! -e /var/lib/ctnet/names/app.hosts ] || die "app's file outlived it"
+    "#);
+}
