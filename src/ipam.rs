@@ -174,6 +174,20 @@ pub fn build_config(
     })
 }
 
+/// The lowest number in `first..=last` that is not `blocked`. One of the first
+/// `blocked.len() + 1` numbers always is, so only those are looked at: one pass over the
+/// list, with neither sorting nor hashing (a network's 1,000 members cost a connect that).
+pub fn lowest_free(first: u128, last: u128, blocked: &[u128]) -> Option<u128> {
+    let window = (blocked.len() as u128 + 1).min(last.saturating_sub(first).saturating_add(1));
+    let mut used = vec![false; window as usize];
+    for &n in blocked {
+        if let Some(slot) = n.checked_sub(first).filter(|i| *i < window) {
+            used[slot as usize] = true;
+        }
+    }
+    (used.iter().position(|u| !u)).map(|i| first + i as u128)
+}
+
 /// Addresses of a pool that no endpoint may take: the gateway and the aux addresses.
 fn reserved(config: &IpamConfig) -> HashSet<Ipv4Addr> {
     let mut set: HashSet<Ipv4Addr> = config.aux_addresses.values().copied().collect();
@@ -247,7 +261,7 @@ pub fn usage(config: &IpamConfig, members: impl Iterator<Item = Ipv4Addr>) -> Ad
 /// in the ip-range (or the whole subnet).
 pub fn allocate(
     config: &IpamConfig,
-    taken: &HashSet<Ipv4Addr>,
+    taken: &[Ipv4Addr],
     requested: Option<Ipv4Addr>,
     network_name: &str,
 ) -> Result<Ipv4Net, UserError> {
@@ -268,11 +282,13 @@ pub fn allocate(
     }
     let range = config.ip_range.unwrap_or(subnet);
     // In order from the start of the range, as Docker hands them out.
-    (u32::from(range.network())..=u32::from(range.broadcast()))
-        .map(Ipv4Addr::from)
-        .filter(|ip| *ip != subnet.network() && *ip != subnet.broadcast())
-        .find(|ip| !reserved.contains(ip) && !taken.contains(ip))
-        .map(with_prefix)
+    let blocked: Vec<u128> = (taken.iter().chain(&reserved))
+        .chain(&[subnet.network(), subnet.broadcast()])
+        .map(|ip| u32::from(*ip).into())
+        .collect();
+    let (first, last) = (u32::from(range.network()), u32::from(range.broadcast()));
+    lowest_free(first.into(), last.into(), &blocked)
+        .map(|n| with_prefix(Ipv4Addr::from(n as u32)))
         .ok_or_else(|| {
             UserError::new(format!(
                 "no free address left in network {network_name} ({range}): disconnect a sandbox or create a larger network"
@@ -378,13 +394,13 @@ mod tests {
             &[("router".into(), ip("10.1.0.1"))],
         )
         .unwrap();
-        let mut taken = HashSet::new();
+        let mut taken = Vec::new();
         // The range 10.1.0.0/30 holds .0-.3; .0 is the subnet's own address, .1 is aux.
         let a = allocate(&c, &taken, None, "n").unwrap();
         assert_eq!(a, net("10.1.0.2/24"));
-        taken.insert(a.addr());
+        taken.push(a.addr());
         assert_eq!(allocate(&c, &taken, None, "n").unwrap(), net("10.1.0.3/24"));
-        taken.insert(ip("10.1.0.3"));
+        taken.push(ip("10.1.0.3"));
         assert!(
             allocate(&c, &taken, None, "n")
                 .unwrap_err()
@@ -429,7 +445,19 @@ mod tests {
     #[test]
     fn released_addresses_are_reused() {
         let c = build_config(net("10.1.0.0/29"), None, None, &[]).unwrap();
-        let taken: HashSet<_> = [ip("10.1.0.3")].into();
+        let taken: Vec<_> = [ip("10.1.0.3")].into();
         assert_eq!(allocate(&c, &taken, None, "n").unwrap(), net("10.1.0.2/29"));
+    }
+
+    #[test]
+    fn the_lowest_free_number_is_found_by_looking_only_at_the_first_few() {
+        assert_eq!(lowest_free(10, 20, &[]), Some(10));
+        assert_eq!(lowest_free(10, 20, &[10, 11, 13]), Some(12));
+        // Blocked numbers outside the range and repeats change nothing.
+        assert_eq!(lowest_free(10, 20, &[3, 10, 10, 99, 11]), Some(12));
+        assert_eq!(lowest_free(10, 12, &[10, 11, 12]), None);
+        assert_eq!(lowest_free(10, 12, &[12, 11]), Some(10));
+        let many: Vec<u128> = (0..1000).collect();
+        assert_eq!(lowest_free(0, u128::MAX, &many), Some(1000));
     }
 }

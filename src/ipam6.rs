@@ -5,7 +5,7 @@
 //! "global ID"): the same on every run of this host, and different between hosts, so two
 //! hosts' container networks rarely collide when they are joined by a VPN.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 
 use ipnet::Ipv6Net;
@@ -170,7 +170,7 @@ pub fn usage(
 /// ip-range (or the subnet).
 pub fn allocate(
     config: &Ipam6Config,
-    taken: &HashSet<Ipv6Addr>,
+    taken: &[Ipv6Addr],
     requested: Option<Ipv6Addr>,
     network_name: &str,
 ) -> Result<Ipv6Net, UserError> {
@@ -196,10 +196,12 @@ pub fn allocate(
     let range = config.ip_range.unwrap_or(subnet);
     let start = u128::from(range.network());
     let end = u128::from(range.broadcast()).min(start.saturating_add(SEARCH_LIMIT));
-    (start..=end)
-        .map(Ipv6Addr::from)
-        .find(|ip| !reserved(ip) && !taken.contains(ip))
-        .map(with_prefix)
+    let blocked: Vec<u128> = (taken.iter().chain(config.aux_addresses.values()))
+        .chain(&[config.gateway, subnet.network()])
+        .map(|ip| u128::from(*ip))
+        .collect();
+    crate::ipam::lowest_free(start, end, &blocked)
+        .map(|n| with_prefix(Ipv6Addr::from(n)))
         .ok_or_else(|| {
             UserError::new(format!(
                 "no free IPv6 address left in network {network_name} ({range})"
@@ -235,7 +237,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.gateway.to_string(), "fd12:3456:789a:1::1");
-        let taken: HashSet<Ipv6Addr> = ["fd12:3456:789a:1::3".parse().unwrap()].into();
+        let taken: Vec<Ipv6Addr> = vec!["fd12:3456:789a:1::3".parse().unwrap()];
         let got = allocate(&config, &taken, None, "n").unwrap();
         assert_eq!(got.to_string(), "fd12:3456:789a:1::4/64");
         assert!(

@@ -2,7 +2,7 @@
 //! service's record (its virtual IP's address held in `ipam/` beside it), and each host's
 //! mesh address, the address its bridge on the network has while services need it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::{Context, Result, bail};
@@ -49,7 +49,7 @@ pub(super) fn parse_mesh(vtep: &str, value: &[u8]) -> Option<(Ipv4Addr, RemoteEn
 }
 
 /// The addresses the store holds on a network, IPv4 only, with `also`.
-fn taken4(kv: &mut Kv, network: &str, also: HashSet<Ipv4Addr>) -> Result<HashSet<Ipv4Addr>> {
+fn taken4(kv: &mut Kv, network: &str, also: Vec<Ipv4Addr>) -> Result<Vec<Ipv4Addr>> {
     let held = held_addresses(kv, network)?;
     Ok(also
         .into_iter()

@@ -50,9 +50,9 @@ pub fn store_of(network: &Network) -> Option<&str> {
 /// What the store keeps of a network: nothing that belongs to one host.
 pub fn network_record(network: &Network) -> Result<Vec<u8>> {
     let mut shared = network.clone();
-    shared.members.clear();
-    shared.members6.clear();
-    shared.aliases.clear();
+    shared.members = Default::default();
+    shared.members6 = Default::default();
+    shared.aliases = Default::default();
     shared.services.clear();
     if let Some(overlay) = shared.overlay.as_mut() {
         overlay.vtep = None;

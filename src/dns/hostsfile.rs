@@ -94,11 +94,10 @@ fn holds(address: &[u8], names: &[u8], line: &str) -> bool {
 /// The file's lines with their offsets; a last line without a newline is left out.
 fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut start = 0;
-    std::iter::from_fn(move || {
-        let end = start + bytes[start..].iter().position(|&b| b == b'\n')? + 1;
-        let line = (start, &bytes[start..end]);
-        start = end;
-        Some(line)
+    memchr::memchr_iter(b'\n', bytes).map(move |newline| {
+        let line = (start, &bytes[start..=newline]);
+        start = newline + 1;
+        line
     })
 }
 
@@ -134,7 +133,11 @@ pub fn edit(path: &Path, remove: &[Line], add: &[Line]) -> Result<bool> {
     };
     let bytes = read(&file, path)?;
     let unwanted = |address: &[u8], names: &[u8]| remove.iter().any(|l| holds(address, names, l));
-    change(&file, path, &bytes, unwanted, add)?;
+    // Only lines at the addresses concerned need a closer look.
+    let concerned: Vec<&[u8]> = (remove.iter().chain(add))
+        .map(|l| l.split('\t').next().unwrap_or(l).as_bytes())
+        .collect();
+    change(&file, path, &bytes, Some(&concerned), unwanted, add)?;
     Ok(true)
 }
 
@@ -157,7 +160,7 @@ pub fn sync(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
         line.extend_from_slice(names);
         !wanted.contains(line.as_slice())
     };
-    change(&file, path, &bytes, unwanted, lines)
+    change(&file, path, &bytes, None, unwanted, lines)
 }
 
 fn open(path: &Path) -> Result<Option<File>> {
@@ -182,10 +185,12 @@ fn read(mut file: &File, path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Frees the slots whose line `unwanted` says, then adds `add`'s lines that are missing.
+/// With `concerned`, only lines at those addresses can be unwanted or already there.
 fn change(
     file: &File,
     path: &Path,
     bytes: &[u8],
+    concerned: Option<&[&[u8]]>,
     unwanted: impl Fn(&[u8], &[u8]) -> bool,
     add: &[Line],
 ) -> Result<()> {
@@ -193,7 +198,13 @@ fn change(
     // Free slots by size, lowest offsets last (popped first: the front fills first).
     let mut free: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut present = vec![false; add.len()];
-    for (offset, line) in lines(bytes) {
+    let passes = |line: &[u8]| {
+        line.first() == Some(&b'#')
+            || concerned.is_none_or(|addresses| {
+                (addresses.iter()).any(|a| line.starts_with(a) && line.get(a.len()) == Some(&b' '))
+            })
+    };
+    for (offset, line) in lines(bytes).filter(|(_, line)| passes(line)) {
         match kind(line) {
             Kind::Free(size) => free.entry(size).or_default().push(offset),
             Kind::Slot(address, names) if unwanted(address, names) => {

@@ -483,7 +483,9 @@ mod tests {
     fn own_files_list_itself_then_neighbours_on_user_networks_only() {
         let mut app =
             network_with_members("app", false, &[("web", "10.1.0.2"), ("db", "10.1.0.3")]);
-        app.aliases.insert("db".into(), vec!["postgres".into()]);
+        app.aliases
+            .edit()
+            .insert("db".into(), vec!["postgres".into()]);
         let default = network_with_members(
             "bridge",
             true,
@@ -545,6 +547,7 @@ mod tests {
         let mut joined = app.clone();
         joined
             .members
+            .edit()
             .insert("c".into(), "10.1.0.4".parse().unwrap());
         let after = [joined, other.clone()];
         let loaded = before(&[&app, &other], "c");
@@ -568,7 +571,7 @@ mod tests {
             ]
         );
         let mut left = app.clone();
-        left.members.remove("b");
+        left.members.edit().remove("b");
         let loaded = before(&[&app, &other], "b");
         let ups = updates(
             &loaded,
@@ -604,7 +607,7 @@ mod tests {
     #[test]
     fn a_new_vip_service_takes_its_alias_off_its_tasks_lines() {
         let mut app = network_with_members("app", false, &[("t1", "10.1.0.2")]);
-        app.aliases.insert("t1".into(), vec!["api".into()]);
+        app.aliases.edit().insert("t1".into(), vec!["api".into()]);
         let mut with_service = app.clone();
         with_service.services.push(crate::model::Service {
             id: "s1".into(),
@@ -631,6 +634,7 @@ mod tests {
         let mut joined = before_net.clone();
         joined
             .members
+            .edit()
             .insert("c".into(), "172.17.0.3".parse().unwrap());
         assert_eq!(
             updates(&[], &[joined], &set(&["c"]), &set(&[]), false),

@@ -300,7 +300,9 @@ mod tests {
     fn zone() -> Zone {
         let mut app =
             network_with_members("app", false, &[("web", "10.1.0.2"), ("db", "10.1.0.3")]);
-        app.aliases.insert("db".into(), vec!["Postgres".into()]);
+        app.aliases
+            .edit()
+            .insert("db".into(), vec!["Postgres".into()]);
         let other = network_with_members(
             "other",
             false,

@@ -354,8 +354,12 @@ mod tests {
     fn with_service(tasks: &[(&str, &str)]) -> State {
         let mut net = bridge_network("app", "br-app", "10.1.0.0/24", true);
         for (name, ip) in tasks {
-            net.members.insert(name.to_string(), ip.parse().unwrap());
-            net.aliases.insert(name.to_string(), vec!["web".into()]);
+            net.members
+                .edit()
+                .insert(name.to_string(), ip.parse().unwrap());
+            net.aliases
+                .edit()
+                .insert(name.to_string(), vec!["web".into()]);
         }
         net.services.push(Service {
             id: "s".repeat(64),

@@ -35,12 +35,14 @@ macro_rules! named {
 
 mod esp_keys;
 pub mod impair;
+mod index;
 mod mac;
 mod network;
 mod service;
 
 pub use esp_keys::EspKeys;
 pub use impair::{Impairment, LinkImpairment};
+pub use index::Index;
 pub use mac::Mac;
 pub use network::{
     BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,

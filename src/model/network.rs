@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use super::{Driver, EndpointMode, Mac, Service};
+use super::{Driver, EndpointMode, Index, Mac, Service};
 
 /// One IPv4 pool of a network, as Docker's `IPAM.Config[]` entry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -73,20 +73,20 @@ pub struct Network {
     pub dns_servers: Vec<std::net::IpAddr>,
     /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub members: BTreeMap<String, Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Index::is_empty")]
+    pub members: Index<String, Ipv4Addr>,
     /// The `--alias` names of members that have any (member name → aliases), derived like
     /// `members`: what every neighbour's `hosts` file and the resolver need.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub aliases: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Index::is_empty")]
+    pub aliases: Index<String, Vec<String>>,
     /// The members' IPv6 addresses, derived like `members`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub members6: BTreeMap<String, Ipv6Addr>,
+    #[serde(default, skip_serializing_if = "Index::is_empty")]
+    pub members6: Index<String, Ipv6Addr>,
     /// The MACs of members that were given their own (`--mac`), derived like `members`:
     /// every other member's MAC is its address's (`address_mac`), so a connect knows every
     /// MAC on the network without reading every sandbox's file.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub macs: BTreeMap<String, Mac>,
+    #[serde(default, skip_serializing_if = "Index::is_empty")]
+    pub macs: Index<String, Mac>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -338,10 +338,10 @@ impl Network {
             p2p: None,
             dns_servers: Vec::new(),
             services: Vec::new(),
-            members: BTreeMap::new(),
-            aliases: BTreeMap::new(),
-            members6: BTreeMap::new(),
-            macs: BTreeMap::new(),
+            members: Index::default(),
+            aliases: Index::default(),
+            members6: Index::default(),
+            macs: Index::default(),
         }
     }
 
@@ -424,13 +424,13 @@ impl Network {
     }
 
     /// The IPv4 addresses taken on the network here: members' and services' virtual IPs.
-    pub fn used4(&self) -> std::collections::HashSet<Ipv4Addr> {
+    pub fn used4(&self) -> Vec<Ipv4Addr> {
         let vips = self.services.iter().filter_map(|s| s.vip4);
         self.members.values().copied().chain(vips).collect()
     }
 
     /// The IPv6 addresses taken on the network here, as `used4`.
-    pub fn used6(&self) -> std::collections::HashSet<Ipv6Addr> {
+    pub fn used6(&self) -> Vec<Ipv6Addr> {
         let vips = self.services.iter().filter_map(|s| s.vip6);
         self.members6.values().copied().chain(vips).collect()
     }

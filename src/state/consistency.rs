@@ -1,7 +1,7 @@
 //! Checks on state read from disk: a file edited by hand into something ctnet could never
 //! have written is reported precisely, and nothing is done until it is fixed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::SandboxFile;
 use crate::model::{Driver, LanMode, Network, Published, validate_ifname, validate_name};
@@ -59,6 +59,22 @@ fn settings_fit_driver(net: &Network) -> Result<(), String> {
     Ok(())
 }
 
+/// An address two members hold, with their names: sorted as plain numbers, not hashed (a
+/// network's 1,000 members are checked on every load).
+fn held_twice<'a, A: Copy>(
+    members: &'a BTreeMap<String, A>,
+    number: impl Fn(A) -> u128,
+) -> Option<(A, &'a String, &'a String)> {
+    let names: Vec<(&String, A)> = members.iter().map(|(m, ip)| (m, *ip)).collect();
+    let mut by_address: Vec<(u128, u32)> = (names.iter().enumerate())
+        .map(|(i, (_, ip))| (number(*ip), i as u32))
+        .collect();
+    by_address.sort_unstable();
+    let pair = by_address.windows(2).find(|pair| pair[0].0 == pair[1].0)?;
+    let (first, second) = (names[pair[0].1 as usize], names[pair[1].1 as usize]);
+    Some((first.1, first.0, second.0))
+}
+
 /// What is wrong with the networks in state.json, if anything.
 pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(), String> {
     let mut names = HashSet::new();
@@ -113,35 +129,33 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
                 net.name, bridge.ifname
             ));
         }
-        let mut seen = HashMap::new();
-        for (sandbox, ip) in &net.members {
-            if let Some(other) = seen.insert(ip, sandbox) {
-                return Err(format!(
-                    "address {ip} of network {} is held by both {other} and {sandbox}",
-                    net.name
-                ));
-            }
-            if !net.ipam.iter().any(|c| c.subnet.contains(ip)) {
-                return Err(format!(
-                    "address {ip} of {sandbox} is outside network {}",
-                    net.name
-                ));
-            }
+        if let Some((ip, a, b)) = held_twice(&net.members, |ip| u32::from(ip).into()) {
+            return Err(format!(
+                "address {ip} of network {} is held by both {a} and {b}",
+                net.name
+            ));
         }
-        let mut seen6 = HashMap::new();
-        for (sandbox, ip) in &net.members6 {
-            if let Some(other) = seen6.insert(ip, sandbox) {
-                return Err(format!(
-                    "address {ip} of network {} is held by both {other} and {sandbox}",
-                    net.name
-                ));
-            }
-            if !net.ipam6.as_ref().is_some_and(|c| c.subnet.contains(ip)) {
-                return Err(format!(
-                    "address {ip} of {sandbox} is outside network {}",
-                    net.name
-                ));
-            }
+        if let Some((ip, a, b)) = held_twice(&net.members6, u128::from) {
+            return Err(format!(
+                "address {ip} of network {} is held by both {a} and {b}",
+                net.name
+            ));
+        }
+        if let Some((sandbox, ip)) =
+            (net.members.iter()).find(|(_, ip)| !net.ipam.iter().any(|c| c.subnet.contains(*ip)))
+        {
+            return Err(format!(
+                "address {ip} of {sandbox} is outside network {}",
+                net.name
+            ));
+        }
+        if let Some((sandbox, ip)) = (net.members6.iter())
+            .find(|(_, ip)| !net.ipam6.as_ref().is_some_and(|c| c.subnet.contains(*ip)))
+        {
+            return Err(format!(
+                "address {ip} of {sandbox} is outside network {}",
+                net.name
+            ));
         }
         for sandbox in net.macs.keys() {
             if !net.has_member(sandbox) {
@@ -320,8 +334,12 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("share the bridge br"), "{err}");
         let mut dup = net("a", "br-a", "10.0.0.0/24");
-        dup.members.insert("x".into(), "10.0.0.2".parse().unwrap());
-        dup.members.insert("y".into(), "10.0.0.2".parse().unwrap());
+        dup.members
+            .edit()
+            .insert("x".into(), "10.0.0.2".parse().unwrap());
+        dup.members
+            .edit()
+            .insert("y".into(), "10.0.0.2".parse().unwrap());
         let err = check_networks(&[dup], &[]).unwrap_err();
         assert_eq!(err, "address 10.0.0.2 of network a is held by both x and y");
         assert!(

@@ -31,7 +31,7 @@ pub(super) fn attach_gateway_bridge(
         .find(|n| !in_sandbox.iter().any(|e| &e.ifname == n))
         .expect("an unused ethN exists");
     let default_route = !in_sandbox.iter().any(|e| e.default_route);
-    let taken: HashSet<_> = gateway.members.values().copied().collect();
+    let taken: Vec<_> = gateway.members.values().copied().collect();
     let ipv4 = ipam::allocate(&gateway.ipam[0], &taken, None, &gateway.name)?;
     let id = new_id()?;
     let endpoint = Endpoint {

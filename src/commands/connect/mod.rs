@@ -214,7 +214,10 @@ pub fn join(
         let (forget, mesh_plan): (Vec<Op>, Vec<Op>) =
             (mesh_plan.into_iter()).partition(|op| matches!(op, Op::ForgetFlows { .. }));
         let plan = mesh_plan.into_iter().chain(plan).chain(forget).collect();
-        let network = tx.state.network_by_id(&endpoint.network_id).cloned();
+        let network = tx
+            .state
+            .network_by_id(&endpoint.network_id)
+            .map(without_members);
         tx.commit(ctx, plan)?;
         Ok((
             endpoint,
@@ -230,6 +233,18 @@ pub fn join(
         );
     }
     result
+}
+
+/// A copy of a network for a caller after the commit: its settings, without the member
+/// lists (which, shared with the state, the commit would otherwise have to copy to change).
+fn without_members(network: &Network) -> Network {
+    Network {
+        members: Default::default(),
+        members6: Default::default(),
+        aliases: Default::default(),
+        macs: Default::default(),
+        ..network.clone()
+    }
 }
 
 /// Everything a connect decides: the endpoint (and its addresses, claimed in the store for

@@ -11,9 +11,19 @@ use super::Tx;
 use super::commit::sorted_difference;
 use crate::commands::Ctx;
 use crate::dns::{etcfiles, names};
-use crate::model::{Published, Sandbox, SandboxFile};
+use crate::model::{Index, Published, Sandbox, SandboxFile};
 use crate::state::store::FileChange;
 use crate::state::store::Store;
+
+/// Takes `name` out of a member list, which is changed (and so copied, if shared) only if it
+/// holds it.
+fn take<V: Clone>(index: &mut Index<String, V>, name: &str) -> Option<V> {
+    if index.contains_key(name) {
+        index.edit().remove(name)
+    } else {
+        None
+    }
+}
 
 impl Tx {
     /// Networks list their members (sandbox name and address); the sandboxes this command
@@ -35,23 +45,19 @@ impl Tx {
                 before.note_member(network, name);
             }
         }
+        // Each seen sandbox's entries come out (a lookup per name: the lists of a big
+        // network are neither walked nor, when unchanged, copied).
         for network in &mut self.state.networks {
-            network.members.retain(|name, ip| {
-                let keep = !seen.contains(name);
-                if !keep {
-                    released.push((network.id.clone(), name.clone(), (*ip).into()));
+            for &name in &seen {
+                if let Some(ip) = take(&mut network.members, name) {
+                    released.push((network.id.clone(), name.clone(), ip.into()));
                 }
-                keep
-            });
-            network.members6.retain(|name, ip| {
-                let keep = !seen.contains(name);
-                if !keep {
-                    released.push((network.id.clone(), name.clone(), (*ip).into()));
+                if let Some(ip) = take(&mut network.members6, name) {
+                    released.push((network.id.clone(), name.clone(), ip.into()));
                 }
-                keep
-            });
-            network.aliases.retain(|name, _| !seen.contains(name));
-            network.macs.retain(|name, _| !seen.contains(name));
+                take(&mut network.aliases, name);
+                take(&mut network.macs, name);
+            }
         }
         type Entry = (
             String,
@@ -86,16 +92,16 @@ impl Tx {
             });
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
-                    network.aliases.insert(name.clone(), aliases);
+                    network.aliases.edit().insert(name.clone(), aliases);
                 }
                 if let Some(mac) = own_mac {
-                    network.macs.insert(name.clone(), mac);
+                    network.macs.edit().insert(name.clone(), mac);
                 }
                 if let Some(ipv6) = ipv6 {
-                    network.members6.insert(name.clone(), ipv6);
+                    network.members6.edit().insert(name.clone(), ipv6);
                 }
                 if let Some(ipv4) = ipv4 {
-                    network.members.insert(name, ipv4);
+                    network.members.edit().insert(name, ipv4);
                 }
             }
         }
@@ -165,10 +171,10 @@ impl Tx {
                 if let Some(network) = widened.iter_mut().find(|n| &n.id == network_id) {
                     match ip {
                         std::net::IpAddr::V4(ip) => {
-                            network.members.insert(name.clone(), *ip);
+                            network.members.edit().insert(name.clone(), *ip);
                         }
                         std::net::IpAddr::V6(ip) => {
-                            network.members6.insert(name.clone(), *ip);
+                            network.members6.edit().insert(name.clone(), *ip);
                         }
                     }
                 }

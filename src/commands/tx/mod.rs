@@ -230,9 +230,9 @@ impl Tx {
         tx.esp_before.clear();
         tx.repair = true;
         for network in &mut tx.state.networks {
-            network.members.clear();
-            network.aliases.clear();
-            network.members6.clear();
+            network.members = Default::default();
+            network.aliases = Default::default();
+            network.members6 = Default::default();
         }
         tx.state.published.clear();
         Ok(tx)
