@@ -326,10 +326,11 @@ fn modes_are_explicit_and_planted_links_are_not_followed() {
         umask 000
         ctnet network create --subnet 10.84.0.0/24 lab >/dev/null
         ctnet sandbox create s1 >/dev/null; ctnet connect lab s1
-        for d in /var/lib/ctnet /var/lib/ctnet/sandboxes /var/lib/ctnet/etc /var/lib/ctnet/etc/s1; do
+        for d in /var/lib/ctnet /var/lib/ctnet/sandboxes /var/lib/ctnet/etc /var/lib/ctnet/etc/s1 /var/lib/ctnet/names; do
           [ "$(stat -c %a $d)" = 755 ] || die "$d has mode $(stat -c %a $d) under umask 000"
         done
         [ "$(stat -c %a /var/lib/ctnet/state.json)" = 600 ] || die "state.json: $(stat -c %a /var/lib/ctnet/state.json)"
+        [ "$(stat -c %a /var/lib/ctnet/names/lab.hosts)" = 644 ] || die "lab.hosts: $(stat -c %a /var/lib/ctnet/names/lab.hosts)"
         # etc/NAME made a link to someone's directory: sandbox rm deletes nothing there.
         mkdir $T/victim; echo keep > $T/victim/hosts; echo keep > $T/victim/resolv.conf
         rm -rf /var/lib/ctnet/etc/s1; ln -s $T/victim /var/lib/ctnet/etc/s1

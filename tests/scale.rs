@@ -68,6 +68,19 @@ fn readers_never_see_a_torn_or_stale_name_while_members_churn() {
         # Slots are reused: 8 names churned 25 times leave a file that holds at most 8 + 3 of them.
         slots=$(grep -c $'\t' /var/lib/ctnet/names/app.hosts)
         [ "$slots" -le 13 ] || die "app's file grew to $slots lines: $(cat /var/lib/ctnet/names/app.hosts)"
+        # An older ctnet's files (a file of its own for every member, no shared file): the
+        # next change writes the shared file and links the members to it.
+        rm /var/lib/ctnet/names/app.hosts
+        for s in s1 s2; do
+          rm /var/lib/ctnet/etc/$s/hosts
+          printf '127.0.0.1\tlocalhost\n10.90.0.12\ts2\n' > /var/lib/ctnet/etc/$s/hosts
+        done
+        ctnet sandbox create late >/dev/null; ctnet connect app late --ip 10.90.0.99
+        for s in s1 s2; do
+          [ "$(readlink /var/lib/ctnet/etc/$s/hosts)" = /var/lib/ctnet/names/app.hosts ] || die "$s was not linked to the shared file"
+          [ "$(ip netns exec $s getent hosts late | awk '{print $1}' || true)" = 10.90.0.99 ] || die "$s does not resolve late after the upgrade"
+        done
+        ctnet sandbox rm late >/dev/null
         # gc puts a damaged file right again; network rm takes it away.
         sed -i '/s3/d' /var/lib/ctnet/names/app.hosts
         ! ip netns exec s1 getent hosts s3 >/dev/null || die "the damage did not take"

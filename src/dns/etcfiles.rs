@@ -69,7 +69,11 @@ pub fn apply(ctx: &Files, updates: &[FileUpdate]) -> Result<()> {
                 network,
                 remove,
                 add,
-            } => hostsfile::edit(&network_hosts(ctx.state_dir, network), remove, add).map(drop),
+            } => match hostsfile::edit(&network_hosts(ctx.state_dir, network), remove, add) {
+                Ok(true) => Ok(()),
+                Ok(false) => rebuild_network(ctx, network),
+                Err(e) => Err(e),
+            },
             FileUpdate::Neighbour {
                 sandbox,
                 remove,
@@ -151,6 +155,27 @@ fn write_network(ctx: &Files, name: &str) -> Result<()> {
         &names::network_header(network),
         &names::network_lines(network),
     )
+}
+
+/// A network's shared file that is missing or an older ctnet's (after an upgrade, whose
+/// members each had a file of their own): written whole, and its members linked to it.
+fn rebuild_network(ctx: &Files, name: &str) -> Result<()> {
+    let Some(network) = resolving_network(ctx, name) else {
+        return Ok(());
+    };
+    if network.member_names().is_empty() {
+        return Ok(());
+    }
+    write_network(ctx, name)?;
+    let readers = (network.member_names().into_iter())
+        .filter(|m| names::view(ctx.networks, m) == View::Network(network));
+    let mut first_error = None;
+    for member in readers {
+        if let Err(e) = write_hosts(ctx, member) {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 fn drop_network(ctx: &Files, name: &str) -> Result<()> {

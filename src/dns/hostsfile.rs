@@ -23,6 +23,17 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// The header line that tells a file laid out in slots from one an older ctnet wrote (whose
+/// lines `edit` would neither find nor free): such a file is written anew.
+pub const MARK: &str =
+    "# Changed in place, line by line: a line of blanks after '#' is a free slot.\n";
+
+/// Whether the file was laid out in slots (its mark within its first two lines).
+fn in_slots(bytes: &[u8]) -> bool {
+    let head = lines(bytes).take(2).map(|(_, line)| line);
+    head.into_iter().any(|line| line == MARK.as_bytes())
+}
+
 /// The smallest slot; a line of an IPv4 address and a short name fits.
 const MIN_SLOT: usize = 32;
 
@@ -125,13 +136,17 @@ pub fn create(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
 }
 
 /// Takes `remove` out of the file at `path` and puts `add` in (lines already there are not
-/// added twice), in place. A file that is not there is left so: `Ok(false)`. The cost is
-/// one pass over the file's bytes, whatever the number of its lines.
+/// added twice), in place. A file that is not there, or not laid out in slots, is left so:
+/// `Ok(false)`, for the caller to write it whole. The cost is one pass over the file's
+/// bytes, whatever the number of its lines.
 pub fn edit(path: &Path, remove: &[Line], add: &[Line]) -> Result<bool> {
     let Some(file) = open(path)? else {
         return Ok(false);
     };
     let bytes = read(&file, path)?;
+    if !in_slots(&bytes) {
+        return Ok(false);
+    }
     let unwanted = |address: &[u8], names: &[u8]| remove.iter().any(|l| holds(address, names, l));
     // Only lines at the addresses concerned need a closer look.
     let concerned: Vec<&[u8]> = (remove.iter().chain(add))
@@ -153,6 +168,9 @@ pub fn sync(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
         return create(path, header, lines);
     };
     let bytes = read(&file, path)?;
+    if !in_slots(&bytes) {
+        return create(path, header, lines);
+    }
     let wanted: HashSet<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
     let unwanted = |address: &[u8], names: &[u8]| {
         let mut line = address.to_vec();
@@ -290,7 +308,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ctnet-hostsfile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("hosts");
-        let header = "# header\n127.0.0.1\tlocalhost\n";
+        let header = format!("# header\n{MARK}127.0.0.1\tlocalhost\n");
+        let header = header.as_str();
         let line = |i: u32| format!("10.1.0.{i}\tn{i}");
         create(&path, header, &[line(2), line(3)]).unwrap();
         let size = read(&path).len();
@@ -322,6 +341,11 @@ mod tests {
         edit(&path, &[], &[line(7)]).unwrap();
         assert!(live(&path).contains(&"10.1.0.7 n7".to_string()));
         assert!(!edit(&dir.join("missing"), &[], &[line(1)]).unwrap());
+        // An older ctnet's file (no slots): left for the caller to write whole.
+        std::fs::write(&path, "127.0.0.1\tlocalhost\n10.1.0.2\tn2\n").unwrap();
+        assert!(!edit(&path, &[line(2)], &[]).unwrap());
+        sync(&path, header, &[line(3)]).unwrap();
+        assert_eq!(live(&path), ["127.0.0.1 localhost", "10.1.0.3 n3"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -72,10 +72,10 @@ pub fn network_lines(network: &Network) -> Vec<Line> {
 /// The top of every `hosts` file ctnet writes, before the name lines.
 fn header(whose: &str) -> String {
     format!(
-        "# Written by ctnet: {whose}.\n\
-         # Changed in place, line by line: a line of blanks after '#' is a free slot.\n\
+        "# Written by ctnet: {whose}.\n{}\
          127.0.0.1\tlocalhost\n\
-         ::1\tlocalhost ip6-localhost ip6-loopback\n"
+         ::1\tlocalhost ip6-localhost ip6-loopback\n",
+        crate::dns::hostsfile::MARK
     )
 }
 

@@ -61,10 +61,10 @@ fn settings_fit_driver(net: &Network) -> Result<(), String> {
 
 /// An address two members hold, with their names: sorted as plain numbers, not hashed (a
 /// network's 1,000 members are checked on every load).
-fn held_twice<'a, A: Copy>(
-    members: &'a BTreeMap<String, A>,
+fn held_twice<A: Copy>(
+    members: &BTreeMap<String, A>,
     number: impl Fn(A) -> u128,
-) -> Option<(A, &'a String, &'a String)> {
+) -> Option<(A, &String, &String)> {
     let names: Vec<(&String, A)> = members.iter().map(|(m, ip)| (m, *ip)).collect();
     let mut by_address: Vec<(u128, u32)> = (names.iter().enumerate())
         .map(|(i, (_, ip))| (number(*ip), i as u32))
