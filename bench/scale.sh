@@ -71,15 +71,15 @@ for level in 1 1000 5000; do
     done
     $ctnet publish srv "${specs[@]}" >/dev/null
   done
-  : >"$tmp/pub"; : >"$tmp/unpub"; : >"$tmp/nft"
+  : >"$tmp/pub"; : >"$tmp/unpub"; : >"$tmp/nft"; : >"$tmp/nftdel"
   for i in $(seq "$samples"); do
     port=$((40000 + i))
     t0=$(us); $ctnet publish srv "$port:80" >/dev/null; t1=$(us); echo $((t1 - t0)) >>"$tmp/pub"
     t0=$(us); nft add element inet ctnet dnat_any "{ udp . $port : $target . 80 }"; t1=$(us); echo $((t1 - t0)) >>"$tmp/nft"
-    nft delete element inet ctnet dnat_any "{ udp . $port }"
+    t0=$(us); nft delete element inet ctnet dnat_any "{ udp . $port }"; t1=$(us); echo $((t1 - t0)) >>"$tmp/nftdel"
     t0=$(us); $ctnet unpublish srv "$port:80" >/dev/null; t1=$(us); echo $((t1 - t0)) >>"$tmp/unpub"
   done
-  for f in pub unpub nft; do median <"$tmp/$f" >"$tmp/$f-$level"; done
+  for f in pub unpub nft nftdel; do median <"$tmp/$f" >"$tmp/$f-$level"; done
   instructions $ctnet publish srv 45000:80 >"$tmp/pi-$level"
   instructions $ctnet unpublish srv 45000:80 >"$tmp/ui-$level"
   [ "$level" = 5000 ] && publish_rss=$(rss $ctnet publish srv 45001:80)
@@ -125,8 +125,8 @@ for level in 100 500 1000; do
 done
 row "publish, N ports already published" "ctnet ms" "nft ms" "ratio"
 for level in 1 1000 5000; do
-  row "publish at $level" "$(cat "$tmp/pub-$level")" "$(cat "$tmp/nft-$level")" "$(ratio "$(cat "$tmp/pub-$level")" "$(cat "$tmp/nft-$level")")"
-  row "unpublish at $level" "$(cat "$tmp/unpub-$level")" "$(cat "$tmp/nft-$level")" "$(ratio "$(cat "$tmp/unpub-$level")" "$(cat "$tmp/nft-$level")")"
+  row "publish at $level (floor: nft add element)" "$(cat "$tmp/pub-$level")" "$(cat "$tmp/nft-$level")" "$(ratio "$(cat "$tmp/pub-$level")" "$(cat "$tmp/nft-$level")")"
+  row "unpublish at $level (floor: nft delete element)" "$(cat "$tmp/unpub-$level")" "$(cat "$tmp/nftdel-$level")" "$(ratio "$(cat "$tmp/unpub-$level")" "$(cat "$tmp/nftdel-$level")")"
 done
 for level in 1000 5000; do
   row "publish at $level against at 1: ms, instructions" "$(ratio "$(cat "$tmp/pub-$level")" "$(cat "$tmp/pub-1")")" "$(ratio "$(cat "$tmp/pi-$level")" "$(cat "$tmp/pi-1")")" ""

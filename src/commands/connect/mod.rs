@@ -466,6 +466,8 @@ pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
         );
     };
     let plan = plan_leave(ctx, &mut tx, &network, &sandbox, &endpoint)?;
+    // A copy sharing the member lists would make the commit copy them to change them.
+    drop(network);
     if args.force {
         tx.commit_best_effort(ctx, plan.into_iter().map(|op| vec![op]).collect())
     } else {

@@ -112,7 +112,8 @@ impl Tx {
     fn carry_out(&mut self, ctx: &mut Ctx, steps: &[Op]) -> Result<()> {
         // The new files are written before the kernel is touched (a full disk fails here),
         // and put in place after it: the state on disk never claims what did not happen.
-        let staged = self.store.stage(self.file_changes()?)?;
+        let changes = self.file_changes()?;
+        let staged = self.store.stage(changes)?;
         if self.intent_first {
             if let Err(e) = self.store.install(staged) {
                 self.restore_files();

@@ -161,27 +161,14 @@ impl Tx {
     /// The files to write, in order. An address is never free on disk while a sandbox
     /// file still holds it: members released by this command stay in state.json until the
     /// sandbox files are written. A crash in between can only leave an address reserved.
-    pub(super) fn file_changes(&self) -> Result<Vec<FileChange>> {
+    pub(super) fn file_changes(&mut self) -> Result<Vec<FileChange>> {
         let mut changes = Vec::new();
         let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published)?;
         let mut on_disk: Vec<u8> = self.networks_on_disk.clone();
         if !self.released.is_empty() || !self.released_ports.is_empty() {
-            let mut widened = self.state.networks.clone();
-            for (network_id, name, ip) in &self.released {
-                if let Some(network) = widened.iter_mut().find(|n| &n.id == network_id) {
-                    match ip {
-                        std::net::IpAddr::V4(ip) => {
-                            network.members.edit().insert(name.clone(), *ip);
-                        }
-                        std::net::IpAddr::V6(ip) => {
-                            network.members6.edit().insert(name.clone(), *ip);
-                        }
-                    }
-                }
-            }
             let mut published = self.state.published.clone();
             published.extend(self.released_ports.iter().cloned());
-            let widened_bytes = Store::networks_bytes(&widened, &published)?;
+            let widened_bytes = self.widened_bytes(&published)?;
             if widened_bytes != on_disk {
                 changes.push(FileChange::Networks(widened_bytes.clone()));
                 on_disk = widened_bytes;
@@ -207,6 +194,51 @@ impl Tx {
             changes.push(FileChange::Networks(final_bytes));
         }
         Ok(changes)
+    }
+
+    /// Serialises state.json with the members this command released put back, in place (a
+    /// copy of a big network's lists would cost more than the save), and then takes them out
+    /// again, restoring what a member of the same name holds now.
+    fn widened_bytes(&mut self, published: &[Published]) -> Result<Vec<u8>> {
+        use std::net::IpAddr;
+        let mut undo = Vec::new();
+        for (network_id, name, ip) in &self.released {
+            if let Some(i) = self.state.networks.iter().position(|n| &n.id == network_id) {
+                let network = &mut self.state.networks[i];
+                let before = match ip {
+                    IpAddr::V4(ip) => network
+                        .members
+                        .edit()
+                        .insert(name.clone(), *ip)
+                        .map(IpAddr::V4),
+                    IpAddr::V6(ip) => network
+                        .members6
+                        .edit()
+                        .insert(name.clone(), *ip)
+                        .map(IpAddr::V6),
+                };
+                undo.push((i, name.clone(), ip.is_ipv4(), before));
+            }
+        }
+        let bytes = Store::networks_bytes(&self.state.networks, published);
+        for (i, name, v4, before) in undo.into_iter().rev() {
+            let network = &mut self.state.networks[i];
+            match (v4, before) {
+                (_, Some(IpAddr::V4(ip))) => {
+                    network.members.edit().insert(name, ip);
+                }
+                (_, Some(IpAddr::V6(ip))) => {
+                    network.members6.edit().insert(name, ip);
+                }
+                (true, None) => {
+                    network.members.edit().remove(&name);
+                }
+                (false, None) => {
+                    network.members6.edit().remove(&name);
+                }
+            }
+        }
+        bytes
     }
 
     /// Puts the files back as they were loaded, as far as it can (after a failed save).

@@ -252,7 +252,8 @@ impl Tx {
             // The default networks' ids and subnets are kept from the first look on, so
             // that they read the same every time; the first command that changes
             // something makes them in the kernel (see `begin`).
-            let staged = tx.store.stage(tx.file_changes()?)?;
+            let changes = tx.file_changes()?;
+            let staged = tx.store.stage(changes)?;
             tx.store.install(staged)?;
         }
         Ok(std::mem::take(&mut tx.state))
