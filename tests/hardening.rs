@@ -330,7 +330,7 @@ fn modes_are_explicit_and_planted_links_are_not_followed() {
           [ "$(stat -c %a $d)" = 755 ] || die "$d has mode $(stat -c %a $d) under umask 000"
         done
         [ "$(stat -c %a /var/lib/ctnet/state.json)" = 600 ] || die "state.json: $(stat -c %a /var/lib/ctnet/state.json)"
-        [ "$(stat -c %a /var/lib/ctnet/names/lab.hosts)" = 644 ] || die "lab.hosts: $(stat -c %a /var/lib/ctnet/names/lab.hosts)"
+        [ "$(stat -c %a /var/lib/ctnet/names/lab-*.hosts)" = 644 ] || die "lab's shared hosts: $(stat -c %a /var/lib/ctnet/names/lab-*.hosts)"
         # etc/NAME made a link to someone's directory: sandbox rm deletes nothing there.
         mkdir $T/victim; echo keep > $T/victim/hosts; echo keep > $T/victim/resolv.conf
         rm -rf /var/lib/ctnet/etc/s1; ln -s $T/victim /var/lib/ctnet/etc/s1

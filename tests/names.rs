@@ -76,7 +76,8 @@ fn a_bind_mount_made_before_a_change_sees_it() {
         ctnet connect app late
         grep -q late $T/view/hosts || die "bind mount missed an append"
         ctnet disconnect app late
-        ! grep -q late $T/view/hosts || die "bind mount missed a rewrite"
+        grep -v '^#' $T/view/hosts > $T/live || true
+        ! grep -q late $T/live || die "bind mount missed a removal"
         umount $T/view/hosts
         # --pid sandboxes get the same files under the state directory.
         unshare --net sleep 30 & pid=$!

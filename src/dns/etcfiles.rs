@@ -31,9 +31,9 @@ pub fn sandbox_dir(state_dir: &Path, sandbox: &str) -> PathBuf {
     state_dir.join("etc").join(sandbox)
 }
 
-/// The shared `hosts` file of a network.
-pub fn network_hosts(state_dir: &Path, network: &str) -> PathBuf {
-    state_dir.join("names").join(format!("{network}.hosts"))
+/// A network's shared `hosts` file, by its name (`names::shared_file`).
+pub fn network_hosts(state_dir: &Path, file: &str) -> PathBuf {
+    state_dir.join("names").join(format!("{file}.hosts"))
 }
 
 /// `/etc/netns/NS` for a sandbox in a named namespace.
@@ -140,7 +140,7 @@ fn own_dir(dir: &Path) -> Result<()> {
 
 /// The network whose shared file is `name`'s (`None`: a network gone or not resolving).
 fn resolving_network<'a>(ctx: &Files<'a>, name: &str) -> Option<&'a crate::model::Network> {
-    (ctx.networks.iter()).find(|n| n.name == name && names::resolves_names(n))
+    (ctx.networks.iter()).find(|n| names::resolves_names(n) && names::shared_file(n) == name)
 }
 
 /// Writes a network's shared file whole, in place if it is there.
@@ -197,7 +197,7 @@ pub fn prune_networks(state_dir: &Path, networks: &[crate::model::Network]) {
         let network = file.strip_suffix(".hosts").unwrap_or(&file);
         if !networks
             .iter()
-            .any(|n| n.name == network && names::resolves_names(n))
+            .any(|n| names::resolves_names(n) && names::shared_file(n) == network)
         {
             let _ = std::fs::remove_file(entry.path());
         }
@@ -217,9 +217,9 @@ fn write_hosts(ctx: &Files, name: &str) -> Result<()> {
             &names::own_lines(ctx.networks, name),
         ),
         View::Network(network) => {
-            let shared = network_hosts(ctx.state_dir, &network.name);
+            let shared = network_hosts(ctx.state_dir, &names::shared_file(network));
             if !shared.exists() {
-                write_network(ctx, &network.name)?;
+                write_network(ctx, &names::shared_file(network))?;
             }
             if std::fs::read_link(&path).ok().as_deref() == Some(shared.as_path()) {
                 return Ok(());

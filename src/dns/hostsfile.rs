@@ -3,14 +3,19 @@
 //! Readers hold the file open or bind-mounted (`ip netns exec`, `ctnet run`), so it is
 //! never replaced once made: a rename would leave them on the old copy. Changing it in
 //! place must still never show a reader a torn line, which would resolve a name to a
-//! wrong address. So every name line sits in a slot of a fixed size class (32, 64, 128...
-//! bytes, padded with blanks after the address) and a slot only ever changes under a '#':
+//! wrong address. So every name line sits in a slot of a fixed size (32, 64, 128... bytes,
+//! padded with blanks after the address) and a slot only ever changes under a '#':
 //!
 //! - adding: the line is written with '#' for its first byte, then that byte is written
-//!   alone (a single byte cannot be torn);
-//! - removing: '#' goes over the first byte, then blanks over the rest;
-//! - a free slot (`#`, blanks, newline) of the right size is reused before the file grows,
-//!   so it stays as long as the most lines it ever held of each size.
+//!   alone (a single byte cannot be torn); a reader that saw the new first byte reads
+//!   bytes written before it;
+//! - removing: '#' goes over the first byte, and nothing else changes, so a reader that
+//!   still saw the old first byte reads the old line whole;
+//! - a free slot (a line under '#' in a slot's shape) is reused before the file grows, so
+//!   the file stays as long as the most lines it ever held of each size;
+//! - a slot starts at a multiple of its size, so it never straddles the 1 or 4 KiB blocks
+//!   in which readers read (musl, glibc's stdio): no reader can take a slot's start
+//!   before a change and its end after it.
 //!
 //! A reader sees each line either whole or as a comment. A change costs one read of the
 //! file and a few writes, however many other lines it has.
@@ -25,8 +30,7 @@ use anyhow::{Context, Result};
 
 /// The header line that tells a file laid out in slots from one an older ctnet wrote (whose
 /// lines `edit` would neither find nor free): such a file is written anew.
-pub const MARK: &str =
-    "# Changed in place, line by line: a line of blanks after '#' is a free slot.\n";
+pub const MARK: &str = "# Changed in place, line by line: a line under '#' is a free slot.\n";
 
 /// Whether the file was laid out in slots (its mark within its first two lines).
 fn in_slots(bytes: &[u8]) -> bool {
@@ -58,39 +62,56 @@ fn render(line: &str) -> Vec<u8> {
     out
 }
 
+/// What comes before a slot of `size` appended at `end` so that it starts at a multiple of
+/// its size: nothing, an empty line, or a comment of blanks (never taken for a free slot).
+fn filler(end: usize, size: usize) -> Vec<u8> {
+    match (size - end % size) % size {
+        0 => Vec::new(),
+        1 => b"\n".to_vec(),
+        n => {
+            let mut line = vec![b' '; n];
+            line[0] = b'#';
+            line[n - 1] = b'\n';
+            line
+        }
+    }
+}
+
 /// What one line of the file is.
 #[derive(Debug, PartialEq)]
 enum Kind<'a> {
     /// A name line in a slot: its address and its names.
     Slot(&'a [u8], &'a [u8]),
-    /// A free slot of this size.
+    /// A free slot of this size (a freed line, or one a crash left half written).
     Free(usize),
-    /// Anything else: the header, localhost, a partial line: never touched.
+    /// Anything else: the header, localhost, fillers, a partial line: never touched.
     Other,
 }
 
-fn kind(line: &[u8]) -> Kind<'_> {
-    // `line` ends with its newline.
+/// The address and names of a line in a slot's shape (`ADDRESS BLANKS\tNAMES`).
+fn slot_parts(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = body.iter().position(|&b| b == b' ' || b == b'\t')?;
+    let address_like = |b: &u8| b.is_ascii_hexdigit() || *b == b':' || *b == b'.';
+    if end == 0 || body[end] != b' ' || !body[..end].iter().all(address_like) {
+        return None;
+    }
+    let tab = body[end..].iter().position(|&b| b == b'\t')?;
+    Some((&body[..end], &body[end + tab + 1..]))
+}
+
+/// What the line at `offset` is (`line` ends with its newline).
+fn kind(offset: usize, line: &[u8]) -> Kind<'_> {
     let size = line.len();
     let body = &line[..size - 1];
-    if body.first() == Some(&b'#') {
-        let blank = body[1..].iter().all(|&b| b == b' ');
-        return match blank && size >= MIN_SLOT && size.is_power_of_two() {
-            true => Kind::Free(size),
-            false => Kind::Other,
-        };
+    let slot_shaped = size >= MIN_SLOT && size.is_power_of_two() && offset % size == 0;
+    match body.split_first() {
+        Some((b'#', rest)) if slot_shaped && slot_parts(rest).is_some() => Kind::Free(size),
+        Some(_) if slot_shaped => match slot_parts(body) {
+            Some((address, names)) => Kind::Slot(address, names),
+            None => Kind::Other,
+        },
+        _ => Kind::Other,
     }
-    let Some(end) = body.iter().position(|&b| b == b' ' || b == b'\t') else {
-        return Kind::Other;
-    };
-    // Only slots have a blank right after the address (localhost lines have a tab).
-    if body[end] != b' ' {
-        return Kind::Other;
-    }
-    let Some(tab) = body[end..].iter().position(|&b| b == b'\t') else {
-        return Kind::Other;
-    };
-    Kind::Slot(&body[..end], &body[end + tab + 1..])
 }
 
 /// Whether a slot's address and names are `line`'s.
@@ -100,6 +121,11 @@ fn holds(address: &[u8], names: &[u8], line: &str) -> bool {
         && line.starts_with(address)
         && line[address.len()] == b'\t'
         && line.ends_with(names)
+}
+
+/// The address of a line as `names` makes it.
+fn address_of(line: &str) -> &[u8] {
+    line.split('\t').next().unwrap_or(line).as_bytes()
 }
 
 /// The file's lines with their offsets; a last line without a newline is left out.
@@ -112,13 +138,21 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// The whole text of a file: `header`, then `lines` in slots.
+fn layout(header: &str, lines: &[Line]) -> Vec<u8> {
+    let mut text = header.as_bytes().to_vec();
+    for line in lines {
+        let slot = render(line);
+        text.extend(filler(text.len(), slot.len()));
+        text.extend(slot);
+    }
+    text
+}
+
 /// Makes a new file at `path` (replacing what is there by a rename: for a file that nobody
 /// reads yet, or that readers must leave): `header`, then `lines` in slots.
 pub fn create(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
-    let mut text = header.as_bytes().to_vec();
-    for line in lines {
-        text.extend_from_slice(&render(line));
-    }
+    let text = layout(header, lines);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("hosts");
     let temp = dir.join(format!(".{name}.{}", std::process::id()));
@@ -136,9 +170,10 @@ pub fn create(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
 }
 
 /// Takes `remove` out of the file at `path` and puts `add` in (lines already there are not
-/// added twice), in place. A file that is not there, or not laid out in slots, is left so:
-/// `Ok(false)`, for the caller to write it whole. The cost is one pass over the file's
-/// bytes, whatever the number of its lines.
+/// added twice), in place. A line at the address of an added one goes too: an address is
+/// one member's, and a line left by an interrupted command must not outlive it. A file
+/// that is not there, or not laid out in slots, is left so: `Ok(false)`, for the caller to
+/// write it whole. The cost is one pass over the file's bytes, whatever its lines.
 pub fn edit(path: &Path, remove: &[Line], add: &[Line]) -> Result<bool> {
     let Some(file) = open(path)? else {
         return Ok(false);
@@ -147,17 +182,20 @@ pub fn edit(path: &Path, remove: &[Line], add: &[Line]) -> Result<bool> {
     if !in_slots(&bytes) {
         return Ok(false);
     }
-    let unwanted = |address: &[u8], names: &[u8]| remove.iter().any(|l| holds(address, names, l));
+    let unwanted = |address: &[u8], names: &[u8]| {
+        remove.iter().any(|l| holds(address, names, l))
+            || (add.iter().any(|l| address_of(l) == address)
+                && !add.iter().any(|l| holds(address, names, l)))
+    };
     // Only lines at the addresses concerned need a closer look.
-    let concerned: Vec<&[u8]> = (remove.iter().chain(add))
-        .map(|l| l.split('\t').next().unwrap_or(l).as_bytes())
-        .collect();
+    let concerned: Vec<&[u8]> = remove.iter().chain(add).map(|l| address_of(l)).collect();
     change(&file, path, &bytes, Some(&concerned), unwanted, add)?;
     Ok(true)
 }
 
 /// Brings the file at `path` to hold exactly `lines` (besides its header), in place where
-/// it is a file of ctnet's already, else made new with `header`.
+/// it is a file of ctnet's already, else made new with `header`. An older ctnet's file (not
+/// in slots) is written over in place once, so that readers that hold it keep it.
 pub fn sync(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
     let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
     let file = match regular {
@@ -169,7 +207,10 @@ pub fn sync(path: &Path, header: &str, lines: &[Line]) -> Result<()> {
     };
     let bytes = read(&file, path)?;
     if !in_slots(&bytes) {
-        return create(path, header, lines);
+        let text = layout(header, lines);
+        return (file.write_all_at(&text, 0))
+            .and_then(|()| file.set_len(text.len() as u64))
+            .with_context(|| format!("cannot write {}", path.display()));
     }
     let wanted: HashSet<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
     let unwanted = |address: &[u8], names: &[u8]| {
@@ -223,13 +264,11 @@ fn change(
             })
     };
     for (offset, line) in lines(bytes).filter(|(_, line)| passes(line)) {
-        match kind(line) {
+        match kind(offset, line) {
             Kind::Free(size) => free.entry(size).or_default().push(offset),
             Kind::Slot(address, names) if unwanted(address, names) => {
+                // Its first byte alone: the rest stays as it was until the slot is reused.
                 file.write_all_at(b"#", offset as u64).map_err(failed)?;
-                let blanks = vec![b' '; line.len() - 2];
-                file.write_all_at(&blanks, offset as u64 + 1)
-                    .map_err(failed)?;
                 free.entry(line.len()).or_default().push(offset);
             }
             Kind::Slot(address, names) => {
@@ -259,7 +298,9 @@ fn change(
         let offset = match free.get_mut(&slot.len()).and_then(Vec::pop) {
             Some(offset) => offset,
             None => {
-                end += slot.len();
+                let gap = filler(end, slot.len());
+                file.write_all_at(&gap, end as u64).map_err(failed)?;
+                end += gap.len() + slot.len();
                 end - slot.len()
             }
         };
@@ -294,11 +335,23 @@ mod tests {
         assert_eq!(slot.len(), 32);
         assert!(slot.starts_with(b"10.1.0.2 "));
         assert!(slot.ends_with(b" \tweb www\n"));
-        assert_eq!(kind(&slot), Kind::Slot(b"10.1.0.2", b"web www"));
+        assert_eq!(kind(0, &slot), Kind::Slot(b"10.1.0.2", b"web www"));
+        // Freed: the same bytes under '#'; misaligned, it is nobody's slot.
+        let mut freed = slot.clone();
+        freed[0] = b'#';
+        assert_eq!(kind(64, &freed), Kind::Free(32));
+        assert_eq!(kind(16, &slot), Kind::Other);
         assert!(holds(b"10.1.0.2", b"web www", "10.1.0.2\tweb www"));
         assert!(!holds(b"10.1.0.2", b"web", "10.1.0.2\tweb www"));
-        assert_eq!(kind(b"127.0.0.1\tlocalhost\n"), Kind::Other);
-        assert_eq!(kind(b"# Written by ctnet for \n"), Kind::Other);
+        assert_eq!(kind(0, b"127.0.0.1\tlocalhost\n"), Kind::Other);
+        assert_eq!(
+            kind(0, b"# Written by ctnet: the names on it\n"),
+            Kind::Other
+        );
+        assert_eq!(kind(32, &filler(1, 32)), Kind::Other);
+        assert_eq!(filler(64, 32), b"");
+        assert_eq!(filler(63, 32), b"\n");
+        assert_eq!(filler(40, 32).len(), 24);
         let long = format!("fd00::1\t{}", "n".repeat(40));
         assert_eq!(render(&long).len(), 64);
     }
@@ -321,7 +374,11 @@ mod tests {
         );
         assert_eq!(read(&path).len(), size);
         edit(&path, &[line(4)], &[]).unwrap();
-        assert!(!read(&path).contains("n4"), "a freed slot keeps no name");
+        assert!(!live(&path).iter().any(|l| l.contains("n4")));
+        assert!(
+            read(&path).contains("#0.1.0.4"),
+            "freed: only its first byte changes"
+        );
         edit(&path, &[], &[line(5)]).unwrap();
         assert_eq!(read(&path).len(), size);
         assert_eq!(live(&path)[1], "10.1.0.5 n5");
@@ -341,6 +398,19 @@ mod tests {
         edit(&path, &[], &[line(7)]).unwrap();
         assert!(live(&path).contains(&"10.1.0.7 n7".to_string()));
         assert!(!edit(&dir.join("missing"), &[], &[line(1)]).unwrap());
+        // A line left at an address that is added again (an interrupted command) goes.
+        edit(&path, &[], &["10.1.0.4\tstale".to_string()]).unwrap();
+        edit(&path, &[], &[line(4)]).unwrap();
+        assert!(!live(&path).iter().any(|l| l.contains("stale")));
+        // Every slot starts at a multiple of its size.
+        let text = std::fs::read(&path).unwrap();
+        let name_lines = lines(&text).filter(|(_, l)| slot_parts(&l[..l.len() - 1]).is_some());
+        for (offset, line) in name_lines {
+            assert!(
+                line.len().is_power_of_two() && offset % line.len() == 0,
+                "at {offset}"
+            );
+        }
         // An older ctnet's file (no slots): left for the caller to write whole.
         std::fs::write(&path, "127.0.0.1\tlocalhost\n10.1.0.2\tn2\n").unwrap();
         assert!(!edit(&path, &[line(2)], &[]).unwrap());

@@ -89,6 +89,14 @@ pub fn own_header(sandbox: &str) -> String {
     header(&format!("the names sandbox {sandbox} sees on its networks"))
 }
 
+/// The name of a network's shared file: the network's name and the start of its id, so that
+/// a network removed and made again under the same name (by `lab up`, say) never finds its
+/// predecessor's file.
+pub fn shared_file(network: &Network) -> String {
+    let id = network.id.get(..12).unwrap_or(&network.id);
+    format!("{}-{id}", network.name)
+}
+
 /// Which `hosts` file a sandbox reads.
 #[derive(Debug, PartialEq)]
 pub enum View<'a> {
@@ -180,7 +188,8 @@ fn vips(network: &Network) -> Vec<Vip> {
 #[derive(Debug, Clone)]
 pub struct Before {
     pub id: String,
-    pub name: String,
+    /// Its shared file's name (`shared_file`).
+    pub file: String,
     vips: Vec<Vip>,
     remotes: BTreeMap<String, crate::model::RemoteEndpoint>,
     members: BTreeMap<String, Vec<Line>>,
@@ -190,7 +199,7 @@ impl Before {
     pub fn of(network: &Network) -> Before {
         Before {
             id: network.id.clone(),
-            name: network.name.clone(),
+            file: shared_file(network),
             vips: vips(network),
             remotes: network
                 .remotes()
@@ -444,7 +453,7 @@ pub fn updates(
                     add: add.clone(),
                 }));
                 out.push(FileUpdate::Network {
-                    network: network.name.clone(),
+                    network: shared_file(network),
                     remove,
                     add,
                 });
@@ -455,7 +464,7 @@ pub fn updates(
                         .into_iter()
                         .map(|s| FileUpdate::OwnHosts(s.clone())),
                 );
-                out.push(FileUpdate::WriteNetwork(network.name.clone()));
+                out.push(FileUpdate::WriteNetwork(shared_file(network)));
             }
         }
     }
@@ -466,7 +475,7 @@ pub fn updates(
     let gone = before
         .iter()
         .filter(|old| !resolving.iter().any(|n| n.id == old.id));
-    out.extend(gone.map(|n| FileUpdate::DropNetwork(n.name.clone())));
+    out.extend(gone.map(|n| FileUpdate::DropNetwork(n.file.clone())));
     out
 }
 
@@ -563,7 +572,7 @@ mod tests {
                     add: line("10.1.0.4\tc"),
                 },
                 FileUpdate::Network {
-                    network: "app".into(),
+                    network: "app-app-id".into(),
                     remove: vec![],
                     add: line("10.1.0.4\tc"),
                 },
@@ -589,7 +598,7 @@ mod tests {
                     add: vec![],
                 },
                 FileUpdate::Network {
-                    network: "app".into(),
+                    network: "app-app-id".into(),
                     remove: line("10.1.0.3\tb"),
                     add: vec![],
                 },
@@ -600,7 +609,7 @@ mod tests {
         let loaded = before(&[&app, &other], "nobody");
         assert_eq!(
             updates(&loaded, &[app], &set(&[]), &set(&[]), false),
-            [FileUpdate::DropNetwork("other".into())]
+            [FileUpdate::DropNetwork("other-other-id".into())]
         );
     }
 
