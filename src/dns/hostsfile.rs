@@ -103,7 +103,7 @@ fn slot_parts(body: &[u8]) -> Option<(&[u8], &[u8])> {
 fn kind(offset: usize, line: &[u8]) -> Kind<'_> {
     let size = line.len();
     let body = &line[..size - 1];
-    let slot_shaped = size >= MIN_SLOT && size.is_power_of_two() && offset % size == 0;
+    let slot_shaped = size >= MIN_SLOT && size.is_power_of_two() && offset.is_multiple_of(size);
     match body.split_first() {
         Some((b'#', rest)) if slot_shaped && slot_parts(rest).is_some() => Kind::Free(size),
         Some(_) if slot_shaped => match slot_parts(body) {
