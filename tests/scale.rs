@@ -76,6 +76,17 @@ fn readers_never_see_a_torn_or_stale_name_while_members_churn() {
         # besides the 133 that stay.
         slots=$(grep -c $'\t' $appfile)
         [ "$slots" -le 141 ] || die "app's file grew to $slots lines: $(cat $appfile)"
+        # s3 leaves its second network: its hosts stays a file of its own, so a process that
+        # bind-mounted it while s3 was on two networks goes on seeing app's changes.
+        mkdir $T/view3; touch $T/view3/hosts; mount --bind $own $T/view3/hosts
+        ctnet disconnect other s3
+        [ -f $own ] && [ ! -L $own ] || die "s3's hosts became a link again"
+        ctnet sandbox create fresh >/dev/null; ctnet connect app fresh --ip 10.90.0.98
+        grep -q '^10.90.0.98 .*fresh$' $T/view3/hosts || die "a process pinned on s3's file missed fresh: $(cat $T/view3/hosts)"
+        grep -v '^#' $T/view3/hosts > $T/live3 || true
+        ! grep -q 10.91.0 $T/live3 || die "s3's file still lists other's names"
+        umount $T/view3/hosts
+        ctnet sandbox rm fresh >/dev/null
         # An older ctnet's files (a file of its own for every member, no shared file): the
         # next change writes the shared file and links the members to it.
         rm $appfile

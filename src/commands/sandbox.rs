@@ -68,6 +68,7 @@ pub fn create_for(
     let id = new_id()?;
     tx.state.sandboxes.push(Sandbox {
         lab: None,
+        own_hosts: false,
         container: None,
         dns,
         id: id.clone(),

@@ -108,11 +108,12 @@ pub enum View<'a> {
     Own,
 }
 
-/// The file `sandbox` reads, from the networks it is on.
+/// The file `sandbox` reads, from the networks it is on (and whether it keeps a file of
+/// its own for good: `Network::own_hosts`).
 pub fn view<'a>(networks: &'a [Network], sandbox: &str) -> View<'a> {
     let mut resolving = (networks.iter()).filter(|n| resolves_names(n) && n.has_member(sandbox));
     match (resolving.next(), resolving.next()) {
-        (Some(network), None) => View::Network(network),
+        (Some(network), None) if !network.own_hosts.contains_key(sandbox) => View::Network(network),
         _ => View::Own,
     }
 }
@@ -441,8 +442,8 @@ pub fn updates(
         // Members here on another such network read their own file, which needs the
         // change too (members that read this network's file see it there).
         let others = resolving.iter().filter(|n| n.id != network.id);
-        let neighbours: BTreeSet<&String> = others
-            .flat_map(|n| n.member_names())
+        let neighbours: BTreeSet<&String> = (others.flat_map(|n| n.member_names()))
+            .chain(network.own_hosts.keys())
             .filter(|m| network.has_member(m) && !touched.contains(*m))
             .collect();
         match change {
@@ -510,6 +511,10 @@ mod tests {
         assert_eq!(view(&networks, "web"), View::Network(&networks[1]));
         assert_eq!(view(&networks, "x"), View::Own);
         assert_eq!(own_lines(&networks, "x"), ["172.17.0.3\tx"]);
+        // Once on two such networks, web keeps a file of its own on one.
+        let mut networks = networks;
+        networks[1].own_hosts.edit().insert("web".into(), true);
+        assert_eq!(view(&networks, "web"), View::Own);
     }
 
     #[test]

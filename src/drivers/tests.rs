@@ -37,6 +37,7 @@ fn settle_on(kernel: &mut FakeKernel, request: &NetworkRequest) -> Result<Networ
 fn sandbox() -> Sandbox {
     Sandbox {
         lab: None,
+        own_hosts: false,
         container: None,
         dns: Default::default(),
         id: "5".repeat(64),

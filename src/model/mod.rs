@@ -166,6 +166,11 @@ pub struct Sandbox {
     /// The lab that made this sandbox (`ctnet lab up`), with what it asked of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lab: Option<LabMark>,
+    /// Its `hosts` is a file of its own for good: it was on several networks that resolve
+    /// names at once. Going back to one network's shared file would leave a process that
+    /// bind-mounted the own file (`ip netns exec`, `ctnet run`) on a file nobody updates.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_hosts: bool,
 }
 
 /// A sandbox's own DNS settings, Docker's `--dns`, `--dns-search` and `--dns-option`: its
@@ -473,6 +478,7 @@ pub mod tests {
         let mut state = State::new();
         state.sandboxes.push(Sandbox {
             lab: None,
+            own_hosts: false,
             container: None,
             dns: Default::default(),
             run_by: None,

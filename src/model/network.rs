@@ -87,6 +87,11 @@ pub struct Network {
     /// MAC on the network without reading every sandbox's file.
     #[serde(default, skip_serializing_if = "Index::is_empty")]
     pub macs: Index<String, Mac>,
+    /// Members whose `hosts` is a file of their own for good (they were on several networks
+    /// that resolve names: see `Sandbox::own_hosts`), derived like `members`: a change of
+    /// this network's names goes to their files too.
+    #[serde(default, skip_serializing_if = "Index::is_empty")]
+    pub own_hosts: Index<String, bool>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -342,6 +347,7 @@ impl Network {
             aliases: Index::default(),
             members6: Index::default(),
             macs: Index::default(),
+            own_hosts: Index::default(),
         }
     }
 

@@ -157,6 +157,12 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
                 net.name
             ));
         }
+        if let Some(sandbox) = net.own_hosts.keys().find(|s| !net.has_member(s)) {
+            return Err(format!(
+                "network {} lists {sandbox} as keeping its own hosts file, but it is not on it",
+                net.name
+            ));
+        }
         for sandbox in net.macs.keys() {
             if !net.has_member(sandbox) {
                 return Err(format!(

@@ -358,6 +358,7 @@ mod tests {
         SandboxFile {
             sandbox: Sandbox {
                 lab: None,
+                own_hosts: false,
                 container: None,
                 dns: Default::default(),
                 run_by: None,

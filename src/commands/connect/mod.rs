@@ -117,6 +117,7 @@ pub fn resolve_sandbox(
     let netns_inode = kernel.netns_inode(&netns);
     let sandbox = Sandbox {
         lab: None,
+        own_hosts: false,
         container: None,
         dns: Default::default(),
         run_by: None,

@@ -410,6 +410,7 @@ fn new_node(name: &str) -> Result<Sandbox> {
     }
     Ok(Sandbox {
         lab: None,
+        own_hosts: false,
         container: None,
         dns: Default::default(),
         id: crate::ids::new_id()?,

@@ -29,6 +29,7 @@ impl Tx {
     /// Networks list their members (sandbox name and address); the sandboxes this command
     /// saw decide their own entries.
     pub fn update_members(&mut self) {
+        self.mark_own_hosts();
         let seen: BTreeSet<&String> = self
             .loaded
             .keys()
@@ -57,6 +58,7 @@ impl Tx {
                 }
                 take(&mut network.aliases, name);
                 take(&mut network.macs, name);
+                take(&mut network.own_hosts, name);
             }
         }
         type Entry = (
@@ -105,6 +107,18 @@ impl Tx {
                 }
             }
         }
+        let own_hosts: Vec<(String, String)> = (self.state.sandboxes.iter())
+            .filter(|s| s.own_hosts)
+            .flat_map(|s| {
+                let on = self.state.endpoints_of_sandbox(&s.id);
+                on.map(|ep| (ep.network_id.clone(), s.name.clone()))
+            })
+            .collect();
+        for (network_id, name) in own_hosts {
+            if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
+                network.own_hosts.edit().insert(name, true);
+            }
+        }
         // (Called again within one command, by a lab: what an earlier call took out stays.)
         self.released.extend(released);
         // The host-wide index of published ports, likewise.
@@ -134,6 +148,31 @@ impl Tx {
         now.sort_unstable();
         self.released_ports = sorted_difference(&gone, &now);
         self.state.published.extend(current);
+    }
+
+    /// Marks the sandboxes this command leaves on several networks that resolve names: their
+    /// `hosts` stays a file of their own from then on (`Sandbox::own_hosts`).
+    fn mark_own_hosts(&mut self) {
+        let resolving: BTreeSet<&String> = (self.state.networks.iter())
+            .filter(|n| names::resolves_names(n))
+            .map(|n| &n.id)
+            .collect();
+        let several: Vec<String> = (self.state.sandboxes.iter())
+            .filter(|s| !s.own_hosts)
+            .filter(|s| {
+                let on = self.state.endpoints_of_sandbox(&s.id);
+                on.filter(|ep| resolving.contains(&ep.network_id)).count() > 1
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        for sandbox in self
+            .state
+            .sandboxes
+            .iter_mut()
+            .filter(|s| several.contains(&s.id))
+        {
+            sandbox.own_hosts = true;
+        }
     }
 
     /// The sandbox files as the state now has them, by name (`None`: to be removed).
