@@ -98,7 +98,7 @@ done
 list_rss=$(rss $ctnet sandbox ls)
 state_size=$(stat -c %s /var/lib/ctnet/state.json)
 sandbox_files=$(du -sb /var/lib/ctnet/sandboxes | cut -f1)
-hosts_size=$(stat -L -c %s /var/lib/ctnet/names/bench.hosts)
+hosts_size=$(stat -L -c %s /var/lib/ctnet/names/bench-*.hosts)
 
 # 4. teardown: 100 sandboxes in one `sandbox rm`, beside 100 veths by hand deleted with
 #    `ip link del` and 100 namespaces with `ip netns del`, each in one ip -batch.
