@@ -4,6 +4,7 @@
 set -euo pipefail
 ctnet=$1 samples=$2
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/by-hand.sh"
 
 us() { local t=${EPOCHREALTIME/./}; echo "${t}"; }
 # Reads microsecond samples, prints min/median/p95 in ms; leaves the median in $median_file.
@@ -47,14 +48,8 @@ for level in 1 100 500; do
   settle
   for i in $(seq "$samples"); do
     t0=$(us); $ctnet connect bench t$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/conn"
-    # The same attach by hand: host side in one ip -batch (veth born in the namespace),
-    # sandbox side in another (lo, eth0 up, address, default route). Like ctnet, neither end
-    # gets an IPv6 link-local address: their multicast, flooded to every bridge port, would
-    # slow down whatever runs next.
-    t0=$(us)
-    printf 'link add vr%s type veth peer name eth0 netns r%s\nlink set vr%s master %s addrgenmode none up\n' $i $i $i "$bridge" | ip -batch -
-    printf 'link set lo up\nlink set eth0 addrgenmode none up\naddr add 10.100.250.%d/16 dev eth0\nroute add default via 10.100.0.1\n' $i | ip -n r$i -batch -
-    t1=$(us); echo $((t1 - t0)) >>"$tmp/ipadd"
+    # The same attach by hand (bench/by-hand.sh).
+    t0=$(us); attach_by_hand "$i" "$bridge"; t1=$(us); echo $((t1 - t0)) >>"$tmp/ipadd"
   done
   for i in $(seq "$samples"); do
     t0=$(us); $ctnet disconnect bench t$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/disc"

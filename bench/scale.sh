@@ -7,6 +7,7 @@
 set -euo pipefail
 ctnet=$1 samples=${2:-15}
 [ "$(ip -o link | wc -l)" -le 1 ] || { echo "scale.sh: not in a hermetic host" >&2; exit 1; }
+source "$(cd "$(dirname "$0")" && pwd)/by-hand.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
@@ -37,10 +38,7 @@ for level in 1 100 500 1000; do
   # 1,024 ports (EXFULL), and the network already has 1,000.
   for i in $(seq "$samples"); do
     t0=$(us); $ctnet connect bench t$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/conn"
-    t0=$(us)
-    printf 'link add vr%s type veth peer name eth0 netns r%s\nlink set vr%s master %s addrgenmode none up\n' $i $i $i "$bridge" | ip -batch -
-    printf 'link set lo up\nlink set eth0 addrgenmode none up\naddr add 10.100.250.%d/16 dev eth0\nroute add default via 10.100.0.1\n' $i | ip -n r$i -batch -
-    t1=$(us); echo $((t1 - t0)) >>"$tmp/ipadd"
+    t0=$(us); attach_by_hand "$i" "$bridge"; t1=$(us); echo $((t1 - t0)) >>"$tmp/ipadd"
     t0=$(us); $ctnet disconnect bench t$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/disc"
     t0=$(us); ip link del vr$i; t1=$(us); echo $((t1 - t0)) >>"$tmp/ipdel"
   done
