@@ -17,10 +17,13 @@ pub fn resolves_names(network: &Network) -> bool {
     !network.builtin
 }
 
-/// The `hosts` lines for one member of a network: its IPv4 and IPv6 addresses (either may
-/// be missing: a v4-only or an IPv6-only network), name and aliases.
-/// A `vip` service's name goes with its virtual IPs, not with its tasks.
-pub fn member_line(network: &Network, member: &str) -> String {
+/// One line of a `hosts` file: `ADDRESS\tNAME ALIAS...` (see `hostsfile`).
+pub type Line = String;
+
+/// The `hosts` lines for one member of a network: one per address it has there (IPv4,
+/// IPv6, or both), each with its name and aliases. A `vip` service's name goes with its
+/// virtual IPs, not with its tasks.
+fn lines_of(network: &Network, member: &str) -> Vec<Line> {
     let (ipv4, ipv6) = match network.vip_service(member) {
         Some(service) => (service.vip4, service.vip6),
         None => network.addresses_of(member),
@@ -34,30 +37,16 @@ fn format_lines(
     aliases: &[String],
     is_vip: impl Fn(&str) -> bool,
     (ipv4, ipv6): (Option<Ipv4Addr>, Option<Ipv6Addr>),
-) -> String {
+) -> Vec<Line> {
     let mut names = member.to_string();
     for alias in aliases.iter().filter(|a| !is_vip(a)) {
         names.push(' ');
         names.push_str(alias);
     }
-    let mut lines = String::new();
-    if let Some(ip) = ipv4 {
-        let _ = writeln!(lines, "{ip}\t{names}");
-    }
-    if let Some(ip6) = ipv6 {
-        let _ = writeln!(lines, "{ip6}\t{names}");
-    }
-    lines
-}
-
-/// One line of a `hosts` file: `ADDRESS\tNAME ALIAS...` (see `hostsfile`).
-pub type Line = String;
-
-/// A member's lines on a network (one per address family it has there).
-fn lines_of(network: &Network, member: &str) -> impl Iterator<Item = Line> + use<> {
-    let text = member_line(network, member);
-    let lines: Vec<Line> = text.lines().map(String::from).collect();
-    lines.into_iter()
+    let v4 = ipv4.map(|ip| format!("{ip}\t{names}"));
+    v4.into_iter()
+        .chain(ipv6.map(|ip| format!("{ip}\t{names}")))
+        .collect()
 }
 
 /// Every line of a network's shared file: its members (here and on other hosts), then its
@@ -128,7 +117,7 @@ pub fn own_lines(networks: &[Network], sandbox: &str) -> Vec<Line> {
         .iter()
         .filter(|n| resolves_names(n) && n.has_member(sandbox))
     {
-        let mine = lines_of(network, sandbox).collect::<Vec<_>>();
+        let mine = lines_of(network, sandbox);
         lines.extend(
             network_lines(network)
                 .into_iter()
@@ -214,7 +203,7 @@ impl Before {
     pub fn note_member(&mut self, network: &Network, member: &str) {
         if !self.members.contains_key(member) {
             self.members
-                .insert(member.to_string(), lines_of(network, member).collect());
+                .insert(member.to_string(), lines_of(network, member));
         }
     }
 
@@ -226,8 +215,7 @@ impl Before {
             return Vec::new();
         };
         let is_vip = |alias: &str| self.vips.iter().any(|(name, _, _)| name == alias);
-        let text = format_lines(member, &remote.aliases, is_vip, (remote.ipv4, remote.ipv6));
-        text.lines().map(String::from).collect()
+        format_lines(member, &remote.aliases, is_vip, (remote.ipv4, remote.ipv6))
     }
 }
 
