@@ -251,9 +251,9 @@ pub enum OverlayCommand {
         long_about = "Reads every cluster overlay's endpoints from the store, programs this \
 host's VXLAN FDB and neighbour entries for the endpoints on other hosts (and their names into \
 local sandboxes' hosts files), then follows the store's watch events and does the same for \
-each change, within milliseconds. If the store goes away it retries every second and reads \
-everything again when it is back. Every ctnet command that touches a cluster network does \
-the same once; this keeps hosts current in between. The store is --store (CTNET_STORE), or \
+each change, within milliseconds. If the store goes away it warns once, tries again every \
+quarter second, and says so and reads everything again when it is back. Every ctnet command \
+that touches a cluster network does the same once; this keeps hosts current in between. The store is --store (CTNET_STORE), or \
 the one this host's cluster networks were made with."
     )]
     Watch,

@@ -12,7 +12,7 @@ fn three_hosts_share_one_overlay_through_etcd() {
         "{WORLD}{}",
         r#"
         on h1 ctnet network create -d overlay --ipv6 --subnet 10.220.0.0/24 --subnet fd00:220::/64 ov >/dev/null
-        kv get /ctnet/networks/ov --print-value-only | grep -q '"10.220.0.0/24"' || die "the network is not in the store"
+        grep -q '"10.220.0.0/24"' <<<"$(kv get /ctnet/networks/ov --print-value-only)" || die "the network is not in the store"
         # (Outputs of several lines are captured first: with pipefail, grep -q closing the pipe
         # early could fail the writer.)
         ls=$(on h1 ctnet network ls)
@@ -122,7 +122,10 @@ fn three_hosts_share_one_overlay_through_etcd() {
         # Back up: the watches reconnect and the commands work again.
         start_etcd
         on h2 ctnet connect ov c6
-        within 3 ip netns exec c5 ping -c1 -W1 -q c6 || die "c6 unreachable from h1 after etcd came back: $(cat $T/watch-h1.log)"
+        within 5 ip netns exec c5 ping -c1 -W1 -q c6 || die "c6 unreachable from h1 after etcd came back: $(cat $T/watch-h1.log)"
+        # The watch tried every quarter second, said so once, and says when it is back.
+        within 2 grep -q "^ctnet: following $STORE_URL again" $T/watch-h1.log || die "h1's watch did not say it is back: $(cat $T/watch-h1.log)"
+        [ "$(grep -c 'Connection refused' $T/watch-h1.log)" -le 2 ] || die "a warning per try: $(cat $T/watch-h1.log)"
 
         # Refusals that need the store.
         ip netns add fresh
@@ -137,7 +140,7 @@ fn three_hosts_share_one_overlay_through_etcd() {
         fails_on h3 "invalid store" ctnet --store http://192.0.2.100:2379 network create -d overlay --subnet 10.223.0.0/24 ov4
         for c in c1 c5; do on h1 ctnet disconnect ov $c; done
         fails_on h1 "active endpoints in the cluster (c2 on 192.0.2.2, c3 on 192.0.2.3, c6 on 192.0.2.2)" ctnet network rm ov
-        kv get /ctnet/networks/ov --keys-only | grep -q . || die "a refused rm left the network out of the store"
+        grep -q . <<<"$(kv get /ctnet/networks/ov --keys-only)" || die "a refused rm left the network out of the store"
         for h in 2 3; do on h$h ctnet sandbox rm $(on h$h ctnet sandbox ls -q) >/dev/null; done
         on h1 ctnet network rm ov >/dev/null
         [ -z "$(kv get --prefix /ctnet/ --keys-only)" ] || die "the store kept keys: $(kv get --prefix /ctnet/ --keys-only)"
@@ -183,7 +186,7 @@ fn a_tls_store_with_client_certificates() {
         on h1 ctnet sandbox create a >/dev/null; on h2 ctnet sandbox create b >/dev/null
         on h1 ctnet connect ov a; on h2 ctnet connect ov b
         within 10 ip netns exec a ping -c1 -W1 -q b || die "a cannot reach b over the TLS store: $(cat $T/watch-h1.log)"
-        kv get /ctnet/endpoints/ov/b --print-value-only | grep -q 192.0.2.2 || die "no record of b"
+        grep -q 192.0.2.2 <<<"$(kv get /ctnet/endpoints/ov/b --print-value-only)" || die "no record of b"
         on h3 ctnet sandbox create c >/dev/null
         CTNET_STORE_CACERT=$pki/other-ca.pem fails_on h3 "certificate" ctnet connect ov c
         (unset CTNET_STORE_CERT CTNET_STORE_KEY; fails_on h3 "cannot reach the store" ctnet connect ov c)
@@ -208,7 +211,7 @@ fn a_store_with_a_user_and_password() {
         CTNET_STORE_PASSWORD=wrong fails_on h2 "authentication failed" ctnet connect ov b
         (unset CTNET_STORE_USER; fails_on h2 "user name is empty" ctnet connect ov b)
         on h2 ctnet connect ov b
-        kv get /ctnet/endpoints/ov/b --print-value-only | grep -q 192.0.2.2 || die "no record of b"
+        grep -q 192.0.2.2 <<<"$(kv get /ctnet/endpoints/ov/b --print-value-only)" || die "no record of b"
     "#
     ));
 }

@@ -131,8 +131,8 @@ fn encrypted_overlay_sends_only_esp_and_rotates_keys_without_loss() {
         fails_on h1 "needs cluster mode" ctnet network create -d overlay -o encrypted -o peer=192.0.2.2 --subnet 10.250.0.0/24 plain
         watch_on h1; watch_on h2
         on h1 ctnet network create -d overlay -o encrypted --subnet 10.250.0.0/24 sec >/dev/null
-        kv get /ctnet/keys/sec --print-value-only | grep -q '"primary":1' || die "no key in the store"
-        ! kv get /ctnet/networks/sec --print-value-only | grep -q '"keys"' || die "the key is in the network record"
+        grep -q '"primary":1' <<<"$(kv get /ctnet/keys/sec --print-value-only)" || die "no key in the store"
+        ! grep -q '"keys"' <<<"$(kv get /ctnet/networks/sec --print-value-only)" || die "the key is in the network record"
         for h in 1 2; do on h$h ctnet sandbox create c$h >/dev/null; on h$h ctnet connect sec c$h; done
         within 10 ip netns exec c1 ping -c1 -W1 -q c2 || die "c1 cannot reach c2: $(cat $T/watch-h1.log)"
         states=$(ip -n h1 xfrm state)
@@ -156,7 +156,7 @@ fn encrypted_overlay_sends_only_esp_and_rotates_keys_without_loss() {
         spi_after=$(ip -n h1 xfrm state | grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' ')
         [ "$spi_before" != "$spi_after" ] || die "the SAs did not change"
         [ "$(ip -n h2 xfrm state | grep -c '^src')" = 2 ] || die "h2 kept the old key: $(ip -n h2 xfrm state)"
-        kv get /ctnet/keys/sec --print-value-only | grep -q '"primary":2' || die "the store's primary key"
+        grep -q '"primary":2' <<<"$(kv get /ctnet/keys/sec --print-value-only)" || die "the store's primary key"
         [ "$(counted h1 4789)" = 0 ] && [ "$(counted h2 4789)" = 0 ] || die "plaintext VXLAN after the rotation"
         ip netns exec c1 ping -c3 -i0.2 -W1 -q c2 >/dev/null || die "no traffic after the rotation"
 

@@ -21,7 +21,17 @@ use crate::error::UserError;
 
 /// How long an unreachable store may take to say so.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a request may take, and how long a watch may take to be confirmed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What bounds the time of a request to the store.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// The whole exchange.
+    Request,
+    /// Only the start of the answer: the rest is a stream that stays open.
+    Stream,
+}
 
 /// A key and its value as etcd has them.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +117,7 @@ impl Kv {
     /// password), so that a command can fail before it changes anything.
     pub fn connect(url: &str) -> Result<Kv> {
         let endpoints = parse_url(url)?;
-        let agent = agent(Some(REQUEST_TIMEOUT))?;
+        let agent = agent(Limit::Request)?;
         let mut last = None;
         for base in endpoints {
             let mut kv = Kv {
@@ -288,8 +298,7 @@ impl Kv {
             "range_end": B64.encode(prefix_end(prefix)),
             "start_revision": revision.to_string(),
         }});
-        // No overall timeout: the response is the stream itself.
-        let mut request = agent(None)?.post(format!("{}/v3/watch", self.base));
+        let mut request = agent(Limit::Stream)?.post(format!("{}/v3/watch", self.base));
         if let Some(token) = &self.token {
             request = request.header("Authorization", token);
         }
@@ -317,9 +326,22 @@ impl Kv {
             }
             let _ = sender.send(Err(anyhow!("the store ended the watch")));
         });
+        // etcd's first line confirms the watch. Waiting for it means a watch that a store
+        // still starting up (or going away) accepted but never made is tried again, not
+        // followed in silence.
+        let confirmation = match receiver.recv_timeout(REQUEST_TIMEOUT) {
+            Ok(batch) => batch?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => bail!("the store ended the watch"),
+            Err(mpsc::RecvTimeoutError::Timeout) => bail!(
+                "the store {} did not confirm the watch within {} s",
+                self.url,
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        };
         Ok(Watch {
             _kv: self,
             receiver,
+            pending: Some(confirmation).filter(|changes| !changes.is_empty()),
         })
     }
 }
@@ -328,12 +350,17 @@ impl Kv {
 pub struct Watch<'a> {
     _kv: &'a mut Kv,
     receiver: mpsc::Receiver<Result<Vec<Change>>>,
+    /// Changes that came with the confirmation, not yet handed out.
+    pending: Option<Vec<Change>>,
 }
 
 impl Watch<'_> {
     /// The next changes, or `None` if nothing happened within `wait`. An error means the
     /// watch is over (store gone, or history compacted): start again from a fresh list.
     pub fn next(&mut self, wait: Duration) -> Result<Option<Vec<Change>>> {
+        if let Some(changes) = self.pending.take() {
+            return Ok(Some(changes));
+        }
         match self.receiver.recv_timeout(wait) {
             Ok(batch) => batch.map(Some),
             Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
@@ -455,8 +482,8 @@ fn prefix_end(prefix: &str) -> Vec<u8> {
     vec![0]
 }
 
-/// An HTTP agent with this process's TLS settings; `timeout` bounds each whole request.
-fn agent(timeout: Option<Duration>) -> Result<Agent> {
+/// An HTTP agent with this process's TLS settings, its requests bounded by `limit`.
+fn agent(limit: Limit) -> Result<Agent> {
     let options = options();
     let mut tls = TlsConfig::builder();
     if let Some(path) = &options.cacert {
@@ -483,9 +510,12 @@ fn agent(timeout: Option<Duration>) -> Result<Agent> {
         (None, None) => {}
         _ => bail!("--store-cert and --store-key go together: a client certificate needs its key"),
     }
-    let config = Agent::config_builder()
-        .timeout_connect(Some(CONNECT_TIMEOUT))
-        .timeout_global(timeout)
+    let config = Agent::config_builder().timeout_connect(Some(CONNECT_TIMEOUT));
+    let config = match limit {
+        Limit::Request => config.timeout_global(Some(REQUEST_TIMEOUT)),
+        Limit::Stream => config.timeout_recv_response(Some(REQUEST_TIMEOUT)),
+    };
+    let config = config
         .http_status_as_error(false)
         .tls_config(tls.build())
         .build();

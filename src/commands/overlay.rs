@@ -15,8 +15,9 @@ use crate::refuse;
 
 /// How long each step of a key rotation is given to reach every host's watch.
 const ROTATION_GRACE: Duration = Duration::from_secs(2);
-/// How long to wait before trying an unreachable store again.
-const RETRY: Duration = Duration::from_secs(1);
+/// How long to wait before trying an unreachable store again: short, so that hosts
+/// converge soon after the store is back (a refused connection costs next to nothing).
+const RETRY: Duration = Duration::from_millis(250);
 /// A watch that stays quiet this long is checked by reading everything again (it also
 /// heals entries someone deleted by hand).
 const RESYNC: Duration = Duration::from_secs(60);
@@ -41,17 +42,41 @@ pub fn watch(ctx: &mut Ctx) -> Result<()> {
     };
     crate::cluster::kv::parse_url(&url)?;
     eprintln!("ctnet: following {url}");
+    let mut outage = Outage::default();
     loop {
-        if let Err(e) = follow(ctx, &url) {
-            eprintln!("ctnet: warning: {e:#}; trying again");
+        if let Err(e) = follow(ctx, &url, &mut outage) {
+            outage.failed(&e);
         }
         std::thread::sleep(RETRY);
     }
 }
 
+/// What the watch last said about losing the store, so that a store down for an hour
+/// gives one warning per kind of failure and one line when it is back, not one per try.
+#[derive(Default)]
+struct Outage {
+    last_warning: Option<String>,
+}
+
+impl Outage {
+    fn failed(&mut self, e: &anyhow::Error) {
+        let warning = format!("{e:#}");
+        if self.last_warning.as_ref() != Some(&warning) {
+            eprintln!("ctnet: warning: {warning}; trying again");
+            self.last_warning = Some(warning);
+        }
+    }
+
+    fn over(&mut self, url: &str) {
+        if self.last_warning.take().is_some() {
+            eprintln!("ctnet: following {url} again");
+        }
+    }
+}
+
 /// One session with the store: everything read and applied, then each change as it comes.
 /// Returns when the store goes away (the caller starts over).
-fn follow(ctx: &mut Ctx, url: &str) -> Result<()> {
+fn follow(ctx: &mut Ctx, url: &str, outage: &mut Outage) -> Result<()> {
     let mut kv = Kv::connect(url)?;
     // A second connection for the claims a reconcile makes while the watch holds the first.
     let mut writer = Kv::connect(url)?;
@@ -60,6 +85,7 @@ fn follow(ctx: &mut Ctx, url: &str) -> Result<()> {
         let mut snapshot = Snapshot::from_entries(&entries);
         reconcile(ctx, &mut writer, url, &snapshot, true)?;
         let mut watch = kv.watch(cluster::ROOT, revision + 1)?;
+        outage.over(url);
         while let Some(changes) = watch.next(RESYNC)? {
             for change in changes {
                 match change {
