@@ -51,9 +51,9 @@ pub struct PortSpec {
 
 /// A published range as stored on the endpoint. On disk it is a short array,
 /// `["tcp", "0.0.0.0", 8080, 80, 1]` (protocol, host address, host port, container port,
-/// count): a host with a thousand published ports keeps reading and writing it cheaply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(from = "MappingOnDisk", into = "MappingOnDisk")]
+/// count): a host with thousands of published ports reads and writes it cheaply (see
+/// `impl Serialize` below).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PortMapping {
     pub proto: Proto,
     pub host_ip: Option<IpAddr>,
@@ -62,31 +62,95 @@ pub struct PortMapping {
     pub count: u16,
 }
 
-#[derive(Serialize, Deserialize)]
-struct MappingOnDisk(Proto, IpAddr, u16, u16, u16);
+/// "0.0.0.0" on disk is every address (of both families); "::" every IPv6 one.
+const EVERY_ADDRESS: &str = "0.0.0.0";
 
-impl From<MappingOnDisk> for PortMapping {
-    fn from(d: MappingOnDisk) -> PortMapping {
-        PortMapping {
-            proto: d.0,
-            // "0.0.0.0" is every address (of both families); "::" every IPv6 one.
-            host_ip: Some(d.1).filter(|ip| *ip != IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-            host_port: d.2,
-            container_port: d.3,
-            count: d.4.max(1),
+/// Written and read by hand: a sandbox file and state.json each hold every mapping, so
+/// their cost is paid per port by every command. Protocol and the every-address case go
+/// without serde's enum machinery or address formatting.
+impl Serialize for PortMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut tuple = serializer.serialize_tuple(5)?;
+        tuple.serialize_element(self.proto.name())?;
+        match self.host_ip {
+            None => tuple.serialize_element(EVERY_ADDRESS)?,
+            Some(ip) => tuple.serialize_element(&ip)?,
         }
+        tuple.serialize_element(&self.host_port)?;
+        tuple.serialize_element(&self.container_port)?;
+        tuple.serialize_element(&self.count)?;
+        tuple.end()
     }
 }
 
-impl From<PortMapping> for MappingOnDisk {
-    fn from(m: PortMapping) -> MappingOnDisk {
-        MappingOnDisk(
-            m.proto,
-            m.host_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-            m.host_port,
-            m.container_port,
-            m.count,
-        )
+impl<'de> Deserialize<'de> for PortMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_tuple(5, MappingVisitor)
+    }
+}
+
+struct MappingVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MappingVisitor {
+    type Value = PortMapping;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("[protocol, host address, host port, container port, count]")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<PortMapping, A::Error> {
+        use serde::de::Error;
+        let missing = |i| A::Error::invalid_length(i, &MappingVisitor);
+        let proto = seq
+            .next_element_seed(Word(parse_proto))?
+            .ok_or_else(|| missing(0))?;
+        let host_ip = seq
+            .next_element_seed(Word(parse_host_ip))?
+            .ok_or_else(|| missing(1))?;
+        let host_port = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let container_port = seq.next_element()?.ok_or_else(|| missing(3))?;
+        let count: u16 = seq.next_element()?.ok_or_else(|| missing(4))?;
+        Ok(PortMapping {
+            proto,
+            host_ip,
+            host_port,
+            container_port,
+            count: count.max(1),
+        })
+    }
+}
+
+fn parse_proto(text: &str) -> Result<Proto, String> {
+    Proto::from_name(text).ok_or_else(|| format!("unknown protocol {text:?}"))
+}
+
+fn parse_host_ip(text: &str) -> Result<Option<IpAddr>, String> {
+    if text == EVERY_ADDRESS {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| format!("invalid host address {text:?}"))
+}
+
+/// A string element read in place (no copy) and turned into a value by `.0`.
+struct Word<T>(fn(&str) -> Result<T, String>);
+
+impl<'de, T> serde::de::DeserializeSeed<'de> for Word<T> {
+    type Value = T;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for Word<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        (self.0)(text).map_err(E::custom)
     }
 }
 
@@ -353,6 +417,29 @@ mod tests {
         assert!(!m(None, 8080, 1, Proto::Tcp).collides(&m(None, 8080, 1, Proto::Udp)));
         assert!(m(None, 8000, 11, Proto::Tcp).collides(&m(None, 8010, 1, Proto::Tcp)));
         assert!(!m(None, 8000, 11, Proto::Tcp).collides(&m(None, 8011, 5, Proto::Tcp)));
+    }
+
+    /// The on-disk array, read and written by hand, is the one older versions wrote.
+    #[test]
+    fn mappings_on_disk() {
+        let text =
+            r#"[["tcp","0.0.0.0",8080,80,1],["udp","::",53,53,2],["sctp","10.0.0.1",9,9,0]]"#;
+        let mappings: Vec<PortMapping> = serde_json::from_str(text).unwrap();
+        assert_eq!(mappings[0].host_ip, None);
+        assert_eq!(mappings[1].host_ip, Some("::".parse().unwrap()));
+        assert_eq!(mappings[1].proto, Proto::Udp);
+        assert_eq!(mappings[2].count, 1, "a count of 0 reads as 1");
+        let again = serde_json::to_string(&mappings).unwrap();
+        assert_eq!(again, text.replace(",9,9,0]", ",9,9,1]"));
+        for bad in [
+            r#"["icmp","0.0.0.0",1,1,1]"#,
+            r#"["tcp","nowhere",1,1,1]"#,
+            r#"["tcp","0.0.0.0",1,1]"#,
+            r#"["tcp","0.0.0.0",1,1,1,1]"#,
+            r#"["tcp","0.0.0.0",70000,1,1]"#,
+        ] {
+            assert!(serde_json::from_str::<PortMapping>(bad).is_err(), "{bad}");
+        }
     }
 }
 

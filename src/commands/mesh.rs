@@ -71,7 +71,7 @@ pub fn settle(tx: &mut Tx, kv: &mut Kv, id: &str, view: View, how: How) -> Resul
     let vtep = settings.vtep.expect("cluster overlays know their VTEP");
     // (A repair rebuilds `members` at its save: its loaded endpoints say it then.)
     let endpoints_here = how.endpoint_coming
-        || !before.member_names().is_empty()
+        || before.has_members()
         || tx.state.endpoints.iter().any(|e| e.network_id == id);
     let had = endpoints_here || before.meshed_here();
     let mut after = before.clone();
@@ -122,16 +122,15 @@ pub fn settle(tx: &mut Tx, kv: &mut Kv, id: &str, view: View, how: How) -> Resul
 /// command with it).
 fn publishable(state: &crate::model::State, id: &str, mut services: Vec<Service>) -> Vec<Service> {
     services.sort_by(|a, b| (&a.created, &a.name).cmp(&(&b.created, &b.name)));
-    let mut taken: Vec<(crate::ports::Proto, u16)> = (state.networks.iter())
-        .filter(|n| n.id != id)
-        .flat_map(|n| n.services.iter().flat_map(|s| s.ports.iter()))
-        .map(|p| (p.proto, p.published))
-        .chain((state.published.iter()).flat_map(|p| {
-            p.mapping
-                .pairs()
-                .map(move |(host, _)| (p.mapping.proto, host))
-        }))
-        .collect();
+    let mut taken: Vec<(crate::ports::Proto, u16)> =
+        (state.networks.iter())
+            .filter(|n| n.id != id)
+            .flat_map(|n| n.services.iter().flat_map(|s| s.ports.iter()))
+            .map(|p| (p.proto, p.published))
+            .chain((state.published_ports()).flat_map(|(_, mapping)| {
+                mapping.pairs().map(move |(host, _)| (mapping.proto, host))
+            }))
+            .collect();
     for service in &mut services {
         service.ports.retain(|port| {
             let key = (port.proto, port.published);

@@ -114,7 +114,7 @@ fn reconcile(ctx: &mut Ctx, kv: &mut Kv, url: &str, snapshot: &Snapshot, full: b
         .collect();
     for (id, name) in ours {
         let network = tx.state.network_by_id(&id).expect("listed above");
-        let endpoints_here = !network.member_names().is_empty();
+        let endpoints_here = network.has_members();
         let mut view = super::mesh::View::of_snapshot(snapshot, &name);
         // Only a deletion the watch saw: a network missing from an older listing may have
         // been made here since.

@@ -43,10 +43,9 @@ pub fn allocate(
         .and_then(|b| b.host_binding)
         .filter(|ip| !ip.is_unspecified() && !network.ipam.is_empty())
         .map(IpAddr::V4);
-    let mut taken: Vec<(PortMapping, String)> = state
-        .published
-        .iter()
-        .map(|p| (p.mapping, format!("sandbox {}", p.sandbox)))
+    let mut taken: Vec<(PortMapping, Owner)> = state
+        .published_ports()
+        .map(|(sandbox, mapping)| (*mapping, Owner::Sandbox(sandbox)))
         .collect();
     // Services publish on every host address, through nft alone (no socket to find).
     taken.extend(state.networks.iter().flat_map(|n| {
@@ -59,7 +58,7 @@ pub fn allocate(
                     container_port: p.target,
                     count: 1,
                 };
-                (mapping, format!("service {}", s.name))
+                (mapping, Owner::Service(&s.name))
             })
         })
     }));
@@ -114,7 +113,7 @@ pub fn allocate(
                     ))
                 })?,
         };
-        taken.push((mapping, "this command".into()));
+        taken.push((mapping, Owner::ThisCommand));
         out.push(mapping);
     }
     Ok(out)
@@ -150,8 +149,25 @@ fn routed_mappings(network: &Network, specs: &[PortSpec]) -> Vec<PortMapping> {
 
 /// The lowest start in Docker's ephemeral range whose `count` ports no published mapping
 /// of the same protocol and address holds.
+/// Who holds a host port: named in a refusal only, so it is kept as a reference.
+enum Owner<'a> {
+    Sandbox(&'a str),
+    Service(&'a str),
+    ThisCommand,
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Owner::Sandbox(name) => write!(f, "sandbox {name}"),
+            Owner::Service(name) => write!(f, "service {name}"),
+            Owner::ThisCommand => f.write_str("this command"),
+        }
+    }
+}
+
 fn pick_free(
-    taken: &[(PortMapping, String)],
+    taken: &[(PortMapping, Owner)],
     spec: &PortSpec,
     host_ip: Option<IpAddr>,
 ) -> Option<u16> {

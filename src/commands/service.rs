@@ -49,10 +49,8 @@ fn find<'a>(state: &'a State, name: &str) -> Option<(usize, &'a Service)> {
 
 /// Every host port published on this host: containers' and services'.
 fn host_ports_taken(state: &State) -> Vec<(ports::Proto, u16, String)> {
-    let containers = state.published.iter().flat_map(|p| {
-        p.mapping
-            .pairs()
-            .map(move |(host, _)| (p.mapping.proto, host, format!("sandbox {}", p.sandbox)))
+    let containers = state.published_ports().flat_map(|(sandbox, mapping)| {
+        (mapping.pairs()).map(move |(host, _)| (mapping.proto, host, format!("sandbox {sandbox}")))
     });
     let services = state.networks.iter().flat_map(|n| {
         n.services.iter().flat_map(|s| {

@@ -163,7 +163,7 @@ fn rebuild_network(ctx: &Files, name: &str) -> Result<()> {
     let Some(network) = resolving_network(ctx, name) else {
         return Ok(());
     };
-    if network.member_names().is_empty() {
+    if !network.has_members() {
         return Ok(());
     }
     write_network(ctx, name)?;

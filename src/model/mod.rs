@@ -62,7 +62,7 @@ pub struct State {
     pub sandboxes: Vec<Sandbox>,
     pub endpoints: Vec<Endpoint>,
     /// Every published port on the host (from state.json, all sandboxes).
-    pub published: Vec<Published>,
+    pub published: PublishedIndex,
     /// The families whose forwarding ctnet turned on itself this boot (read from the
     /// kernel's side, not saved): ctnet's table then forwards only ctnet's traffic.
     pub forwarding_guard: ForwardingGuard,
@@ -270,15 +270,45 @@ pub struct SandboxFile {
     pub endpoints: Vec<Endpoint>,
 }
 
-/// A published port in the host-wide index kept in state.json: which sandbox holds it.
-/// Checking a new port against it needs no sandbox file.
+/// The host-wide index of published ports kept in state.json: each sandbox's mappings, in
+/// the order its endpoints hold them. A new port is checked against it without reading any
+/// sandbox file, and a command replaces the entries of the sandboxes it changed only.
+pub type PublishedIndex = Index<String, Vec<PortMapping>>;
+
+/// A published port and the sandbox that holds it (older state files kept a list of these).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Published {
     pub sandbox: String,
     pub mapping: PortMapping,
 }
 
+impl Published {
+    /// The index holding `ports`, grouped by sandbox in the order given.
+    pub fn index(ports: impl IntoIterator<Item = Published>) -> PublishedIndex {
+        let mut by_sandbox = std::collections::BTreeMap::<String, Vec<PortMapping>>::new();
+        for port in ports {
+            by_sandbox
+                .entry(port.sandbox)
+                .or_default()
+                .push(port.mapping);
+        }
+        by_sandbox.into()
+    }
+}
+
+/// Every mapping of `index` with the sandbox that holds it.
+pub fn published_ports(index: &PublishedIndex) -> impl Iterator<Item = (&str, &PortMapping)> {
+    index
+        .iter()
+        .flat_map(|(sandbox, mappings)| mappings.iter().map(move |m| (sandbox.as_str(), m)))
+}
+
 impl State {
+    /// Every port published on the host, with the sandbox that holds it.
+    pub fn published_ports(&self) -> impl Iterator<Item = (&str, &PortMapping)> {
+        published_ports(&self.published)
+    }
+
     pub fn new() -> State {
         State {
             version: STATE_VERSION,

@@ -368,9 +368,14 @@ impl Network {
         self.overlay.as_ref().is_some_and(|o| o.mesh.is_some())
     }
 
+    /// Whether any sandbox here is a member (without listing them).
+    pub fn has_members(&self) -> bool {
+        !self.members.is_empty() || !self.members6.is_empty()
+    }
+
     /// Whether this host holds its share of an overlay: an endpoint here, or the mesh's.
     pub fn share_here(&self) -> bool {
-        !self.member_names().is_empty() || self.meshed_here()
+        self.has_members() || self.meshed_here()
     }
 
     /// The other hosts' endpoints on a cluster overlay (none elsewhere).

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::SandboxFile;
-use crate::model::{Driver, LanMode, Network, Published, validate_ifname, validate_name};
+use crate::model::{Driver, LanMode, Network, PublishedIndex, validate_ifname, validate_name};
+use crate::ports::PortMapping;
 
 /// ctnet's ids are 64 lowercase hex characters; names of links and MACs are made from
 /// them.
@@ -76,7 +77,7 @@ fn held_twice<A: Copy>(
 }
 
 /// What is wrong with the networks in state.json, if anything.
-pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(), String> {
+pub fn check_networks(networks: &[Network], published: &PublishedIndex) -> Result<(), String> {
     let mut names = HashSet::new();
     let mut ids = HashSet::new();
     let mut bridges = HashMap::new();
@@ -210,20 +211,18 @@ pub fn check_networks(networks: &[Network], published: &[Published]) -> Result<(
     }
     // By protocol and first port: a mapping can only collide with those after it that start
     // within its range (5,000 ports compared pairwise took 140 M instructions).
-    let mut order: Vec<&Published> = published.iter().collect();
-    order.sort_unstable_by_key(|p| (p.mapping.proto, p.mapping.host_port));
-    for (i, a) in order.iter().enumerate() {
-        let last = a.mapping.host_port.saturating_add(a.mapping.count - 1);
+    let mut order: Vec<(&str, &PortMapping)> = crate::model::published_ports(published).collect();
+    order.sort_unstable_by_key(|(_, m)| (m.proto, m.host_port));
+    for (i, (a_sandbox, a)) in order.iter().enumerate() {
+        let last = a.host_port.saturating_add(a.count - 1);
         let mut candidates = order[i + 1..]
             .iter()
-            .take_while(|b| b.mapping.proto == a.mapping.proto && b.mapping.host_port <= last);
-        if let Some(b) = candidates.find(|b| b.mapping.collides(&a.mapping)) {
+            .take_while(|(_, b)| b.proto == a.proto && b.host_port <= last);
+        if let Some((b_sandbox, _)) = candidates.find(|(_, b)| b.collides(a)) {
             return Err(format!(
-                "host port {}/{} is published by both {} and {}",
-                a.mapping.host_port,
-                a.mapping.proto.name(),
-                a.sandbox,
-                b.sandbox
+                "host port {}/{} is published by both {a_sandbox} and {b_sandbox}",
+                a.host_port,
+                a.proto.name(),
             ));
         }
     }
@@ -304,6 +303,7 @@ pub fn check_sandbox(file: &SandboxFile, name: &str, networks: &[Network]) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Published;
 
     fn net(name: &str, br: &str, subnet: &str) -> Network {
         crate::model::tests::bridge_network(name, br, subnet, true)
@@ -317,7 +317,7 @@ mod tests {
                     net("a", "br-a", "10.0.0.0/24"),
                     net("b", "br-b", "10.0.1.0/24")
                 ],
-                &[]
+                &Default::default()
             )
             .is_ok()
         );
@@ -326,7 +326,7 @@ mod tests {
                 net("a", "br-a", "10.0.0.0/16"),
                 net("b", "br-b", "10.0.1.0/24"),
             ],
-            &[],
+            &Default::default(),
         )
         .unwrap_err();
         assert_eq!(
@@ -335,7 +335,7 @@ mod tests {
         );
         let err = check_networks(
             &[net("a", "br", "10.0.0.0/24"), net("b", "br", "10.0.1.0/24")],
-            &[],
+            &Default::default(),
         )
         .unwrap_err();
         assert!(err.contains("share the bridge br"), "{err}");
@@ -346,12 +346,12 @@ mod tests {
         dup.members
             .edit()
             .insert("y".into(), "10.0.0.2".parse().unwrap());
-        let err = check_networks(&[dup], &[]).unwrap_err();
+        let err = check_networks(&[dup], &Default::default()).unwrap_err();
         assert_eq!(err, "address 10.0.0.2 of network a is held by both x and y");
         assert!(
             check_networks(
                 &[net("a", "x", "10.0.0.0/24"), net("a", "y", "10.0.1.0/24")],
-                &[]
+                &Default::default()
             )
             .is_err()
         );
@@ -363,14 +363,14 @@ mod tests {
     fn settings_must_fit_the_driver_and_ids_their_shape() {
         let mut no_settings = net("a", "br-a", "10.0.0.0/24");
         no_settings.bridge = None;
-        let err = check_networks(&[no_settings], &[]).unwrap_err();
+        let err = check_networks(&[no_settings], &Default::default()).unwrap_err();
         assert!(
             err.contains("a bridge network that lacks bridge settings"),
             "{err}"
         );
         let mut two = net("a", "br-a", "10.0.0.0/24");
         two.driver = Driver::Macvlan;
-        let err = check_networks(&[two], &[]).unwrap_err();
+        let err = check_networks(&[two], &Default::default()).unwrap_err();
         assert!(err.contains("has bridge settings"), "{err}");
         let mut wrong_mode = net("a", "br-a", "10.0.0.0/24");
         wrong_mode.driver = Driver::Ipvlan;
@@ -382,11 +382,11 @@ mod tests {
             mtu: None,
             made_parent: None,
         });
-        let err = check_networks(&[wrong_mode], &[]).unwrap_err();
+        let err = check_networks(&[wrong_mode], &Default::default()).unwrap_err();
         assert!(err.contains("another driver's mode"), "{err}");
         let mut short = net("a", "br-a", "10.0.0.0/24");
         short.id = "ab".into();
-        let err = check_networks(&[short], &[]).unwrap_err();
+        let err = check_networks(&[short], &Default::default()).unwrap_err();
         assert!(err.contains("not 64 lowercase hex"), "{err}");
     }
 
@@ -408,14 +408,14 @@ mod tests {
             publish("b", Some("192.0.2.2"), 8080, 1),
             publish("c", None, 8081, 1),
         ];
-        assert!(check_networks(&[], &fine).is_ok());
+        assert!(check_networks(&[], &Published::index(fine)).is_ok());
         let clash = [
             publish("d", None, 9005, 1),
             publish("a", None, 8000, 1),
             publish("c", None, 9000, 10),
         ];
         assert_eq!(
-            check_networks(&[], &clash).unwrap_err(),
+            check_networks(&[], &Published::index(clash)).unwrap_err(),
             "host port 9000/tcp is published by both c and d"
         );
     }

@@ -1,7 +1,9 @@
 //! The state on disk, under one exclusive lock for the whole command:
 //!
-//! - `state.json`: `{"version": 2, "networks": [...]}`; each network lists its members
-//!   (sandbox name and address), which is all IPAM and `network rm` need;
+//! - `state.json`: `{"version": 2, "networks": [...], "published": {...}}`; each network
+//!   lists its members (sandbox name and address), which is all IPAM and `network rm` need,
+//!   and `published` each sandbox's published ports, which is all a new port is checked
+//!   against;
 //! - `sandboxes/NAME.json`: one sandbox and its endpoints.
 //!
 //! A command reads and writes only the files it touches, so a connect costs the same with
@@ -17,14 +19,14 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::lock::{create_private, open_root_only, wait_for_lock};
-use crate::model::{Network, Published, STATE_VERSION, SandboxFile};
+use crate::model::{Network, Published, PublishedIndex, STATE_VERSION, SandboxFile};
 
 #[derive(Deserialize)]
 struct NetworksFile {
     version: u32,
     networks: Vec<Network>,
-    #[serde(default)]
-    published: Vec<Published>,
+    #[serde(default, deserialize_with = "published_index")]
+    published: PublishedIndex,
 }
 
 /// The same file for writing, borrowing the networks instead of copying them.
@@ -32,8 +34,37 @@ struct NetworksFile {
 struct NetworksFileRef<'a> {
     version: u32,
     networks: &'a [Network],
-    #[serde(skip_serializing_if = "<[Published]>::is_empty")]
-    published: &'a [Published],
+    #[serde(skip_serializing_if = "PublishedIndex::is_empty")]
+    published: &'a PublishedIndex,
+}
+
+/// The published ports as this version writes them (`{"SANDBOX": [mapping, ...]}`), or as
+/// a list of `{"sandbox", "mapping"}`, which older versions wrote (each command then saved
+/// 5,000 sandbox names for 5,000 ports of one sandbox).
+fn published_index<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PublishedIndex, D::Error> {
+    use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+    struct Either;
+    impl<'de> serde::de::Visitor<'de> for Either {
+        type Value = PublishedIndex;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("each sandbox's published ports")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            map: A,
+        ) -> Result<PublishedIndex, A::Error> {
+            PublishedIndex::deserialize(MapAccessDeserializer::new(map))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            seq: A,
+        ) -> Result<PublishedIndex, A::Error> {
+            Ok(Published::index(Vec::<Published>::deserialize(
+                SeqAccessDeserializer::new(seq),
+            )?))
+        }
+    }
+    d.deserialize_any(Either)
 }
 
 /// The networks as loaded, with the file's bytes: to tell whether a save changes anything,
@@ -41,7 +72,7 @@ struct NetworksFileRef<'a> {
 #[derive(Debug)]
 pub struct LoadedNetworks {
     pub networks: Vec<Network>,
-    pub published: Vec<Published>,
+    pub published: PublishedIndex,
     pub bytes: Vec<u8>,
 }
 
@@ -104,7 +135,7 @@ impl Store {
     }
 
     /// What `save_networks` would write.
-    pub fn networks_bytes(networks: &[Network], published: &[Published]) -> Result<Vec<u8>> {
+    pub fn networks_bytes(networks: &[Network], published: &PublishedIndex) -> Result<Vec<u8>> {
         let file = NetworksFileRef {
             version: STATE_VERSION,
             networks,
@@ -381,7 +412,7 @@ mod tests {
         assert!(store.load_networks().unwrap().is_none());
         assert!(store.sandbox_names().unwrap().is_empty());
         store
-            .write_networks_bytes(&Store::networks_bytes(&[], &[]).unwrap())
+            .write_networks_bytes(&Store::networks_bytes(&[], &Default::default()).unwrap())
             .unwrap();
         assert_eq!(store.load_networks().unwrap().unwrap().networks, vec![]);
         store.save_sandbox(&sandbox("web")).unwrap();
@@ -395,6 +426,43 @@ mod tests {
         store.remove_sandbox("web").unwrap();
         assert_eq!(store.load_sandbox("web", &[]).unwrap(), None);
         assert!(!dir.join("state.json.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Older versions kept published ports as a list of (sandbox, mapping): such a file
+    /// loads, and is saved grouped by sandbox.
+    #[test]
+    fn an_older_list_of_published_ports_loads() {
+        let dir = tempdir("published");
+        let store = Store::lock(&dir).unwrap();
+        std::fs::write(
+            store.path(),
+            r#"{"version":2,"networks":[],"published":[
+                {"sandbox":"web","mapping":["tcp","0.0.0.0",8080,80,1]},
+                {"sandbox":"db","mapping":["tcp","0.0.0.0",5432,5432,1]},
+                {"sandbox":"web","mapping":["udp","0.0.0.0",8080,80,1]}]}"#,
+        )
+        .unwrap();
+        let loaded = store.load_networks().unwrap().unwrap();
+        let ports: Vec<(&str, u16, &str)> = crate::model::published_ports(&loaded.published)
+            .map(|(sandbox, m)| (sandbox, m.host_port, m.proto.name()))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                ("db", 5432, "tcp"),
+                ("web", 8080, "tcp"),
+                ("web", 8080, "udp")
+            ]
+        );
+        let saved = Store::networks_bytes(&[], &loaded.published).unwrap();
+        assert_eq!(
+            String::from_utf8(saved).unwrap(),
+            r#"{"version":2,"networks":[],"published":{"db":[["tcp","0.0.0.0",5432,5432,1]],"web":[["tcp","0.0.0.0",8080,80,1],["udp","0.0.0.0",8080,80,1]]}}
+"#
+        );
+        std::fs::write(store.path(), r#"{"version":2,"networks":[],"published":7}"#).unwrap();
+        assert!(store.load_networks().is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -144,7 +144,8 @@ def main():
                        for ep in endpoints if ep["network_id"] == net["id"] and ep.get(family)}
             if members != net.get(index, {}):
                 problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
-    published = sorted((p["sandbox"], tuple(p["mapping"])) for p in state.get("published", []))
+    published = sorted((sandbox, tuple(m)) for sandbox, mappings in state.get("published", {}).items()
+                       for m in mappings)
     def routed_only(n):  # its ports take no host port, so the index leaves them out
         b = n.get("bridge") or {}
         return bool(b) and (not n.get("ipam") or b.get("gateway_mode4") == "routed") \

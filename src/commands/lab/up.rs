@@ -338,7 +338,7 @@ impl Up<'_> {
                 }
                 // A link's interface exists once its second end joined (which brings the
                 // first end's impairment along).
-                if net.p2p.is_none() || !net.member_names().is_empty() {
+                if net.p2p.is_none() || net.has_members() {
                     self.plan.extend(impair::reapply(&ep, &sandbox));
                 }
                 self.did.push(format!(

@@ -228,7 +228,7 @@ pub fn prune(ctx: &mut Ctx) -> Result<()> {
         .networks
         .iter()
         // A cluster network is the cluster's: unused here says nothing about elsewhere.
-        .filter(|n| !n.builtin && n.member_names().is_empty() && n.services.is_empty())
+        .filter(|n| !n.builtin && !n.has_members() && n.services.is_empty())
         .filter(|n| cluster::store_of(n).is_none())
         .cloned()
         .collect();

@@ -19,7 +19,7 @@ pub(super) fn matches_filter(net: &Network, key: &str, value: &str) -> Result<bo
             _ => refuse!("invalid filter type={value}: use builtin or custom"),
         },
         "dangling" => {
-            let unused = !net.builtin && net.member_names().is_empty();
+            let unused = !net.builtin && !net.has_members();
             match value {
                 "true" | "1" => unused,
                 "false" | "0" => !unused,

@@ -233,20 +233,11 @@ fn changed_mappings<'a>(
     old: impl Iterator<Item = &'a Endpoint>,
     new: &'a [Endpoint],
 ) -> (Vec<Forward>, Vec<Forward>) {
-    let sorted = |eps: Vec<&'a Endpoint>| -> Vec<Forward> {
-        let mut all: Vec<_> = eps
-            .into_iter()
-            .flat_map(|ep| firewall::forwards(state, ep))
-            .collect();
-        all.sort_unstable();
-        all
-    };
-    let before = sorted(old.collect());
-    let after = sorted(new.iter().collect());
-    (
-        sorted_difference(&before, &after),
-        sorted_difference(&after, &before),
-    )
+    let before: Vec<Forward> = old.flat_map(|ep| firewall::forwards(state, ep)).collect();
+    let after: Vec<Forward> = (new.iter())
+        .flat_map(|ep| firewall::forwards(state, ep))
+        .collect();
+    changes(&before, &after)
 }
 
 /// UDP flows to host ports whose mapping changed are forgotten (once the firewall has the
@@ -264,8 +255,28 @@ fn forget_udp_flows<'a>(changed: impl Iterator<Item = &'a Forward>) -> Option<Op
     })
 }
 
+/// The items only in `before` and those only in `after` (lists without repeats). A command
+/// changes a few items of lists that can hold thousands (a sandbox's published ports), so
+/// the part both share at the start and at the end is skipped before the rest is sorted.
+pub(super) fn changes<T: Ord + Clone>(before: &[T], after: &[T]) -> (Vec<T>, Vec<T>) {
+    let head = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let (before, after) = (&before[head..], &after[head..]);
+    let tail = (before.iter().rev())
+        .zip(after.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut before = before[..before.len() - tail].to_vec();
+    let mut after = after[..after.len() - tail].to_vec();
+    before.sort_unstable();
+    after.sort_unstable();
+    (
+        sorted_difference(&before, &after),
+        sorted_difference(&after, &before),
+    )
+}
+
 /// The items of sorted `a` missing from sorted `b`, in one pass.
-pub(super) fn sorted_difference<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+fn sorted_difference<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     let mut out = Vec::new();
     let mut rest = b.iter().peekable();
     for item in a {
@@ -283,6 +294,24 @@ mod tests {
     use crate::firewall::Script;
     use crate::plan::Ns;
     use crate::ports::PortMapping;
+
+    /// The shared start and end are skipped; what is left is compared as sets.
+    #[test]
+    fn changes_between_long_lists() {
+        let before: Vec<u32> = (0..5000).collect();
+        let mut after = before.clone();
+        after.remove(2500);
+        after.push(7000);
+        assert_eq!(changes(&before, &after), (vec![2500], vec![7000]));
+        assert_eq!(changes(&before, &before), (vec![], vec![]));
+        // Reordered: the same items, nothing changed.
+        let mut shuffled = before.clone();
+        shuffled.swap(10, 4000);
+        assert_eq!(changes(&before, &shuffled), (vec![], vec![]));
+        assert_eq!(changes(&[1, 2, 3], &[]), (vec![1, 2, 3], vec![]));
+        assert_eq!(changes(&[], &[4, 5]), (vec![], vec![4, 5]));
+        assert_eq!(changes(&[1, 2, 3], &[3, 2, 9, 1]), (vec![], vec![9]));
+    }
 
     fn link(dev: &str) -> Op {
         Op::LinkUp {

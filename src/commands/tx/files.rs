@@ -8,10 +8,11 @@ use std::net::Ipv4Addr;
 use anyhow::Result;
 
 use super::Tx;
-use super::commit::sorted_difference;
+use super::commit::changes;
 use crate::commands::Ctx;
 use crate::dns::{etcfiles, names};
 use crate::model::{Index, Published, Sandbox, SandboxFile};
+use crate::ports::PortMapping;
 use crate::state::store::FileChange;
 use crate::state::store::Store;
 
@@ -121,33 +122,36 @@ impl Tx {
         }
         // (Called again within one command, by a lab: what an earlier call took out stays.)
         self.released.extend(released);
-        // The host-wide index of published ports, likewise.
-        let (kept, gone): (Vec<Published>, Vec<Published>) =
-            std::mem::take(&mut self.state.published)
-                .into_iter()
-                .partition(|p| !seen.contains(&p.sandbox));
-        self.state.published = kept;
-        let current: Vec<Published> = self
-            .state
-            .endpoints
-            .iter()
+        // The host-wide index of published ports, likewise: each seen sandbox's entry
+        // becomes what its endpoints hold now.
+        let mut current: BTreeMap<String, Vec<PortMapping>> = BTreeMap::new();
+        for ep in &self.state.endpoints {
             // A routed network's ports take no host port: nothing to keep others from.
-            .filter(|ep| {
-                !(self.state.network_by_id(&ep.network_id)).is_some_and(|n| n.routed_only())
-            })
-            .filter_map(|ep| Some((self.state.sandbox_by_id(&ep.sandbox_id)?, ep)))
-            .flat_map(|(sandbox, ep)| {
-                ep.ports.iter().map(|mapping| Published {
-                    sandbox: sandbox.name.clone(),
-                    mapping: *mapping,
-                })
-            })
-            .collect();
-        let (mut gone, mut now) = (gone, current.clone());
-        gone.sort_unstable();
-        now.sort_unstable();
-        self.released_ports = sorted_difference(&gone, &now);
-        self.state.published.extend(current);
+            let routed =
+                (self.state.network_by_id(&ep.network_id)).is_some_and(|n| n.routed_only());
+            if let (false, false, Some(sandbox)) = (
+                ep.ports.is_empty(),
+                routed,
+                self.state.sandbox_by_id(&ep.sandbox_id),
+            ) {
+                let held = current.entry(sandbox.name.clone()).or_default();
+                held.extend_from_slice(&ep.ports);
+            }
+        }
+        let mut released_ports = Vec::new();
+        for &name in &seen {
+            let before = take(&mut self.state.published, name).unwrap_or_default();
+            let after = current.remove(name.as_str()).unwrap_or_default();
+            let (gone, _) = changes(&before, &after);
+            released_ports.extend(gone.into_iter().map(|mapping| Published {
+                sandbox: name.clone(),
+                mapping,
+            }));
+            if !after.is_empty() {
+                self.state.published.edit().insert(name.clone(), after);
+            }
+        }
+        self.released_ports = released_ports;
     }
 
     /// Marks the sandboxes this command leaves on several networks that resolve names: their
@@ -206,7 +210,10 @@ impl Tx {
         let mut on_disk: Vec<u8> = self.networks_on_disk.clone();
         if !self.released.is_empty() || !self.released_ports.is_empty() {
             let mut published = self.state.published.clone();
-            published.extend(self.released_ports.iter().cloned());
+            for port in &self.released_ports {
+                let held = published.edit().entry(port.sandbox.clone()).or_default();
+                held.push(port.mapping);
+            }
             let widened_bytes = self.widened_bytes(&published)?;
             if widened_bytes != on_disk {
                 changes.push(FileChange::Networks(widened_bytes.clone()));
@@ -238,7 +245,7 @@ impl Tx {
     /// Serialises state.json with the members this command released put back, in place (a
     /// copy of a big network's lists would cost more than the save), and then takes them out
     /// again, restoring what a member of the same name holds now.
-    fn widened_bytes(&mut self, published: &[Published]) -> Result<Vec<u8>> {
+    fn widened_bytes(&mut self, published: &crate::model::PublishedIndex) -> Result<Vec<u8>> {
         use std::net::IpAddr;
         let mut undo = Vec::new();
         for (network_id, name, ip) in &self.released {

@@ -234,7 +234,7 @@ impl Tx {
             network.aliases = Default::default();
             network.members6 = Default::default();
         }
-        tx.state.published.clear();
+        tx.state.published = Default::default();
         Ok(tx)
     }
 
