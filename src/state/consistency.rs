@@ -62,12 +62,12 @@ fn settings_fit_driver(net: &Network) -> Result<(), String> {
 
 /// An address two members hold, with their names: sorted as plain numbers, not hashed (a
 /// network's 1,000 members are checked on every load).
-fn held_twice<A: Copy>(
+fn held_twice<A: Copy, N: Ord + Copy>(
     members: &BTreeMap<String, A>,
-    number: impl Fn(A) -> u128,
+    number: impl Fn(A) -> N,
 ) -> Option<(A, &String, &String)> {
     let names: Vec<(&String, A)> = members.iter().map(|(m, ip)| (m, *ip)).collect();
-    let mut by_address: Vec<(u128, u32)> = (names.iter().enumerate())
+    let mut by_address: Vec<(N, u32)> = (names.iter().enumerate())
         .map(|(i, (_, ip))| (number(*ip), i as u32))
         .collect();
     by_address.sort_unstable();
@@ -130,7 +130,7 @@ pub fn check_networks(networks: &[Network], published: &PublishedIndex) -> Resul
                 net.name, bridge.ifname
             ));
         }
-        if let Some((ip, a, b)) = held_twice(&net.members, |ip| u32::from(ip).into()) {
+        if let Some((ip, a, b)) = held_twice(&net.members, u32::from) {
             return Err(format!(
                 "address {ip} of network {} is held by both {a} and {b}",
                 net.name
