@@ -113,14 +113,23 @@ pub struct Forward {
 /// Where an endpoint's published ports lead: to its IPv4 address, and (on a dual-stack
 /// network) to its IPv6 address as well.
 pub fn forwards<'a>(state: &State, ep: &'a Endpoint) -> impl Iterator<Item = Forward> + 'a {
+    forwards_of(state, ep, &ep.ports)
+}
+
+/// Where some of an endpoint's published ports (`ports`) lead.
+pub fn forwards_of<'a>(
+    state: &State,
+    ep: &Endpoint,
+    ports: &'a [PortMapping],
+) -> impl Iterator<Item = Forward> + 'a {
     let bridge = state
         .network_by_id(&ep.network_id)
         .and_then(|n| n.bridge.as_ref());
     let routed = |v6| bridge.is_some_and(|b| b.gateway_mode(v6) == GatewayMode::Routed);
     let routed = [routed(false), routed(true)];
-    let addresses = ep.addresses().map(|net| net.addr());
-    addresses.flat_map(move |to| {
-        ep.ports.iter().map(move |m| Forward {
+    let addresses: Vec<IpAddr> = ep.addresses().map(|net| net.addr()).collect();
+    addresses.into_iter().flat_map(move |to| {
+        ports.iter().map(move |m| Forward {
             to,
             mapping: *m,
             routed: routed[usize::from(to.is_ipv6())],

@@ -20,7 +20,8 @@ mod slots;
 use std::collections::BTreeSet;
 
 pub use elements::{
-    Element, Forward, Policy, bridges, elements, forwards, mapping_elements, network_elements,
+    Element, Forward, Policy, bridges, elements, forwards, forwards_of, mapping_elements,
+    network_elements,
 };
 use json::{Command, Elements, Object, SetObject};
 

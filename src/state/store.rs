@@ -458,7 +458,7 @@ mod tests {
         let saved = Store::networks_bytes(&[], &loaded.published).unwrap();
         assert_eq!(
             String::from_utf8(saved).unwrap(),
-            r#"{"version":2,"networks":[],"published":{"db":[["tcp","0.0.0.0",5432,5432,1]],"web":[["tcp","0.0.0.0",8080,80,1],["udp","0.0.0.0",8080,80,1]]}}
+            r#"{"version":2,"networks":[],"published":{"db":["0.0.0.0:5432->5432/tcp"],"web":["0.0.0.0:8080->80/tcp","0.0.0.0:8080->80/udp"]}}
 "#
         );
         std::fs::write(store.path(), r#"{"version":2,"networks":[],"published":7}"#).unwrap();

@@ -19,6 +19,19 @@ def sh(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
+def mapping(saved):
+    """A saved published port, "0.0.0.0:8080-8081->80-81/tcp" ("[::]:..." for IPv6), as
+    (proto, host_ip, host_port, container_port, count)."""
+    ports, proto = saved.rsplit("/", 1)
+    host, container = ports.split("->")
+    host_ip, host_ports = host.rsplit(":", 1)
+    def first_and_count(text):
+        first, _, last = text.partition("-")
+        return int(first), int(last or first) - int(first) + 1
+    host_port, count = first_and_count(host_ports)
+    return proto, host_ip.strip("[]"), host_port, first_and_count(container)[0], count
+
+
 def main():
     problems = []
     state = json.load(open(f"{STATE}/state.json"))
@@ -112,7 +125,7 @@ def main():
         targets = [(ep["ipv4"].split("/")[0], False)] if ep.get("ipv4") else []
         if ep.get("ipv6"):
             targets.append((ep["ipv6"].split("/")[0], True))
-        for proto, host_ip, host_port, container_port, count in ep.get("ports", []):
+        for proto, host_ip, host_port, container_port, count in map(mapping, ep.get("ports", [])):
             for addr, v6 in targets:
                 suffix = "6" if v6 else ""
                 if host_ip != "0.0.0.0" and (":" in host_ip) != v6:
@@ -144,13 +157,13 @@ def main():
                        for ep in endpoints if ep["network_id"] == net["id"] and ep.get(family)}
             if members != net.get(index, {}):
                 problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
-    published = sorted((sandbox, tuple(m)) for sandbox, mappings in state.get("published", {}).items()
+    published = sorted((sandbox, mapping(m)) for sandbox, mappings in state.get("published", {}).items()
                        for m in mappings)
     def routed_only(n):  # its ports take no host port, so the index leaves them out
         b = n.get("bridge") or {}
         return bool(b) and (not n.get("ipam") or b.get("gateway_mode4") == "routed") \
             and (not n.get("ipam6") or b.get("gateway_mode6") == "routed")
-    ports = sorted((sandboxes[ep["sandbox_id"]]["name"], tuple(m)) for ep in endpoints for m in ep.get("ports", [])
+    ports = sorted((sandboxes[ep["sandbox_id"]]["name"], mapping(m)) for ep in endpoints for m in ep.get("ports", [])
                    if not routed_only(networks.get(ep["network_id"], {})))
     if published != ports:
         problems.append(f"published index {published} but endpoints have {ports}")

@@ -226,18 +226,40 @@ fn arrange(mut steps: Vec<Op>, following: Following) -> Vec<Op> {
 }
 
 /// The published mappings (with their container address) that are only in `old`, and
-/// those only in `new`: what a command changed, however many ports stay as they were.
+/// those only in `new`: what a command changed, however many ports stay as they were. An
+/// endpoint that kept its addresses contributes only the ports that changed (a sandbox
+/// with 5,000 ports that publishes one more is one forward, not 10,000 compared).
 /// (A network's gateway modes never change, so `state` tells both sides' modes.)
 fn changed_mappings<'a>(
     state: &'a State,
     old: impl Iterator<Item = &'a Endpoint>,
     new: &'a [Endpoint],
 ) -> (Vec<Forward>, Vec<Forward>) {
-    let before: Vec<Forward> = old.flat_map(|ep| firewall::forwards(state, ep)).collect();
-    let after: Vec<Forward> = (new.iter())
-        .flat_map(|ep| firewall::forwards(state, ep))
-        .collect();
-    changes(&before, &after)
+    let mut old: Vec<&Endpoint> = old.collect();
+    let (mut gone, mut added) = (Vec::new(), Vec::new());
+    for ep in new {
+        let same_addresses = |was: &&Endpoint| {
+            was.id == ep.id
+                && was.network_id == ep.network_id
+                && was.ipv4 == ep.ipv4
+                && was.ipv6 == ep.ipv6
+        };
+        match old.iter().position(same_addresses) {
+            Some(i) => {
+                let was = old.swap_remove(i);
+                let (ports_gone, ports_added) = changes(&was.ports, &ep.ports);
+                gone.extend(firewall::forwards_of(state, was, &ports_gone));
+                added.extend(firewall::forwards_of(state, ep, &ports_added));
+            }
+            None => added.extend(firewall::forwards(state, ep)),
+        }
+    }
+    gone.extend(
+        old.into_iter()
+            .flat_map(|was| firewall::forwards(state, was)),
+    );
+    // What one endpoint gave up and another took (a lab remaking a sandbox) is no change.
+    changes(&gone, &added)
 }
 
 /// UDP flows to host ports whose mapping changed are forgotten (once the firewall has the
