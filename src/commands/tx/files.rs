@@ -2,8 +2,8 @@
 //! published ports), the sandbox files a command changed, and the name files of the
 //! sandboxes whose neighbours changed.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::Result;
 
@@ -70,13 +70,17 @@ impl Tx {
             Vec<String>,
             Option<crate::model::Mac>,
         );
+        // (By id, built once: gc and restore see every sandbox and every endpoint.)
+        let names: HashMap<&str, &String> = (self.state.sandboxes.iter())
+            .map(|s| (s.id.as_str(), &s.name))
+            .collect();
         let entries: Vec<Entry> = self
             .state
             .endpoints
             .iter()
             .filter_map(|ep| {
-                let sandbox = self.state.sandbox_by_id(&ep.sandbox_id)?;
-                let (network, name) = (ep.network_id.clone(), sandbox.name.clone());
+                let sandbox_name = *names.get(ep.sandbox_id.as_str())?;
+                let (network, name) = (ep.network_id.clone(), sandbox_name.clone());
                 let ipv6 = ep.ipv6.map(|net| net.addr());
                 let ipv4 = ep.ipv4.map(|net| net.addr());
                 let own_mac = ep
@@ -85,14 +89,15 @@ impl Tx {
                 Some((network, name, ipv4, ipv6, ep.aliases.clone(), own_mac))
             })
             .collect();
+        // A member that keeps its address was not released after all.
+        let kept: HashSet<(&str, &str, IpAddr)> = (entries.iter())
+            .flat_map(|(network, name, ipv4, ipv6, ..)| {
+                let addresses = ipv4.map(IpAddr::V4).into_iter().chain(ipv6.map(IpAddr::V6));
+                addresses.map(|a| (network.as_str(), name.as_str(), a))
+            })
+            .collect();
+        released.retain(|(n, s, a)| !kept.contains(&(n.as_str(), s.as_str(), *a)));
         for (network_id, name, ipv4, ipv6, aliases, own_mac) in entries {
-            released.retain(|(n, s, a)| {
-                let same = match a {
-                    std::net::IpAddr::V4(a) => Some(*a) == ipv4,
-                    std::net::IpAddr::V6(a) => Some(*a) == ipv6,
-                };
-                !(n == &network_id && s == &name && same)
-            });
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
                     network.aliases.edit().insert(name.clone(), aliases);
@@ -129,12 +134,12 @@ impl Tx {
             // A routed network's ports take no host port: nothing to keep others from.
             let routed =
                 (self.state.network_by_id(&ep.network_id)).is_some_and(|n| n.routed_only());
-            if let (false, false, Some(sandbox)) = (
+            if let (false, false, Some(&name)) = (
                 ep.ports.is_empty(),
                 routed,
-                self.state.sandbox_by_id(&ep.sandbox_id),
+                names.get(ep.sandbox_id.as_str()),
             ) {
-                let held = current.entry(sandbox.name.clone()).or_default();
+                let held = current.entry(name.clone()).or_default();
                 held.extend_from_slice(&ep.ports);
             }
         }
