@@ -69,6 +69,10 @@ fn routed_mode_opens_published_ports_at_the_container_and_does_no_nat() {
         grep -q "IPv4 gateway mode routed" $T/explain || die "explain does not show the mode"
         ctnet graph >$T/graph
         grep -q "IPv6 gateway mode routed" $T/graph || die "graph does not show the mode"
+        # A routed port published twice and unpublished once is still published, and open.
+        ctnet publish a 81 >/dev/null; ctnet publish a 81 >/dev/null
+        ctnet unpublish a 81 >/dev/null
+        [ "$(ask outside 10.21.0.2 81)" = a-81 ] || die "routed: port 81 closed while still published once"
         python3 "$SUPPORT/agree.py" || die "state and kernel disagree"
         "#,
     );

@@ -277,24 +277,38 @@ fn forget_udp_flows<'a>(changed: impl Iterator<Item = &'a Forward>) -> Option<Op
     })
 }
 
-/// The items only in `before` and those only in `after` (lists without repeats). A command
-/// changes a few items of lists that can hold thousands (a sandbox's published ports), so
-/// the part both share at the start and at the end is skipped before the rest is sorted.
+/// The items only in `before` and those only in `after`. A command changes a few items of
+/// lists that can hold thousands (a sandbox's published ports), so the part both share at
+/// the start and at the end is skipped before the rest is sorted and compared.
 pub(super) fn changes<T: Ord + Clone>(before: &[T], after: &[T]) -> (Vec<T>, Vec<T>) {
     let head = before.iter().zip(after).take_while(|(a, b)| a == b).count();
-    let (before, after) = (&before[head..], &after[head..]);
-    let tail = (before.iter().rev())
-        .zip(after.iter().rev())
+    let tail = (before[head..].iter().rev())
+        .zip(after[head..].iter().rev())
         .take_while(|(a, b)| a == b)
         .count();
-    let mut before = before[..before.len() - tail].to_vec();
-    let mut after = after[..after.len() - tail].to_vec();
-    before.sort_unstable();
-    after.sort_unstable();
-    (
-        sorted_difference(&before, &after),
-        sorted_difference(&after, &before),
-    )
+    let middle = |list: &[T]| {
+        let mut middle = list[head..list.len() - tail].to_vec();
+        middle.sort_unstable();
+        middle
+    };
+    let (before_middle, after_middle) = (middle(before), middle(after));
+    let mut gone = sorted_difference(&before_middle, &after_middle);
+    let mut added = sorted_difference(&after_middle, &before_middle);
+    // An item a list holds twice (a routed port published twice) may also be in the shared
+    // part, which both lists hold: then it is no change. Checked for the few candidates.
+    if !gone.is_empty() || !added.is_empty() {
+        let shared = || before[..head].iter().chain(&before[before.len() - tail..]);
+        if gone.len() + added.len() <= 16 {
+            gone.retain(|x| !shared().any(|s| s == x));
+            added.retain(|x| !shared().any(|s| s == x));
+        } else {
+            let mut shared: Vec<&T> = shared().collect();
+            shared.sort_unstable();
+            gone.retain(|x| shared.binary_search(&x).is_err());
+            added.retain(|x| shared.binary_search(&x).is_err());
+        }
+    }
+    (gone, added)
 }
 
 /// The items of sorted `a` missing from sorted `b`, in one pass.
@@ -333,6 +347,12 @@ mod tests {
         assert_eq!(changes(&[1, 2, 3], &[]), (vec![1, 2, 3], vec![]));
         assert_eq!(changes(&[], &[4, 5]), (vec![], vec![4, 5]));
         assert_eq!(changes(&[1, 2, 3], &[3, 2, 9, 1]), (vec![], vec![9]));
+        // Repeats: what either list still holds somewhere is no change.
+        assert_eq!(changes(&[7, 7], &[7]), (vec![], vec![]));
+        assert_eq!(changes(&[7], &[7, 7]), (vec![], vec![]));
+        assert_eq!(changes(&[7, 1, 7, 2], &[7, 2]), (vec![1], vec![]));
+        let many: Vec<u32> = (0..40).chain(0..40).collect();
+        assert_eq!(changes(&many, &many[..40]), (vec![], vec![]));
     }
 
     fn link(dev: &str) -> Op {

@@ -156,7 +156,8 @@ impl Tx {
                 self.state.published.edit().insert(name.clone(), after);
             }
         }
-        self.released_ports = released_ports;
+        // (Called again within one command, by a lab: what an earlier call released stays.)
+        self.released_ports.extend(released_ports);
     }
 
     /// Marks the sandboxes this command leaves on several networks that resolve names: their
@@ -214,10 +215,17 @@ impl Tx {
         let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published)?;
         let mut on_disk: Vec<u8> = self.networks_on_disk.clone();
         if !self.released.is_empty() || !self.released_ports.is_empty() {
+            // Released ports stay reserved until the sandbox files are written, unless a
+            // sandbox holds that port again now (the same one, rejoining within a lab, or
+            // another): two entries for one port would be a state.json that never loads.
             let mut published = self.state.published.clone();
             for port in &self.released_ports {
-                let held = published.edit().entry(port.sandbox.clone()).or_default();
-                held.push(port.mapping);
+                let held_now = crate::model::published_ports(&published)
+                    .any(|(_, mapping)| mapping.collides(&port.mapping));
+                if !held_now {
+                    let held = published.edit().entry(port.sandbox.clone()).or_default();
+                    held.push(port.mapping);
+                }
             }
             let widened_bytes = self.widened_bytes(&published)?;
             if widened_bytes != on_disk {
