@@ -147,8 +147,6 @@ fn routed_mappings(network: &Network, specs: &[PortSpec]) -> Vec<PortMapping> {
         .collect()
 }
 
-/// The lowest start in Docker's ephemeral range whose `count` ports no published mapping
-/// of the same protocol and address holds.
 /// Who holds a host port: named in a refusal only, so it is kept as a reference.
 enum Owner<'a> {
     Sandbox(&'a str),
@@ -166,6 +164,8 @@ impl std::fmt::Display for Owner<'_> {
     }
 }
 
+/// The lowest start in Docker's ephemeral range whose `count` ports no published mapping
+/// of the same protocol and address holds.
 fn pick_free(
     taken: &[(PortMapping, Owner)],
     spec: &PortSpec,
