@@ -22,11 +22,13 @@ step ip netns exec web cat /etc/hosts
 
 echo; echo "Now the resolver: it answers on each network's gateway while it runs."
 ctnet dns serve 2>/dev/null & dns=$!
+# A step that fails must not leave the resolver running (it would keep this lab's output open).
+trap 'kill $dns 2>/dev/null || true' EXIT
 for _ in $(seq 50); do ip netns exec web cat /etc/resolv.conf | grep -q 10.93.0.1 && break; sleep 0.1; done
 step ip netns exec web cat /etc/resolv.conf
 step ip netns exec web dig +short db          # asks 10.93.0.1, not the hosts file
 step ip netns exec web dig +short -x 10.93.0.3
-kill $dns; wait $dns
+kill $dns; wait $dns; trap - EXIT
 
 ctnet sandbox rm web db intruder >/dev/null
 ctnet network rm shop office >/dev/null

@@ -35,7 +35,7 @@ impl PortMapping {
     /// standard library's string searches cost more than the rest of a command's work
     /// per port here.
     fn from_saved(text: &str) -> Option<PortMapping> {
-        let mut at = Cursor(text.as_bytes());
+        let mut at = Cursor(text);
         let host_ip = if at.eat_str(EVERY_ADDRESS) {
             None
         } else if at.eat(b'[') {
@@ -48,7 +48,7 @@ impl PortMapping {
         at.eat_str("->").then_some(())?;
         let (container_port, container_count) = at.range()?;
         at.eat(b'/').then_some(())?;
-        let proto = Proto::from_name(std::str::from_utf8(at.0).ok()?)?;
+        let proto = Proto::from_name(at.0)?;
         (count == container_count).then_some(PortMapping {
             proto,
             host_ip,
@@ -59,22 +59,22 @@ impl PortMapping {
     }
 }
 
-/// What is left of a mapping's text to read.
-struct Cursor<'a>(&'a [u8]);
+/// What is left of a mapping's text to read. Kept as text, split only at ASCII bytes: the
+/// pieces need no UTF-8 check of their own.
+struct Cursor<'a>(&'a str);
 
 impl<'a> Cursor<'a> {
     fn eat(&mut self, byte: u8) -> bool {
-        match self.0.split_first() {
-            Some((first, rest)) if *first == byte => {
-                self.0 = rest;
-                true
-            }
-            _ => false,
+        if self.0.as_bytes().first() == Some(&byte) {
+            self.0 = &self.0[1..];
+            true
+        } else {
+            false
         }
     }
 
     fn eat_str(&mut self, text: &str) -> bool {
-        match self.0.strip_prefix(text.as_bytes()) {
+        match self.0.strip_prefix(text) {
             Some(rest) => {
                 self.0 = rest;
                 true
@@ -83,26 +83,27 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The text up to `end`, which is passed.
+    /// The text up to `end` (ASCII), which is passed.
     fn until(&mut self, end: u8) -> Option<&'a str> {
         let text = self.until_before(end)?;
         self.0 = &self.0[1..];
         Some(text)
     }
 
-    /// The text up to `end`, which is not passed.
+    /// The text up to `end` (ASCII), which is not passed.
     fn until_before(&mut self, end: u8) -> Option<&'a str> {
-        let i = self.0.iter().position(|b| *b == end)?;
+        let i = self.0.bytes().position(|b| b == end)?;
         let (text, rest) = self.0.split_at(i);
         self.0 = rest;
-        std::str::from_utf8(text).ok()
+        Some(text)
     }
 
     /// A port number: 1 to 5 digits, at most 65535.
     fn number(&mut self) -> Option<u16> {
+        let bytes = self.0.as_bytes();
         let mut value = 0u32;
         let mut digits = 0;
-        while let Some(digit) = self.0.get(digits).filter(|b| b.is_ascii_digit()) {
+        while let Some(digit) = bytes.get(digits).filter(|b| b.is_ascii_digit()) {
             value = value * 10 + u32::from(digit - b'0');
             digits += 1;
             if digits > 5 {
@@ -117,7 +118,7 @@ impl<'a> Cursor<'a> {
     fn range(&mut self) -> Option<(u16, u16)> {
         let first = self.number()?;
         // A '-' followed by a digit continues the range; "->" does not.
-        let last = match self.0 {
+        let last = match self.0.as_bytes() {
             [b'-', next, ..] if next.is_ascii_digit() => {
                 self.0 = &self.0[1..];
                 self.number()?

@@ -60,20 +60,20 @@ fn settings_fit_driver(net: &Network) -> Result<(), String> {
     Ok(())
 }
 
-/// An address two members hold, with their names: sorted as plain numbers, not hashed (a
-/// network's 1,000 members are checked on every load).
+/// An address two members hold, with their names: the addresses alone sorted as plain
+/// numbers, not hashed (a network's 1,000 members are checked on every load); the names are
+/// looked for only when there is a pair.
 fn held_twice<A: Copy, N: Ord + Copy>(
     members: &BTreeMap<String, A>,
     number: impl Fn(A) -> N,
 ) -> Option<(A, &String, &String)> {
-    let names: Vec<(&String, A)> = members.iter().map(|(m, ip)| (m, *ip)).collect();
-    let mut by_address: Vec<(N, u32)> = (names.iter().enumerate())
-        .map(|(i, (_, ip))| (number(*ip), i as u32))
-        .collect();
-    by_address.sort_unstable();
-    let pair = by_address.windows(2).find(|pair| pair[0].0 == pair[1].0)?;
-    let (first, second) = (names[pair[0].1 as usize], names[pair[1].1 as usize]);
-    Some((first.1, first.0, second.0))
+    let mut numbers: Vec<N> = members.values().map(|ip| number(*ip)).collect();
+    numbers.sort_unstable();
+    let twice = numbers.windows(2).find(|pair| pair[0] == pair[1])?[0];
+    let mut holders = members.iter().filter(|(_, ip)| number(**ip) == twice);
+    let (first, ip) = holders.next()?;
+    let (second, _) = holders.next()?;
+    Some((*ip, first, second))
 }
 
 /// What is wrong with the networks in state.json, if anything.

@@ -212,7 +212,8 @@ impl Tx {
     /// sandbox files are written. A crash in between can only leave an address reserved.
     pub(super) fn file_changes(&mut self) -> Result<Vec<FileChange>> {
         let mut changes = Vec::new();
-        let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published)?;
+        let size = self.networks_on_disk.len();
+        let final_bytes = Store::networks_bytes(&self.state.networks, &self.state.published, size)?;
         let mut on_disk: Vec<u8> = self.networks_on_disk.clone();
         if !self.released.is_empty() || !self.released_ports.is_empty() {
             // Released ports stay reserved until the sandbox files are written, unless a
@@ -242,8 +243,7 @@ impl Tx {
             }
             changes.push(match file {
                 Some(file) => {
-                    let mut bytes = serde_json::to_vec(&file)?;
-                    bytes.push(b'\n');
+                    let bytes = Store::sandbox_bytes(&file)?;
                     FileChange::Sandbox { name, bytes }
                 }
                 None => FileChange::RemoveSandbox(name),
@@ -279,7 +279,8 @@ impl Tx {
                 undo.push((i, name.clone(), ip.is_ipv4(), before));
             }
         }
-        let bytes = Store::networks_bytes(&self.state.networks, published);
+        let size = self.networks_on_disk.len();
+        let bytes = Store::networks_bytes(&self.state.networks, published, size);
         for (i, name, v4, before) in undo.into_iter().rev() {
             let network = &mut self.state.networks[i];
             match (v4, before) {
