@@ -1,5 +1,5 @@
 //! Runs shell scenarios against the real kernel, each in a fresh throw-away host
-//! (`tests/support/hermetic`: its own network and mount namespaces), with the built
+//! (`tests/support/hermetic`: its own network, mount and PID namespaces), with the built
 //! `ctnet` first on PATH and a small library of assertions.
 
 #![allow(dead_code)]
