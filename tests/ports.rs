@@ -89,12 +89,24 @@ fn unpublish_disconnect_and_rm_take_ports_away() {
         "{WORLD}\n{}",
         r#"
         baseline=$(nft list map inet ctnet dnat_any)
+        # The host-wide index keeps host ports, adjacent ones merged; the endpoint, each mapping.
+        index() { python3 -c 'import json; print(json.load(open("/var/lib/ctnet/state.json")).get("published"))'; }
         ctnet connect web srv -p 8080:80 -p 8081:81
+        [ "$(index)" = "{'srv': ['0.0.0.0:8080-8081->8080-8081/tcp']}" ] || die "index: $(index)"
+        agree
         serve srv 80 hello; sleep 0.3
         [ "$(ask outside 203.0.113.1 8080)" = hello ] || die "not published"
         ctnet unpublish srv 8080:80
         [ -z "$(ask outside 203.0.113.1 8080)" ] || die "still reachable after unpublish"
         [ "$(ctnet port srv)" = "81/tcp -> 0.0.0.0:8081" ] || die "port after unpublish: $(ctnet port srv)"
+        [ "$(index)" = "{'srv': ['0.0.0.0:8081->8081/tcp']}" ] || die "index after unpublish: $(index)"
+        # A port taken out of the middle of a range splits it.
+        ctnet publish srv 8080:80 8082:82 >/dev/null
+        [ "$(index)" = "{'srv': ['0.0.0.0:8080-8082->8080-8082/tcp']}" ] || die "index: $(index)"
+        ctnet unpublish srv 8081:81
+        [ "$(index)" = "{'srv': ['0.0.0.0:8080->8080/tcp', '0.0.0.0:8082->8082/tcp']}" ] || die "index: $(index)"
+        [ "$(ask outside 203.0.113.1 8080)" = hello ] || die "8080 lost when 8081 went"
+        agree
         ctnet disconnect web srv
         [ "$(nft list map inet ctnet dnat_any)" = "$baseline" ] || die "elements left: $(nft list map inet ctnet dnat_any)"
         ctnet connect web srv -p 8080:80

@@ -270,9 +270,11 @@ pub struct SandboxFile {
     pub endpoints: Vec<Endpoint>,
 }
 
-/// The host-wide index of published ports kept in state.json: each sandbox's mappings, in
-/// the order its endpoints hold them. A new port is checked against it without reading any
-/// sandbox file, and a command replaces the entries of the sandboxes it changed only.
+/// The host-wide index of published ports kept in state.json: the host ports each sandbox
+/// takes, as `ports::bindings` merges them (a range's container side repeats its host side:
+/// where a port leads is in the sandbox's file). A new port is checked against it without
+/// reading any sandbox file, and a command replaces the entries of the sandboxes it changed
+/// only.
 pub type PublishedIndex = Index<String, Vec<PortMapping>>;
 
 /// A published port and the sandbox that holds it (older state files kept a list of these).

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
 
+pub mod bindings;
 mod saved;
 use crate::refuse;
 

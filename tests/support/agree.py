@@ -157,16 +157,21 @@ def main():
                        for ep in endpoints if ep["network_id"] == net["id"] and ep.get(family)}
             if members != net.get(index, {}):
                 problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
-    published = sorted((sandbox, mapping(m)) for sandbox, mappings in state.get("published", {}).items()
-                       for m in mappings)
+    # The index keeps host ports only, adjacent ones merged into ranges: compared port by port.
+    def host_ports(sandbox, saved):
+        proto, host_ip, host_port, _, count = mapping(saved)
+        return {(sandbox, proto, host_ip, port) for port in range(host_port, host_port + count)}
+    published = set().union(*(host_ports(sandbox, m) for sandbox, mappings in state.get("published", {}).items()
+                               for m in mappings))
     def routed_only(n):  # its ports take no host port, so the index leaves them out
         b = n.get("bridge") or {}
         return bool(b) and (not n.get("ipam") or b.get("gateway_mode4") == "routed") \
             and (not n.get("ipam6") or b.get("gateway_mode6") == "routed")
-    ports = sorted((sandboxes[ep["sandbox_id"]]["name"], mapping(m)) for ep in endpoints for m in ep.get("ports", [])
-                   if not routed_only(networks.get(ep["network_id"], {})))
+    ports = set().union(*(host_ports(sandboxes[ep["sandbox_id"]]["name"], m) for ep in endpoints
+                          for m in ep.get("ports", []) if not routed_only(networks.get(ep["network_id"], {}))))
     if published != ports:
-        problems.append(f"published index {published} but endpoints have {ports}")
+        problems.append(f"published index {sorted(published - ports)[:20]} not held by endpoints, "
+                        f"endpoints' {sorted(ports - published)[:20]} not in it")
     for ep in endpoints:
         if ep["network_id"] not in networks:
             problems.append(f"endpoint {ep['id'][:12]} on unknown network")

@@ -8,11 +8,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use anyhow::Result;
 
 use super::Tx;
-use super::commit::changes;
 use crate::commands::Ctx;
 use crate::dns::{etcfiles, names};
 use crate::model::{Index, Published, Sandbox, SandboxFile};
 use crate::ports::PortMapping;
+use crate::ports::bindings::{self, host_bindings};
 use crate::state::store::FileChange;
 use crate::state::store::Store;
 
@@ -128,7 +128,7 @@ impl Tx {
         // (Called again within one command, by a lab: what an earlier call took out stays.)
         self.released.extend(released);
         // The host-wide index of published ports, likewise: each seen sandbox's entry
-        // becomes what its endpoints hold now.
+        // becomes the host ports its endpoints hold now.
         let mut current: BTreeMap<String, Vec<PortMapping>> = BTreeMap::new();
         for ep in &self.state.endpoints {
             // A routed network's ports take no host port: nothing to keep others from.
@@ -145,9 +145,10 @@ impl Tx {
         }
         let mut released_ports = Vec::new();
         for &name in &seen {
-            let before = take(&mut self.state.published, name).unwrap_or_default();
-            let after = current.remove(name.as_str()).unwrap_or_default();
-            let (gone, _) = changes(&before, &after);
+            // Host ports only, in merged ranges (an older state's entry is merged here too).
+            let before = host_bindings(take(&mut self.state.published, name).unwrap_or_default());
+            let after = host_bindings(current.remove(name.as_str()).unwrap_or_default());
+            let gone = bindings::released(&before, &after);
             released_ports.extend(gone.into_iter().map(|mapping| Published {
                 sandbox: name.clone(),
                 mapping,

@@ -1,0 +1,197 @@
+//! The host side of published ports, as the host-wide index in state.json keeps it: which
+//! host ports a sandbox takes, not where they lead. By protocol and host address, adjacent
+//! ranges are one entry, so 5,000 ports published one by one cost a command that reads
+//! the index one entry, not 5,000 (each read and written again by every command).
+
+use super::PortMapping;
+
+/// The host ports `mappings` take: sorted by protocol, host address and port, ranges that
+/// touch or overlap merged, and each range's container side set to its host side (the
+/// index has no use for it, and equal sides let the ranges merge).
+pub fn host_bindings(mut mappings: Vec<PortMapping>) -> Vec<PortMapping> {
+    for mapping in &mut mappings {
+        mapping.container_port = mapping.host_port;
+    }
+    // Ports are mostly published in order: an already sorted list costs one pass here.
+    mappings.sort_unstable();
+    let mut merged: Vec<PortMapping> = Vec::with_capacity(mappings.len());
+    for mapping in mappings {
+        match merged.last_mut() {
+            Some(last) if same_binding(last, &mapping) && mapping.host_port as u32 <= end(last) => {
+                set_end(last, end(last).max(end(&mapping)));
+            }
+            _ => merged.push(mapping),
+        }
+    }
+    merged
+}
+
+/// The host ports of `before` that `after` no longer takes; both as `host_bindings` gives
+/// them, so one pass over each.
+pub fn released(before: &[PortMapping], after: &[PortMapping]) -> Vec<PortMapping> {
+    let key = |m: &PortMapping| (m.proto, m.host_ip);
+    let mut out = Vec::new();
+    let mut next = 0;
+    for gone in before {
+        let mut start = gone.host_port as u32;
+        // Skip what lies wholly before this range (the ranges are sorted and disjoint).
+        while let Some(kept) = after.get(next)
+            && (key(kept) < key(gone) || (key(kept) == key(gone) && end(kept) <= start))
+        {
+            next += 1;
+        }
+        for kept in after[next..]
+            .iter()
+            .take_while(|k| key(k) == key(gone) && (k.host_port as u32) < end(gone))
+        {
+            if kept.host_port as u32 > start {
+                out.push(part(gone, start, kept.host_port as u32));
+            }
+            start = start.max(end(kept));
+        }
+        if start < end(gone) {
+            out.push(part(gone, start, end(gone)));
+        }
+    }
+    out
+}
+
+fn same_binding(a: &PortMapping, b: &PortMapping) -> bool {
+    a.proto == b.proto && a.host_ip == b.host_ip
+}
+
+/// One past the range's last port.
+fn end(mapping: &PortMapping) -> u32 {
+    mapping.host_port as u32 + mapping.count as u32
+}
+
+fn set_end(mapping: &mut PortMapping, end: u32) {
+    // A range ends at port 65535 at most: the count fits.
+    mapping.count = u16::try_from(end - mapping.host_port as u32).unwrap_or(u16::MAX);
+}
+
+/// The ports `start` up to (not including) `end` of `binding`.
+fn part(binding: &PortMapping, start: u32, end: u32) -> PortMapping {
+    let port = u16::try_from(start).expect("within the range");
+    let mut part = PortMapping {
+        host_port: port,
+        container_port: port,
+        ..*binding
+    };
+    set_end(&mut part, end);
+    part
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::Proto;
+    use std::collections::BTreeSet;
+    use std::net::IpAddr;
+
+    fn tcp(ip: Option<&str>, port: u16, count: u16) -> PortMapping {
+        PortMapping {
+            proto: Proto::Tcp,
+            host_ip: ip.map(|ip| ip.parse().unwrap()),
+            host_port: port,
+            container_port: 80,
+            count,
+        }
+    }
+
+    fn ports(bindings: &[PortMapping]) -> BTreeSet<(Proto, Option<IpAddr>, u16)> {
+        (bindings.iter())
+            .flat_map(|b| b.pairs().map(|(host, _)| (b.proto, b.host_ip, host)))
+            .collect()
+    }
+
+    #[test]
+    fn adjacent_ports_of_one_address_are_one_range() {
+        let published: Vec<_> = (10002..15002).map(|p| tcp(None, p, 1)).collect();
+        let bindings = host_bindings(published);
+        let shapes: Vec<_> = bindings
+            .iter()
+            .map(|b| (b.host_port, b.container_port, b.count))
+            .collect();
+        assert_eq!(shapes, [(10002, 10002, 5000)]);
+        let apart = host_bindings(vec![
+            tcp(Some("10.0.0.1"), 81, 1),
+            tcp(None, 82, 2),
+            tcp(None, 80, 2),
+            tcp(Some("10.0.0.1"), 80, 1),
+        ]);
+        let shapes: Vec<_> = apart
+            .iter()
+            .map(|b| (b.host_ip.is_some(), b.host_port, b.count))
+            .collect();
+        assert_eq!(shapes, [(false, 80, 4), (true, 80, 2)]);
+        let top = host_bindings(vec![tcp(None, 65535, 1), tcp(None, 65530, 5)]);
+        assert_eq!((top[0].host_port, top[0].count), (65530, 6));
+    }
+
+    #[test]
+    fn released_is_what_before_has_and_after_lacks() {
+        let before = host_bindings(vec![tcp(None, 10, 10), tcp(Some("10.0.0.1"), 10, 1)]);
+        let after = host_bindings(vec![
+            tcp(None, 12, 1),
+            tcp(None, 15, 2),
+            tcp(Some("10.0.0.2"), 10, 1),
+        ]);
+        let gone = released(&before, &after);
+        let expect: Vec<_> = [
+            (None, 10, 2),
+            (None, 13, 2),
+            (None, 17, 3),
+            (Some("10.0.0.1"), 10, 1),
+        ]
+        .into_iter()
+        .map(|(ip, port, count)| tcp(ip, port, count))
+        .collect();
+        assert_eq!(ports(&gone), ports(&expect));
+        assert!(released(&after, &after).is_empty());
+        assert_eq!(ports(&released(&before, &[])), ports(&before));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::ports::Proto;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn mapping() -> impl Strategy<Value = PortMapping> {
+        (0u8..3, 0u8..3, 1u16..200, 1u16..20).prop_map(|(proto, ip, port, count)| PortMapping {
+            proto: [Proto::Tcp, Proto::Udp, Proto::Sctp][proto as usize],
+            host_ip: (ip > 0).then(|| IpAddr::V4(Ipv4Addr::new(10, 0, 0, ip))),
+            host_port: port,
+            container_port: 1,
+            count,
+        })
+    }
+
+    fn ports(bindings: &[PortMapping]) -> BTreeSet<(Proto, Option<IpAddr>, u16)> {
+        (bindings.iter())
+            .flat_map(|b| b.pairs().map(|(host, _)| (b.proto, b.host_ip, host)))
+            .collect()
+    }
+
+    proptest! {
+        /// Merged, the ports are the same ones, in sorted ranges that neither touch nor
+        /// overlap; released, exactly those before had and after has not.
+        #[test]
+        fn bindings_keep_the_ports(before in prop::collection::vec(mapping(), 0..12),
+                                   after in prop::collection::vec(mapping(), 0..12)) {
+            let (b, a) = (host_bindings(before.clone()), host_bindings(after.clone()));
+            prop_assert_eq!(ports(&b), ports(&before));
+            for pair in b.windows(2) {
+                prop_assert!(!same_binding(&pair[0], &pair[1]) || end(&pair[0]) < pair[1].host_port as u32);
+            }
+            let gone = released(&b, &a);
+            let expect: BTreeSet<_> = ports(&before).difference(&ports(&after)).copied().collect();
+            prop_assert_eq!(ports(&gone), expect);
+            prop_assert_eq!(gone.iter().map(|g| g.count as usize).sum::<usize>(), ports(&gone).len());
+        }
+    }
+}
