@@ -6,8 +6,9 @@
 use super::PortMapping;
 
 /// The host ports `mappings` take: sorted by protocol, host address and port, ranges that
-/// touch or overlap merged, and each range's container side set to its host side (the
-/// index has no use for it, and equal sides let the ranges merge).
+/// touch merged, and each range's container side set to its host side (the index has no
+/// use for it, and equal sides let the ranges merge). Ranges that overlap stay apart: a
+/// port held twice is for the consistency check to find, not to hide.
 pub fn host_bindings(mut mappings: Vec<PortMapping>) -> Vec<PortMapping> {
     for mapping in &mut mappings {
         mapping.container_port = mapping.host_port;
@@ -17,8 +18,8 @@ pub fn host_bindings(mut mappings: Vec<PortMapping>) -> Vec<PortMapping> {
     let mut merged: Vec<PortMapping> = Vec::with_capacity(mappings.len());
     for mapping in mappings {
         match merged.last_mut() {
-            Some(last) if same_binding(last, &mapping) && mapping.host_port as u32 <= end(last) => {
-                set_end(last, end(last).max(end(&mapping)));
+            Some(last) if same_binding(last, &mapping) && mapping.host_port as u32 == end(last) => {
+                set_end(last, end(&mapping));
             }
             _ => merged.push(mapping),
         }
@@ -27,7 +28,7 @@ pub fn host_bindings(mut mappings: Vec<PortMapping>) -> Vec<PortMapping> {
 }
 
 /// The host ports of `before` that `after` no longer takes; both as `host_bindings` gives
-/// them, so one pass over each.
+/// them (sorted), so one pass over each.
 pub fn released(before: &[PortMapping], after: &[PortMapping]) -> Vec<PortMapping> {
     let key = |m: &PortMapping| (m.proto, m.host_ip);
     let mut out = Vec::new();
@@ -56,6 +57,12 @@ pub fn released(before: &[PortMapping], after: &[PortMapping]) -> Vec<PortMappin
     out
 }
 
+/// Each port of `binding` on its own.
+pub fn single_ports(binding: &PortMapping) -> impl Iterator<Item = PortMapping> + '_ {
+    let start = binding.host_port as u32;
+    (start..end(binding)).map(|port| part(binding, port, port + 1))
+}
+
 fn same_binding(a: &PortMapping, b: &PortMapping) -> bool {
     a.proto == b.proto && a.host_ip == b.host_ip
 }
@@ -82,12 +89,20 @@ fn part(binding: &PortMapping, start: u32, end: u32) -> PortMapping {
     part
 }
 
+/// Each host port of `bindings`, one by one: what the tests compare.
+#[cfg(test)]
+fn ports(
+    bindings: &[PortMapping],
+) -> std::collections::BTreeSet<(super::Proto, Option<std::net::IpAddr>, u16)> {
+    (bindings.iter())
+        .flat_map(|b| b.pairs().map(|(host, _)| (b.proto, b.host_ip, host)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ports::Proto;
-    use std::collections::BTreeSet;
-    use std::net::IpAddr;
 
     fn tcp(ip: Option<&str>, port: u16, count: u16) -> PortMapping {
         PortMapping {
@@ -97,12 +112,6 @@ mod tests {
             container_port: 80,
             count,
         }
-    }
-
-    fn ports(bindings: &[PortMapping]) -> BTreeSet<(Proto, Option<IpAddr>, u16)> {
-        (bindings.iter())
-            .flat_map(|b| b.pairs().map(|(host, _)| (b.proto, b.host_ip, host)))
-            .collect()
     }
 
     #[test]
@@ -127,6 +136,12 @@ mod tests {
         assert_eq!(shapes, [(false, 80, 4), (true, 80, 2)]);
         let top = host_bindings(vec![tcp(None, 65535, 1), tcp(None, 65530, 5)]);
         assert_eq!((top[0].host_port, top[0].count), (65530, 6));
+        let twice = host_bindings(vec![tcp(None, 80, 2), tcp(None, 81, 1)]);
+        assert_eq!(twice.len(), 2, "a port held twice stays visible");
+        let singles: Vec<_> = single_ports(&tcp(None, 65534, 2))
+            .map(|p| (p.host_port, p.count))
+            .collect();
+        assert_eq!(singles, [(65534, 1), (65535, 1)]);
     }
 
     #[test]
@@ -171,10 +186,14 @@ mod properties {
         })
     }
 
-    fn ports(bindings: &[PortMapping]) -> BTreeSet<(Proto, Option<IpAddr>, u16)> {
-        (bindings.iter())
-            .flat_map(|b| b.pairs().map(|(host, _)| (b.proto, b.host_ip, host)))
-            .collect()
+    fn disjoint(mappings: Vec<PortMapping>) -> Vec<PortMapping> {
+        let mut kept: Vec<PortMapping> = Vec::new();
+        for m in mappings {
+            if !kept.iter().any(|k| !ports(&[*k]).is_disjoint(&ports(&[m]))) {
+                kept.push(m);
+            }
+        }
+        kept
     }
 
     proptest! {
@@ -183,10 +202,12 @@ mod properties {
         #[test]
         fn bindings_keep_the_ports(before in prop::collection::vec(mapping(), 0..12),
                                    after in prop::collection::vec(mapping(), 0..12)) {
+            // As a sandbox holds them: no port twice (publish refuses that).
+            let (before, after) = (disjoint(before), disjoint(after));
             let (b, a) = (host_bindings(before.clone()), host_bindings(after.clone()));
             prop_assert_eq!(ports(&b), ports(&before));
             for pair in b.windows(2) {
-                prop_assert!(!same_binding(&pair[0], &pair[1]) || end(&pair[0]) < pair[1].host_port as u32);
+                    prop_assert!(!same_binding(&pair[0], &pair[1]) || end(&pair[0]) < pair[1].host_port as u32);
             }
             let gone = released(&b, &a);
             let expect: BTreeSet<_> = ports(&before).difference(&ports(&after)).copied().collect();

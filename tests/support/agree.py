@@ -5,6 +5,7 @@ Exits 1 and says what differs when the state and the kernel disagree: ctnet's li
 the host namespace, each endpoint's interface and address inside its sandbox, the DNAT
 map elements of published ports, and the networks' member and port indexes.
 """
+import collections
 import glob
 import os
 import json
@@ -30,6 +31,13 @@ def mapping(saved):
         return int(first), int(last or first) - int(first) + 1
     host_port, count = first_and_count(host_ports)
     return proto, host_ip.strip("[]"), host_port, first_and_count(container)[0], count
+
+
+def routed_only(n):
+    """A network whose ports take no host port: the index leaves them out."""
+    b = n.get("bridge") or {}
+    return bool(b) and (not n.get("ipam") or b.get("gateway_mode4") == "routed") \
+        and (not n.get("ipam6") or b.get("gateway_mode6") == "routed")
 
 
 def main():
@@ -157,21 +165,19 @@ def main():
                        for ep in endpoints if ep["network_id"] == net["id"] and ep.get(family)}
             if members != net.get(index, {}):
                 problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
-    # The index keeps host ports only, adjacent ones merged into ranges: compared port by port.
+    # The index keeps host ports only, adjacent ones merged into ranges: compared port by port
+    # (counted, so that a port held twice shows).
     def host_ports(sandbox, saved):
         proto, host_ip, host_port, _, count = mapping(saved)
-        return {(sandbox, proto, host_ip, port) for port in range(host_port, host_port + count)}
-    published = set().union(*(host_ports(sandbox, m) for sandbox, mappings in state.get("published", {}).items()
-                               for m in mappings))
-    def routed_only(n):  # its ports take no host port, so the index leaves them out
-        b = n.get("bridge") or {}
-        return bool(b) and (not n.get("ipam") or b.get("gateway_mode4") == "routed") \
-            and (not n.get("ipam6") or b.get("gateway_mode6") == "routed")
-    ports = set().union(*(host_ports(sandboxes[ep["sandbox_id"]]["name"], m) for ep in endpoints
-                          for m in ep.get("ports", []) if not routed_only(networks.get(ep["network_id"], {}))))
+        return [(sandbox, proto, host_ip, port) for port in range(host_port, host_port + count)]
+    published = collections.Counter(p for sandbox, mappings in state.get("published", {}).items()
+                                    for m in mappings for p in host_ports(sandbox, m))
+    ports = collections.Counter(p for ep in endpoints for m in ep.get("ports", [])
+                                if not routed_only(networks.get(ep["network_id"], {}))
+                                for p in host_ports(sandboxes[ep["sandbox_id"]]["name"], m))
     if published != ports:
-        problems.append(f"published index {sorted(published - ports)[:20]} not held by endpoints, "
-                        f"endpoints' {sorted(ports - published)[:20]} not in it")
+        problems.append(f"published index {sorted((published - ports).items())[:20]} not held by endpoints, "
+                        f"endpoints' {sorted((ports - published).items())[:20]} not in it")
     for ep in endpoints:
         if ep["network_id"] not in networks:
             problems.append(f"endpoint {ep['id'][:12]} on unknown network")
@@ -181,4 +187,5 @@ def main():
     sys.exit(1 if problems else 0)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -220,13 +220,24 @@ impl Tx {
             // Released ports stay reserved until the sandbox files are written, unless a
             // sandbox holds that port again now (the same one, rejoining within a lab, or
             // another): two entries for one port would be a state.json that never loads.
+            // A released range of which some port is held again goes back port by port.
             let mut published = self.state.published.clone();
-            for port in &self.released_ports {
-                let held_now = crate::model::published_ports(&published)
-                    .any(|(_, mapping)| mapping.collides(&port.mapping));
-                if !held_now {
-                    let held = published.edit().entry(port.sandbox.clone()).or_default();
-                    held.push(port.mapping);
+            for released in &self.released_ports {
+                let held_now = |port: &PortMapping| {
+                    crate::model::published_ports(&published).any(|(_, m)| m.collides(port))
+                };
+                let free: Vec<PortMapping> = if held_now(&released.mapping) {
+                    let ports = bindings::single_ports(&released.mapping);
+                    ports.filter(|port| !held_now(port)).collect()
+                } else {
+                    vec![released.mapping]
+                };
+                if !free.is_empty() {
+                    let held = published
+                        .edit()
+                        .entry(released.sandbox.clone())
+                        .or_default();
+                    held.extend(host_bindings(free));
                 }
             }
             let widened_bytes = self.widened_bytes(&published)?;
