@@ -188,6 +188,33 @@ pub fn lowest_free(first: u128, last: u128, blocked: &[u128]) -> Option<u128> {
     (used.iter().position(|u| !u)).map(|i| first + i as u128)
 }
 
+/// The first address that `allocate` would hand out, searched from `from` on (the
+/// network's `free_from4`, below which no address is free) and no further than `tries`
+/// addresses: `None` if none of them is free, and the caller asks `allocate`. `taken`
+/// answers for one address, so a connect to a network of 1,000 members looks at the one
+/// or two addresses after the last one handed out rather than at every member's.
+pub fn first_free_from(
+    config: &IpamConfig,
+    from: Option<Ipv4Addr>,
+    tries: u32,
+    taken: impl Fn(Ipv4Addr) -> bool,
+) -> Option<Ipv4Net> {
+    let subnet = config.subnet;
+    let range = config.ip_range.unwrap_or(subnet);
+    let first = u32::from(range.network()).max(from.map_or(0, u32::from));
+    let last = u32::from(range.broadcast()).min(first.saturating_add(tries - 1));
+    let reserved = |ip: Ipv4Addr| {
+        ip == subnet.network()
+            || ip == subnet.broadcast()
+            || ip == config.gateway
+            || config.aux_addresses.values().any(|aux| *aux == ip)
+    };
+    (first..=last)
+        .map(Ipv4Addr::from)
+        .find(|ip| !reserved(*ip) && !taken(*ip))
+        .map(|ip| Ipv4Net::new(ip, subnet.prefix_len()).expect("a prefix of the subnet"))
+}
+
 /// Addresses of a pool that no endpoint may take: the gateway and the aux addresses.
 fn reserved(config: &IpamConfig) -> HashSet<Ipv4Addr> {
     let mut set: HashSet<Ipv4Addr> = config.aux_addresses.values().copied().collect();
@@ -354,6 +381,34 @@ mod tests {
         );
         assert!(err.contains("network lab"), "{err}");
         assert!(err.contains("--subnet"), "{err}");
+    }
+
+    #[test]
+    fn the_search_from_a_hint_agrees_with_allocate() {
+        let aux = [("x".to_string(), ip("10.1.0.5"))];
+        let c = build_config(net("10.1.0.0/24"), None, None, &aux).unwrap();
+        let taken = [
+            ip("10.1.0.2"),
+            ip("10.1.0.3"),
+            ip("10.1.0.4"),
+            ip("10.1.0.7"),
+        ];
+        let is_taken = |ip: Ipv4Addr| taken.contains(&ip);
+        let lowest = allocate(&c, &taken, None, "n").unwrap();
+        assert_eq!(lowest.addr(), ip("10.1.0.6"));
+        // From the pool's start, or a hint at or below the lowest free address: the same.
+        for from in [None, Some(ip("10.1.0.2")), Some(ip("10.1.0.6"))] {
+            assert_eq!(first_free_from(&c, from, 16, is_taken), Some(lowest));
+        }
+        // Past the gateway, aux address and taken ones; none within the tries: `None`.
+        assert_eq!(first_free_from(&c, None, 5, is_taken), None);
+        assert_eq!(
+            first_free_from(&c, Some(ip("10.1.0.7")), 16, is_taken).map(|n| n.addr()),
+            Some(ip("10.1.0.8"))
+        );
+        // Never the broadcast address, nor beyond the range.
+        let full = |ip: Ipv4Addr| ip < Ipv4Addr::new(10, 1, 0, 255);
+        assert_eq!(first_free_from(&c, Some(ip("10.1.0.250")), 16, full), None);
     }
 
     #[test]

@@ -241,7 +241,12 @@ impl Server {
                     );
                     self.sockets.insert(*ip, (bridge.clone(), index, socket));
                 }
-                Err(e) => eprintln!("ctnet: warning: cannot listen on {ip}:{PORT}: {e}"),
+                Err(e) => {
+                    eprintln!("ctnet: warning: cannot listen on {ip}:{PORT}: {e}");
+                    // Tried again at the next round: a bridge made again while this round
+                    // still holds a copy of the old socket finds its port taken until then.
+                    self.seen = None;
+                }
             }
         }
         let now: BTreeSet<IpAddr> = self.sockets.keys().copied().collect();

@@ -267,7 +267,11 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
         match cluster::store_of(network).map(String::from) {
             None => {
                 plan.extend(vip_steps(network, &service, false));
-                tx.state.networks[i].services.retain(|s| s.name != *name);
+                let network = &mut tx.state.networks[i];
+                network.services.retain(|s| s.name != *name);
+                if let Some(vip) = service.vip4 {
+                    network.gave_back4(vip);
+                }
             }
             Some(url) => {
                 let step = StoreOp::WithdrawService {

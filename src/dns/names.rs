@@ -29,7 +29,7 @@ fn lines_of(network: &Network, member: &str) -> Vec<Line> {
         None => network.addresses_of(member),
     };
     let is_vip = |alias: &str| network.vip_service(alias).is_some();
-    format_lines(member, network.aliases_of(member), is_vip, (ipv4, ipv6))
+    format_lines(member, &network.aliases_of(member), is_vip, (ipv4, ipv6))
 }
 
 fn format_lines(

@@ -75,8 +75,9 @@ impl Zone {
                     .into_iter()
                     .chain(ipv6.map(IpAddr::V6))
                     .collect();
-                let aliases = (network.aliases_of(member).iter())
-                    .filter(|alias| network.vip_service(alias).is_none());
+                let member_aliases = network.aliases_of(member);
+                let aliases =
+                    (member_aliases.iter()).filter(|alias| network.vip_service(alias).is_none());
                 for name in std::iter::once(member).chain(aliases) {
                     let entry = names
                         .addresses

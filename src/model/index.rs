@@ -1,9 +1,9 @@
-//! `Index`: a network's derived member lists (members, addresses, aliases, MACs).
+//! `Index`: the host-wide index of published ports (sandbox name → the host ports it takes).
 //!
-//! With 1,000 endpoints on a network these lists are most of what a command loads, copies
-//! and saves. Shared behind an `Arc`, copying a network costs a count, not 1,000 strings;
-//! the list itself is copied only when it changes while shared (`edit`). Loaded, it is built
-//! in one pass from the saved (sorted) entries instead of inserting them one by one.
+//! Shared behind an `Arc`, copying it costs a count; the map itself is copied only when it
+//! changes while shared (`edit`). Loaded, it is built in one pass from the saved (sorted)
+//! entries instead of inserting them one by one. (A network's member lists, which connect
+//! and disconnect change one entry at a time, are `Members`.)
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -19,6 +19,14 @@ impl Mac {
         Mac([0x02, 0x42, a, b, c, d])
     }
 
+    /// The IPv4 address whose MAC this is (`from_ipv4`), if it is one of those.
+    pub fn ipv4(self) -> Option<Ipv4Addr> {
+        match self.0 {
+            [0x02, 0x42, a, b, c, d] => Some(Ipv4Addr::new(a, b, c, d)),
+            _ => None,
+        }
+    }
+
     /// The MAC of an IPv6-only endpoint: 02:42 and the address's last four bytes.
     pub fn from_ipv6(ip: Ipv6Addr) -> Mac {
         let o = ip.octets();

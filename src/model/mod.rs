@@ -37,6 +37,7 @@ mod esp_keys;
 pub mod impair;
 mod index;
 mod mac;
+mod members;
 mod network;
 mod service;
 
@@ -44,6 +45,7 @@ pub use esp_keys::EspKeys;
 pub use impair::{Impairment, LinkImpairment};
 pub use index::Index;
 pub use mac::Mac;
+pub use members::Members;
 pub use network::{
     BridgeSettings, GatewayMode, Ipam6Config, IpamConfig, IpvlanFlag, IpvlanMode, LanMode,
     LanSettings, MacvlanMode, MadeParent, Network, OverlaySettings, P2pSettings, RemoteEndpoint,

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use super::{Driver, EndpointMode, Index, Mac, Service};
+use super::{Driver, EndpointMode, Mac, Members, Service};
 
 /// One IPv4 pool of a network, as Docker's `IPAM.Config[]` entry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -73,25 +73,30 @@ pub struct Network {
     pub dns_servers: Vec<std::net::IpAddr>,
     /// The sandboxes attached, by name, with their addresses: what IPAM and `rm` need to
     /// know without reading every sandbox's file. Derived from the sandboxes at each save.
-    #[serde(default, skip_serializing_if = "Index::is_empty")]
-    pub members: Index<String, Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Members::is_empty")]
+    pub members: Members<Ipv4Addr>,
     /// The `--alias` names of members that have any (member name → aliases), derived like
     /// `members`: what every neighbour's `hosts` file and the resolver need.
-    #[serde(default, skip_serializing_if = "Index::is_empty")]
-    pub aliases: Index<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Members::is_empty")]
+    pub aliases: Members<Vec<String>>,
     /// The members' IPv6 addresses, derived like `members`.
-    #[serde(default, skip_serializing_if = "Index::is_empty")]
-    pub members6: Index<String, Ipv6Addr>,
+    #[serde(default, skip_serializing_if = "Members::is_empty")]
+    pub members6: Members<Ipv6Addr>,
     /// The MACs of members that were given their own (`--mac`), derived like `members`:
     /// every other member's MAC is its address's (`address_mac`), so a connect knows every
     /// MAC on the network without reading every sandbox's file.
-    #[serde(default, skip_serializing_if = "Index::is_empty")]
-    pub macs: Index<String, Mac>,
+    #[serde(default, skip_serializing_if = "Members::is_empty")]
+    pub macs: Members<Mac>,
     /// Members whose `hosts` is a file of their own for good (they were on several networks
     /// that resolve names: see `Sandbox::own_hosts`), derived like `members`: a change of
     /// this network's names goes to their files too.
-    #[serde(default, skip_serializing_if = "Index::is_empty")]
-    pub own_hosts: Index<String, bool>,
+    #[serde(default, skip_serializing_if = "Members::is_empty")]
+    pub own_hosts: Members<bool>,
+    /// No address of the IPv4 pool below this one is free (`None`: the pool's start): where
+    /// a connect looks for the lowest free address first (`ipam::first_free_from`). Raised
+    /// past each address handed out that way, lowered to each address given back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_from4: Option<Ipv4Addr>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -343,11 +348,12 @@ impl Network {
             p2p: None,
             dns_servers: Vec::new(),
             services: Vec::new(),
-            members: Index::default(),
-            aliases: Index::default(),
-            members6: Index::default(),
-            macs: Index::default(),
-            own_hosts: Index::default(),
+            members: Members::default(),
+            aliases: Members::default(),
+            members6: Members::default(),
+            macs: Members::default(),
+            own_hosts: Members::default(),
+            free_from4: None,
         }
     }
 
@@ -394,25 +400,23 @@ impl Network {
     /// The addresses a member (here or on another host) has on this network.
     pub fn addresses_of(&self, name: &str) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
         if self.has_member(name) {
-            return (
-                self.members.get(name).copied(),
-                self.members6.get(name).copied(),
-            );
+            return (self.members.lookup(name), self.members6.lookup(name));
         }
         self.remotes()
             .find(|(n, _)| *n == name)
             .map_or((None, None), |(_, r)| (r.ipv4, r.ipv6))
     }
 
-    /// The `--alias` names of a member (here or on another host).
-    pub fn aliases_of(&self, name: &str) -> &[String] {
-        match self.aliases.get(name) {
+    /// The `--alias` names of a member (here or on another host): one lookup, the list of
+    /// every member's aliases is not parsed for it.
+    pub fn aliases_of(&self, name: &str) -> Vec<String> {
+        match self.aliases.lookup(name) {
             Some(aliases) => aliases,
             None => self
                 .overlay
                 .as_ref()
                 .and_then(|o| o.remotes.get(name))
-                .map_or(&[], |r| &r.aliases),
+                .map_or_else(Vec::new, |r| r.aliases.clone()),
         }
     }
 
@@ -438,6 +442,36 @@ impl Network {
     pub fn used4(&self) -> Vec<Ipv4Addr> {
         let vips = self.services.iter().filter_map(|s| s.vip4);
         self.members.values().copied().chain(vips).collect()
+    }
+
+    /// Whether `ip` is taken on the network here, as `used4` lists them (without listing
+    /// them).
+    pub fn holds4(&self, ip: Ipv4Addr) -> bool {
+        self.services.iter().any(|s| s.vip4 == Some(ip)) || self.members.key_of(&ip).is_some()
+    }
+
+    /// Notes that `ip`, the lowest free address of the IPv4 pool, is taken now: the next
+    /// search starts after it.
+    pub fn took_lowest_free4(&mut self, ip: Ipv4Addr) {
+        self.free_from4 = u32::from(ip).checked_add(1).map(Ipv4Addr::from);
+    }
+
+    /// Notes that `ip` is free again: the next search starts there at the latest.
+    pub fn gave_back4(&mut self, ip: Ipv4Addr) {
+        if self.free_from4.is_some_and(|from| ip < from) {
+            self.free_from4 = Some(ip);
+        }
+    }
+
+    /// Lowers `free_from4` to the lowest free address if it is past it (after a change that
+    /// did not say which addresses it gave back: a repair). Walks every member.
+    pub fn settle_free_from4(&mut self) {
+        let (Some(from), Some(config)) = (self.free_from4, self.ipam.first()) else {
+            return;
+        };
+        if let Ok(lowest) = crate::ipam::allocate(config, &self.used4(), None, &self.name) {
+            self.gave_back4(lowest.addr().min(from));
+        }
     }
 
     /// The IPv6 addresses taken on the network here, as `used4`.

@@ -76,18 +76,37 @@ fn held_twice<A: Copy, N: Ord + Copy>(
     Some((*ip, first, second))
 }
 
+/// How much of the networks' member lists `check_networks` checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lists {
+    /// All: parsed whole for it.
+    CheckAll,
+    /// Those already parsed (a connect or disconnect leaves the rest unread: see `Members`).
+    CheckParsed,
+}
+
 /// What is wrong with the networks in state.json, if anything.
-pub fn check_networks(networks: &[Network], published: &PublishedIndex) -> Result<(), String> {
+pub fn check_networks(
+    networks: &[Network],
+    published: &PublishedIndex,
+    lists: Lists,
+) -> Result<(), String> {
     let mut names = HashSet::new();
     let mut ids = HashSet::new();
     let mut bridges = HashMap::new();
     for net in networks {
         // Every name ctnet writes was validated when it was given: one that fails now was
         // edited in, and could reach a file path (a member key `../../x`) or nft's text.
+        let checked = |members_parsed: bool| lists == Lists::CheckAll || members_parsed;
+        let (members, members6) = (
+            checked(net.members.is_parsed()).then_some(&net.members),
+            checked(net.members6.is_parsed()).then_some(&net.members6),
+        );
         let name_checks = [validate_name("network", &net.name).err()]
             .into_iter()
             .chain(
-                (net.members.keys().chain(net.members6.keys()))
+                (members.into_iter().flat_map(|m| m.keys()))
+                    .chain(members6.into_iter().flat_map(|m| m.keys()))
                     .map(|m| validate_name("sandbox", m).err()),
             )
             .chain(
@@ -130,27 +149,27 @@ pub fn check_networks(networks: &[Network], published: &PublishedIndex) -> Resul
                 net.name, bridge.ifname
             ));
         }
-        if let Some((ip, a, b)) = held_twice(&net.members, u32::from) {
+        if let Some((ip, a, b)) = members.and_then(|m| held_twice(m, u32::from)) {
             return Err(format!(
                 "address {ip} of network {} is held by both {a} and {b}",
                 net.name
             ));
         }
-        if let Some((ip, a, b)) = held_twice(&net.members6, u128::from) {
+        if let Some((ip, a, b)) = members6.and_then(|m| held_twice(m, u128::from)) {
             return Err(format!(
                 "address {ip} of network {} is held by both {a} and {b}",
                 net.name
             ));
         }
-        if let Some((sandbox, ip)) =
-            (net.members.iter()).find(|(_, ip)| !net.ipam.iter().any(|c| c.subnet.contains(*ip)))
+        if let Some((sandbox, ip)) = (members.into_iter().flat_map(|m| m.iter()))
+            .find(|(_, ip)| !net.ipam.iter().any(|c| c.subnet.contains(*ip)))
         {
             return Err(format!(
                 "address {ip} of {sandbox} is outside network {}",
                 net.name
             ));
         }
-        if let Some((sandbox, ip)) = (net.members6.iter())
+        if let Some((sandbox, ip)) = (members6.into_iter().flat_map(|m| m.iter()))
             .find(|(_, ip)| !net.ipam6.as_ref().is_some_and(|c| c.subnet.contains(*ip)))
         {
             return Err(format!(
@@ -317,7 +336,8 @@ mod tests {
                     net("a", "br-a", "10.0.0.0/24"),
                     net("b", "br-b", "10.0.1.0/24")
                 ],
-                &Default::default()
+                &Default::default(),
+                Lists::CheckAll
             )
             .is_ok()
         );
@@ -327,6 +347,7 @@ mod tests {
                 net("b", "br-b", "10.0.1.0/24"),
             ],
             &Default::default(),
+            Lists::CheckAll,
         )
         .unwrap_err();
         assert_eq!(
@@ -336,6 +357,7 @@ mod tests {
         let err = check_networks(
             &[net("a", "br", "10.0.0.0/24"), net("b", "br", "10.0.1.0/24")],
             &Default::default(),
+            Lists::CheckAll,
         )
         .unwrap_err();
         assert!(err.contains("share the bridge br"), "{err}");
@@ -346,12 +368,13 @@ mod tests {
         dup.members
             .edit()
             .insert("y".into(), "10.0.0.2".parse().unwrap());
-        let err = check_networks(&[dup], &Default::default()).unwrap_err();
+        let err = check_networks(&[dup], &Default::default(), Lists::CheckAll).unwrap_err();
         assert_eq!(err, "address 10.0.0.2 of network a is held by both x and y");
         assert!(
             check_networks(
                 &[net("a", "x", "10.0.0.0/24"), net("a", "y", "10.0.1.0/24")],
-                &Default::default()
+                &Default::default(),
+                Lists::CheckAll
             )
             .is_err()
         );
@@ -363,14 +386,14 @@ mod tests {
     fn settings_must_fit_the_driver_and_ids_their_shape() {
         let mut no_settings = net("a", "br-a", "10.0.0.0/24");
         no_settings.bridge = None;
-        let err = check_networks(&[no_settings], &Default::default()).unwrap_err();
+        let err = check_networks(&[no_settings], &Default::default(), Lists::CheckAll).unwrap_err();
         assert!(
             err.contains("a bridge network that lacks bridge settings"),
             "{err}"
         );
         let mut two = net("a", "br-a", "10.0.0.0/24");
         two.driver = Driver::Macvlan;
-        let err = check_networks(&[two], &Default::default()).unwrap_err();
+        let err = check_networks(&[two], &Default::default(), Lists::CheckAll).unwrap_err();
         assert!(err.contains("has bridge settings"), "{err}");
         let mut wrong_mode = net("a", "br-a", "10.0.0.0/24");
         wrong_mode.driver = Driver::Ipvlan;
@@ -382,11 +405,11 @@ mod tests {
             mtu: None,
             made_parent: None,
         });
-        let err = check_networks(&[wrong_mode], &Default::default()).unwrap_err();
+        let err = check_networks(&[wrong_mode], &Default::default(), Lists::CheckAll).unwrap_err();
         assert!(err.contains("another driver's mode"), "{err}");
         let mut short = net("a", "br-a", "10.0.0.0/24");
         short.id = "ab".into();
-        let err = check_networks(&[short], &Default::default()).unwrap_err();
+        let err = check_networks(&[short], &Default::default(), Lists::CheckAll).unwrap_err();
         assert!(err.contains("not 64 lowercase hex"), "{err}");
     }
 
@@ -408,14 +431,14 @@ mod tests {
             publish("b", Some("192.0.2.2"), 8080, 1),
             publish("c", None, 8081, 1),
         ];
-        assert!(check_networks(&[], &Published::index(fine)).is_ok());
+        assert!(check_networks(&[], &Published::index(fine), Lists::CheckAll).is_ok());
         let clash = [
             publish("d", None, 9005, 1),
             publish("a", None, 8000, 1),
             publish("c", None, 9000, 10),
         ];
         assert_eq!(
-            check_networks(&[], &Published::index(clash)).unwrap_err(),
+            check_networks(&[], &Published::index(clash), Lists::CheckAll).unwrap_err(),
             "host port 9000/tcp is published by both c and d"
         );
     }

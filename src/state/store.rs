@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lock::{create_private, open_root_only, wait_for_lock};
 use crate::model::{Network, Published, PublishedIndex, STATE_VERSION, SandboxFile};
+use crate::state::consistency::Lists;
 
 #[derive(Deserialize)]
 struct NetworksFile {
@@ -124,14 +125,23 @@ impl Store {
 
     /// The networks, or `None` on a host where ctnet never ran.
     pub fn load_networks(&self) -> Result<Option<LoadedNetworks>> {
-        read_networks(&self.path())
+        read_networks(&self.path(), Lists::CheckAll)
+    }
+
+    /// The networks, for a command that reads only a few entries of their member lists
+    /// (connect, disconnect): those are left unparsed (see `Members`), and checked only if
+    /// something parses them. Whatever the command does not read it writes back unchanged.
+    pub fn load_networks_lazily(&self) -> Result<Option<LoadedNetworks>> {
+        read_networks(&self.path(), Lists::CheckParsed)
     }
 
     /// The networks in `path` without taking the lock, for readers that must never wait for
     /// a command (the resolver). Saves replace the file atomically, so what is read is
     /// always one whole version of it.
     pub fn peek_networks(path: &Path) -> Result<Vec<Network>> {
-        Ok(read_networks(path)?.map(|l| l.networks).unwrap_or_default())
+        Ok(read_networks(path, Lists::CheckAll)?
+            .map(|l| l.networks)
+            .unwrap_or_default())
     }
 
     /// What state.json holds for `networks` and `published`; `size` is what the last one
@@ -350,7 +360,7 @@ fn json_line<T: serde::Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>>
     Ok(bytes)
 }
 
-fn read_networks(path: &Path) -> Result<Option<LoadedNetworks>> {
+fn read_networks(path: &Path, lists: Lists) -> Result<Option<LoadedNetworks>> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -364,7 +374,7 @@ fn read_networks(path: &Path) -> Result<Option<LoadedNetworks>> {
             file.version
         );
     }
-    crate::state::consistency::check_networks(&file.networks, &file.published).map_err(|why| {
+    crate::state::consistency::check_networks(&file.networks, &file.published, lists).map_err(|why| {
         anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
     })?;
     Ok(Some(LoadedNetworks {

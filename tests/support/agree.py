@@ -16,6 +16,15 @@ import sys
 STATE = os.environ.get("CTNET_STATE_DIR", "/var/lib/ctnet")
 
 
+
+def member_list(net, index):
+    """A network's member list in state.json, by name: saved as one string of
+    `NAME=VALUE` entries apart by spaces (older versions: an object)."""
+    saved = net.get(index, "")
+    if isinstance(saved, dict):
+        return saved
+    return dict(entry.split("=", 1) for entry in saved.split())
+
 def sh(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
@@ -163,8 +172,8 @@ def main():
         for family, index in (("ipv4", "members"), ("ipv6", "members6")):
             members = {sandboxes[ep["sandbox_id"]]["name"]: ep[family].split("/")[0]
                        for ep in endpoints if ep["network_id"] == net["id"] and ep.get(family)}
-            if members != net.get(index, {}):
-                problems.append(f"network {net['name']}: {index} {net.get(index, {})}, endpoints say {members}")
+            if members != member_list(net, index):
+                problems.append(f"network {net['name']}: {index} {member_list(net, index)}, endpoints say {members}")
     # The index keeps host ports only, adjacent ones merged into ranges: compared port by port
     # (counted, so that a port held twice shows).
     def host_ports(sandbox, saved):

@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agree import STATE, mapping, routed_only  # noqa: E402
+from agree import STATE, mapping, member_list, routed_only  # noqa: E402
 
 
 def host_ports(saved):
@@ -32,7 +32,7 @@ def main():
                 continue
             for family, index in (("ipv4", "members"), ("ipv6", "members6")):
                 address = (ep.get(family) or "").split("/")[0]
-                if address and address not in net.get(index, {}).values():
+                if address and address not in member_list(net, index).values():
                     problems.append(f"{name}'s {address} on {net['name']} is free in state.json")
             if routed_only(net):
                 continue

@@ -13,23 +13,28 @@ pub(super) fn mac_owner(network: &Network, mac: Mac) -> Option<String> {
     let own = network.macs.iter().find(|(_, m)| **m == mac);
     let by_address = || {
         let derived = |name: &String| !network.macs.contains_key(name);
-        let v4 = (network.members.iter())
-            .find(|(name, ip)| derived(name) && Mac::from_ipv4(**ip) == mac)
-            .map(|(name, _)| name);
+        // A MAC made from an IPv4 address names it: one lookup of who holds it.
+        let v4 = (mac.ipv4())
+            .and_then(|ip| network.members.key_of(&ip))
+            .filter(|name| derived(name));
         // An IPv6 address makes the MAC only of a member without an IPv4 one.
         v4.or_else(|| {
             (network.members6.iter())
                 .find(|(name, ip)| {
                     derived(name)
-                        && !network.members.contains_key(*name)
+                        && !network.members.contains_key(name)
                         && Mac::from_ipv6(**ip) == mac
                 })
-                .map(|(name, _)| name)
+                .map(|(name, _)| name.clone())
         })
     };
-    let name = own.map(|(name, _)| name).or_else(by_address)?;
+    let name = own.map(|(name, _)| name.clone()).or_else(by_address)?;
     Some(format!("in use by {name}"))
 }
+
+/// How many addresses after a network's `free_from4` a connect tries one by one before it
+/// lists every member's: a few are taken by static addresses or services' VIPs.
+const FREE_TRIES: u32 = 16;
 
 /// The addresses and MAC a new endpoint gets: the requested ones, or the first free ones
 /// (free here, and not in `elsewhere`: what other hosts of a cluster network hold), and a
@@ -42,6 +47,20 @@ pub(super) fn pick_addresses(
     elsewhere: &HashSet<IpAddr>,
 ) -> Result<(Option<Ipv4Net>, Option<Ipv6Net>, Option<Mac>)> {
     let ipv4 = match network.ipam.first() {
+        Some(config) if requested.is_none() && elsewhere.is_empty() => {
+            let free = ipam::first_free_from(config, network.free_from4, FREE_TRIES, |ip| {
+                network.holds4(ip)
+            });
+            match free {
+                Some(address) => Some(address),
+                None => Some(ipam::allocate(
+                    config,
+                    &network.used4(),
+                    None,
+                    &network.name,
+                )?),
+            }
+        }
         Some(config) => {
             let mut taken = network.used4();
             taken.extend(elsewhere.iter().filter_map(|ip| match ip {

@@ -167,7 +167,7 @@ fn resolve_network(ctx: &mut Ctx, tx: &mut Tx, key: &str) -> Result<(Network, Op
 
 pub fn connect(ctx: &mut Ctx, args: &ConnectArgs) -> Result<()> {
     let attach = Attach::from_args(args)?;
-    let tx = Tx::begin(ctx)?;
+    let tx = Tx::begin_for_one_member(ctx)?;
     join(ctx, tx, &args.network, &attach, |tx, kernel| {
         resolve_sandbox(tx, kernel, &args.sandbox, args.pid, args.netns.as_deref())
     })
@@ -309,10 +309,16 @@ pub fn plan_connect(
     let may_route = !network.internal && driver.egress().gateway_here();
     let via_gateway_bridge = driver.egress() == Egress::GatewayBridge;
     let first_here = !network.share_here();
+    // An address handed out as the lowest free one: the network's next search starts
+    // after it (not so in cluster mode, where other hosts hold addresses too).
+    let mut lowest_free4 = None;
     let (ipv4, ipv6, mac, remote_plan) = match kv {
         None => {
             let (ipv4, ipv6, mac) =
                 pick_addresses(&network, requested, requested6, mac, &HashSet::new())?;
+            if requested.is_none() {
+                lowest_free4 = ipv4.map(|n| n.addr());
+            }
             (ipv4, ipv6, mac, Vec::new())
         }
         Some(kv) => {
@@ -397,6 +403,9 @@ pub fn plan_connect(
     // The state keeps the other hosts' endpoints as now programmed (cluster mode).
     if let Some(stored) = tx.state.networks.iter_mut().find(|n| n.id == network.id) {
         stored.overlay = network.overlay.clone();
+        if let Some(ip) = lowest_free4 {
+            stored.took_lowest_free4(ip);
+        }
     }
     tx.state.endpoints.push(endpoint.clone());
     // An internal overlay has no way out, as in Docker: no gateway bridge, no ports.
@@ -454,7 +463,7 @@ fn link_peer(
 }
 
 pub fn disconnect(ctx: &mut Ctx, args: &DisconnectArgs) -> Result<()> {
-    let mut tx = Tx::begin(ctx)?;
+    let mut tx = Tx::begin_for_one_member(ctx)?;
     let network = tx.state.network(&args.network)?.clone();
     let Some(sandbox) = tx.sandbox(&args.sandbox)? else {
         refuse!("sandbox {} not found", args.sandbox);

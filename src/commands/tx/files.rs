@@ -16,8 +16,8 @@ use crate::ports::bindings::{self, host_bindings};
 use crate::state::store::FileChange;
 use crate::state::store::Store;
 
-/// Takes `name` out of a member list, which is changed (and so copied, if shared) only if it
-/// holds it.
+/// Takes `name` out of the published index, which is changed (and so copied, if shared) only
+/// if it holds it.
 fn take<V: Clone>(index: &mut Index<String, V>, name: &str) -> Option<V> {
     if index.contains_key(name) {
         index.edit().remove(name)
@@ -51,15 +51,15 @@ impl Tx {
         // network are neither walked nor, when unchanged, copied).
         for network in &mut self.state.networks {
             for &name in &seen {
-                if let Some(ip) = take(&mut network.members, name) {
+                if let Some(ip) = network.members.remove(name) {
                     released.push((network.id.clone(), name.clone(), ip.into()));
                 }
-                if let Some(ip) = take(&mut network.members6, name) {
+                if let Some(ip) = network.members6.remove(name) {
                     released.push((network.id.clone(), name.clone(), ip.into()));
                 }
-                take(&mut network.aliases, name);
-                take(&mut network.macs, name);
-                take(&mut network.own_hosts, name);
+                network.aliases.remove(name);
+                network.macs.remove(name);
+                network.own_hosts.remove(name);
             }
         }
         type Entry = (
@@ -97,19 +97,27 @@ impl Tx {
             })
             .collect();
         released.retain(|(n, s, a)| !kept.contains(&(n.as_str(), s.as_str(), *a)));
+        for (network_id, _, address) in &released {
+            if let (IpAddr::V4(ip), Some(network)) = (
+                address,
+                self.state.networks.iter_mut().find(|n| &n.id == network_id),
+            ) {
+                network.gave_back4(*ip);
+            }
+        }
         for (network_id, name, ipv4, ipv6, aliases, own_mac) in entries {
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
                 if !aliases.is_empty() {
-                    network.aliases.edit().insert(name.clone(), aliases);
+                    network.aliases.insert(name.clone(), aliases);
                 }
                 if let Some(mac) = own_mac {
-                    network.macs.edit().insert(name.clone(), mac);
+                    network.macs.insert(name.clone(), mac);
                 }
                 if let Some(ipv6) = ipv6 {
-                    network.members6.edit().insert(name.clone(), ipv6);
+                    network.members6.insert(name.clone(), ipv6);
                 }
                 if let Some(ipv4) = ipv4 {
-                    network.members.edit().insert(name, ipv4);
+                    network.members.insert(name, ipv4);
                 }
             }
         }
@@ -122,11 +130,18 @@ impl Tx {
             .collect();
         for (network_id, name) in own_hosts {
             if let Some(network) = self.state.networks.iter_mut().find(|n| n.id == network_id) {
-                network.own_hosts.edit().insert(name, true);
+                network.own_hosts.insert(name, true);
             }
         }
         // (Called again within one command, by a lab: what an earlier call took out stays.)
         self.released.extend(released);
+        // A repair made the lists again from the sandboxes: what it dropped was given back
+        // without a word, so the search for a free address starts no later than the lowest.
+        if self.repair {
+            for network in &mut self.state.networks {
+                network.settle_free_from4();
+            }
+        }
         // The host-wide index of published ports, likewise: each seen sandbox's entry
         // becomes the host ports its endpoints hold now.
         let mut current: BTreeMap<String, Vec<PortMapping>> = BTreeMap::new();
@@ -277,16 +292,8 @@ impl Tx {
             if let Some(i) = self.state.networks.iter().position(|n| &n.id == network_id) {
                 let network = &mut self.state.networks[i];
                 let before = match ip {
-                    IpAddr::V4(ip) => network
-                        .members
-                        .edit()
-                        .insert(name.clone(), *ip)
-                        .map(IpAddr::V4),
-                    IpAddr::V6(ip) => network
-                        .members6
-                        .edit()
-                        .insert(name.clone(), *ip)
-                        .map(IpAddr::V6),
+                    IpAddr::V4(ip) => network.members.insert(name.clone(), *ip).map(IpAddr::V4),
+                    IpAddr::V6(ip) => network.members6.insert(name.clone(), *ip).map(IpAddr::V6),
                 };
                 undo.push((i, name.clone(), ip.is_ipv4(), before));
             }
@@ -297,16 +304,16 @@ impl Tx {
             let network = &mut self.state.networks[i];
             match (v4, before) {
                 (_, Some(IpAddr::V4(ip))) => {
-                    network.members.edit().insert(name, ip);
+                    network.members.insert(name, ip);
                 }
                 (_, Some(IpAddr::V6(ip))) => {
-                    network.members6.edit().insert(name, ip);
+                    network.members6.insert(name, ip);
                 }
                 (true, None) => {
-                    network.members.edit().remove(&name);
+                    network.members.remove(&name);
                 }
                 (false, None) => {
-                    network.members6.edit().remove(&name);
+                    network.members6.remove(&name);
                 }
             }
         }

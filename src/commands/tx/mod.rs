@@ -19,6 +19,7 @@ use crate::firewall;
 use crate::model::{ForwardingGuard, Published, Sandbox, SandboxFile, State, validate_name};
 use crate::plan::Op;
 use crate::refuse;
+use crate::state::consistency::Lists;
 use crate::state::store::Store;
 use crate::sys::{Forwarding, Kernel, TableState};
 
@@ -65,7 +66,18 @@ impl Tx {
     /// changes things. Sandboxes are loaded by the commands that need them. If ctnet's
     /// table is gone (`nft flush ruleset`), the command writes it whole again.
     pub fn begin(ctx: &mut Ctx) -> Result<Tx> {
-        let mut tx = Tx::load(ctx)?;
+        Tx::begin_with(ctx, Lists::CheckAll)
+    }
+
+    /// `begin` for a command that changes one sandbox's membership (connect, disconnect):
+    /// the networks' member lists are read only as far as it looks (see `Members`), so its
+    /// cost does not grow with the network.
+    pub fn begin_for_one_member(ctx: &mut Ctx) -> Result<Tx> {
+        Tx::begin_with(ctx, Lists::CheckParsed)
+    }
+
+    fn begin_with(ctx: &mut Ctx, lists: Lists) -> Result<Tx> {
+        let mut tx = Tx::load(ctx, lists)?;
         tx.refuse_a_second_instance(ctx)?;
         // A first run saves its state before it makes anything: a crash in between leaves
         // a state whose links and table are missing, which the next command makes (below),
@@ -124,9 +136,13 @@ impl Tx {
     }
 
     /// Locks and loads, planning a first run's setup without carrying it out.
-    fn load(ctx: &mut Ctx) -> Result<Tx> {
+    fn load(ctx: &mut Ctx, lists: Lists) -> Result<Tx> {
         let store = Store::lock(&ctx.global.state_dir)?;
-        let (networks_on_disk, mut state, bootstrap) = match store.load_networks()? {
+        let loaded = match lists {
+            Lists::CheckAll => store.load_networks()?,
+            Lists::CheckParsed => store.load_networks_lazily()?,
+        };
+        let (networks_on_disk, mut state, bootstrap) = match loaded {
             Some(loaded) => {
                 let state = State {
                     networks: loaded.networks,
@@ -222,7 +238,7 @@ impl Tx {
     pub fn begin_repair(ctx: &mut Ctx) -> Result<Tx> {
         // A repair makes every missing network link and writes the table itself, on a host
         // where ctnet never ran too.
-        let mut tx = Tx::load(ctx)?;
+        let mut tx = Tx::load(ctx, Lists::CheckAll)?;
         tx.refuse_a_second_instance(ctx)?;
         tx.bootstrap.clear();
         tx.load_all_sandboxes()?;
@@ -242,7 +258,7 @@ impl Tx {
     /// host where ctnet never ran it shows the default networks as they would be made,
     /// without making them: reading changes nothing, forwarding least of all.
     pub fn read(ctx: &mut Ctx, all_sandboxes: bool) -> Result<State> {
-        let mut tx = Tx::load(ctx)?;
+        let mut tx = Tx::load(ctx, Lists::CheckAll)?;
         if all_sandboxes {
             tx.load_all_sandboxes()?;
         }
