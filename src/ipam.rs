@@ -201,18 +201,33 @@ pub fn first_free_from(
 ) -> Option<Ipv4Net> {
     let subnet = config.subnet;
     let range = config.ip_range.unwrap_or(subnet);
-    let first = u32::from(range.network()).max(from.map_or(0, u32::from));
-    let last = u32::from(range.broadcast()).min(first.saturating_add(tries - 1));
+    let (first, last) = (u32::from(range.network()), u32::from(range.broadcast()));
     let reserved = |ip: Ipv4Addr| {
         ip == subnet.network()
             || ip == subnet.broadcast()
             || ip == config.gateway
             || config.aux_addresses.values().any(|aux| *aux == ip)
     };
-    (first..=last)
-        .map(Ipv4Addr::from)
-        .find(|ip| !reserved(*ip) && !taken(*ip))
-        .map(|ip| Ipv4Net::new(ip, subnet.prefix_len()).expect("a prefix of the subnet"))
+    let from = from.map(|ip| u32::from(ip).into());
+    first_free_in(first.into(), last.into(), from, tries, |n| {
+        let ip = Ipv4Addr::from(n as u32);
+        !reserved(ip) && !taken(ip)
+    })
+    .map(|n| Ipv4Net::new(Ipv4Addr::from(n as u32), subnet.prefix_len()).expect("a prefix"))
+}
+
+/// The first address number from `from` (at the earliest `first`) to `last` that is `free`,
+/// looking at no more than `tries` of them (both families' `first_free_from`).
+pub fn first_free_in(
+    first: u128,
+    last: u128,
+    from: Option<u128>,
+    tries: u32,
+    free: impl Fn(u128) -> bool,
+) -> Option<u128> {
+    let start = first.max(from.unwrap_or(0));
+    let end = last.min(start.saturating_add(u128::from(tries) - 1));
+    (start..=end).find(|n| free(*n))
 }
 
 /// Addresses of a pool that no endpoint may take: the gateway and the aux addresses.

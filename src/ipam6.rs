@@ -209,6 +209,29 @@ pub fn allocate(
         })
 }
 
+/// The first address `allocate` would hand out, searched from `from` (the network's
+/// `free_from6`) and no further than `tries` addresses: as `ipam::first_free_from`.
+pub fn first_free_from(
+    config: &Ipam6Config,
+    from: Option<Ipv6Addr>,
+    tries: u32,
+    taken: impl Fn(Ipv6Addr) -> bool,
+) -> Option<Ipv6Net> {
+    let subnet = config.subnet;
+    let range = config.ip_range.unwrap_or(subnet);
+    let start = u128::from(range.network());
+    let end = u128::from(range.broadcast()).min(start.saturating_add(SEARCH_LIMIT));
+    let reserved = |ip: Ipv6Addr| {
+        ip == config.gateway
+            || ip == subnet.network()
+            || config.aux_addresses.values().any(|a| *a == ip)
+    };
+    crate::ipam::first_free_in(start, end, from.map(u128::from), tries, |n| {
+        !reserved(Ipv6Addr::from(n)) && !taken(Ipv6Addr::from(n))
+    })
+    .map(|n| Ipv6Net::new(Ipv6Addr::from(n), subnet.prefix_len()).expect("valid prefix"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +243,24 @@ mod tests {
         assert_ne!(a, ula_prefix(b"fedcba9876543210fedcba9876543210\n"));
         assert_eq!(a.prefix_len(), 48);
         assert_eq!(a.network().segments()[0] >> 8, 0xfd);
+    }
+
+    #[test]
+    fn the_search_from_a_hint_agrees_with_allocate() {
+        let ip = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+        let aux = [("r".to_string(), ip("fd00:1::3"))];
+        let config = build_config("fd00:1::/64".parse().unwrap(), None, None, &aux).unwrap();
+        let taken = [ip("fd00:1::2"), ip("fd00:1::4")];
+        let lowest = allocate(&config, &taken, None, "n").unwrap();
+        assert_eq!(lowest.addr(), ip("fd00:1::5"));
+        for from in [None, Some(ip("fd00:1::2")), Some(ip("fd00:1::5"))] {
+            let found = first_free_from(&config, from, 16, |a| taken.contains(&a));
+            assert_eq!(found, Some(lowest));
+        }
+        assert_eq!(
+            first_free_from(&config, None, 5, |a| taken.contains(&a)),
+            None
+        );
     }
 
     #[test]

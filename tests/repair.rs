@@ -139,6 +139,39 @@ fn restore_rebuilds_everything_after_a_reboot_and_is_idempotent() {
     "#);
 }
 
+/// A state.json written before the member lists became text (JSON objects, no `free_from4`)
+/// works with connect and disconnect, which read it lazily, and with everything else; the
+/// next save writes the lists as text, and the lowest free address is still handed out.
+#[test]
+fn a_state_from_before_member_lists_were_text_is_taken_over() {
+    ok(r#"
+        ctnet network create --subnet 10.53.0.0/24 --ipv6 --subnet fd53::/64 lab >/dev/null
+        for s in a b c d; do ctnet sandbox create $s >/dev/null; ctnet connect lab $s --alias al-$s; done
+        ctnet connect lab a --ip 10.53.0.9 2>/dev/null && die "a second endpoint for a"
+        python3 - <<'PY'
+import json
+p = "/var/lib/ctnet/state.json"
+s = json.load(open(p))
+lab = [n for n in s["networks"] if n["name"] == "lab"][0]
+for index in ("members", "members6", "aliases"):
+    text = lab[index]
+    assert isinstance(text, str) and text, (index, text)
+    entries = dict(e.split("=", 1) for e in text.split())
+    lab[index] = {k: v.split(",") if index == "aliases" else v for k, v in entries.items()}
+del lab["free_from4"]
+json.dump(s, open(p, "w"))
+PY
+        agree || die "the older form disagrees"
+        ctnet disconnect lab b
+        ctnet sandbox create e >/dev/null; ctnet connect lab e --alias al-e
+        ip -n e -4 -o addr show eth0 | grep -q ' 10.53.0.3/' || die "the freed lowest address was not handed out: $(ip -n e -o addr)"
+        ip netns exec a getent ahostsv4 al-e | grep -q 10.53.0.3 || die "a does not see e's alias"
+        python3 -c 'import json; s=json.load(open("/var/lib/ctnet/state.json")); lab=[n for n in s["networks"] if n["name"]=="lab"][0]; assert all(isinstance(lab[i], str) for i in ("members", "members6", "aliases")), lab'
+        agree || die "state and kernel disagree after the older state was taken over"
+        ctnet network inspect lab | json 'sorted(c["Name"] for c in d[0]["Containers"].values())' | grep -qx "\['a', 'c', 'd', 'e'\]" || die "inspect: $(ctnet network inspect lab)"
+    "#);
+}
+
 /// 64 invocations at once, mixing connect, disconnect, publish and network create/rm:
 /// the lock serializes them, and afterwards state and kernel agree exactly.
 #[test]

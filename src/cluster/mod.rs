@@ -54,6 +54,7 @@ pub fn network_record(network: &Network) -> Result<Vec<u8>> {
     shared.members6 = Default::default();
     shared.aliases = Default::default();
     shared.free_from4 = None;
+    shared.free_from6 = None;
     shared.services.clear();
     if let Some(overlay) = shared.overlay.as_mut() {
         overlay.vtep = None;

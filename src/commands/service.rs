@@ -269,8 +269,9 @@ pub fn rm(ctx: &mut Ctx, names: &[String]) -> Result<()> {
                 plan.extend(vip_steps(network, &service, false));
                 let network = &mut tx.state.networks[i];
                 network.services.retain(|s| s.name != *name);
-                if let Some(vip) = service.vip4 {
-                    network.gave_back4(vip);
+                let vips = service.vip4.map(IpAddr::V4).into_iter();
+                for vip in vips.chain(service.vip6.map(IpAddr::V6)) {
+                    network.gave_back(vip);
                 }
             }
             Some(url) => {

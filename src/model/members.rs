@@ -26,7 +26,7 @@ use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use super::Mac;
+use super::{Mac, validate_name};
 
 #[derive(Clone)]
 pub struct Members<V> {
@@ -97,7 +97,7 @@ impl<V> FromIterator<(String, V)> for Members<V> {
 impl<V: Value> Deref for Members<V> {
     type Target = BTreeMap<String, V>;
     fn deref(&self) -> &BTreeMap<String, V> {
-        self.parsed.get_or_init(|| Arc::new(self.parse_whole()))
+        self.parse().unwrap_or_else(|why| corrupt(&why))
     }
 }
 
@@ -157,7 +157,9 @@ impl<V: Value> Members<V> {
             Some(change) => change.clone(),
             None => {
                 let (_, value) = entry(&self.saved, name)?;
-                Some(V::read(&self.saved[value]).unwrap_or_else(|| corrupt(&self.saved)))
+                let text = &self.saved[value];
+                let why = || format!("member {name} has {text:?}, which is no value here");
+                Some(V::read(text).unwrap_or_else(|| corrupt(&why())))
             }
         }
     }
@@ -225,18 +227,31 @@ impl<V: Value> Members<V> {
         !entries(&self.saved).any(|(name, _)| !self.changes.contains_key(name))
     }
 
-    fn parse_whole(&self) -> BTreeMap<String, V> {
-        let mut map: BTreeMap<String, V> = entries(&self.saved)
-            .map(|(name, value)| Some((name.to_string(), V::read(value)?)))
-            .collect::<Option<_>>()
-            .unwrap_or_else(|| corrupt(&self.saved));
+    /// The whole list, parsed once, every name checked: what `consistency` asks for, so
+    /// that a list edited by hand is reported as the rest of the file is.
+    pub fn parse(&self) -> Result<&BTreeMap<String, V>, String> {
+        if let Some(map) = self.parsed.get() {
+            return Ok(map);
+        }
+        let map = self.parse_whole()?;
+        Ok(self.parsed.get_or_init(|| Arc::new(map)))
+    }
+
+    fn parse_whole(&self) -> Result<BTreeMap<String, V>, String> {
+        let mut map = BTreeMap::new();
+        for (name, value) in entries(&self.saved) {
+            validate_name("sandbox", name).map_err(|e| e.to_string())?;
+            let value = V::read(value)
+                .ok_or_else(|| format!("member {name} has {value:?}, which is no value here"))?;
+            map.insert(name.to_string(), value);
+        }
         for (name, change) in &self.changes {
             match change {
                 Some(value) => map.insert(name.clone(), value.clone()),
                 None => map.remove(name),
             };
         }
-        map
+        Ok(map)
     }
 
     /// The saved text with the changes made: entries changed or removed cut out, the
@@ -361,10 +376,9 @@ fn entry(text: &str, name: &str) -> Option<(Range<usize>, Range<usize>)> {
 /// A list loaded without parsing that turns out not to parse: state.json was edited by
 /// hand. Met deep inside a command, so it ends the command here, before it has changed
 /// anything (lists are read while a command plans, and only written back when it saves).
-fn corrupt(text: &str) -> ! {
-    let shown: String = text.chars().take(60).collect();
+fn corrupt(why: &str) -> ! {
     eprintln!(
-        "ctnet: error: state.json holds a member list that does not parse ({shown:?}): fix it by hand or move it away"
+        "ctnet: error: state.json holds a member list that is not valid ({why}): fix it by hand or move it away"
     );
     std::process::exit(1)
 }
@@ -469,6 +483,16 @@ mod tests {
         assert!(serde_json::from_str::<Members<Ipv4Addr>>("[1]").is_err());
         assert!(serde_json::from_str::<Members<Ipv4Addr>>(r#"{"a": 7}"#).is_err());
         assert!(serde_json::from_str::<Members<Ipv4Addr>>(r#""a=10.0.0.2  b=10.0.0.3""#).is_err());
+    }
+
+    #[test]
+    fn a_name_or_value_edited_in_is_reported_when_the_list_is_parsed() {
+        let bad = loaded("a=10.0.0.2 ../x=10.0.0.3");
+        assert!(bad.lookup("a").is_some(), "a lookup reads only its entry");
+        let why = bad.parse().unwrap_err();
+        assert!(why.contains("invalid sandbox name \"../x\""), "{why}");
+        let why = loaded("a=10.0.0.2 b=ten").parse().unwrap_err();
+        assert!(why.contains("member b has \"ten\""), "{why}");
     }
 
     #[test]

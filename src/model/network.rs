@@ -1,7 +1,7 @@
 //! A network and what its driver made of it: addresses, settings, members.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,9 @@ pub struct Network {
     /// past each address handed out that way, lowered to each address given back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_from4: Option<Ipv4Addr>,
+    /// The same for the IPv6 pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_from6: Option<Ipv6Addr>,
 }
 
 /// What the bridge driver made of a network's options.
@@ -354,6 +357,7 @@ impl Network {
             macs: Members::default(),
             own_hosts: Members::default(),
             free_from4: None,
+            free_from6: None,
         }
     }
 
@@ -444,33 +448,56 @@ impl Network {
         self.members.values().copied().chain(vips).collect()
     }
 
-    /// Whether `ip` is taken on the network here, as `used4` lists them (without listing
-    /// them).
-    pub fn holds4(&self, ip: Ipv4Addr) -> bool {
-        self.services.iter().any(|s| s.vip4 == Some(ip)) || self.members.key_of(&ip).is_some()
-    }
-
-    /// Notes that `ip`, the lowest free address of the IPv4 pool, is taken now: the next
-    /// search starts after it.
-    pub fn took_lowest_free4(&mut self, ip: Ipv4Addr) {
-        self.free_from4 = u32::from(ip).checked_add(1).map(Ipv4Addr::from);
-    }
-
-    /// Notes that `ip` is free again: the next search starts there at the latest.
-    pub fn gave_back4(&mut self, ip: Ipv4Addr) {
-        if self.free_from4.is_some_and(|from| ip < from) {
-            self.free_from4 = Some(ip);
+    /// Whether `ip` is taken on the network here, as `used4` and `used6` list them (without
+    /// listing them).
+    pub fn holds(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(ip) => {
+                self.services.iter().any(|s| s.vip4 == Some(ip))
+                    || self.members.key_of(&ip).is_some()
+            }
+            IpAddr::V6(ip) => {
+                self.services.iter().any(|s| s.vip6 == Some(ip))
+                    || self.members6.key_of(&ip).is_some()
+            }
         }
     }
 
-    /// Lowers `free_from4` to the lowest free address if it is past it (after a change that
-    /// did not say which addresses it gave back: a repair). Walks every member.
-    pub fn settle_free_from4(&mut self) {
-        let (Some(from), Some(config)) = (self.free_from4, self.ipam.first()) else {
-            return;
-        };
-        if let Ok(lowest) = crate::ipam::allocate(config, &self.used4(), None, &self.name) {
-            self.gave_back4(lowest.addr().min(from));
+    /// Notes that `ip`, the lowest free address of its pool, is taken now: the next search
+    /// starts after it.
+    pub fn took_lowest_free(&mut self, ip: IpAddr) {
+        match ip {
+            IpAddr::V4(ip) => self.free_from4 = u32::from(ip).checked_add(1).map(Ipv4Addr::from),
+            IpAddr::V6(ip) => self.free_from6 = u128::from(ip).checked_add(1).map(Ipv6Addr::from),
+        }
+    }
+
+    /// Notes that `ip` is free again: the next search starts there at the latest.
+    pub fn gave_back(&mut self, ip: IpAddr) {
+        fn lower<A: Ord>(from: &mut Option<A>, ip: A) {
+            if from.as_ref().is_some_and(|from| ip < *from) {
+                *from = Some(ip);
+            }
+        }
+        match ip {
+            IpAddr::V4(ip) => lower(&mut self.free_from4, ip),
+            IpAddr::V6(ip) => lower(&mut self.free_from6, ip),
+        }
+    }
+
+    /// Lowers `free_from4` and `free_from6` to the lowest free addresses if they are past
+    /// them (after a change that did not say which addresses it gave back: a repair).
+    /// Walks every member.
+    pub fn settle_free_from(&mut self) {
+        if let (Some(_), Some(config)) = (self.free_from4, self.ipam.first())
+            && let Ok(lowest) = crate::ipam::allocate(config, &self.used4(), None, &self.name)
+        {
+            self.gave_back(IpAddr::V4(lowest.addr()));
+        }
+        if let (Some(_), Some(config)) = (self.free_from6, &self.ipam6)
+            && let Ok(lowest) = crate::ipam6::allocate(config, &self.used6(), None, &self.name)
+        {
+            self.gave_back(IpAddr::V6(lowest.addr()));
         }
     }
 

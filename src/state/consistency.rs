@@ -97,6 +97,18 @@ pub fn check_networks(
     for net in networks {
         // Every name ctnet writes was validated when it was given: one that fails now was
         // edited in, and could reach a file path (a member key `../../x`) or nft's text.
+        if lists == Lists::CheckAll {
+            let parsed = [
+                net.members.parse().err(),
+                net.members6.parse().err(),
+                net.aliases.parse().err(),
+                net.macs.parse().err(),
+                net.own_hosts.parse().err(),
+            ];
+            if let Some(why) = parsed.into_iter().flatten().next() {
+                return Err(format!("network {:?}: {why}", net.name));
+            }
+        }
         let checked = |members_parsed: bool| lists == Lists::CheckAll || members_parsed;
         let (members, members6) = (
             checked(net.members.is_parsed()).then_some(&net.members),

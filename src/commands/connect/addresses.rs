@@ -17,8 +17,12 @@ pub(super) fn mac_owner(network: &Network, mac: Mac) -> Option<String> {
         let v4 = (mac.ipv4())
             .and_then(|ip| network.members.key_of(&ip))
             .filter(|name| derived(name));
-        // An IPv6 address makes the MAC only of a member without an IPv4 one.
+        // An IPv6 address makes the MAC only of a member without an IPv4 one: on a network
+        // with an IPv4 pool every member has one, and the list is not walked.
         v4.or_else(|| {
+            if !network.ipam.is_empty() {
+                return None;
+            }
             (network.members6.iter())
                 .find(|(name, ip)| {
                     derived(name)
@@ -49,7 +53,7 @@ pub(super) fn pick_addresses(
     let ipv4 = match network.ipam.first() {
         Some(config) if requested.is_none() && elsewhere.is_empty() => {
             let free = ipam::first_free_from(config, network.free_from4, FREE_TRIES, |ip| {
-                network.holds4(ip)
+                network.holds(IpAddr::V4(ip))
             });
             match free {
                 Some(address) => Some(address),
@@ -76,6 +80,20 @@ pub(super) fn pick_addresses(
         None => None,
     };
     let ipv6 = match &network.ipam6 {
+        Some(config) if requested6.is_none() && elsewhere.is_empty() => {
+            let free = ipam6::first_free_from(config, network.free_from6, FREE_TRIES, |ip| {
+                network.holds(IpAddr::V6(ip))
+            });
+            match free {
+                Some(address) => Some(address),
+                None => Some(ipam6::allocate(
+                    config,
+                    &network.used6(),
+                    None,
+                    &network.name,
+                )?),
+            }
+        }
         Some(config) => {
             let mut taken = network.used6();
             taken.extend(elsewhere.iter().filter_map(|ip| match ip {

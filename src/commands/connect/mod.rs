@@ -309,15 +309,18 @@ pub fn plan_connect(
     let may_route = !network.internal && driver.egress().gateway_here();
     let via_gateway_bridge = driver.egress() == Egress::GatewayBridge;
     let first_here = !network.share_here();
-    // An address handed out as the lowest free one: the network's next search starts
-    // after it (not so in cluster mode, where other hosts hold addresses too).
-    let mut lowest_free4 = None;
+    // Addresses handed out as the lowest free ones: the network's next search starts after
+    // them (not so in cluster mode, where other hosts hold addresses too).
+    let mut lowest_free = Vec::new();
     let (ipv4, ipv6, mac, remote_plan) = match kv {
         None => {
             let (ipv4, ipv6, mac) =
                 pick_addresses(&network, requested, requested6, mac, &HashSet::new())?;
             if requested.is_none() {
-                lowest_free4 = ipv4.map(|n| n.addr());
+                lowest_free.extend(ipv4.map(|n| IpAddr::V4(n.addr())));
+            }
+            if requested6.is_none() {
+                lowest_free.extend(ipv6.map(|n| IpAddr::V6(n.addr())));
             }
             (ipv4, ipv6, mac, Vec::new())
         }
@@ -403,8 +406,8 @@ pub fn plan_connect(
     // The state keeps the other hosts' endpoints as now programmed (cluster mode).
     if let Some(stored) = tx.state.networks.iter_mut().find(|n| n.id == network.id) {
         stored.overlay = network.overlay.clone();
-        if let Some(ip) = lowest_free4 {
-            stored.took_lowest_free4(ip);
+        for ip in lowest_free {
+            stored.took_lowest_free(ip);
         }
     }
     tx.state.endpoints.push(endpoint.clone());

@@ -98,11 +98,8 @@ impl Tx {
             .collect();
         released.retain(|(n, s, a)| !kept.contains(&(n.as_str(), s.as_str(), *a)));
         for (network_id, _, address) in &released {
-            if let (IpAddr::V4(ip), Some(network)) = (
-                address,
-                self.state.networks.iter_mut().find(|n| &n.id == network_id),
-            ) {
-                network.gave_back4(*ip);
+            if let Some(network) = self.state.networks.iter_mut().find(|n| &n.id == network_id) {
+                network.gave_back(*address);
             }
         }
         for (network_id, name, ipv4, ipv6, aliases, own_mac) in entries {
@@ -139,7 +136,7 @@ impl Tx {
         // without a word, so the search for a free address starts no later than the lowest.
         if self.repair {
             for network in &mut self.state.networks {
-                network.settle_free_from4();
+                network.settle_free_from();
             }
         }
         // The host-wide index of published ports, likewise: each seen sandbox's entry
