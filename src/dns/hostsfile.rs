@@ -138,6 +138,33 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// The lines `change` looks at, in file order: with `concerned`, only those under '#' (free
+/// slots, and the header) and those at a concerned address, found by searching for them
+/// rather than by walking a file of thousands of lines; else every line.
+fn lines_that_matter<'a>(bytes: &'a [u8], concerned: Option<&[&[u8]]>) -> Vec<(usize, &'a [u8])> {
+    let Some(addresses) = concerned else {
+        return lines(bytes).collect();
+    };
+    let at_line_start = |prefix: &[u8]| {
+        let needle = [b"\n", prefix].concat();
+        let first = bytes.starts_with(prefix).then_some(0);
+        let rest = memchr::memmem::find_iter(bytes, &needle).map(|newline| newline + 1);
+        first.into_iter().chain(rest).collect::<Vec<usize>>()
+    };
+    let mut starts = at_line_start(b"#");
+    for address in addresses {
+        starts.extend(at_line_start(&[address, &b" "[..]].concat()));
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    (starts.into_iter())
+        .filter_map(|start| {
+            let end = start + memchr::memchr(b'\n', &bytes[start..])?;
+            Some((start, &bytes[start..=end]))
+        })
+        .collect()
+}
+
 /// The whole text of a file: `header`, then `lines` in slots.
 fn layout(header: &str, lines: &[Line]) -> Vec<u8> {
     let mut text = header.as_bytes().to_vec();
@@ -257,13 +284,7 @@ fn change(
     // Free slots by size, lowest offsets last (popped first: the front fills first).
     let mut free: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut present = vec![false; add.len()];
-    let passes = |line: &[u8]| {
-        line.first() == Some(&b'#')
-            || concerned.is_none_or(|addresses| {
-                (addresses.iter()).any(|a| line.starts_with(a) && line.get(a.len()) == Some(&b' '))
-            })
-    };
-    for (offset, line) in lines(bytes).filter(|(_, line)| passes(line)) {
+    for (offset, line) in lines_that_matter(bytes, concerned) {
         match kind(offset, line) {
             Kind::Free(size) => free.entry(size).or_default().push(offset),
             Kind::Slot(address, names) if unwanted(address, names) => {
@@ -354,6 +375,39 @@ mod tests {
         assert_eq!(filler(40, 32).len(), 24);
         let long = format!("fd00::1\t{}", "n".repeat(40));
         assert_eq!(render(&long).len(), 64);
+    }
+
+    #[test]
+    fn the_lines_found_by_search_are_those_a_walk_would_look_at() {
+        let lines_of: Vec<Line> = (2..40).map(|i| format!("10.1.0.{i}\tn{i} a{i}")).collect();
+        let mut bytes = layout("# header\n127.0.0.1\tlocalhost\n", &lines_of);
+        // Free a few slots, as an edit does (their first byte under '#').
+        for (offset, line) in lines(&bytes.clone()) {
+            if line.starts_with(b"10.1.0.1") && line.len() >= MIN_SLOT {
+                bytes[offset] = b'#';
+            }
+        }
+        // A torn last line is no line.
+        bytes.extend_from_slice(b"10.1.0.3 ");
+        for concerned in [
+            vec![&b"10.1.0.3"[..]],
+            vec![b"10.1.0.1", b"10.1.0.25"],
+            vec![],
+        ] {
+            let walked: Vec<(usize, &[u8])> = lines(&bytes)
+                .filter(|(_, line)| {
+                    line.first() == Some(&b'#')
+                        || concerned
+                            .iter()
+                            .any(|a| line.starts_with(a) && line.get(a.len()) == Some(&b' '))
+                })
+                .collect();
+            assert_eq!(lines_that_matter(&bytes, Some(&concerned)), walked);
+        }
+        assert_eq!(
+            lines_that_matter(&bytes, None),
+            lines(&bytes).collect::<Vec<_>>()
+        );
     }
 
     #[test]
