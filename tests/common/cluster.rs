@@ -73,7 +73,9 @@ pub const WORLD: &str = r#"
       # (Not link-local addresses: their DAD state settles by itself a moment after a link is up.)
       ip -n $1 -o addr show | grep -v " fe80::"; ip -n $1 route show | sed "s/ linkdown//"
       bridge -n $1 fdb show | grep -v 'dev under' || true
-      ip -n $1 neigh show | grep -v 'dev under' || true
+      # (ctnet's own neighbour entries are permanent; learned ones move between REACHABLE,
+      # DELAY and STALE by themselves.)
+      ip -n $1 neigh show nud permanent | grep -v 'dev under' || true
       cat $T/$1/state.json $T/$1/sandboxes/*.json 2>/dev/null || true
       ls /run/netns
       kv --dial-timeout=300ms --command-timeout=500ms get --prefix /ctnet/ 2>/dev/null || true
