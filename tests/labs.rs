@@ -197,3 +197,31 @@ nodes: {busy: {}}'
     "#
     ));
 }
+
+/// A node publishing the same port on a bridge network and on a routed one (where it takes
+/// no host port), whose routed network an edit removes: the host port stays its own.
+#[test]
+fn a_routed_network_going_leaves_the_host_ports_of_the_rest() {
+    ok(r#"
+        cat >$T/lab.yaml <<'YAML'
+name: mixed
+networks:
+  web: {subnet: 10.61.0.0/24}
+  direct: {subnet: 10.62.0.0/24, options: {gateway_mode_ipv4: routed}}
+nodes:
+  s:
+    networks:
+      web: {ports: ["80:80"]}
+      direct: {ports: ["80"]}
+YAML
+        ctnet lab up -f $T/lab.yaml >/dev/null 2>&1
+        agree
+        sed -i '/direct/d' $T/lab.yaml
+        ctnet lab up -f $T/lab.yaml >/dev/null
+        ctnet network ls | grep -q direct && die "the routed network is still there"
+        agree || die "the published index lost a port s still publishes"
+        ctnet sandbox create other >/dev/null
+        fails "already published by sandbox s" ctnet connect web other -p 80:80
+        ctnet lab down mixed >/dev/null
+    "#);
+}

@@ -47,7 +47,7 @@ fn routed_mode_opens_published_ports_at_the_container_and_does_no_nat() {
         grep -q "gateway mode routed" $T/warn || die "no warning that the host port is not used"
         ctnet connect routed b
         for s in a b; do listen $s 80; done
-        listen a 81; listen a 90
+        listen a 81; listen a 82; listen a 90
         for addr in 10.21.0.2 '[fd00:21::2]'; do
           [ "$(ask outside $addr 80)" = a-80 ] || die "routed: the published port is not open at $addr"
           [ "$(ask outside $addr 90)" = a-90 ] || die "routed: the published port 90 is not open at $addr"
@@ -73,6 +73,10 @@ fn routed_mode_opens_published_ports_at_the_container_and_does_no_nat() {
         ctnet publish a 81 >/dev/null; ctnet publish a 81 >/dev/null
         ctnet unpublish a 81 >/dev/null
         [ "$(ask outside 10.21.0.2 81)" = a-81 ] || die "routed: port 81 closed while still published once"
+        # Likewise when the port is named by its host port (found by a search of the list).
+        ctnet publish a 82 >/dev/null; ctnet publish a 82 >/dev/null
+        ctnet unpublish a 82:82 >/dev/null
+        [ "$(ask outside 10.21.0.2 82)" = a-82 ] || die "routed: port 82 closed while still published once"
         python3 "$SUPPORT/agree.py" || die "state and kernel disagree"
         "#,
     );

@@ -107,7 +107,16 @@ fn unpublish_disconnect_and_rm_take_ports_away() {
         [ "$(index)" = "{'srv': ['0.0.0.0:8080->8080/tcp', '0.0.0.0:8082->8082/tcp']}" ] || die "index: $(index)"
         [ "$(ask outside 203.0.113.1 8080)" = hello ] || die "8080 lost when 8081 went"
         agree
+        # Without a host port, the first mapping to the container port goes.
+        ctnet unpublish srv 82
+        [ "$(ctnet port srv)" = "80/tcp -> 0.0.0.0:8080" ] || die "port after unpublish 82: $(ctnet port srv)"
+        agree
+        # The ports live in the sandbox's ports file, a line per endpoint, as docker ps shows them.
+        grep -qx '[0-9a-f]\{64\} 0.0.0.0:8080->80/tcp' /var/lib/ctnet/sandboxes/srv.ports \
+          || die "ports file: $(cat /var/lib/ctnet/sandboxes/srv.ports)"
+        grep -q '"ports"' /var/lib/ctnet/sandboxes/srv.json && die "ports kept in the JSON too"
         ctnet disconnect web srv
+        [ -e /var/lib/ctnet/sandboxes/srv.ports ] && die "ports file left with no ports"
         [ "$(nft list map inet ctnet dnat_any)" = "$baseline" ] || die "elements left: $(nft list map inet ctnet dnat_any)"
         ctnet connect web srv -p 8080:80
         ctnet sandbox rm srv >/dev/null

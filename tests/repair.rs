@@ -172,6 +172,49 @@ PY
     "#);
 }
 
+/// A sandbox file written before published ports had a file of their own (kept in the
+/// JSON, a string per mapping) works with publish and unpublish, which move them to the
+/// ports file, and with everything else.
+#[test]
+fn a_sandbox_file_with_its_ports_inside_is_taken_over() {
+    ok(r#"
+        ctnet network create --subnet 10.54.0.0/24 lab >/dev/null
+        ctnet sandbox create a >/dev/null
+        ctnet connect lab a -p 8080:80 -p 8081:81 -p 9000-9001:9000-9001/udp
+        python3 - <<'PY'
+import json, os
+d = "/var/lib/ctnet/sandboxes"
+lines = open(f"{d}/a.ports").read().splitlines()
+ports = dict(line.split(" ", 1) for line in lines)
+f = json.load(open(f"{d}/a.json"))
+for ep in f["endpoints"]:
+    ep["ports"] = ports[ep["id"]].split(" ")
+json.dump(f, open(f"{d}/a.json", "w"))
+os.remove(f"{d}/a.ports")
+p = "/var/lib/ctnet/state.json"
+s = json.load(open(p))
+s["version"] = 2
+json.dump(s, open(p, "w"))
+PY
+        agree || die "the older form disagrees"
+        [ "$(ctnet port a | wc -l)" = 4 ] || die "ports of the older form: $(ctnet port a)"
+        ctnet unpublish a 8081:81
+        ctnet publish a 8082:82 >/dev/null
+        agree || die "state and kernel disagree after the older file was taken over"
+        grep -q '"ports"' /var/lib/ctnet/sandboxes/a.json && die "ports left in the JSON"
+        [ "$(ctnet port a | sort | tr '\n' ' ')" = "80/tcp -> 0.0.0.0:8080 82/tcp -> 0.0.0.0:8082 9000/udp -> 0.0.0.0:9000 9001/udp -> 0.0.0.0:9001 " ] \
+          || die "ports after: $(ctnet port a)"
+        # The state is saved as this version's: an older ctnet refuses it rather than not
+        # seeing the ports file and freeing its ports.
+        json 'd.get("version")' < /var/lib/ctnet/state.json | grep -qx 3 || die "state version not raised"
+        # A ports file whose sandbox has no file (a command stopped between the two) goes at gc.
+        echo "$(printf '%064d' 0) 0.0.0.0:1->1/tcp" > /var/lib/ctnet/sandboxes/gone.ports
+        ctnet gc | grep -q 'gone.ports: published ports of a sandbox that has no file' || die "gc did not report the orphan"
+        [ -e /var/lib/ctnet/sandboxes/gone.ports ] && die "orphan ports file left"
+        agree
+    "#);
+}
+
 /// 64 invocations at once, mixing connect, disconnect, publish and network create/rm:
 /// the lock serializes them, and afterwards state and kernel agree exactly.
 #[test]

@@ -169,8 +169,10 @@ fn point_sandboxes(state_dir: &Path, pid: &File, listening: &BTreeSet<IpAddr>) -
         .map(|l| l.networks)
         .unwrap_or_default();
     let mut sandboxes = Vec::new();
-    for name in store.sandbox_names()? {
-        if let Some(file) = store.load_sandbox(&name, &networks)? {
+    for saved in store.saved_sandboxes()? {
+        if let Some((file, _)) =
+            store.load_sandbox(&saved.name, &networks, Some(saved.has_ports_file))?
+        {
             sandboxes.push(file.sandbox);
         }
     }

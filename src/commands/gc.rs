@@ -168,6 +168,15 @@ pub fn gc(ctx: &mut Ctx) -> Result<()> {
             path.display()
         ));
     }
+    for path in tx.store.orphan_ports_files() {
+        if !dry_run {
+            let _ = std::fs::remove_file(&path);
+        }
+        report.push(format!(
+            "file {}: published ports of a sandbox that has no file",
+            path.display()
+        ));
+    }
     tx.commit(ctx, plan)?;
     for line in report {
         let verb = match (dry_run, line.starts_with("network ")) {

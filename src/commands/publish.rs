@@ -285,24 +285,16 @@ pub fn unpublish(ctx: &mut Ctx, name: &str, specs: &[String]) -> Result<()> {
                 && spec.host_port.is_none_or(|p| p == m.host_port)
                 && spec.host_ip.is_none_or(|ip| Some(ip) == m.host_ip)
         };
-        let endpoint = tx
-            .state
-            .endpoints
-            .iter_mut()
+        // With a host port given, each endpoint's list is searched for it, not parsed whole.
+        let taken = (tx.state.endpoints.iter_mut())
             .filter(|e| e.sandbox_id == sandbox.id)
-            .find(|e| e.ports.iter().any(matches));
-        let Some(endpoint) = endpoint else {
+            .find_map(|e| e.ports.take_first(spec.host_port, matches));
+        if taken.is_none() {
             refuse!(
                 "sandbox {} has no published port matching {spec}",
                 sandbox.name
             );
-        };
-        let at = endpoint
-            .ports
-            .iter()
-            .position(matches)
-            .expect("found above");
-        endpoint.ports.remove(at);
+        }
     }
     tx.commit(ctx, vec![])
 }

@@ -73,7 +73,7 @@ fn endpoint(network: &Network, host_end: bool) -> Endpoint {
         aliases: Vec::new(),
         default_route: true,
         default_route6: false,
-        ports: Vec::new(),
+        ports: Default::default(),
     }
 }
 
@@ -415,7 +415,7 @@ fn a_meshed_overlay_carries_its_mesh_address_and_virtual_ips() {
         mode: EndpointMode::Vip,
         vip4: Some(Ipv4Addr::new(10, 8, 0, 9)),
         vip6: None,
-        ports: Vec::new(),
+        ports: Default::default(),
         created: String::new(),
     };
     before.services.push(web.clone());

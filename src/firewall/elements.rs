@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::TABLE;
-use crate::model::{Driver, Endpoint, GatewayMode, State};
+use crate::model::{Driver, Endpoint, GatewayMode, Network, State};
 use crate::ports::{PortMapping, Proto};
 
 /// One value inside an element's key or data: typed, so nft receives JSON built from
@@ -122,11 +122,27 @@ pub fn forwards_of<'a>(
     ep: &Endpoint,
     ports: &'a [PortMapping],
 ) -> impl Iterator<Item = Forward> + 'a {
-    let bridge = state
-        .network_by_id(&ep.network_id)
-        .and_then(|n| n.bridge.as_ref());
+    forwards_with(
+        routed_families(state.network_by_id(&ep.network_id)),
+        ep,
+        ports,
+    )
+}
+
+/// Which families of a network are in gateway mode routed: IPv4, IPv6.
+pub fn routed_families(network: Option<&Network>) -> [bool; 2] {
+    let bridge = network.and_then(|n| n.bridge.as_ref());
     let routed = |v6| bridge.is_some_and(|b| b.gateway_mode(v6) == GatewayMode::Routed);
-    let routed = [routed(false), routed(true)];
+    [routed(false), routed(true)]
+}
+
+/// Where some of an endpoint's published ports lead, given which families of its network
+/// are routed (for an endpoint whose network a command removed: see `Tx::commit`).
+pub fn forwards_with<'a>(
+    routed: [bool; 2],
+    ep: &Endpoint,
+    ports: &'a [PortMapping],
+) -> impl Iterator<Item = Forward> + 'a {
     let addresses: Vec<IpAddr> = ep.addresses().map(|net| net.addr()).collect();
     addresses.into_iter().flat_map(move |to| {
         ports.iter().map(move |m| Forward {

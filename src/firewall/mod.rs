@@ -20,8 +20,8 @@ mod slots;
 use std::collections::BTreeSet;
 
 pub use elements::{
-    Element, Forward, Policy, bridges, elements, forwards, forwards_of, mapping_elements,
-    network_elements,
+    Element, Forward, Policy, bridges, elements, forwards, forwards_of, forwards_with,
+    mapping_elements, network_elements, routed_families,
 };
 use json::{Command, Elements, Object, SetObject};
 
@@ -351,7 +351,8 @@ mod tests {
                     container_port: 53,
                     count: 1,
                 },
-            ],
+            ]
+            .into(),
         };
         let adds: Vec<String> = elements::port_elements(&State::new(), [&ep])
             .iter()

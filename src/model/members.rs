@@ -24,7 +24,6 @@ use std::sync::{Arc, OnceLock};
 
 use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::value::RawValue;
 
 use super::{Mac, validate_name};
 
@@ -296,20 +295,7 @@ impl<V: Value> Members<V> {
 
 impl<V: Value> Serialize for Members<V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = self.text();
-        // One JSON string, written as it is: serde_json would look at each of its bytes for
-        // one to escape, which costs more than all else a connect saves. A list has none to
-        // escape (names and addresses), and what might mean one (a backslash) is escaped.
-        if memchr::memchr(b'\\', text.as_bytes()).is_none() {
-            let mut quoted = String::with_capacity(text.len() + 2);
-            quoted.push('"');
-            quoted.push_str(&text);
-            quoted.push('"');
-            if let Ok(raw) = RawValue::from_string(quoted) {
-                return raw.serialize(serializer);
-            }
-        }
-        serializer.serialize_str(&text)
+        super::plain_text::serialize(&self.text(), serializer)
     }
 }
 
@@ -338,7 +324,7 @@ impl<'de, V: Value + Deserialize<'de>> Deserialize<'de> for Members<V> {
             }
         }
         let members = deserializer.deserialize_any(Saved(std::marker::PhantomData))?;
-        if members.saved.contains("  ") || members.saved.starts_with(' ') {
+        if !super::plain_text::spaced_once(&members.saved) {
             return Err(D::Error::custom(
                 "a member list has its entries one space apart",
             ));

@@ -6,7 +6,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
-use crate::ports::PortMapping;
+use crate::ports::{PortList, PortMapping};
 
 /// Names for modes and flags as the options and the state file spell them.
 macro_rules! named {
@@ -39,6 +39,7 @@ mod index;
 mod mac;
 mod members;
 mod network;
+pub mod plain_text;
 mod service;
 
 pub use esp_keys::EspKeys;
@@ -52,8 +53,11 @@ pub use network::{
 };
 pub use service::{EndpointMode, Service, ServicePort};
 
-/// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox).
-pub const STATE_VERSION: u32 = 2;
+/// Bumped whenever the on-disk layout changes incompatibly (2: one file per sandbox; 3:
+/// published ports in a ports file per sandbox, which an older ctnet would not see and so
+/// free). A state from `OLDEST_STATE_VERSION` on is taken over and saved as this version.
+pub const STATE_VERSION: u32 = 3;
+pub const OLDEST_STATE_VERSION: u32 = 2;
 
 /// What a command sees: every network, and the sandboxes (with their endpoints) it loaded.
 /// `store` keeps networks in state.json and each sandbox in a file of its own.
@@ -239,9 +243,10 @@ pub struct Endpoint {
     /// IPv6-only network and an IPv4 one has both.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub default_route6: bool,
-    /// Host ports forwarded to this endpoint.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<PortMapping>,
+    /// Host ports forwarded to this endpoint: saved in the sandbox's ports file, not in
+    /// its JSON (which older versions kept them in: still read here).
+    #[serde(default, skip_serializing)]
+    pub ports: PortList,
     /// Delay, loss, rate limits and a link taken down (`ctnet impair`), kept across
     /// restores.
     #[serde(default, skip_serializing_if = "LinkImpairment::is_none")]

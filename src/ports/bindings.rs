@@ -57,6 +57,23 @@ pub fn released(before: &[PortMapping], after: &[PortMapping]) -> Vec<PortMappin
     out
 }
 
+/// An index entry (`before`, as `host_bindings` gives it) after its sandbox gave up the
+/// mappings `gave_up` and took `took`: what `host_bindings` of all it holds now would give,
+/// without reading what it kept. A sandbox holds a host port once (`publish::allocate`
+/// refuses a second), so a port taken that the entry has is the same one: following the
+/// same changes again changes nothing more. What it gave up comes out first: a port given
+/// up and taken again in one command stays.
+pub fn follow(
+    before: &[PortMapping],
+    gave_up: Vec<PortMapping>,
+    took: Vec<PortMapping>,
+) -> Vec<PortMapping> {
+    let mut now = released(before, &host_bindings(gave_up));
+    let new = released(&host_bindings(took), &now);
+    now.extend(new);
+    host_bindings(now)
+}
+
 /// Each port of `binding` on its own.
 pub fn single_ports(binding: &PortMapping) -> impl Iterator<Item = PortMapping> + '_ {
     let start = binding.host_port as u32;
@@ -213,6 +230,30 @@ mod properties {
             let expect: BTreeSet<_> = ports(&before).difference(&ports(&after)).copied().collect();
             prop_assert_eq!(ports(&gone), expect);
             prop_assert_eq!(gone.iter().map(|g| g.count as usize).sum::<usize>(), ports(&gone).len());
+        }
+
+        /// An entry that follows what its sandbox gave up and took is the entry all it
+        /// holds now makes, and following the same changes again changes nothing.
+        #[test]
+        fn an_entry_follows_its_changes(held in prop::collection::vec(mapping(), 0..12),
+                                        gives_up in prop::collection::vec(any::<bool>(), 12),
+                                        took in prop::collection::vec(mapping(), 0..6)) {
+            let held = disjoint(held);
+            let (mut kept, mut gave_up) = (Vec::new(), Vec::new());
+            for (m, gone) in held.iter().zip(&gives_up) {
+                if *gone { gave_up.push(*m) } else { kept.push(*m) }
+            }
+            // What it takes is free of what it keeps (it may be what it gave up).
+            let took: Vec<PortMapping> = disjoint(took)
+                .into_iter()
+                .filter(|t| kept.iter().all(|k| ports(&[*k]).is_disjoint(&ports(&[*t]))))
+                .collect();
+            let before = host_bindings(held.clone());
+            let after = follow(&before, gave_up.clone(), took.clone());
+            let mut now = kept.clone();
+            now.extend(&took);
+            prop_assert_eq!(&after, &host_bindings(now));
+            prop_assert_eq!(follow(&after, gave_up, took), after);
         }
     }
 }

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::UserError;
 
 pub mod bindings;
+mod list;
 mod saved;
 use crate::refuse;
+pub use list::PortList;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

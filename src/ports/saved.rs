@@ -14,7 +14,7 @@ const EVERY_ADDRESS: &str = "0.0.0.0";
 
 impl PortMapping {
     /// The saved text (at most 78 bytes: a bracketed IPv6 address and two ranges).
-    fn saved(&self) -> SavedText {
+    pub(super) fn saved(&self) -> SavedText {
         use fmt::Write;
         let mut text = SavedText::default();
         match self.host_ip {
@@ -34,7 +34,7 @@ impl PortMapping {
     /// Reads `saved`'s text; `None` if it is not one. A cursor over the bytes: the
     /// standard library's string searches cost more than the rest of a command's work
     /// per port here.
-    fn from_saved(text: &str) -> Option<PortMapping> {
+    pub(super) fn from_saved(text: &str) -> Option<PortMapping> {
         let mut at = Cursor(text);
         let host_ip = if at.eat_str(EVERY_ADDRESS) {
             None
@@ -130,7 +130,7 @@ impl<'a> Cursor<'a> {
 }
 
 /// A mapping's text, built in place.
-struct SavedText {
+pub(super) struct SavedText {
     bytes: [u8; 80],
     len: usize,
 }
@@ -177,7 +177,7 @@ impl SavedText {
         }
     }
 
-    fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII and addresses")
     }
 }

@@ -1,10 +1,17 @@
 //! The state on disk, under one exclusive lock for the whole command:
 //!
-//! - `state.json`: `{"version": 2, "networks": [...], "published": {...}}`; each network
+//! - `state.json`: `{"version": 3, "networks": [...], "published": {...}}`; each network
 //!   lists its members (sandbox name and address), which is all IPAM and `network rm` need,
 //!   and `published` each sandbox's published ports, which is all a new port is checked
 //!   against;
-//! - `sandboxes/NAME.json`: one sandbox and its endpoints.
+//! - `sandboxes/NAME.json`: one sandbox and its endpoints;
+//! - `sandboxes/NAME.ports`: the published ports of its endpoints that have any, a line
+//!   each, `ENDPOINT_ID MAPPING MAPPING ...` (`0.0.0.0:8080->80/tcp`, as `docker ps`
+//!   shows them), in a file of their own: a sandbox can hold thousands, and a publish
+//!   reads and writes this text only (see `PortList`). It is written before the JSON, and
+//!   removed before it: a line for an endpoint the JSON lacks is what a command that
+//!   stopped in between left, ignored and dropped when the file is next written (and a
+//!   ports file without a JSON is removed by `gc`).
 //!
 //! A command reads and writes only the files it touches, so a connect costs the same with
 //! 1 or 500 endpoints on the network. (With one file for everything, parsing and rewriting it
@@ -19,7 +26,10 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::lock::{create_private, open_root_only, wait_for_lock};
-use crate::model::{Network, Published, PublishedIndex, STATE_VERSION, SandboxFile};
+use crate::model::{
+    Network, OLDEST_STATE_VERSION, Published, PublishedIndex, STATE_VERSION, SandboxFile,
+};
+use crate::ports::PortList;
 use crate::state::consistency::Lists;
 
 #[derive(Deserialize)]
@@ -77,10 +87,25 @@ pub struct LoadedNetworks {
     pub bytes: Vec<u8>,
 }
 
+/// A saved sandbox as a listing of the directory finds it.
+pub struct SavedSandbox {
+    pub name: String,
+    pub has_ports_file: bool,
+}
+
 /// A file a command changes, in the order the changes must land.
 pub enum FileChange {
     Networks(Vec<u8>),
-    Sandbox { name: String, bytes: Vec<u8> },
+    Sandbox {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A sandbox's ports file; empty, the file goes.
+    Ports {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A sandbox's files go (its ports file first).
     RemoveSandbox(String),
 }
 
@@ -123,6 +148,10 @@ impl Store {
         self.sandboxes_dir().join(format!("{name}.json"))
     }
 
+    fn ports_path(&self, name: &str) -> PathBuf {
+        self.sandboxes_dir().join(format!("{name}.ports"))
+    }
+
     /// The networks, or `None` on a host where ctnet never ran.
     pub fn load_networks(&self) -> Result<Option<LoadedNetworks>> {
         read_networks(&self.path(), Lists::CheckAll)
@@ -159,12 +188,31 @@ impl Store {
         json_line(&file, size)
     }
 
-    /// What a sandbox's file holds.
+    /// What a sandbox's JSON file holds (all but the ports).
     pub fn sandbox_bytes(file: &SandboxFile) -> Result<Vec<u8>> {
-        // About 30 bytes a published port: sized at once, a sandbox with thousands of
-        // them is not copied again and again as its buffer grows.
-        let ports: usize = file.endpoints.iter().map(|ep| ep.ports.len()).sum();
-        json_line(file, 1024 + 32 * ports)
+        json_line(file, 1024)
+    }
+
+    /// Whether a sandbox's JSON is an older version's, which kept the ports in it.
+    pub fn ports_inline(json: &[u8]) -> bool {
+        memchr::memmem::find(json, br#""ports":"#).is_some()
+    }
+
+    /// What a sandbox's ports file holds: empty if it has no published ports.
+    pub fn ports_bytes(file: &SandboxFile) -> Vec<u8> {
+        let with_ports = || file.endpoints.iter().filter(|ep| !ep.ports.is_empty());
+        // Sized at once: thousands of ports are not copied again and again as it grows.
+        let size: usize = with_ports()
+            .map(|ep| ep.id.len() + 2 + ep.ports.saved_size())
+            .sum();
+        let mut text = String::with_capacity(size);
+        for ep in with_ports() {
+            text.push_str(&ep.id);
+            text.push(' ');
+            ep.ports.write_text(&mut text);
+            text.push('\n');
+        }
+        text.into_bytes()
     }
 
     pub fn write_networks_bytes(&self, bytes: &[u8]) -> Result<()> {
@@ -179,16 +227,75 @@ impl Store {
         }
     }
 
-    /// One sandbox's file, checked against the networks it refers to.
-    pub fn load_sandbox(&self, name: &str, networks: &[Network]) -> Result<Option<SandboxFile>> {
+    /// One sandbox's files, checked against the networks they refer to, with the bytes of
+    /// its JSON as they are on disk. `has_ports_file`: whether it has a ports file, if a
+    /// listing of the directory told (else the file is looked for).
+    pub fn load_sandbox(
+        &self,
+        name: &str,
+        networks: &[Network],
+        has_ports_file: Option<bool>,
+    ) -> Result<Option<(SandboxFile, Vec<u8>)>> {
         let path = self.sandbox_path(name);
-        let file: Option<SandboxFile> = read_json(&path)?;
-        if let Some(file) = &file {
-            crate::state::consistency::check_sandbox(file, name, networks).map_err(|why| {
-                anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
-            })?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let mut file: SandboxFile = parse_json(&path, &bytes)?;
+        if has_ports_file != Some(false) {
+            self.read_ports(&mut file)?;
         }
-        Ok(file)
+        crate::state::consistency::check_sandbox(&file, name, networks).map_err(|why| {
+            anyhow::anyhow!("state file {} is inconsistent: {why} (fix it by hand or move it away; ctnet will not overwrite it)", path.display())
+        })?;
+        Ok(Some((file, bytes)))
+    }
+
+    /// Gives the endpoints of `file` their lines of its ports file, as text (parsed only
+    /// if a command walks them). A line for an endpoint the file lacks is ignored: see the
+    /// module's notes.
+    fn read_ports(&self, file: &mut SandboxFile) -> Result<()> {
+        let path = self.ports_path(&file.sandbox.name);
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => std::sync::Arc::new(String::from_utf8(bytes).map_err(|_| {
+                anyhow::anyhow!(
+                    "state file {} is corrupt: it is not UTF-8 text",
+                    path.display()
+                )
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        // Lines found with memchr: the standard library's search costs a few instructions
+        // a byte, more than the rest of a publish at 5,000 ports.
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+        for (i, end) in ends.enumerate() {
+            let line = start..end;
+            start = end + 1;
+            if line.is_empty() {
+                continue;
+            }
+            let corrupt = |why: String| {
+                anyhow::anyhow!(
+                    "state file {} is corrupt: line {}: {why}",
+                    path.display(),
+                    i + 1
+                )
+            };
+            let id_end = memchr::memchr(b' ', &text.as_bytes()[line.clone()])
+                .ok_or_else(|| corrupt("no endpoint id and ports".into()))?;
+            let (id, ports) = (
+                &text[line.start..line.start + id_end],
+                line.start + id_end + 1..line.end,
+            );
+            let ports = PortList::in_file(&text, ports).map_err(corrupt)?;
+            if let Some(ep) = file.endpoints.iter_mut().find(|ep| ep.id == id) {
+                ep.ports = ports;
+            }
+        }
+        Ok(())
     }
 
     /// A sandbox's own DNS servers, read without the lock, for the resolver (which must never
@@ -206,34 +313,53 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// Names of every saved sandbox, sorted.
-    pub fn sandbox_names(&self) -> Result<Vec<String>> {
+    /// Every saved sandbox, sorted by name, and whether it has a ports file: what a
+    /// command that loads them all passes to `load_sandbox`, which then opens only the
+    /// ports files there are (a thousand opens that fail cost 5 ms).
+    pub fn saved_sandboxes(&self) -> Result<Vec<SavedSandbox>> {
         let dir = self.sandboxes_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
         };
-        let mut names = Vec::new();
+        let (mut names, mut with_ports) = (Vec::new(), std::collections::HashSet::new());
         for entry in entries {
             let name = entry?.file_name();
-            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) {
+            let Some(name) = name.to_str() else { continue };
+            if let Some(stem) = name.strip_suffix(".json") {
                 names.push(stem.to_string());
+            } else if let Some(stem) = name.strip_suffix(".ports") {
+                with_ports.insert(stem.to_string());
             }
         }
         names.sort();
-        Ok(names)
+        Ok(names
+            .into_iter()
+            .map(|name| SavedSandbox {
+                has_ports_file: with_ports.contains(&name),
+                name,
+            })
+            .collect())
     }
 
     pub fn save_sandbox(&self, file: &SandboxFile) -> Result<()> {
         std::fs::create_dir_all(self.sandboxes_dir())?;
-        let path = self.sandbox_path(&file.sandbox.name);
-        self.write_atomic(&path, &Store::sandbox_bytes(file)?)
+        let name = &file.sandbox.name;
+        match Store::ports_bytes(file) {
+            ports if ports.is_empty() => self.remove_file(&self.ports_path(name))?,
+            ports => self.write_atomic(&self.ports_path(name), &ports)?,
+        }
+        self.write_atomic(&self.sandbox_path(name), &Store::sandbox_bytes(file)?)
     }
 
     pub fn remove_sandbox(&self, name: &str) -> Result<()> {
-        let path = self.sandbox_path(name);
-        match std::fs::remove_file(&path) {
+        self.remove_file(&self.ports_path(name))?;
+        self.remove_file(&self.sandbox_path(name))
+    }
+
+    fn remove_file(&self, path: &Path) -> Result<()> {
+        match std::fs::remove_file(path) {
             Ok(()) => {
                 // The removal is durable once the directory is synced.
                 File::open(self.sandboxes_dir())?.sync_all()?;
@@ -248,15 +374,28 @@ impl Store {
     /// yet: a full disk or a read-only directory fails here, before the kernel is touched.
     pub fn stage(&self, changes: Vec<FileChange>) -> Result<Staged> {
         let mut staged = Staged { steps: Vec::new() };
-        for (i, change) in changes.into_iter().enumerate() {
-            let (target, bytes) = match change {
-                FileChange::Networks(bytes) => (self.path(), Some(bytes)),
+        let mut steps = Vec::new();
+        for change in changes {
+            match change {
+                FileChange::Networks(bytes) => steps.push((self.path(), Some(bytes))),
                 FileChange::Sandbox { name, bytes } => {
                     std::fs::create_dir_all(self.sandboxes_dir())?;
-                    (self.sandbox_path(&name), Some(bytes))
+                    steps.push((self.sandbox_path(&name), Some(bytes)));
                 }
-                FileChange::RemoveSandbox(name) => (self.sandbox_path(&name), None),
-            };
+                FileChange::Ports { name, bytes } => {
+                    std::fs::create_dir_all(self.sandboxes_dir())?;
+                    steps.push((
+                        self.ports_path(&name),
+                        Some(bytes).filter(|b| !b.is_empty()),
+                    ));
+                }
+                FileChange::RemoveSandbox(name) => {
+                    steps.push((self.ports_path(&name), None));
+                    steps.push((self.sandbox_path(&name), None));
+                }
+            }
+        }
+        for (i, (target, bytes)) in steps.into_iter().enumerate() {
             let tmp = bytes.map(|bytes| -> Result<PathBuf> {
                 let mut tmp = target.as_os_str().to_owned();
                 tmp.push(format!(".{i}.tmp"));
@@ -295,6 +434,20 @@ impl Store {
                     .and_then(|n| n.to_str())
                     .is_some_and(is_staged)
             })
+            .collect()
+    }
+
+    /// Ports files of sandboxes that have no JSON: what a command that made a sandbox and
+    /// stopped between its two files left (the ports file goes first).
+    pub fn orphan_ports_files(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.sandboxes_dir()) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|e| e == "ports"))
+            .filter(|path| !path.with_extension("json").exists())
             .collect()
     }
 
@@ -367,9 +520,9 @@ fn read_networks(path: &Path, lists: Lists) -> Result<Option<LoadedNetworks>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     let file: NetworksFile = parse_json(path, &bytes)?;
-    if file.version != STATE_VERSION {
+    if !(OLDEST_STATE_VERSION..=STATE_VERSION).contains(&file.version) {
         bail!(
-            "state file {} has version {}, this ctnet understands version {STATE_VERSION}",
+            "state file {} has version {}, this ctnet understands versions {OLDEST_STATE_VERSION} to {STATE_VERSION}",
             path.display(),
             file.version
         );
@@ -455,22 +608,122 @@ mod tests {
         let dir = tempdir("roundtrip");
         let store = Store::lock(&dir).unwrap();
         assert!(store.load_networks().unwrap().is_none());
-        assert!(store.sandbox_names().unwrap().is_empty());
+        assert!(store.saved_sandboxes().unwrap().is_empty());
         store
             .write_networks_bytes(&Store::networks_bytes(&[], &Default::default(), 0).unwrap())
             .unwrap();
         assert_eq!(store.load_networks().unwrap().unwrap().networks, vec![]);
         store.save_sandbox(&sandbox("web")).unwrap();
         store.save_sandbox(&sandbox("db")).unwrap();
-        assert_eq!(store.sandbox_names().unwrap(), ["db", "web"]);
+        let names: Vec<String> = store
+            .saved_sandboxes()
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["db", "web"]);
         assert_eq!(
-            store.load_sandbox("web", &[]).unwrap(),
+            store
+                .load_sandbox("web", &[], None)
+                .unwrap()
+                .map(|(file, _)| file),
             Some(sandbox("web"))
         );
         store.remove_sandbox("web").unwrap();
         store.remove_sandbox("web").unwrap();
-        assert_eq!(store.load_sandbox("web", &[]).unwrap(), None);
+        assert_eq!(store.load_sandbox("web", &[], None).unwrap(), None);
         assert!(!dir.join("state.json.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Published ports live in the sandbox's ports file, a line per endpoint with any, and
+    /// load as text; the JSON an older version wrote, with the ports in it, still loads.
+    #[test]
+    fn ports_have_a_file_of_their_own() {
+        let dir = tempdir("ports");
+        let store = Store::lock(&dir).unwrap();
+        let network = crate::model::tests::bridge_network("n", "ctn-n", "10.1.0.0/24", true);
+        let endpoint = |id: char, ip: &str, ports: &[&str]| -> crate::model::Endpoint {
+            serde_json::from_value(serde_json::json!({
+                "id": id.to_string().repeat(64), "network_id": network.id, "sandbox_id": "ab".repeat(32),
+                "ifname": format!("eth{id}"), "host_ifname": "", "mac": format!("02:42:0a:01:00:0{id}"), "ipv4": ip, "ports": ports,
+            }))
+            .unwrap()
+        };
+        let mut web = sandbox("web");
+        web.endpoints = vec![
+            endpoint(
+                '1',
+                "10.1.0.2/24",
+                &["0.0.0.0:8080->80/tcp", "[::1]:53-54->53-54/udp"],
+            ),
+            endpoint('2', "10.1.0.3/24", &[]),
+        ];
+        let old_json = serde_json::to_vec(&serde_json::json!({
+            "sandbox": web.sandbox,
+            "endpoints": [
+                {"id": "1".repeat(64), "network_id": network.id, "sandbox_id": "ab".repeat(32),
+                 "ifname": "eth1", "host_ifname": "", "mac": "02:42:0a:01:00:01", "ipv4": "10.1.0.2/24",
+                 "ports": ["0.0.0.0:8080->80/tcp", "[::1]:53-54->53-54/udp"]},
+                {"id": "2".repeat(64), "network_id": network.id, "sandbox_id": "ab".repeat(32),
+                 "ifname": "eth2", "host_ifname": "", "mac": "02:42:0a:01:00:02", "ipv4": "10.1.0.3/24"},
+            ],
+        }))
+        .unwrap();
+        std::fs::create_dir_all(dir.join("sandboxes")).unwrap();
+        std::fs::write(dir.join("sandboxes/web.json"), &old_json).unwrap();
+        let (old, json) = store
+            .load_sandbox("web", std::slice::from_ref(&network), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(old, web);
+        assert!(Store::ports_inline(&json));
+
+        store.save_sandbox(&web).unwrap();
+        let saved = store.saved_sandboxes().unwrap();
+        assert!(saved.len() == 1 && saved[0].name == "web" && saved[0].has_ports_file);
+        let text = std::fs::read_to_string(dir.join("sandboxes/web.ports")).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{} 0.0.0.0:8080->80/tcp [::1]:53-54->53-54/udp\n",
+                "1".repeat(64)
+            )
+        );
+        let (loaded, json) = store
+            .load_sandbox("web", std::slice::from_ref(&network), None)
+            .unwrap()
+            .unwrap();
+        assert!(!Store::ports_inline(&json));
+        assert!(!loaded.endpoints[0].ports.is_parsed(), "loaded as text");
+        assert_eq!(loaded, web);
+
+        // A line for an endpoint the JSON lacks (a command stopped between the files) is
+        // ignored; a line that is no list is an error naming the file.
+        std::fs::write(
+            dir.join("sandboxes/web.ports"),
+            format!("{text}{} 0.0.0.0:1->1/tcp\n", "9".repeat(64)),
+        )
+        .unwrap();
+        assert_eq!(
+            store
+                .load_sandbox("web", std::slice::from_ref(&network), None)
+                .unwrap()
+                .unwrap()
+                .0,
+            web
+        );
+        std::fs::write(dir.join("sandboxes/web.ports"), "nonsense\n").unwrap();
+        let err = store
+            .load_sandbox("web", std::slice::from_ref(&network), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("web.ports is corrupt: line 1"), "{err}");
+
+        store.remove_sandbox("web").unwrap();
+        assert!(
+            !dir.join("sandboxes/web.ports").exists() && !dir.join("sandboxes/web.json").exists()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -503,8 +756,15 @@ mod tests {
         let saved = Store::networks_bytes(&[], &loaded.published, 0).unwrap();
         assert_eq!(
             String::from_utf8(saved).unwrap(),
-            r#"{"version":2,"networks":[],"published":{"db":["0.0.0.0:5432->5432/tcp"],"web":["0.0.0.0:8080->80/tcp","0.0.0.0:8080->80/udp"]}}
+            r#"{"version":3,"networks":[],"published":{"db":["0.0.0.0:5432->5432/tcp"],"web":["0.0.0.0:8080->80/tcp","0.0.0.0:8080->80/udp"]}}
 "#
+        );
+        // A newer ctnet's state is not taken for one this version knows.
+        std::fs::write(store.path(), r#"{"version":4,"networks":[]}"#).unwrap();
+        let err = store.load_networks().unwrap_err().to_string();
+        assert!(
+            err.contains("has version 4, this ctnet understands versions 2 to 3"),
+            "{err}"
         );
         std::fs::write(store.path(), r#"{"version":2,"networks":[],"published":7}"#).unwrap();
         assert!(store.load_networks().is_err());

@@ -39,7 +39,7 @@ trap 'for h in "${ON_EXIT[@]}"; do eval "$h" || true; done; kill $(jobs -p) 2>/d
 die() { echo "ASSERTION FAILED: $*" >&2; exit 99; }
 snapshot() {
   cat /var/lib/ctnet/state.json 2>/dev/null || echo "(no state)"
-  cat /var/lib/ctnet/sandboxes/*.json 2>/dev/null || true
+  cat /var/lib/ctnet/sandboxes/*.json /var/lib/ctnet/sandboxes/*.ports 2>/dev/null || true
   # Names, masters, aliases and IPv4 addresses; not carrier or DAD state, which settle
   # by themselves a moment after a link appears.
   ip -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//; s/ mode [A-Z]+//; s/link\/ether [0-9a-f:]+//'

@@ -25,6 +25,25 @@ def member_list(net, index):
         return saved
     return dict(entry.split("=", 1) for entry in saved.split())
 
+def sandbox_files():
+    """Each sandbox file, its endpoints' published ports read from its ports file
+    (`NAME.ports`: a line per endpoint with any, `ENDPOINT_ID MAPPING ...`) into "ports"
+    (where older versions kept them)."""
+    files = []
+    for path in sorted(glob.glob(f"{STATE}/sandboxes/*.json")):
+        file = json.load(open(path))
+        try:
+            lines = open(path[:-len(".json")] + ".ports").read().splitlines()
+        except FileNotFoundError:
+            lines = []
+        ports = dict(line.split(" ", 1) for line in lines)
+        for ep in file["endpoints"]:
+            if ep["id"] in ports:
+                ep["ports"] = ports[ep["id"]].split(" ")
+        files.append(file)
+    return files
+
+
 def sh(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
@@ -52,7 +71,7 @@ def routed_only(n):
 def main():
     problems = []
     state = json.load(open(f"{STATE}/state.json"))
-    files = [json.load(open(p)) for p in sorted(glob.glob(f"{STATE}/sandboxes/*.json"))]
+    files = sandbox_files()
     sandboxes = {f["sandbox"]["id"]: f["sandbox"] for f in files}
     endpoints = [ep for f in files for ep in f["endpoints"]]
     networks = {n["id"]: n for n in state["networks"]}

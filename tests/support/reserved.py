@@ -3,13 +3,12 @@
 holds is still taken in state.json's indexes. A crash may leave more taken, never less: one
 free in the index while a file holds it could be handed out twice.
 """
-import glob
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agree import STATE, mapping, member_list, routed_only  # noqa: E402
+from agree import STATE, mapping, member_list, routed_only, sandbox_files  # noqa: E402
 
 
 def host_ports(saved):
@@ -22,8 +21,7 @@ def main():
     networks = {n["id"]: n for n in state["networks"]}
     taken_ports = set().union(*(host_ports(m) for saved in state.get("published", {}).values() for m in saved))
     problems = []
-    for path in sorted(glob.glob(f"{STATE}/sandboxes/*.json")):
-        file = json.load(open(path))
+    for file in sandbox_files():
         name = file["sandbox"]["name"]
         for ep in file["endpoints"]:
             net = networks.get(ep["network_id"])

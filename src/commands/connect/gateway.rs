@@ -48,9 +48,9 @@ pub(super) fn attach_gateway_bridge(
         default_route,
         default_route6: false,
         ports: if specs.is_empty() {
-            Vec::new()
+            PortList::default()
         } else {
-            publish::allocate(&tx.state, kernel, &gateway, specs)?
+            publish::allocate(&tx.state, kernel, &gateway, specs)?.into()
         },
     };
     plan.extend(bridge::Bridge.join(&gateway, &endpoint, sandbox));

@@ -22,6 +22,7 @@ use crate::ids::{new_id, now};
 use crate::ifnames;
 use crate::model::{Endpoint, Mac, Network, RemoteEndpoint, Sandbox, State, validate_name};
 use crate::plan::Op;
+use crate::ports::PortList;
 use crate::refuse;
 use crate::sys::{Kernel, netns};
 use crate::{cluster, ipam, ipam6};
@@ -381,9 +382,9 @@ pub fn plan_connect(
         default_route6: may_route && ipv6.is_some() && !in_sandbox.iter().any(|e| e.default_route6),
         // An overlay endpoint publishes through its gateway bridge endpoint (below).
         ports: if specs.is_empty() || via_gateway_bridge {
-            Vec::new()
+            PortList::default()
         } else {
-            publish::allocate(&tx.state, ctx.kernel, &network, &specs)?
+            publish::allocate(&tx.state, ctx.kernel, &network, &specs)?.into()
         },
     };
     let gateway_specs = if via_gateway_bridge {

@@ -12,6 +12,7 @@ use crate::firewall::{self, Forward};
 use crate::model::{Endpoint, State};
 use crate::plan::Op;
 use crate::plan::xfrm::{Xfrm, XfrmChange};
+use crate::ports::{PortList, PortMapping};
 use crate::state::store::FileChange;
 
 impl Tx {
@@ -43,7 +44,9 @@ impl Tx {
             // Ports: only endpoints whose ports (or address) changed contribute, so the cost
             // follows what the command changed, not how many ports are published.
             let old = self.loaded.values().flatten().flat_map(|f| &f.endpoints);
-            let (gone, added) = changed_mappings(&self.state, old, &self.state.endpoints);
+            let routed_before = |id: &str| self.routed_as_loaded(id).families;
+            let (gone, added) =
+                changed_mappings(&self.state, routed_before, old, &self.state.endpoints);
             steps.extend(forget_udp_flows(gone.iter().chain(&added)));
             let mut before = std::mem::take(&mut self.policy_before);
             before.extend(firewall::mapping_elements(gone.iter().copied()));
@@ -229,9 +232,11 @@ fn arrange(mut steps: Vec<Op>, following: Following) -> Vec<Op> {
 /// those only in `new`: what a command changed, however many ports stay as they were. An
 /// endpoint that kept its addresses contributes only the ports that changed (a sandbox
 /// with 5,000 ports that publishes one more is one forward, not 10,000 compared).
-/// (A network's gateway modes never change, so `state` tells both sides' modes.)
+/// (A network's gateway modes never change, but a command may remove the network of an
+/// endpoint as loaded: `routed_before` tells its modes as they were.)
 fn changed_mappings<'a>(
     state: &'a State,
+    routed_before: impl Fn(&str) -> [bool; 2],
     old: impl Iterator<Item = &'a Endpoint>,
     new: &'a [Endpoint],
 ) -> (Vec<Forward>, Vec<Forward>) {
@@ -247,7 +252,9 @@ fn changed_mappings<'a>(
         match old.iter().position(same_addresses) {
             Some(i) => {
                 let was = old.swap_remove(i);
-                let (ports_gone, ports_added) = changes(&was.ports, &ep.ports);
+                let routed = firewall::routed_families(state.network_by_id(&ep.network_id));
+                let may_repeat = routed.contains(&true);
+                let (ports_gone, ports_added) = port_changes(&was.ports, &ep.ports, may_repeat);
                 gone.extend(firewall::forwards_of(state, was, &ports_gone));
                 added.extend(firewall::forwards_of(state, ep, &ports_added));
             }
@@ -255,8 +262,9 @@ fn changed_mappings<'a>(
         }
     }
     gone.extend(
-        old.into_iter()
-            .flat_map(|was| firewall::forwards(state, was)),
+        old.into_iter().flat_map(|was| {
+            firewall::forwards_with(routed_before(&was.network_id), was, &was.ports)
+        }),
     );
     // What one endpoint gave up and another took (a lab remaking a sandbox) is no change.
     changes(&gone, &added)
@@ -275,6 +283,32 @@ fn forget_udp_flows<'a>(changed: impl Iterator<Item = &'a Forward>) -> Option<Op
     (!ranges.is_empty()).then_some(Op::ForgetFlows {
         flows: crate::plan::Flows::ToUdpPorts(ranges),
     })
+}
+
+/// The mappings only in `before` and those only in `after`: read off the edits made since
+/// the list was loaded, or (parsed since) found by comparing the lists. `may_repeat`: the
+/// list may hold a mapping twice (a routed port published twice: elsewhere a second is
+/// refused as taken).
+pub(super) fn port_changes(
+    before: &PortList,
+    after: &PortList,
+    may_repeat: bool,
+) -> (Vec<PortMapping>, Vec<PortMapping>) {
+    match after.edits_since(before) {
+        Some((gone, added)) => {
+            // A mapping taken out and added again (a lab) is no change; nor is one of two
+            // the list holds going, or a second coming.
+            let (mut gone, mut added) = changes(&gone, &added);
+            if may_repeat {
+                gone.dedup();
+                added.dedup();
+                gone.retain(|mapping| !after.holds(mapping));
+                added.retain(|mapping| !before.holds(mapping));
+            }
+            (gone, added)
+        }
+        None => changes(before, after),
+    }
 }
 
 /// The items only in `before` and those only in `after`. A command changes a few items of
@@ -353,6 +387,40 @@ mod tests {
         assert_eq!(changes(&[7, 1, 7, 2], &[7, 2]), (vec![1], vec![]));
         let many: Vec<u32> = (0..40).chain(0..40).collect();
         assert_eq!(changes(&many, &many[..40]), (vec![], vec![]));
+    }
+
+    /// Read off a list's edits, as compared whole: a mapping the list holds twice (a
+    /// routed port published twice) stays when one goes, and a second is no new element.
+    #[test]
+    fn port_changes_read_off_the_edits() {
+        let tcp = |port| PortMapping {
+            proto: crate::ports::Proto::Tcp,
+            host_ip: None,
+            host_port: port,
+            container_port: port,
+            count: 1,
+        };
+        let mut text = String::new();
+        PortList::from(vec![tcp(80), tcp(81), tcp(80)]).write_text(&mut text);
+        let file = std::sync::Arc::new(text);
+        let before = PortList::in_file(&file, 0..file.len()).unwrap();
+        let mut after = before.clone();
+        after.take_first(Some(80), |_| true);
+        assert_eq!(port_changes(&before, &after, true), (vec![], vec![]));
+        after.take_first(Some(80), |_| true);
+        assert_eq!(port_changes(&before, &after, true), (vec![tcp(80)], vec![]));
+        after.extend([tcp(80), tcp(82)]);
+        assert_eq!(port_changes(&before, &after, true), (vec![], vec![tcp(82)]));
+        after.take_first(Some(81), |_| true);
+        after.extend([tcp(81)]);
+        assert_eq!(port_changes(&before, &after, true), (vec![], vec![tcp(82)]));
+        assert!(
+            !before.is_parsed() && !after.is_parsed(),
+            "told without parsing"
+        );
+        // Parsed, the lists are compared whole, to the same answer.
+        let _ = after.parse();
+        assert_eq!(port_changes(&before, &after, true), (vec![], vec![tcp(82)]));
     }
 
     fn link(dev: &str) -> Op {

@@ -8,13 +8,34 @@ use std::net::{IpAddr, Ipv4Addr};
 use anyhow::Result;
 
 use super::Tx;
+use super::commit::port_changes;
 use crate::commands::Ctx;
 use crate::dns::{etcfiles, names};
-use crate::model::{Index, Published, Sandbox, SandboxFile};
-use crate::ports::PortMapping;
+use crate::model::{Endpoint, Index, Published, Sandbox, SandboxFile};
 use crate::ports::bindings::{self, host_bindings};
+use crate::ports::{PortList, PortMapping};
 use crate::state::store::FileChange;
 use crate::state::store::Store;
+
+/// Each endpoint's published ports, for telling whether a sandbox's ports file changes
+/// (a list edited but not parsed is told apart without parsing: see `PortList`).
+fn ports_of(file: &SandboxFile) -> Vec<(&str, &PortList)> {
+    (file.endpoints.iter())
+        .filter(|ep| !ep.ports.is_empty())
+        .map(|ep| (ep.id.as_str(), &ep.ports))
+        .collect()
+}
+
+/// What became of the host ports a sandbox holds.
+enum HostPorts {
+    /// All it holds now (a repair, which trusts no entry of the index).
+    All(Vec<PortMapping>),
+    /// What it gave up and took since it was loaded.
+    Changed {
+        gave_up: Vec<PortMapping>,
+        took: Vec<PortMapping>,
+    },
+}
 
 /// Takes `name` out of the published index, which is changed (and so copied, if shared) only
 /// if it holds it.
@@ -139,27 +160,23 @@ impl Tx {
                 network.settle_free_from();
             }
         }
-        // The host-wide index of published ports, likewise: each seen sandbox's entry
-        // becomes the host ports its endpoints hold now.
-        let mut current: BTreeMap<String, Vec<PortMapping>> = BTreeMap::new();
-        for ep in &self.state.endpoints {
-            // A routed network's ports take no host port: nothing to keep others from.
-            let routed =
-                (self.state.network_by_id(&ep.network_id)).is_some_and(|n| n.routed_only());
-            if let (false, false, Some(&name)) = (
-                ep.ports.is_empty(),
-                routed,
-                names.get(ep.sandbox_id.as_str()),
-            ) {
-                let held = current.entry(name.clone()).or_default();
-                held.extend_from_slice(&ep.ports);
-            }
-        }
+        // The host-wide index of published ports, likewise: each seen sandbox's entry is
+        // its entry as loaded with the host ports its endpoints took and gave up since (a
+        // repair makes it again from all they hold now). A sandbox with 5,000 ports that
+        // publishes one more changes its entry by one port, without reading the other 5,000.
+        let held = self.host_ports_changed(&seen, &names);
         let mut released_ports = Vec::new();
-        for &name in &seen {
+        for (name, change) in held {
             // Host ports only, in merged ranges (an older state's entry is merged here too).
             let before = host_bindings(take(&mut self.state.published, name).unwrap_or_default());
-            let after = host_bindings(current.remove(name.as_str()).unwrap_or_default());
+            let after = match change {
+                HostPorts::All(held) => host_bindings(held),
+                HostPorts::Changed { gave_up, took } => {
+                    let loaded = self.published_loaded.get(name.as_str());
+                    let loaded = host_bindings(loaded.cloned().unwrap_or_default());
+                    bindings::follow(&loaded, gave_up, took)
+                }
+            };
             let gone = bindings::released(&before, &after);
             released_ports.extend(gone.into_iter().map(|mapping| Published {
                 sandbox: name.clone(),
@@ -171,6 +188,62 @@ impl Tx {
         }
         // (Called again within one command, by a lab: what an earlier call released stays.)
         self.released_ports.extend(released_ports);
+    }
+
+    /// For each seen sandbox, the host ports its endpoints gave up and took since they
+    /// were loaded (or all they hold: for a repair, and when that is none, which also puts
+    /// right an entry a crash left). Ports on a routed network take no host port: nothing
+    /// to keep others from (told by the networks as loaded for the endpoints as loaded: a
+    /// lab may have removed theirs since).
+    fn host_ports_changed<'a>(
+        &self,
+        seen: &BTreeSet<&'a String>,
+        names: &HashMap<&str, &String>,
+    ) -> Vec<(&'a String, HostPorts)> {
+        let takes_host_ports = |ep: &&Endpoint| {
+            !(self.state.network_by_id(&ep.network_id)).is_some_and(|n| n.routed_only())
+        };
+        let took_host_ports = |ep: &&Endpoint| !self.routed_as_loaded(&ep.network_id).only;
+        let mut now: HashMap<&str, Vec<&Endpoint>> = HashMap::new();
+        for ep in self.state.endpoints.iter().filter(takes_host_ports) {
+            if let Some(&name) = names.get(ep.sandbox_id.as_str()) {
+                now.entry(name.as_str()).or_default().push(ep);
+            }
+        }
+        let all = |endpoints: &[&Endpoint]| -> Vec<PortMapping> {
+            endpoints
+                .iter()
+                .flat_map(|ep| ep.ports.iter().copied())
+                .collect()
+        };
+        seen.iter()
+            .map(|&name| {
+                let now = now.remove(name.as_str()).unwrap_or_default();
+                if self.repair || now.iter().all(|ep| ep.ports.is_empty()) {
+                    return (name, HostPorts::All(all(&now)));
+                }
+                let loaded = self.loaded.get(name).and_then(Option::as_ref);
+                let mut was: Vec<&Endpoint> = loaded
+                    .map(|file| file.endpoints.iter().filter(took_host_ports).collect())
+                    .unwrap_or_default();
+                let (mut gave_up, mut took) = (Vec::new(), Vec::new());
+                for ep in now {
+                    let same = |w: &&Endpoint| w.id == ep.id && w.network_id == ep.network_id;
+                    match was.iter().position(same) {
+                        Some(at) => {
+                            // Ports that take host ports: a sandbox holds none twice.
+                            let (gone, added) =
+                                port_changes(&was.swap_remove(at).ports, &ep.ports, false);
+                            gave_up.extend(gone);
+                            took.extend(added);
+                        }
+                        None => took.extend(ep.ports.iter().copied()),
+                    }
+                }
+                gave_up.extend(all(&was));
+                (name, HostPorts::Changed { gave_up, took })
+            })
+            .collect()
     }
 
     /// Marks the sandboxes this command leaves on several networks that resolve names: their
@@ -262,16 +335,34 @@ impl Tx {
             on_disk = final_bytes.clone();
         }
         for (name, file) in self.sandbox_files() {
-            if self.loaded.get(&name).map(Option::as_ref) == Some(file.as_ref()) {
-                continue;
-            }
-            changes.push(match file {
-                Some(file) => {
-                    let bytes = Store::sandbox_bytes(&file)?;
-                    FileChange::Sandbox { name, bytes }
+            let loaded = self.loaded.get(&name).and_then(Option::as_ref);
+            let Some(file) = file else {
+                if loaded.is_some() {
+                    changes.push(FileChange::RemoveSandbox(name));
                 }
-                None => FileChange::RemoveSandbox(name),
-            });
+                continue;
+            };
+            // The ports file first (see `Store`), and each file only if it changes. (Ports an
+            // older version kept in the JSON move to the ports file.)
+            let json = self.loaded_json.get(&name);
+            let ports_change = match loaded {
+                Some(loaded) => {
+                    ports_of(loaded) != ports_of(&file)
+                        || json.is_some_and(|j| Store::ports_inline(j))
+                }
+                None => !ports_of(&file).is_empty(),
+            };
+            if ports_change {
+                let bytes = Store::ports_bytes(&file);
+                changes.push(FileChange::Ports {
+                    name: name.clone(),
+                    bytes,
+                });
+            }
+            let bytes = Store::sandbox_bytes(&file)?;
+            if json != Some(&bytes) {
+                changes.push(FileChange::Sandbox { name, bytes });
+            }
         }
         if final_bytes != on_disk {
             changes.push(FileChange::Networks(final_bytes));

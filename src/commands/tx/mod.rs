@@ -35,8 +35,18 @@ pub struct Tx {
     /// published ports it gave up: kept on disk until the sandbox files are written.
     released: Vec<(String, String, std::net::IpAddr)>,
     released_ports: Vec<Published>,
+    /// The published index as loaded: what each sandbox's entry follows from (see
+    /// `update_members`).
+    published_loaded: crate::model::PublishedIndex,
+    /// The networks with a family in gateway mode routed, as loaded: where the ports of an
+    /// endpoint as loaded lead, and whether they took a host port, even once a command
+    /// (a lab) has removed its network.
+    routed_loaded: BTreeMap<String, RoutedAsLoaded>,
     /// Each sandbox name looked up, with its file as it was (`None`: there was none).
     loaded: BTreeMap<String, Option<SandboxFile>>,
+    /// The JSON of each loaded sandbox file as it was on disk: a save that would write the
+    /// same bytes (a publish changes only the ports file) is skipped.
+    loaded_json: BTreeMap<String, Vec<u8>>,
     policy_before: firewall::Policy,
     /// ctnet's bridges as loaded: when they change, Docker's DOCKER-USER chain follows.
     bridges_before: Vec<String>,
@@ -60,7 +70,21 @@ pub struct Tx {
     pub(super) claims: stores::Claims,
 }
 
+/// A network's gateway modes as loaded (see `Tx::routed_loaded`).
+#[derive(Clone, Copy, Default)]
+struct RoutedAsLoaded {
+    /// IPv4, IPv6: in gateway mode routed.
+    families: [bool; 2],
+    /// Every family it has is: its ports take no host port.
+    only: bool,
+}
+
 impl Tx {
+    /// Which families of network `id` were in gateway mode routed when the command began.
+    fn routed_as_loaded(&self, id: &str) -> RoutedAsLoaded {
+        self.routed_loaded.get(id).copied().unwrap_or_default()
+    }
+
     /// Locks the state directory and loads the networks, setting up the default networks
     /// on the first run (as Docker's daemon does when it starts), for a command that
     /// changes things. Sandboxes are loaded by the commands that need them. If ctnet's
@@ -177,6 +201,21 @@ impl Tx {
             .map(names::Before::of)
             .collect();
         let esp_before = esp::wanted(&state.networks);
+        let published_loaded = state.published.clone();
+        let routed_loaded = (state.networks.iter())
+            .map(|n| {
+                let families = firewall::routed_families(Some(n));
+                (n, families)
+            })
+            .filter(|(_, families)| families.contains(&true))
+            .map(|(n, families)| {
+                let modes = RoutedAsLoaded {
+                    families,
+                    only: n.routed_only(),
+                };
+                (n.id.clone(), modes)
+            })
+            .collect();
         Ok(Tx {
             repair: false,
             esp_before,
@@ -186,7 +225,10 @@ impl Tx {
             networks_on_disk,
             released: Vec::new(),
             released_ports: Vec::new(),
+            published_loaded,
+            routed_loaded,
             loaded: BTreeMap::new(),
+            loaded_json: BTreeMap::new(),
             policy_before,
             bridges_before,
             bootstrap,
@@ -275,23 +317,27 @@ impl Tx {
         Ok(std::mem::take(&mut tx.state))
     }
 
-    fn load_sandbox_file(&mut self, name: &str) -> Result<()> {
+    fn load_sandbox_file(&mut self, name: &str, has_ports_file: Option<bool>) -> Result<()> {
         if self.loaded.contains_key(name) || validate_name("sandbox", name).is_err() {
             return Ok(());
         }
-        let file = self.store.load_sandbox(name, &self.state.networks)?;
-        if let Some(file) = &file {
-            self.state.sandboxes.push(file.sandbox.clone());
-            self.state.endpoints.extend(file.endpoints.iter().cloned());
-        }
+        let file = match (self.store).load_sandbox(name, &self.state.networks, has_ports_file)? {
+            Some((file, json)) => {
+                self.state.sandboxes.push(file.sandbox.clone());
+                self.state.endpoints.extend(file.endpoints.iter().cloned());
+                self.loaded_json.insert(name.to_string(), json);
+                Some(file)
+            }
+            None => None,
+        };
         self.loaded.insert(name.to_string(), file);
         Ok(())
     }
 
     /// Loads every saved sandbox (for listings and for lookups by id).
     pub fn load_all_sandboxes(&mut self) -> Result<()> {
-        for name in self.store.sandbox_names()? {
-            self.load_sandbox_file(&name)?;
+        for saved in self.store.saved_sandboxes()? {
+            self.load_sandbox_file(&saved.name, Some(saved.has_ports_file))?;
         }
         Ok(())
     }
@@ -299,7 +345,7 @@ impl Tx {
     /// The sandbox called `key`, loading its file; an id prefix of 12+ characters is looked
     /// up among all sandboxes.
     pub fn sandbox(&mut self, key: &str) -> Result<Option<Sandbox>> {
-        self.load_sandbox_file(key)?;
+        self.load_sandbox_file(key, None)?;
         if self.state.sandboxes.iter().all(|s| s.name != key)
             && key.len() >= 12
             && key.bytes().all(|b| b.is_ascii_hexdigit())
