@@ -86,7 +86,7 @@ done
 # 3. listing and inspecting with 100 networks and 1,000 sandboxes (the 1,000 endpoints
 #    above and srv are in sandboxes of their own).
 for i in $(seq 2 100); do $ctnet network create --subnet 10.$((200 + i / 100)).$((i % 100)).0/24 n$i >/dev/null; done
-sandboxes=$(ls /var/lib/ctnet/sandboxes | wc -l)
+sandboxes=$(find /var/lib/ctnet/sandboxes -name "*.json" | wc -l)
 networks=$(python3 -c 'import json; print(len(json.load(open("/var/lib/ctnet/state.json"))["networks"]))')
 for cmd in "network ls" "sandbox ls" "network inspect bench"; do
   : >"$tmp/list"
@@ -106,7 +106,7 @@ t0=$(us); printf 'link del vk%s\n' $(seq 100) | ip -batch -; t1=$(us); linkdel=$
 printf 'link add vk%s type veth peer name eth0 netns k%s\n' $(for i in $(seq 100); do echo "$i $i"; done) | ip -batch -
 t0=$(us); printf 'netns del k%s\n' $(seq 100) | ip -batch -; t1=$(us); netnsdel=$((t1 - t0))
 t0=$(us); $ctnet sandbox rm $(seq -f "f%g" 1 100) >/dev/null; t1=$(us); sandboxrm=$((t1 - t0))
-rest=$(ls /var/lib/ctnet/sandboxes | wc -l)
+rest=$(find /var/lib/ctnet/sandboxes -name "*.json" | wc -l)
 t0=$(us); $ctnet sandbox rm $(seq -f "f%g" 101 1000) srv >/dev/null; $ctnet network rm bench >/dev/null; t1=$(us); rest_rm=$((t1 - t0))
 
 # The summary.
