@@ -115,6 +115,12 @@ fn unpublish_disconnect_and_rm_take_ports_away() {
         grep -qx '[0-9a-f]\{64\} 0.0.0.0:8080->80/tcp' /var/lib/ctnet/sandboxes/srv.ports \
           || die "ports file: $(cat /var/lib/ctnet/sandboxes/srv.ports)"
         grep -q '"ports"' /var/lib/ctnet/sandboxes/srv.json && die "ports kept in the JSON too"
+        # A ports file edited into nonsense is one error, before anything changes, even
+        # for a forced disconnect (which changes the kernel before it saves).
+        cp /var/lib/ctnet/sandboxes/srv.ports $T/ports
+        sed -i 's/->80/=>80/' /var/lib/ctnet/sandboxes/srv.ports
+        fails "srv's ports file holds a list that is not valid" ctnet disconnect --force web srv
+        cp $T/ports /var/lib/ctnet/sandboxes/srv.ports
         ctnet disconnect web srv
         [ -e /var/lib/ctnet/sandboxes/srv.ports ] && die "ports file left with no ports"
         [ "$(nft list map inet ctnet dnat_any)" = "$baseline" ] || die "elements left: $(nft list map inet ctnet dnat_any)"

@@ -366,8 +366,8 @@ impl<'de> Deserialize<'de> for PortList {
 
 /// A list loaded without parsing that turns out not to parse: a ports file was edited by
 /// hand. Met while a command plans (lists are only written back when it saves), so it ends
-/// the command here, before it has changed anything, as a rule: a command that changes the
-/// kernel before it saves whatever happens (`disconnect --force`) may have by then.
+/// the command here, before it has changed anything (a command that changes the kernel
+/// before it saves whatever happens, `Tx::commit_best_effort`, parses its lists first).
 fn corrupt(why: &str) -> ! {
     eprintln!(
         "ctnet: error: a sandbox's ports file (sandboxes/NAME.ports) holds a list that is not valid ({why}): fix it by hand or move it away"

@@ -163,6 +163,17 @@ impl Tx {
         }
         let probe = self.store.stage(vec![FileChange::Networks(Vec::new())])?;
         self.store.discard(probe);
+        // A ports file edited by hand is found here, before the kernel changes, rather than
+        // when the commit reads the ports of the endpoints that go (see `PortList`).
+        let sandboxes = self.loaded.values().flatten();
+        for (sandbox, ep) in sandboxes.flat_map(|f| f.endpoints.iter().map(move |ep| (f, ep))) {
+            if let Err(why) = ep.ports.parse() {
+                crate::refuse!(
+                    "sandbox {}'s ports file holds a list that is not valid ({why}): fix it by hand or move it away",
+                    sandbox.sandbox.name
+                );
+            }
+        }
         // Tracked flows are forgotten only once the firewall no longer translates to the
         // endpoint (the commit below), or a client still sending would bring them back.
         let (forget, units): (Vec<Vec<Op>>, Vec<Vec<Op>>) = units
