@@ -47,6 +47,11 @@ for level in 1 100 500 1000; do
   [ "$level" = 1000 ] && connect_rss=$(rss $ctnet disconnect bench cg) && $ctnet connect bench cg
   di=$(instructions $ctnet disconnect bench cg)
   $ctnet sandbox rm cg >/dev/null; ip netns del cg 2>/dev/null || true
+  # The same attach as a runtime asks for it through CNI (ADD, then DEL).
+  ip netns add cni
+  cni() { CNI_COMMAND=$1 CNI_CONTAINERID=cni$level CNI_NETNS=/run/netns/cni CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni instructions $ctnet <<<'{"cniVersion":"1.0.0","name":"bench","type":"ctnet","network":"bench"}'; }
+  cni ADD >"$tmp/cai-$level"; cni DEL >"$tmp/cdi-$level"
+  ip netns del cni
   for f in conn disc ipadd ipdel; do median <"$tmp/$f" >"$tmp/$f-$level"; done
   echo "$ci" >"$tmp/ci-$level"; echo "$di" >"$tmp/di-$level"
   $ctnet sandbox rm $(seq -f "t%g" "$samples") >/dev/null
@@ -120,6 +125,8 @@ row "instructions, against N=1" "ctnet" "at N=1" "ratio"
 for level in 100 500 1000; do
   row "connect instructions at $level" "$(cat "$tmp/ci-$level")" "$(cat "$tmp/ci-1")" "$(ratio "$(cat "$tmp/ci-$level")" "$(cat "$tmp/ci-1")")"
   row "disconnect instructions at $level" "$(cat "$tmp/di-$level")" "$(cat "$tmp/di-1")" "$(ratio "$(cat "$tmp/di-$level")" "$(cat "$tmp/di-1")")"
+  row "CNI ADD instructions at $level" "$(cat "$tmp/cai-$level")" "$(cat "$tmp/cai-1")" "$(ratio "$(cat "$tmp/cai-$level")" "$(cat "$tmp/cai-1")")"
+  row "CNI DEL instructions at $level" "$(cat "$tmp/cdi-$level")" "$(cat "$tmp/cdi-1")" "$(ratio "$(cat "$tmp/cdi-$level")" "$(cat "$tmp/cdi-1")")"
 done
 row "publish, N ports already published" "ctnet ms" "nft ms" "ratio"
 for level in 1 1000 5000; do

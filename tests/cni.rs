@@ -68,6 +68,10 @@ fn add_check_del_by_the_spec_in_each_version() {
         # DEL leaves nothing: endpoint, port, sandbox record; twice, and after the netns.
         cni DEL id-web /run/netns/c1 eth0
         cni DEL id-web /run/netns/c1 eth0
+        # ADD and DEL edit the member lists in place (see `Members`): the one left is listed.
+        python3 "$SUPPORT/agree.py" || die "state and kernel disagree after a DEL"
+        [ "$(ctnet network inspect front | python3 -c 'import json,sys; print(*[c["Name"] for c in json.load(sys.stdin)[0]["Containers"].values()])')" = id-2 ] \
+          || die "members after the DEL: $(ctnet network inspect front)"
         ip netns del c2
         cni DEL id-2 "" eth0 "$(conf 0.4.0)"
         [ -z "$(ctnet sandbox ls -q)" ] || die "sandboxes left: $(ctnet sandbox ls -q)"

@@ -27,6 +27,7 @@ use crate::cli::DnsServeArgs;
 use crate::dns::etcfiles;
 use crate::dns::resolver::{self, Reply, Zone};
 use crate::refuse;
+use crate::state::consistency::Lists;
 use crate::state::store::Store;
 
 const PORT: u16 = 53;
@@ -219,7 +220,7 @@ impl Server {
             return;
         }
         self.seen = stamp;
-        let networks = match Store::peek_networks(&path) {
+        let networks = match Store::peek_networks(&path, Lists::CheckAll) {
             Ok(networks) => networks,
             Err(e) => {
                 eprintln!("ctnet: warning: keeping the names I had: {e:#}");

@@ -166,9 +166,10 @@ impl Store {
 
     /// The networks in `path` without taking the lock, for readers that must never wait for
     /// a command (the resolver). Saves replace the file atomically, so what is read is
-    /// always one whole version of it.
-    pub fn peek_networks(path: &Path) -> Result<Vec<Network>> {
-        Ok(read_networks(path, Lists::CheckAll)?
+    /// always one whole version of it. `lists` as for `Tx`: a reader that only looks a
+    /// network up passes `CheckParsed` and leaves the member lists unread.
+    pub fn peek_networks(path: &Path, lists: Lists) -> Result<Vec<Network>> {
+        Ok(read_networks(path, lists)?
             .map(|l| l.networks)
             .unwrap_or_default())
     }

@@ -42,7 +42,7 @@ pub fn add(ctx: &mut Ctx, request: &Request) -> Result<Value> {
         )
         .into());
     }
-    let mut tx = Tx::begin(ctx)?;
+    let mut tx = Tx::begin_for_one_member(ctx)?;
     let name = match choose_name(&mut tx, ctx, request, netns)? {
         Name::Free(name) => name,
         Name::Ours(sandbox) => {
@@ -70,7 +70,7 @@ pub fn add(ctx: &mut Ctx, request: &Request) -> Result<Value> {
             plan_forget(ctx, &mut tx, &sandbox, |_| true, &mut plan)?;
             let alive = sandbox_alive(ctx.kernel, &sandbox);
             commit_removal(ctx, tx, plan, alive)?;
-            tx = Tx::begin(ctx)?;
+            tx = Tx::begin_for_one_member(ctx)?;
             sandbox.name
         }
     };

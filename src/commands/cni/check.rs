@@ -11,6 +11,7 @@ use crate::cni::{CniError, Code};
 use crate::commands::{Ctx, sandbox_alive};
 use crate::drivers;
 use crate::plan::Ns;
+use crate::state::consistency::Lists;
 use crate::state::store::Store;
 use crate::sys::TableState;
 
@@ -25,7 +26,7 @@ pub fn check(ctx: &mut Ctx, request: &Request) -> Result<()> {
         return Err(unknown(format!("network {} not found", request.network)));
     }
     let state = {
-        let mut tx = Tx::begin(ctx)?;
+        let mut tx = Tx::begin_for_one_member(ctx)?;
         let pod_name = request.call.args.pod_name.as_deref();
         let sandbox = sandbox_of_container(&mut tx, id, pod_name)?;
         (sandbox, tx.state)
@@ -116,7 +117,8 @@ pub fn status(ctx: &mut Ctx, request: &Request) -> Result<()> {
             request.network
         )));
     }
-    let networks = Store::peek_networks(&ctx.global.state_dir.join("state.json"))?;
+    let state_json = ctx.global.state_dir.join("state.json");
+    let networks = Store::peek_networks(&state_json, Lists::CheckParsed)?;
     let network = networks
         .iter()
         .find(|n| n.name == request.network || n.id == request.network)

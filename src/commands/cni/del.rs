@@ -15,7 +15,7 @@ pub fn del(ctx: &mut Ctx, request: &Request) -> Result<()> {
         return Ok(());
     }
     let (id, ifname) = (request.container_id(), request.ifname());
-    let mut tx = Tx::begin(ctx)?;
+    let mut tx = Tx::begin_for_one_member(ctx)?;
     let pod_name = request.call.args.pod_name.as_deref();
     let Some(sandbox) = sandbox_of_container(&mut tx, id, pod_name)? else {
         return Ok(());

@@ -23,6 +23,7 @@ use crate::cni::{Call, CniError, Code, NetConf, SpecVersion, Verb, version_json}
 use crate::error::UserError;
 use crate::model::Sandbox;
 use crate::plan::Op;
+use crate::state::consistency::Lists;
 use crate::state::store::Store;
 use crate::sys::Linux;
 
@@ -194,7 +195,8 @@ fn to_cni_error(e: anyhow::Error) -> CniError {
 /// Whether the state has the network, read without the lock and without setting up a
 /// first run (DEL, GC and STATUS must change nothing on a host without it).
 fn network_exists(ctx: &Ctx, key: &str) -> Result<bool> {
-    let networks = Store::peek_networks(&ctx.global.state_dir.join("state.json"))?;
+    let networks =
+        Store::peek_networks(&ctx.global.state_dir.join("state.json"), Lists::CheckParsed)?;
     Ok(networks.iter().any(|n| n.name == key || n.id == key))
 }
 

@@ -93,9 +93,9 @@ impl Tx {
         Tx::begin_with(ctx, Lists::CheckAll)
     }
 
-    /// `begin` for a command that changes one sandbox's membership (connect, disconnect):
-    /// the networks' member lists are read only as far as it looks (see `Members`), so its
-    /// cost does not grow with the network.
+    /// `begin` for a command that changes one sandbox's membership (connect, disconnect,
+    /// CNI ADD, DEL and CHECK): the networks' member lists are read only as far as it looks
+    /// (see `Members`), so its cost does not grow with the network.
     pub fn begin_for_one_member(ctx: &mut Ctx) -> Result<Tx> {
         Tx::begin_with(ctx, Lists::CheckParsed)
     }
